@@ -1,0 +1,85 @@
+#pragma once
+// The one interface every attention kernel family implements (CPU reference, standard, flash,
+// block-sparse, cuDNN, ring). Split the way cuDNN/CUTLASS split plan and execution:
+//   supports()  -> can this point run here, and if not, why (becomes an `unsupported` row);
+//   prepare()   -> everything that must stay out of the timed region (handles, plans, scratch,
+//                  the forward pass that a backward-only measurement needs);
+//   Run::run()  -> enqueue exactly one invocation of the pass; re-runnable any number of times
+//                  with the same result (the counter profiler replays it once per pass).
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/allocator.hpp"
+#include "core/problem.hpp"
+
+namespace fa {
+
+// Where a kernel's operands live and how it is timed.
+enum class Backend : std::uint8_t { host, cuda };
+std::string_view to_string(Backend b);
+
+struct Support {
+  bool ok = true;
+  std::string reason;
+  static Support yes() { return {}; }
+  static Support no(std::string why) { return {false, std::move(why)}; }
+};
+
+// A [B, H, N, D] tensor in the kernel's memory space. D is contiguous; strides are in elements.
+// Element type: Problem::dtype for cuda kernels; double for host kernels (the reference precision;
+// inputs are pre-rounded to Problem::dtype so both see the same values).
+struct TensorRef {
+  void* data = nullptr;
+  std::int64_t stride_b = 0, stride_h = 0, stride_n = 0;
+};
+
+// All operands of one point. Forward reads q, k, v and writes o and lse; backward reads q, k, v,
+// o, lse, dout and writes dq, dk, dv. lse is [B, H, Nq] contiguous, float for cuda kernels and
+// double for host kernels; a fully masked row has lse = -inf and o = 0.
+struct Operands {
+  TensorRef q, k, v, o;
+  void* lse = nullptr;
+  TensorRef dout, dq, dk, dv;
+  // Block mask bytes (layout of core/block_mask.hpp) in the kernel's memory space, or null when
+  // the problem is dense. Shape fields mirror BlockMask.
+  const std::uint8_t* block_mask = nullptr;
+  std::int64_t mask_heads = 0, mask_blocks_q = 0, mask_blocks_k = 0;
+};
+
+// What the harness hands to prepare(): the stream to enqueue on (cudaStream_t for cuda kernels,
+// null for host ones) and the tracking allocator for any scratch memory in the kernel's space.
+struct ExecContext {
+  void* stream = nullptr;
+  Allocator* scratch = nullptr;
+  int device = 0;
+};
+
+class PreparedRun {
+ public:
+  virtual ~PreparedRun() = default;
+  // Enqueue one invocation of the pass. Must be callable repeatedly.
+  virtual void run() = 0;
+};
+
+class AttentionKernel {
+ public:
+  virtual ~AttentionKernel() = default;
+  virtual std::string_view name() const = 0;
+  virtual std::string_view summary() const = 0;
+  virtual Backend backend() const = 0;
+  // Families that consume a block mask get the sweep's sparsity axis; others run dense only.
+  virtual bool uses_block_mask() const { return false; }
+  // Dropout rows of this family draw the shared Philox keep-mask (false for cuDNN's own RNG).
+  virtual bool shares_dropout_mask() const { return true; }
+  virtual Support supports(const Problem& p, Pass pass) const = 0;
+  // Scratch the kernel will allocate through ExecContext::scratch for this point (estimate used by
+  // --dry-run and by the out-of-memory pre-check; the tracked allocator gives the true peak).
+  virtual std::size_t workspace_bytes(const Problem& p, Pass pass) const = 0;
+  virtual std::unique_ptr<PreparedRun> prepare(const Problem& p, Pass pass, const Operands& ops,
+                                               const ExecContext& ctx) = 0;
+};
+
+}  // namespace fa

@@ -1,0 +1,77 @@
+#pragma once
+// One attention problem (the axes of a sweep point) and the pass to run on it.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/dtype.hpp"
+
+namespace fa {
+
+enum class Pass : std::uint8_t { fwd, bwd, fwdbwd };
+std::string_view to_string(Pass p);
+std::optional<Pass> parse_pass(std::string_view s);
+inline constexpr std::string_view kPassNames = "fwd, bwd, fwdbwd";
+
+// Memory layout of Q, K, V, O and their gradients. Head dim is always contiguous.
+enum class Layout : std::uint8_t { bhnd, bnhd };
+std::string_view to_string(Layout l);
+std::optional<Layout> parse_layout(std::string_view s);
+inline constexpr std::string_view kLayoutNames = "bhnd, bnhd";
+
+// Block-sparsity pattern. "dense" means no block mask at all.
+struct Sparsity {
+  std::string pattern = "dense";  // dense, causal-blocks, local, strided, random, butterfly
+  double density = 1.0;           // target fraction of kept blocks (pattern-specific meaning)
+  int block_q = 128;              // mask granularity in query rows
+  int block_k = 128;              // mask granularity in key columns
+  bool is_dense() const { return pattern == "dense"; }
+  bool operator==(const Sparsity&) const = default;
+};
+inline constexpr std::string_view kSparsityNames = "dense, causal-blocks, local, strided, random, butterfly";
+bool is_known_sparsity(std::string_view s);
+
+struct Problem {
+  std::int64_t batch = 1;
+  std::int64_t heads = 1;
+  std::int64_t seqlen_q = 512;
+  std::int64_t seqlen_kv = 512;
+  std::int64_t head_dim = 64;
+  DType dtype = DType::fp16;
+  double dropout = 0.0;
+  bool causal = false;
+  double softmax_scale = 0.0;  // 0 means 1/sqrt(head_dim)
+  std::uint64_t seed = 0x5eedULL;
+  Layout layout = Layout::bhnd;
+  Sparsity sparsity;
+
+  double scale() const;
+  bool operator==(const Problem&) const = default;
+};
+
+// Element strides of a [B, H, N, D] tensor in the given layout (D contiguous).
+struct Strides {
+  std::int64_t b, h, n;
+};
+Strides strides_for(Layout layout, std::int64_t heads, std::int64_t seqlen, std::int64_t head_dim);
+
+// Number of elements of Q/O (q) and K/V (kv).
+std::int64_t q_elements(const Problem& p);
+std::int64_t kv_elements(const Problem& p);
+
+// A sweep point: which kernel, which pass, which problem.
+struct Point {
+  std::string kernel;
+  Pass pass = Pass::fwd;
+  Problem problem;
+  bool operator==(const Point&) const = default;
+};
+
+// Stable identity of a point, used to match rows across files (resume, compare):
+// every axis that changes the measurement is in it.
+std::string point_key(const Point& pt);
+// Short human/NVTX label: "flash/fwd/B4-H16-N4096-D128-bf16-causal-p0.1".
+std::string point_label(const Point& pt);
+
+}  // namespace fa

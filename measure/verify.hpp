@@ -1,0 +1,35 @@
+#pragma once
+// Correctness check of one kernel on one point against the float64 CPU reference.
+// Inputs are random normal (never zeros), scaled by VerifyOptions::input_scale (large values give
+// large logits); outputs are poisoned with NaN before the run so unwritten elements show up.
+// Errors are ||out - ref||_2 / ||ref||_2 per output (o, lse for forward; dq, dk, dv for backward).
+#include <map>
+#include <string>
+
+#include "core/kernel.hpp"
+#include "core/problem.hpp"
+
+namespace fa {
+
+struct VerifyOptions {
+  double input_scale = 1.0;  // std-dev of Q, K (V and dO stay N(0,1))
+  std::uint64_t data_seed = 1234;
+  int device = 0;
+};
+
+struct VerifyResult {
+  bool ok = false;
+  double max_rel_error = 0;  // max over outputs
+  double tolerance = 0;
+  std::map<std::string, double> errors;  // per output name
+  std::int64_t unwritten = 0;            // elements still NaN-poisoned (or non-finite) after the run
+  std::string note;                      // "pass" or what failed
+};
+
+// Documented tolerances (see docs/tolerances.md): by dtype, looser for backward.
+double tolerance_for(DType d, Pass pass);
+
+// Runs the kernel once on fresh random inputs and compares. Throws on CUDA errors.
+VerifyResult verify_point(AttentionKernel& kernel, const Point& pt, const VerifyOptions& opt = {});
+
+}  // namespace fa

@@ -1,0 +1,35 @@
+#pragma once
+// Float64 CPU reference for attention forward and backward. Everything a GPU kernel is checked
+// against comes from here, so it is written for clarity, not speed (but loops are ordered so that
+// the small points of a CPU sweep take milliseconds).
+//
+// Tensors are contiguous [B, H, N, D] arrays of double. Q/O/dO/dQ have N = Nq, K/V/dK/dV N = Nk.
+// lse is [B, H, Nq]: log(sum_j exp(scale * q_i . k_j)) over the visible j, before dropout.
+// Semantics: see reference/README.md (causal alignment, fully masked rows, dropout scaling).
+#include <cstdint>
+
+#include "core/block_mask.hpp"
+#include "core/problem.hpp"
+
+namespace fa::ref {
+
+struct Config {
+  std::int64_t batch = 1, heads = 1, seqlen_q = 1, seqlen_kv = 1, head_dim = 1;
+  double scale = 1.0;
+  bool causal = false;
+  double dropout = 0.0;      // probability of dropping an element of P
+  std::uint64_t seed = 0;    // Philox key for the dropout keep-mask (core/philox.hpp)
+  const BlockMask* mask = nullptr;  // null: dense
+};
+
+Config config_for(const Problem& p, const BlockMask* mask);
+
+// Is (row, col) of head h visible under causal and block mask?
+bool visible(const Config& c, std::int64_t h, std::int64_t row, std::int64_t col);
+
+void forward(const Config& c, const double* q, const double* k, const double* v, double* o, double* lse);
+
+void backward(const Config& c, const double* q, const double* k, const double* v, const double* o,
+              const double* lse, const double* dout, double* dq, double* dk, double* dv);
+
+}  // namespace fa::ref
