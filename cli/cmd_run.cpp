@@ -1,0 +1,151 @@
+// `fa-bench run`: expand the sweep, run every point, write CSV/Markdown/JSON as rows arrive.
+#include <filesystem>
+#include <map>
+#include <memory>
+
+#include <fmt/core.h>
+
+#include "cli/commands.hpp"
+#include "cli/point_kernels.hpp"
+#include "cli/run_metadata.hpp"
+#include "cli/sweep_flags.hpp"
+#include "core/errors.hpp"
+#include "measure/device_info.hpp"
+#include "measure/point_runner.hpp"
+#include "reports/result_dir.hpp"
+
+namespace fa::cli {
+namespace {
+
+struct RunFlags {
+  SweepFlags sweep;
+  std::string out_dir;
+  bool resume = false;
+  bool dry_run = false;
+  bool check = false;
+  bool hot = false;
+  int min_samples = 10;
+  int max_samples = 10000;
+  double max_noise_pct = 0.5;
+  double max_time_s = 0.5;
+  int device = 0;
+  std::uint64_t data_seed = 42;
+};
+
+std::string human_bytes(double b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (b >= 1024 && u < 4) b /= 1024, ++u;
+  return fmt::format("{:.1f} {}", b, units[u]);
+}
+
+int dry_run(const Expansion& ex, bool have_gpu) {
+  fmt::print("{:>5}  {:<58} {:<12} {:>11}\n", "#", "point", "state", "est. memory");
+  std::map<std::string, int> by_state;
+  int i = 0;
+  for (const Point& pt : ex.points) {
+    const PointKernel pk = describe_point_kernel(pt, have_gpu);
+    const double bytes = static_cast<double>(estimated_point_bytes(pt));
+    by_state[pk.state]++;
+    fmt::print("{:>5}  {:<58} {:<12} {:>11}{}\n", ++i, point_label(pt), pk.state, human_bytes(bytes),
+               pk.reason.empty() ? "" : "  (" + pk.reason + ")");
+  }
+  std::string states;
+  for (const auto& [s, n] : by_state) states += fmt::format("{}{} {}", states.empty() ? "" : ", ", n, s);
+  fmt::print("{} points ({})", ex.points.size(), states.empty() ? "none" : states);
+  if (ex.dropped_by_constraints) fmt::print("; {} dropped by --tokens/--hidden constraints", ex.dropped_by_constraints);
+  fmt::print("\n");
+  return 0;
+}
+
+}  // namespace
+
+Command add_run_command(CLI::App& app, const std::string& command_line) {
+  auto flags = std::make_shared<RunFlags>();
+  CLI::App* cmd = app.add_subcommand("run", "run a sweep and write results (CSV, Markdown, JSON)");
+  add_sweep_flags(*cmd, flags->sweep);
+  cmd->add_option("--out", flags->out_dir, "output folder (default: fa-bench-results/<UTC timestamp>)");
+  cmd->add_flag("--resume", flags->resume, "skip points already in --out (rows with status error are retried)");
+  cmd->add_flag("--dry-run", flags->dry_run, "print the planned points, their count and estimated memory; run nothing");
+  cmd->add_flag("--check", flags->check, "check every point against the float64 CPU reference (error column)");
+  cmd->add_flag("--hot", flags->hot, "hot-cache timing: no L2 flush between samples (default: cold)");
+  cmd->add_option("--min-samples", flags->min_samples, "samples before the stopping rule applies (default 10)")
+      ->check(CLI::Range(1, 1000000));
+  cmd->add_option("--max-samples", flags->max_samples, "sample cap per point (default 10000)")
+      ->check(CLI::Range(1, 10000000));
+  cmd->add_option("--max-noise", flags->max_noise_pct,
+                  "stop when the relative standard error of the median is below this percentage (default 0.5)")
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--max-time", flags->max_time_s, "seconds of sampling per point at most (default 0.5)")
+      ->check(CLI::Range(0.0, 3600.0));
+  cmd->add_option("--device", flags->device, "CUDA device index (default 0)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--data-seed", flags->data_seed, "seed of the random input data (default 42)");
+
+  return [flags, command_line]() -> int {
+    const RunFlags& f = *flags;
+    const DeviceSummary devices = query_devices();
+    const bool have_gpu = !devices.devices.empty();
+    if (have_gpu && f.device >= static_cast<int>(devices.devices.size()))
+      throw bad_value("--device", std::to_string(f.device), fmt::format("0 to {}", devices.devices.size() - 1));
+    std::string note;
+    const SweepSpec spec = resolve_sweep(f.sweep, have_gpu, &note);
+    const Expansion ex = expand_for_catalog(spec);
+    if (!note.empty()) fmt::print("{}\n", note);
+    if (f.dry_run) return dry_run(ex, have_gpu);
+
+    RunOptions opt;
+    opt.rule.min_samples = f.min_samples;
+    opt.rule.max_samples = std::max(f.max_samples, f.min_samples);
+    opt.rule.max_noise = f.max_noise_pct / 100.0;
+    opt.rule.max_time_s = f.max_time_s;
+    opt.mode = f.hot ? TimingMode::hot : TimingMode::cold;
+    opt.check = f.check;
+    opt.data_seed = f.data_seed;
+    opt.device = f.device;
+    if (have_gpu) opt.device_name = devices.devices[static_cast<std::size_t>(f.device)].name;
+
+    const std::string out = f.out_dir.empty() ? "fa-bench-results/" + utc_timestamp_compact() : f.out_dir;
+    if (f.resume && f.out_dir.empty()) throw UsageError("--resume: needs --out DIR naming the run to resume");
+    const RunMetadata md = collect_metadata(command_line, devices, have_gpu ? to_string(opt.mode) : "host");
+    ResultDirectory results = ResultDirectory::open(out, md, f.resume);
+    fmt::print("{} points -> {}/results.{{csv,md,json}} ({} timing)\n", ex.points.size(), out, md.timing_mode);
+
+    KernelPool pool;
+    std::map<Status, int> counts;
+    int index = 0, skipped = 0, failed_checks = 0;
+    for (const Point& pt : ex.points) {
+      ++index;
+      if (f.resume && results.has(pt)) {
+        ++skipped;
+        continue;
+      }
+      const PointKernel pk = describe_point_kernel(pt, have_gpu);
+      AttentionKernel* kernel = pk.runnable ? pool.get(pt.kernel) : nullptr;
+      const Row row = run_point(pt, kernel, opt, pk.reason);
+      results.add(row);
+      counts[row.status]++;
+      if (row.max_rel_error && row.tolerance && *row.max_rel_error > *row.tolerance) ++failed_checks;
+      if (row.status == Status::ok) {
+        fmt::print("[{}/{}] {:<58} {:>10.4f} ms  {:>8.2f} TFLOP/s  cv {:.1f}%{}\n", index, ex.points.size(),
+                   point_label(pt), row.time.median_ms, row.tflops, 100 * row.time.cv,
+                   row.check_note.empty() ? "" : "  " + row.check_note);
+      } else {
+        fmt::print("[{}/{}] {:<58} {}: {}\n", index, ex.points.size(), point_label(pt), to_string(row.status),
+                   row.reason);
+      }
+      std::fflush(stdout);
+    }
+    std::string summary;
+    for (const auto& [s, n] : counts) summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", n, to_string(s));
+    if (skipped) summary += fmt::format("{}{} already done (resume)", summary.empty() ? "" : ", ", skipped);
+    fmt::print("done: {}\nresults: {}/results.csv, results.md, results.json\n", summary.empty() ? "nothing to do" : summary,
+               out);
+    if (failed_checks) {
+      fmt::print(stderr, "{} point(s) failed the correctness check\n", failed_checks);
+      return 1;
+    }
+    return 0;
+  };
+}
+
+}  // namespace fa::cli

@@ -1,0 +1,23 @@
+// block_sparse = FlashKernel with the block mask passed through (see block_sparse_kernel.hpp).
+#include "kernels/block_sparse/block_sparse_kernel.hpp"
+
+#include "kernels/flash/flash_kernel.hpp"
+
+namespace fa {
+namespace {
+
+class BlockSparseKernel final : public flash::FlashKernel {
+ public:
+  std::string_view name() const override { return "block_sparse"; }
+  std::string_view summary() const override { return "flash driven by a block mask; masked tiles never loaded"; }
+  bool uses_block_mask() const override { return true; }
+
+ protected:
+  bool takes_block_mask() const override { return true; }
+};
+
+}  // namespace
+
+std::unique_ptr<AttentionKernel> make_block_sparse_kernel() { return std::make_unique<BlockSparseKernel>(); }
+
+}  // namespace fa

@@ -1,0 +1,298 @@
+#pragma once
+// Main kernel of the FlashAttention-2 style backward (Dao 2023, Algorithm 2), our own code.
+//
+// One block per (K/V tile j, batch*head). K_j and V_j stay in shared memory; the block walks the
+// Q tiles i that can see tile j (causal and block mask skip the rest without loading them) and per
+// tile recomputes P from Q_i, K_j and the forward's log-sum-exp, then
+//   dV_j += Pd^T dO_i                    (Pd = P * Z / (1-p), the dropped-out probabilities)
+//   dP    = (dO_i V_j^T) * Z / (1-p)
+//   dS    = P * (dP - delta_i)           (delta_i = rowsum(dO_i * O_i), from the preprocess)
+//   dK_j += dS^T Q_i                     (times scale at the end)
+//   dQ_i += dS K_j                       (fp32 atomics into the workspace; scaled in postprocess)
+// dK_j and dV_j are register accumulators, written once at the end.
+#include <cstdint>
+
+#include "core/philox.hpp"
+#include "kernels/flash/flash_bwd_gemm.cuh"
+#include "kernels/flash/flash_bwd_launch.cuh"
+#include "kernels/flash/flash_bwd_traits.cuh"
+#include "kernels/flash/flash_params.hpp"
+#include "kernels/flash/ptx.cuh"
+
+namespace fa::flash::bwd {
+
+struct MainArgs {
+  FlashBwdParams p;
+  float* dq_accum;      // [B*H, Nq_pad, D]
+  const float* lse2;    // [B*H, Nq_pad]: lse * log2(e); +inf for fully masked and padding rows
+  const float* delta;   // [B*H, Nq_pad]: rowsum(dO * O); 0 for padding rows
+  int nq_pad;
+  int k_tiles;          // ceil(Nk / Bc)
+  float scale;          // softmax scale
+  float scale_log2;     // softmax scale * log2(e)
+  float keep_scale;     // 1 / (1 - dropout)
+};
+
+// Is the (Q tile, K tile) pair kept by the block mask? Tiles never straddle mask blocks (the
+// mask block sizes are multiples of Br and Bc, checked on the host).
+__device__ __forceinline__ bool block_kept(const FlashParams& p, int h, int row0, int col0) {
+  if (p.block_mask == nullptr) return true;
+  const int hh = p.mask_heads == 1 ? 0 : h;
+  const std::int64_t idx =
+      (static_cast<std::int64_t>(hh) * p.mask_blocks_q + row0 / p.mask_block_q) * p.mask_blocks_k +
+      col0 / p.mask_block_k;
+  return p.block_mask[idx] != 0;
+}
+
+// Copies Br floats of lse2 and delta for the Q tile at row0 (threads 0 .. Br/2 - 1 each move 16 B).
+template <int Br>
+__device__ __forceinline__ void load_rows_async(std::uint32_t s_lse, std::uint32_t s_delta, const float* g_lse,
+                                                const float* g_delta, int tid) {
+  constexpr int kChunks = Br / 4;
+  if (tid < kChunks) {
+    ptx::cp_async_16(s_lse + tid * 16, g_lse + tid * 4, true);
+  } else if (tid < 2 * kChunks) {
+    ptx::cp_async_16(s_delta + (tid - kChunks) * 16, g_delta + (tid - kChunks) * 4, true);
+  }
+}
+
+template <class Tr, class T, bool kDropout>
+__global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const __grid_constant__ MainArgs args) {
+  constexpr int D = Tr::kD, Br = Tr::kBr, Bc = Tr::kBc, NT = Tr::kThreads;
+  static_assert(kRowPad % Br == 0, "workspace row padding must cover whole Q tiles");
+  using TileKV = typename Tr::TileKV;
+  using TileQ = typename Tr::TileQ;
+  using TileP = typename Tr::TileP;
+  constexpr int MTs = Tr::kWmSdp / 16, NTs = Tr::kWnSdp / 8;
+  constexpr int MTkv = Tr::kWmDkv / 16, NTkv = Tr::kWnDkv / 8;
+  constexpr int MTq = Tr::kWmDq / 16, NTq = Tr::kWnDq / 8;
+
+  const FlashBwdParams& p = args.p;
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  const int g = lane >> 2, t = lane & 3;
+
+  const int kt = static_cast<int>(blockIdx.x % static_cast<unsigned>(args.k_tiles));
+  const int bh = static_cast<int>(blockIdx.x / static_cast<unsigned>(args.k_tiles));
+  const int b = bh / p.heads, h = bh % p.heads;
+  const int nq = p.seqlen_q, nk = p.seqlen_kv;
+  const int j0 = kt * Bc;
+  const int diag = nk - nq;  // causal: row i sees col j iff j <= i + diag
+
+  const T* gq = static_cast<const T*>(p.q) + b * p.q_stride_b + h * p.q_stride_h;
+  const T* gk = static_cast<const T*>(p.k) + b * p.k_stride_b + h * p.k_stride_h;
+  const T* gv = static_cast<const T*>(p.v) + b * p.v_stride_b + h * p.v_stride_h;
+  const T* gdo = static_cast<const T*>(p.dout) + b * p.do_stride_b + h * p.do_stride_h;
+  const std::int64_t row_base = static_cast<std::int64_t>(bh) * args.nq_pad;  // into the workspace arrays
+
+  // Q tiles that can see this K tile: causal skips those entirely above the diagonal.
+  const int q_tiles = (nq + Br - 1) / Br;
+  int first = 0;
+  if (p.causal && j0 - diag > 0) first = (j0 - diag) / Br;
+  auto next_tile = [&](int i) {
+    while (i < q_tiles && !block_kept(p, h, i * Br, j0)) ++i;
+    return i;
+  };
+
+  extern __shared__ __align__(128) unsigned char smem[];
+  const std::uint32_t s_base = ptx::smem_u32(smem);
+  const std::uint32_t sK = s_base + Tr::kOffK, sV = s_base + Tr::kOffV;
+  const std::uint32_t sQ0 = s_base + Tr::kOffQ, sDO0 = s_base + Tr::kOffDO;
+  const std::uint32_t sP = s_base + Tr::kOffP, sDS = s_base + Tr::kOffDS;
+  const std::uint32_t sLse0 = s_base + Tr::kOffLse, sDelta0 = s_base + Tr::kOffDelta;
+
+  // Warp grids (flash_bwd_traits.cuh), interleaved in 16-wide steps: warp (wm, wn) owns rows
+  // wm*16 + mt*MS + [0,16) and columns wn*16 + (nt/2)*NS + (nt%2)*8 + [0,8).
+  constexpr int MSs = Tr::kWarpsMsdp * 16, NSs = Tr::kWarpsNsdp * 16;
+  constexpr int MSkv = Tr::kWarpsNdkv * 16, NSkv = Tr::kWarpsDdkv * 16;
+  constexpr int MSq = Tr::kWarpsMdq * 16, NSq = Tr::kWarpsDdq * 16;
+  const int sdp_m = (warp % Tr::kWarpsMsdp) * 16, sdp_n = (warp / Tr::kWarpsMsdp) * 16;
+  const int kv_m = (warp % Tr::kWarpsNdkv) * 16, kv_n = (warp / Tr::kWarpsNdkv) * 16;
+  const int dq_m = (warp % Tr::kWarpsMdq) * 16, dq_n = (warp / Tr::kWarpsMdq) * 16;
+  // Per-thread fragment offsets; Q and dO (both buffers) share TileQ offsets, K and V TileKV's.
+  const std::uint32_t off_q_amk = frag_off_a_mk<TileQ>(sdp_m, lane);
+  const std::uint32_t off_k_bnk = frag_off_b_nk<TileKV>(sdp_n, lane);
+  const std::uint32_t off_p_akm = frag_off_a_km<TileP>(kv_m, lane);
+  const std::uint32_t off_q_bkn = frag_off_b_kn<TileQ>(kv_n, lane);
+  const std::uint32_t off_ds_amk = frag_off_a_mk<TileP>(dq_m, lane);
+  const std::uint32_t off_k_bkn = frag_off_b_kn<TileKV>(dq_n, lane);
+  const std::uint32_t off_p_st = tile_off<TileP>(sdp_m + g, sdp_n + 2 * t);  // C-fragment stores
+  const float* lse_rows = reinterpret_cast<const float*>(smem + Tr::kOffLse) + sdp_m + g;
+  const float* delta_rows = reinterpret_cast<const float*>(smem + Tr::kOffDelta) + sdp_m + g;
+
+  float acc_dk[MTkv][NTkv][4];
+  float acc_dv[MTkv][NTkv][4];
+  zero(acc_dk);
+  zero(acc_dv);
+
+  int i = next_tile(first);
+  if (i < q_tiles) {
+    load_tile_async<TileKV, Bc, D, NT>(sK, gk, p.k_stride_n, j0, nk, tid);
+    load_tile_async<TileKV, Bc, D, NT>(sV, gv, p.v_stride_n, j0, nk, tid);
+    load_tile_async<TileQ, Br, D, NT>(sQ0, gq, p.q_stride_n, i * Br, nq, tid);
+    load_tile_async<TileQ, Br, D, NT>(sDO0, gdo, p.do_stride_n, i * Br, nq, tid);
+    load_rows_async<Br>(sLse0, sDelta0, args.lse2 + row_base + i * Br, args.delta + row_base + i * Br, tid);
+  }
+  ptx::cp_async_commit();
+
+  for (int it = 0; i < q_tiles; ++it) {
+    const int buf = it & 1;
+    const std::uint32_t sQ = sQ0 + buf * TileQ::kBytes, sDO = sDO0 + buf * TileQ::kBytes;
+    const int i0 = i * Br;
+
+    // Tile i has landed (and K, V on the first pass); every warp is done with the other buffers
+    // and with sP / sdS of the previous tile, so they may be overwritten from here on.
+    ptx::cp_async_wait<0>();
+    __syncthreads();
+    const int i_next = next_tile(i + 1);
+    if (i_next < q_tiles) {
+      const int nb = buf ^ 1;
+      load_tile_async<TileQ, Br, D, NT>(sQ0 + nb * TileQ::kBytes, gq, p.q_stride_n, i_next * Br, nq, tid);
+      load_tile_async<TileQ, Br, D, NT>(sDO0 + nb * TileQ::kBytes, gdo, p.do_stride_n, i_next * Br, nq, tid);
+      load_rows_async<Br>(sLse0 + nb * (Br * 4), sDelta0 + nb * (Br * 4), args.lse2 + row_base + i_next * Br,
+                          args.delta + row_base + i_next * Br, tid);
+    }
+    ptx::cp_async_commit();
+
+    // ---- S = Q K^T, P = exp(scale * S - lse), masked, dropped out --------------------------------
+    float acc_s[MTs][NTs][4];
+    zero(acc_s);
+    warp_gemm<T, MTs, NTs, D, MSs, NSs, false, false, TileQ, TileKV>(acc_s, sQ, off_q_amk, sK, off_k_bnk);
+
+    // Column limit per row, relative to this thread's first column: element (row, c) is visible
+    // iff c < lim (columns past Nk, and causal: past row + diag). Rows past Nq have lse2 = +inf.
+    const int col_t = j0 + sdp_n + 2 * t;
+#pragma unroll
+    for (int mt = 0; mt < MTs; ++mt)
+#pragma unroll
+      for (int hf = 0; hf < 2; ++hf) {
+        const int row = i0 + sdp_m + mt * MSs + g + hf * 8;
+        const int lim = (p.causal ? min(nk, row + diag + 1) : nk) - col_t;
+        const float l2 = lse_rows[buf * Br + mt * MSs + hf * 8];
+#pragma unroll
+        for (int nt = 0; nt < NTs; ++nt)
+#pragma unroll
+          for (int e = 0; e < 2; ++e) {
+            const int c = (nt >> 1) * NSs + (nt & 1) * 8 + e;
+            const float pv = ptx::exp2_approx(acc_s[mt][nt][2 * hf + e] * args.scale_log2 - l2);
+            acc_s[mt][nt][2 * hf + e] = c < lim ? pv : 0.0f;
+          }
+      }
+
+    if constexpr (kDropout) {
+#pragma unroll
+      for (int mt = 0; mt < MTs; ++mt)
+#pragma unroll
+        for (int nt = 0; nt < NTs; ++nt) {
+          // Keep-mask words (core/philox.hpp): the 4 columns of one Philox call are split over a
+          // lane pair (t even: cols 0-1, t odd: cols 2-3), and each pair needs rows g and g + 8.
+          // So the even lane draws row g, the odd lane row g + 8, and they swap the other half.
+          const bool odd = t & 1;
+          const int my_row = i0 + sdp_m + mt * MSs + g + (odd ? 8 : 0);
+          const int col4 = (j0 + sdp_n + (nt >> 1) * NSs + (nt & 1) * 8) / 4 + (t >> 1);
+          const Philox4 w = dropout_words(p.seed, static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(h),
+                                          static_cast<std::uint32_t>(my_row), static_cast<std::uint32_t>(col4));
+          const std::uint32_t send0 = odd ? w.x : w.z, send1 = odd ? w.y : w.w;
+          const std::uint32_t recv0 = __shfl_xor_sync(0xffffffffu, send0, 1);
+          const std::uint32_t recv1 = __shfl_xor_sync(0xffffffffu, send1, 1);
+          const std::uint32_t words[4] = {odd ? recv0 : w.x, odd ? recv1 : w.y, odd ? w.z : recv0,
+                                          odd ? w.w : recv1};
+          // A dropped element keeps -P: its sign carries the keep bit to the dS step below.
+#pragma unroll
+          for (int r = 0; r < 4; ++r)
+            if (words[r] < p.dropout_threshold) acc_s[mt][nt][r] = -acc_s[mt][nt][r];
+        }
+    }
+
+    // Pd to shared memory (dropped elements are 0, kept ones scaled by 1 / (1 - p)).
+#pragma unroll
+    for (int mt = 0; mt < MTs; ++mt)
+#pragma unroll
+      for (int nt = 0; nt < NTs; ++nt)
+#pragma unroll
+        for (int hf = 0; hf < 2; ++hf) {
+          float v0 = acc_s[mt][nt][2 * hf], v1 = acc_s[mt][nt][2 * hf + 1];
+          if constexpr (kDropout) {
+            v0 = fmaxf(v0, 0.0f) * args.keep_scale;
+            v1 = fmaxf(v1, 0.0f) * args.keep_scale;
+          }
+          const std::uint32_t off = tile_off<TileP>(off_p_st, mt * MSs + hf * 8, (nt >> 1) * NSs + (nt & 1) * 8);
+          asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(sP + off), "r"(ptx::pack2<T>(v0, v1)));
+        }
+
+    // ---- dP = dO V^T; dS = P * (dP - delta) -------------------------------------------------------
+    float acc_dp[MTs][NTs][4];
+    zero(acc_dp);
+    warp_gemm<T, MTs, NTs, D, MSs, NSs, false, false, TileQ, TileKV>(acc_dp, sDO, off_q_amk, sV, off_k_bnk);
+#pragma unroll
+    for (int mt = 0; mt < MTs; ++mt)
+#pragma unroll
+      for (int hf = 0; hf < 2; ++hf) {
+        const float dlt = delta_rows[buf * Br + mt * MSs + hf * 8];
+#pragma unroll
+        for (int nt = 0; nt < NTs; ++nt) {
+          float ds[2];
+#pragma unroll
+          for (int e = 0; e < 2; ++e) {
+            const float ps = acc_s[mt][nt][2 * hf + e];
+            float dp = acc_dp[mt][nt][2 * hf + e];
+            if constexpr (kDropout) dp = ps >= 0.0f ? dp * args.keep_scale : 0.0f;
+            ds[e] = fabsf(ps) * (dp - dlt);
+          }
+          const std::uint32_t off = tile_off<TileP>(off_p_st, mt * MSs + hf * 8, (nt >> 1) * NSs + (nt & 1) * 8);
+          asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(sDS + off), "r"(ptx::pack2<T>(ds[0], ds[1])));
+        }
+      }
+    __syncthreads();  // Pd and dS complete
+
+    // ---- dV += Pd^T dO ----------------------------------------------------------------------------
+    warp_gemm<T, MTkv, NTkv, Br, MSkv, NSkv, true, true, TileP, TileQ>(acc_dv, sP, off_p_akm, sDO, off_q_bkn);
+
+    // ---- dQ += dS K (fp32 atomics, two neighbouring columns per 8-byte vector add; rows past Nq
+    // add zeros into the padding rows) -------------------------------------------------------------
+#pragma unroll
+    for (int slice = 0; slice < Tr::kDqSplit; ++slice) {
+      constexpr int NTqs = NTq / Tr::kDqSplit;
+      const int col0 = slice * (NTqs / 2) * NSq;  // first column of this slice (per-warp interleave)
+      float acc_dq[MTq][NTqs][4];
+      zero(acc_dq);
+      warp_gemm<T, MTq, NTqs, Bc, MSq, NSq, false, true, TileP, TileKV>(acc_dq, sDS, off_ds_amk, sK + col0 * 2,
+                                                                         off_k_bkn);
+      float* dst = args.dq_accum + (row_base + i0 + dq_m + g) * D + dq_n + 2 * t + col0;
+#pragma unroll
+      for (int mt = 0; mt < MTq; ++mt)
+#pragma unroll
+        for (int hf = 0; hf < 2; ++hf)
+#pragma unroll
+          for (int nt = 0; nt < NTqs; ++nt)
+            atomicAdd(reinterpret_cast<float2*>(dst + (mt * MSq + hf * 8) * D + (nt >> 1) * NSq + (nt & 1) * 8),
+                      make_float2(acc_dq[mt][nt][2 * hf], acc_dq[mt][nt][2 * hf + 1]));
+    }
+
+    // ---- dK += dS^T Q -----------------------------------------------------------------------------
+    warp_gemm<T, MTkv, NTkv, Br, MSkv, NSkv, true, true, TileP, TileQ>(acc_dk, sDS, off_p_akm, sQ, off_q_bkn);
+
+    i = i_next;
+  }
+  ptx::cp_async_wait<0>();
+
+  // ---- write dK (times the softmax scale) and dV ---------------------------------------------------
+  T* gdk = static_cast<T*>(p.dk) + b * p.dk_stride_b + h * p.dk_stride_h;
+  T* gdv = static_cast<T*>(p.dv) + b * p.dv_stride_b + h * p.dv_stride_h;
+#pragma unroll
+  for (int mt = 0; mt < MTkv; ++mt)
+#pragma unroll
+    for (int hf = 0; hf < 2; ++hf) {
+      const int row = j0 + kv_m + mt * MSkv + g + hf * 8;
+      if (row >= nk) continue;
+#pragma unroll
+      for (int nt = 0; nt < NTkv; ++nt) {
+        const int col = kv_n + (nt >> 1) * NSkv + (nt & 1) * 8 + 2 * t;
+        *reinterpret_cast<std::uint32_t*>(gdk + row * p.dk_stride_n + col) =
+            ptx::pack2<T>(acc_dk[mt][nt][2 * hf] * args.scale, acc_dk[mt][nt][2 * hf + 1] * args.scale);
+        *reinterpret_cast<std::uint32_t*>(gdv + row * p.dv_stride_n + col) =
+            ptx::pack2<T>(acc_dv[mt][nt][2 * hf], acc_dv[mt][nt][2 * hf + 1]);
+      }
+    }
+}
+
+}  // namespace fa::flash::bwd

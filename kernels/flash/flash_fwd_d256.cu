@@ -1,0 +1,6 @@
+// Flash forward instances for head dim 256 (fp16 and bf16, causal and dropout variants).
+#include "kernels/flash/flash_fwd_launch.cuh"
+
+namespace fa::flash {
+template void launch_flash_fwd_hdim<256>(const FlashParams&, cudaStream_t);
+}  // namespace fa::flash

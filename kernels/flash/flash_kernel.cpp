@@ -1,0 +1,150 @@
+// Host glue of the flash family: Problem + Operands -> FlashParams, support checks, scratch for the
+// backward, and the PreparedRun that enqueues flash_fwd / flash_bwd.
+#include "kernels/flash/flash_kernel.hpp"
+
+#include <cuda_runtime_api.h>
+
+#include <climits>
+#include <stdexcept>
+#include <string>
+
+#include "core/cuda_check.hpp"
+#include "core/philox.hpp"
+
+namespace fa {
+namespace flash {
+
+namespace {
+
+void set_strides(const TensorRef& t, std::int64_t& b, std::int64_t& h, std::int64_t& n) {
+  b = t.stride_b;
+  h = t.stride_h;
+  n = t.stride_n;
+}
+
+bool fits_int(std::int64_t v) { return v >= 1 && v <= INT_MAX; }
+
+class FlashRun final : public PreparedRun {
+ public:
+  FlashRun(const FlashBwdParams& params, Pass pass, const ExecContext& ctx)
+      : params_(params), pass_(pass), stream_(ctx.stream) {
+    if (pass != Pass::fwd) {
+      const std::size_t bytes = flash_bwd_workspace_bytes(params_);
+      if (bytes > 0) workspace_ = Buffer(*ctx.scratch, bytes, "flash: backward workspace");
+    }
+    if (pass == Pass::bwd) {
+      // Backward-only timing reads O and lse of a forward that must stay out of the timed region.
+      flash_fwd(params_, stream_);
+      FA_CUDA_CHECK(cudaStreamSynchronize(static_cast<cudaStream_t>(stream_)));
+    }
+  }
+
+  void run() override {
+    if (pass_ != Pass::bwd) flash_fwd(params_, stream_);
+    if (pass_ != Pass::fwd) flash_bwd(params_, workspace_.get(), stream_);
+  }
+
+ private:
+  FlashBwdParams params_;
+  Pass pass_;
+  void* stream_;
+  Buffer workspace_;
+};
+
+}  // namespace
+
+FlashBwdParams params_for(const Problem& p, const Operands* ops, bool use_mask) {
+  FlashBwdParams f;
+  f.batch = static_cast<int>(p.batch);
+  f.heads = static_cast<int>(p.heads);
+  f.seqlen_q = static_cast<int>(p.seqlen_q);
+  f.seqlen_kv = static_cast<int>(p.seqlen_kv);
+  f.head_dim = static_cast<int>(p.head_dim);
+  f.dtype = p.dtype;
+  f.scale = static_cast<float>(p.scale());
+  f.causal = p.causal;
+  f.dropout = static_cast<float>(p.dropout);
+  f.dropout_threshold = dropout_threshold(p.dropout);
+  f.seed = p.seed;
+
+  // Strides of the point's layout; the operands' own strides win when given.
+  const Strides sq = strides_for(p.layout, p.heads, p.seqlen_q, p.head_dim);
+  const Strides sk = strides_for(p.layout, p.heads, p.seqlen_kv, p.head_dim);
+  f.q_stride_b = f.o_stride_b = f.do_stride_b = f.dq_stride_b = sq.b;
+  f.q_stride_h = f.o_stride_h = f.do_stride_h = f.dq_stride_h = sq.h;
+  f.q_stride_n = f.o_stride_n = f.do_stride_n = f.dq_stride_n = sq.n;
+  f.k_stride_b = f.v_stride_b = f.dk_stride_b = f.dv_stride_b = sk.b;
+  f.k_stride_h = f.v_stride_h = f.dk_stride_h = f.dv_stride_h = sk.h;
+  f.k_stride_n = f.v_stride_n = f.dk_stride_n = f.dv_stride_n = sk.n;
+
+  if (use_mask && !p.sparsity.is_dense()) {
+    f.mask_block_q = p.sparsity.block_q;
+    f.mask_block_k = p.sparsity.block_k;
+  }
+  if (ops == nullptr) return f;
+
+  f.q = ops->q.data;
+  f.k = ops->k.data;
+  f.v = ops->v.data;
+  f.o = ops->o.data;
+  f.lse = static_cast<float*>(ops->lse);
+  set_strides(ops->q, f.q_stride_b, f.q_stride_h, f.q_stride_n);
+  set_strides(ops->k, f.k_stride_b, f.k_stride_h, f.k_stride_n);
+  set_strides(ops->v, f.v_stride_b, f.v_stride_h, f.v_stride_n);
+  set_strides(ops->o, f.o_stride_b, f.o_stride_h, f.o_stride_n);
+  f.dout = ops->dout.data;
+  f.dq = ops->dq.data;
+  f.dk = ops->dk.data;
+  f.dv = ops->dv.data;
+  // Gradient tensors exist only for backward passes; keep the layout's strides otherwise.
+  if (ops->dout.data) set_strides(ops->dout, f.do_stride_b, f.do_stride_h, f.do_stride_n);
+  if (ops->dq.data) set_strides(ops->dq, f.dq_stride_b, f.dq_stride_h, f.dq_stride_n);
+  if (ops->dk.data) set_strides(ops->dk, f.dk_stride_b, f.dk_stride_h, f.dk_stride_n);
+  if (ops->dv.data) set_strides(ops->dv, f.dv_stride_b, f.dv_stride_h, f.dv_stride_n);
+
+  if (use_mask && ops->block_mask != nullptr) {
+    f.block_mask = ops->block_mask;
+    f.mask_heads = static_cast<int>(ops->mask_heads);
+    f.mask_blocks_q = static_cast<int>(ops->mask_blocks_q);
+    f.mask_blocks_k = static_cast<int>(ops->mask_blocks_k);
+  }
+  return f;
+}
+
+Support FlashKernel::supports(const Problem& p, Pass pass) const {
+  if (p.dtype != DType::fp16 && p.dtype != DType::bf16) return Support::no("flash takes fp16/bf16");
+  const auto d = p.head_dim;
+  if (d != 32 && d != 64 && d != 96 && d != 128 && d != 256) {
+    return Support::no("flash head dims: 32, 64, 96, 128, 256");
+  }
+  if (!fits_int(p.batch) || !fits_int(p.heads) || !fits_int(p.seqlen_q) || !fits_int(p.seqlen_kv)) {
+    return Support::no("flash needs batch, heads and sequence lengths in [1, 2^31)");
+  }
+  const FlashBwdParams f = params_for(p, nullptr, takes_block_mask());
+  if (const char* why = flash_fwd_unsupported_reason(f); why[0] != '\0') return Support::no(why);
+  if (pass != Pass::fwd) {
+    if (const char* why = flash_bwd_unsupported_reason(f); why[0] != '\0') return Support::no(why);
+  }
+  return Support::yes();
+}
+
+std::size_t FlashKernel::workspace_bytes(const Problem& p, Pass pass) const {
+  if (pass == Pass::fwd) return 0;
+  return flash_bwd_workspace_bytes(params_for(p, nullptr, takes_block_mask()));
+}
+
+std::unique_ptr<PreparedRun> FlashKernel::prepare(const Problem& p, Pass pass, const Operands& ops,
+                                                  const ExecContext& ctx) {
+  const FlashBwdParams f = params_for(p, &ops, takes_block_mask());
+  // The operands' real pointers and strides are checked here (supports() saw only the layout).
+  if (const char* why = flash_fwd_unsupported_reason(f); why[0] != '\0') {
+    throw std::invalid_argument(std::string(name()) + ": " + why);
+  }
+  return std::make_unique<FlashRun>(f, pass, ctx);
+}
+
+}  // namespace flash
+
+std::unique_ptr<AttentionKernel> make_flash_kernel() { return std::make_unique<flash::FlashKernel>(); }
+
+}  // namespace fa

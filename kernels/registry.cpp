@@ -1,0 +1,104 @@
+#include "kernels/registry.hpp"
+
+#include "kernels/reference/reference_kernel.hpp"
+#if FA_FAMILY_STANDARD
+#include "kernels/standard/standard_kernel.hpp"
+#endif
+#if FA_FAMILY_FLASH
+#include "kernels/flash/flash_kernel.hpp"
+#endif
+#if FA_FAMILY_BLOCK_SPARSE
+#include "kernels/block_sparse/block_sparse_kernel.hpp"
+#endif
+
+namespace fa {
+namespace {
+
+using Factory = std::unique_ptr<AttentionKernel> (*)();
+
+// Factories of the CUDA families compiled into this build (null when not built).
+#if FA_FAMILY_STANDARD
+constexpr Factory kStandard = &make_standard_kernel;
+#else
+constexpr Factory kStandard = nullptr;
+#endif
+#if FA_FAMILY_FLASH
+constexpr Factory kFlash = &make_flash_kernel;
+#else
+constexpr Factory kFlash = nullptr;
+#endif
+#if FA_FAMILY_BLOCK_SPARSE
+constexpr Factory kBlockSparse = &make_block_sparse_kernel;
+#else
+constexpr Factory kBlockSparse = nullptr;
+#endif
+
+#if FA_HAS_CUDA
+constexpr const char* kNotBuilt = "not built in this configuration (FA_BENCH_FAMILIES)";
+#else
+constexpr const char* kNotBuilt = "not built: this build has no CUDA (FA_BENCH_CUDA=OFF or no nvcc)";
+#endif
+
+KernelEntry family(std::string name, std::string summary, Backend b, bool mask, Factory factory,
+                   const char* planned_reason = nullptr) {
+  KernelEntry e;
+  e.name = std::move(name);
+  e.summary = std::move(summary);
+  e.backend = b;
+  e.uses_block_mask = mask;
+  e.factory = factory;
+  if (factory) {
+    e.state = KernelState::available;
+  } else if (planned_reason) {
+    e.state = KernelState::planned;
+    e.reason = planned_reason;
+  } else {
+    e.state = KernelState::unavailable;
+    e.reason = kNotBuilt;
+  }
+  return e;
+}
+
+std::vector<KernelEntry> build_catalog() {
+  return {
+      family("reference", "float64 CPU reference (exact; slow; runs anywhere)", Backend::host, true,
+             &make_reference_kernel),
+      family("standard", "cuBLAS QK^T, fused mask+softmax+dropout, cuBLAS PV; S and P in HBM", Backend::cuda,
+             false, kStandard),
+      family("flash", "fused tiled attention, online softmax, recompute in backward (FA2 style)",
+             Backend::cuda, false, kFlash),
+      family("block_sparse", "flash driven by a block mask; masked tiles never loaded", Backend::cuda, true,
+             kBlockSparse),
+      family("cudnn", "cuDNN fused flash SDPA through the cuDNN frontend (vendor yardstick)", Backend::cuda,
+             false, nullptr, "planned: vendor yardstick issue"),
+      family("ring", "ring attention across GPUs over NCCL", Backend::cuda, false, nullptr,
+             "planned: multi-GPU issue"),
+  };
+}
+
+}  // namespace
+
+const std::vector<KernelEntry>& kernel_catalog() {
+  static const std::vector<KernelEntry> catalog = build_catalog();
+  return catalog;
+}
+
+const KernelEntry* find_kernel_entry(std::string_view name) {
+  for (const KernelEntry& e : kernel_catalog())
+    if (e.name == name) return &e;
+  return nullptr;
+}
+
+std::string kernel_names() {
+  std::string s;
+  for (const KernelEntry& e : kernel_catalog()) s += (s.empty() ? "" : ", ") + e.name;
+  return s;
+}
+
+std::unique_ptr<AttentionKernel> make_kernel(std::string_view name) {
+  const KernelEntry* e = find_kernel_entry(name);
+  if (!e || e->state != KernelState::available || !e->factory) return nullptr;
+  return e->factory();
+}
+
+}  // namespace fa

@@ -1,0 +1,209 @@
+#include "measure/operands.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <stdexcept>
+
+#if FA_HAS_CUDA
+#include <cuda_runtime_api.h>
+
+#include "core/cuda_check.hpp"
+#include "measure/device_fill.hpp"
+#endif
+
+namespace fa {
+
+const char* to_string(Tensor t) {
+  static const char* names[] = {"q", "k", "v", "o", "lse", "dout", "dq", "dk", "dv"};
+  return names[static_cast<int>(t)];
+}
+
+HostInputs make_host_inputs(const Problem& p, Pass pass, double input_scale, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  auto fill = [&](std::int64_t n, double sd) {
+    std::vector<double> x(static_cast<std::size_t>(n));
+    for (double& e : x) e = round_to_dtype(p.dtype, normal(rng) * sd);
+    return x;
+  };
+  HostInputs in;
+  in.q = fill(q_elements(p), input_scale);
+  in.k = fill(kv_elements(p), input_scale);
+  in.v = fill(kv_elements(p), 1.0);
+  if (pass != Pass::fwd) in.dout = fill(q_elements(p), 1.0);
+  return in;
+}
+
+std::size_t OperandSet::element_bytes(Tensor t) const {
+  if (backend_ == Backend::host) return sizeof(double);
+  return t == Tensor::lse ? sizeof(float) : dtype_bytes(p_.dtype);
+}
+
+OperandSet::OperandSet(const Problem& p, Pass pass, Backend backend, Allocator& alloc, const BlockMask* mask)
+    : p_(p), pass_(pass), backend_(backend) {
+  const bool grads = pass != Pass::fwd;
+  auto make = [&](Tensor t, std::int64_t n_rows, bool needed) {
+    if (!needed) return;
+    Slot& s = slot(t);
+    s.seqlen = n_rows;
+    s.elements = t == Tensor::lse ? p.batch * p.heads * p.seqlen_q : p.batch * p.heads * n_rows * p.head_dim;
+    s.buf = Buffer(alloc, static_cast<std::size_t>(s.elements) * element_bytes(t), to_string(t));
+  };
+  make(Tensor::q, p.seqlen_q, true);
+  make(Tensor::k, p.seqlen_kv, true);
+  make(Tensor::v, p.seqlen_kv, true);
+  make(Tensor::o, p.seqlen_q, true);
+  make(Tensor::lse, 0, true);
+  make(Tensor::dout, p.seqlen_q, grads);
+  make(Tensor::dq, p.seqlen_q, grads);
+  make(Tensor::dk, p.seqlen_kv, grads);
+  make(Tensor::dv, p.seqlen_kv, grads);
+
+  auto ref = [&](Tensor t) {
+    TensorRef r;
+    const Slot& s = slot(t);
+    r.data = s.buf.get();
+    const Strides st = strides_for(p.layout, p.heads, s.seqlen, p.head_dim);
+    r.stride_b = st.b;
+    r.stride_h = st.h;
+    r.stride_n = st.n;
+    return r;
+  };
+  ops_.q = ref(Tensor::q);
+  ops_.k = ref(Tensor::k);
+  ops_.v = ref(Tensor::v);
+  ops_.o = ref(Tensor::o);
+  ops_.lse = slot(Tensor::lse).buf.get();
+  if (grads) {
+    ops_.dout = ref(Tensor::dout);
+    ops_.dq = ref(Tensor::dq);
+    ops_.dk = ref(Tensor::dk);
+    ops_.dv = ref(Tensor::dv);
+  }
+  if (mask) {
+    ops_.mask_heads = mask->heads;
+    ops_.mask_blocks_q = mask->blocks_q;
+    ops_.mask_blocks_k = mask->blocks_k;
+    mask_buf_ = Buffer(alloc, mask->bits.size(), "block mask");
+    if (backend == Backend::host) {
+      std::memcpy(mask_buf_.get(), mask->bits.data(), mask->bits.size());
+    } else {
+#if FA_HAS_CUDA
+      FA_CUDA_CHECK(cudaMemcpy(mask_buf_.get(), mask->bits.data(), mask->bits.size(), cudaMemcpyHostToDevice));
+#endif
+    }
+    ops_.block_mask = mask_buf_.as<std::uint8_t>();
+  }
+}
+
+std::size_t OperandSet::bytes() const {
+  std::size_t total = mask_buf_.bytes();
+  for (const Slot& s : slots_) total += s.buf.bytes();
+  return total;
+}
+
+void OperandSet::upload_tensor(Tensor t, const std::vector<double>& bhnd) {
+  const Slot& s = slot(t);
+  if (!s.buf.get()) return;
+  if (static_cast<std::int64_t>(bhnd.size()) != s.elements) throw std::logic_error("upload: size mismatch");
+  const std::int64_t B = p_.batch, H = p_.heads, N = s.seqlen, D = p_.head_dim;
+  const Strides st = strides_for(p_.layout, H, N, D);
+  const std::size_t eb = element_bytes(t);
+  std::vector<unsigned char> staging(static_cast<std::size_t>(s.elements) * eb);
+  for (std::int64_t b = 0; b < B; ++b)
+    for (std::int64_t h = 0; h < H; ++h)
+      for (std::int64_t n = 0; n < N; ++n)
+        for (std::int64_t d = 0; d < D; ++d) {
+          const std::size_t src = static_cast<std::size_t>(((b * H + h) * N + n) * D + d);
+          const std::size_t dst = static_cast<std::size_t>(b * st.b + h * st.h + n * st.n + d);
+          if (backend_ == Backend::host) {
+            reinterpret_cast<double*>(staging.data())[dst] = bhnd[src];
+          } else {
+            store_element(p_.dtype, staging.data(), dst, bhnd[src]);
+          }
+        }
+  if (backend_ == Backend::host) {
+    std::memcpy(s.buf.get(), staging.data(), staging.size());
+  } else {
+#if FA_HAS_CUDA
+    FA_CUDA_CHECK(cudaMemcpy(s.buf.get(), staging.data(), staging.size(), cudaMemcpyHostToDevice));
+#endif
+  }
+}
+
+void OperandSet::upload(const HostInputs& in) {
+  upload_tensor(Tensor::q, in.q);
+  upload_tensor(Tensor::k, in.k);
+  upload_tensor(Tensor::v, in.v);
+  if (has_grads()) upload_tensor(Tensor::dout, in.dout);
+}
+
+void OperandSet::fill_random(std::uint64_t seed, void* stream) {
+  if (backend_ == Backend::host) {
+    upload(make_host_inputs(p_, pass_, 1.0, seed));
+    return;
+  }
+#if FA_HAS_CUDA
+  std::uint64_t salt = 0;
+  for (Tensor t : {Tensor::q, Tensor::k, Tensor::v, Tensor::dout}) {
+    const Slot& s = slot(t);
+    if (s.buf.get()) device_fill_normal(s.buf.get(), p_.dtype, s.elements, seed + 0x9E3779B97F4A7C15ULL * ++salt, 1.0f, stream);
+  }
+  FA_CUDA_CHECK(cudaStreamSynchronize(static_cast<cudaStream_t>(stream)));
+#endif
+}
+
+void OperandSet::poison_outputs(void* stream) {
+  for (Tensor t : {Tensor::o, Tensor::lse, Tensor::dq, Tensor::dk, Tensor::dv}) {
+    const Slot& s = slot(t);
+    if (!s.buf.get()) continue;
+    if (backend_ == Backend::host) {
+      double* d = s.buf.as<double>();
+      for (std::int64_t i = 0; i < s.elements; ++i) d[i] = std::numeric_limits<double>::quiet_NaN();
+    } else {
+#if FA_HAS_CUDA
+      // All-ones bytes are NaN in fp32, fp16 and bf16 alike.
+      FA_CUDA_CHECK(cudaMemsetAsync(s.buf.get(), 0xFF, s.buf.bytes(), static_cast<cudaStream_t>(stream)));
+#endif
+    }
+  }
+#if FA_HAS_CUDA
+  if (backend_ == Backend::cuda) FA_CUDA_CHECK(cudaStreamSynchronize(static_cast<cudaStream_t>(stream)));
+#endif
+}
+
+std::vector<double> OperandSet::download(Tensor t) const {
+  const Slot& s = slot(t);
+  if (!s.buf.get()) throw std::logic_error(std::string("download: tensor not allocated: ") + to_string(t));
+  std::vector<unsigned char> raw(s.buf.bytes());
+  if (backend_ == Backend::host) {
+    std::memcpy(raw.data(), s.buf.get(), raw.size());
+  } else {
+#if FA_HAS_CUDA
+    FA_CUDA_CHECK(cudaMemcpy(raw.data(), s.buf.get(), raw.size(), cudaMemcpyDeviceToHost));
+#endif
+  }
+  std::vector<double> out(static_cast<std::size_t>(s.elements));
+  if (t == Tensor::lse) {
+    for (std::int64_t i = 0; i < s.elements; ++i)
+      out[i] = backend_ == Backend::host ? reinterpret_cast<const double*>(raw.data())[i]
+                                         : reinterpret_cast<const float*>(raw.data())[i];
+    return out;
+  }
+  const std::int64_t B = p_.batch, H = p_.heads, N = s.seqlen, D = p_.head_dim;
+  const Strides st = strides_for(p_.layout, H, N, D);
+  for (std::int64_t b = 0; b < B; ++b)
+    for (std::int64_t h = 0; h < H; ++h)
+      for (std::int64_t n = 0; n < N; ++n)
+        for (std::int64_t d = 0; d < D; ++d) {
+          const std::size_t dst = static_cast<std::size_t>(((b * H + h) * N + n) * D + d);
+          const std::size_t src = static_cast<std::size_t>(b * st.b + h * st.h + n * st.n + d);
+          out[dst] = backend_ == Backend::host ? reinterpret_cast<const double*>(raw.data())[src]
+                                               : load_element(p_.dtype, raw.data(), src);
+        }
+  return out;
+}
+
+}  // namespace fa

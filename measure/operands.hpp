@@ -1,0 +1,67 @@
+#pragma once
+// The tensors of one point, allocated in the kernel's memory space (host doubles or device
+// elements of the point's dtype) in the point's layout, plus conversions to and from the float64
+// [B, H, N, D] contiguous arrays the CPU reference uses.
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "core/allocator.hpp"
+#include "core/block_mask.hpp"
+#include "core/kernel.hpp"
+#include "core/problem.hpp"
+
+namespace fa {
+
+// Inputs on the host, float64 bhnd contiguous, values already rounded to the point's dtype so the
+// reference sees exactly what the kernel reads.
+struct HostInputs {
+  std::vector<double> q, k, v, dout;
+};
+// Random normal inputs: Q and K have standard deviation input_scale (large values -> large
+// logits), V and dO standard deviation 1. Never zeros.
+HostInputs make_host_inputs(const Problem& p, Pass pass, double input_scale, std::uint64_t seed);
+
+enum class Tensor { q, k, v, o, lse, dout, dq, dk, dv };
+const char* to_string(Tensor t);
+
+class OperandSet {
+ public:
+  OperandSet(const Problem& p, Pass pass, Backend backend, Allocator& alloc, const BlockMask* mask);
+  OperandSet(const OperandSet&) = delete;
+  OperandSet& operator=(const OperandSet&) = delete;
+
+  const Operands& ops() const { return ops_; }
+  bool has_grads() const { return pass_ != Pass::fwd; }
+  // Bytes of all tensors (and the mask) held.
+  std::size_t bytes() const;
+
+  void upload(const HostInputs& in);
+  // Random normal inputs generated where they live (no host round trip): for timing runs of large
+  // points. `stream` is a cudaStream_t for device operands.
+  void fill_random(std::uint64_t seed, void* stream);
+  // NaN into every output so that an element a kernel never wrote is visible.
+  void poison_outputs(void* stream);
+  // Output (or input) tensor as float64 bhnd contiguous; lse as [B, H, Nq].
+  std::vector<double> download(Tensor t) const;
+
+ private:
+  struct Slot {
+    Buffer buf;
+    std::int64_t elements = 0;
+    std::int64_t seqlen = 0;  // N of this tensor (Nq or Nk); 0 for lse
+  };
+  Slot& slot(Tensor t) { return slots_[static_cast<int>(t)]; }
+  const Slot& slot(Tensor t) const { return slots_[static_cast<int>(t)]; }
+  std::size_t element_bytes(Tensor t) const;
+  void upload_tensor(Tensor t, const std::vector<double>& bhnd);
+
+  Problem p_;
+  Pass pass_;
+  Backend backend_;
+  Slot slots_[9];
+  Buffer mask_buf_;
+  Operands ops_;
+};
+
+}  // namespace fa

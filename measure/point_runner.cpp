@@ -1,0 +1,198 @@
+#include "measure/point_runner.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <exception>
+#include <optional>
+
+#include "core/flops.hpp"
+#include "measure/operands.hpp"
+#include "measure/stream.hpp"
+#include "measure/tracking_allocator.hpp"
+#include "reference/masks.hpp"
+
+#if FA_HAS_CUDA
+#include <cuda_runtime_api.h>
+#include <nvtx3/nvToolsExt.h>
+
+#include "core/cuda_check.hpp"
+#endif
+
+namespace fa {
+
+std::uint64_t operand_bytes(const Problem& p, Pass pass, Backend backend) {
+  const std::uint64_t eb = backend == Backend::host ? 8 : dtype_bytes(p.dtype);
+  const std::uint64_t lse_b = backend == Backend::host ? 8 : 4;
+  const auto q = static_cast<std::uint64_t>(q_elements(p));
+  const auto kv = static_cast<std::uint64_t>(kv_elements(p));
+  std::uint64_t bytes = (2 * q + 2 * kv) * eb + static_cast<std::uint64_t>(p.batch * p.heads * p.seqlen_q) * lse_b;
+  if (pass != Pass::fwd) bytes += (2 * q + 2 * kv) * eb;
+  return bytes;
+}
+
+double point_visible_fraction(const Problem& p) {
+  if (p.sparsity.is_dense()) return visible_fraction(p, 1.0);
+  const BlockMask m = ref::make_block_mask(p.sparsity, p.heads, p.seqlen_q, p.seqlen_kv, p.seed);
+  return ref::visible_element_fraction(&m, p.causal, p.heads, p.seqlen_q, p.seqlen_kv);
+}
+
+namespace {
+
+// Device memory in use (bytes), for the device-wide peak that includes library-internal allocations.
+std::optional<std::uint64_t> device_used_bytes() {
+#if FA_HAS_CUDA
+  std::size_t free_b = 0, total_b = 0;
+  if (cudaMemGetInfo(&free_b, &total_b) != cudaSuccess) return std::nullopt;
+  return total_b - free_b;
+#else
+  return std::nullopt;
+#endif
+}
+
+// RAII NVTX range so ncu --nvtx-include can select exactly this point's work.
+struct NvtxRange {
+  explicit NvtxRange(const std::string& name, bool on) : on_(on) {
+#if FA_HAS_CUDA
+    if (on_) nvtxRangePushA(name.c_str());
+#endif
+  }
+  ~NvtxRange() {
+#if FA_HAS_CUDA
+    if (on_) nvtxRangePop();
+#endif
+  }
+  bool on_;
+};
+
+std::string gib(double bytes) {
+  char b[64];
+  std::snprintf(b, sizeof b, "%.2f GiB", bytes / 1073741824.0);
+  return b;
+}
+
+}  // namespace
+
+Row run_point(const Point& pt, AttentionKernel* kernel, const RunOptions& opt, const std::string& unavailable_reason) {
+  Row row;
+  row.point = pt;
+  const Problem& p = pt.problem;
+  if (!kernel) {
+    row.status = Status::unsupported;
+    row.reason = unavailable_reason.empty() ? "kernel not available in this build" : unavailable_reason;
+    return row;
+  }
+  const bool cuda = kernel->backend() == Backend::cuda;
+  row.backend = std::string(to_string(kernel->backend()));
+  row.device = cuda ? opt.device_name : "cpu";
+  row.mask_density = point_visible_fraction(p);
+  row.flops = dense_forward_flops(p) * pass_multiplier(pt.pass) * row.mask_density;
+  row.mem_io_bytes = static_cast<double>(operand_bytes(p, pt.pass, kernel->backend()));
+
+  const Support sup = kernel->supports(p, pt.pass);
+  if (!sup.ok) {
+    row.status = Status::unsupported;
+    row.reason = sup.reason;
+    return row;
+  }
+
+  try {
+#if FA_HAS_CUDA
+    if (cuda) {
+      FA_CUDA_CHECK(cudaSetDevice(opt.device));
+      std::size_t free_b = 0, total_b = 0;
+      FA_CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
+      const double need = *row.mem_io_bytes + static_cast<double>(kernel->workspace_bytes(p, pt.pass));
+      if (need > static_cast<double>(free_b)) {
+        row.status = Status::oom;
+        row.reason = "needs " + gib(need) + ", " + gib(static_cast<double>(free_b)) + " free";
+        return row;
+      }
+    }
+#endif
+    // Correctness first (own small-enough inputs and poisoned outputs), then timing.
+    if (opt.check) {
+      const VerifyResult v = verify_point(*kernel, pt, opt.verify);
+      row.check_note = v.note;
+      if (!v.skipped) {
+        row.max_rel_error = v.max_rel_error;
+        row.tolerance = v.tolerance;
+      }
+    }
+
+    StreamHandle stream(cuda);
+    Sampler sampler(kernel->backend(), stream.get(), opt.mode, opt.device);
+    row.timing_mode = sampler.mode_name();
+    const std::optional<std::uint64_t> used_at_start = cuda ? device_used_bytes() : std::nullopt;
+    const std::uint64_t used0 = used_at_start.value_or(0);
+    std::uint64_t used_peak = used0;
+    auto note_used = [&] {
+      if (auto u = cuda ? device_used_bytes() : std::nullopt) used_peak = std::max(used_peak, *u);
+    };
+
+    HostTrackingAllocator host_alloc;
+    DeviceTrackingAllocator dev_io, dev_scratch;
+    HostTrackingAllocator host_scratch;
+    Allocator& io = cuda ? static_cast<Allocator&>(dev_io) : static_cast<Allocator&>(host_alloc);
+    TrackingAllocator& scratch = cuda ? static_cast<TrackingAllocator&>(dev_scratch)
+                                      : static_cast<TrackingAllocator&>(host_scratch);
+    std::optional<BlockMask> mask;
+    if (!p.sparsity.is_dense()) mask = ref::make_block_mask(p.sparsity, p.heads, p.seqlen_q, p.seqlen_kv, p.seed);
+    OperandSet ops(p, pt.pass, kernel->backend(), io, mask ? &*mask : nullptr);
+    ops.fill_random(opt.data_seed, stream.get());
+    note_used();
+
+    ExecContext ctx{stream.get(), &scratch, opt.device};
+    std::unique_ptr<PreparedRun> run = kernel->prepare(p, pt.pass, ops.ops(), ctx);
+    note_used();
+    auto launch = [&] { run->run(); };
+
+    // Warm-up: at least one launch (module load, handles, lazy allocations stay out of the numbers),
+    // then until two consecutive samples agree within 5% or the warm-up budget is spent.
+    {
+      const auto w0 = std::chrono::steady_clock::now();
+      double prev = sampler.sample_ms(launch);
+      note_used();
+      while (std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count() < opt.warmup_max_s) {
+        const double t = sampler.sample_ms(launch);
+        if (std::fabs(t - prev) <= 0.05 * prev) break;
+        prev = t;
+      }
+    }
+
+    const std::string label = point_label(pt);
+    std::vector<double> samples;
+    const auto t0 = std::chrono::steady_clock::now();
+    {
+      NvtxRange range(label, cuda);
+      for (;;) {
+        samples.push_back(sampler.sample_ms(launch));
+        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        if (should_stop(opt.rule, samples, elapsed) != StopReason::none) break;
+      }
+    }
+    note_used();
+    row.time = summarize(samples);
+    row.samples_ms = std::move(samples);
+    row.tflops = row.time.median_ms > 0 ? row.flops / (row.time.median_ms * 1e-3) / 1e12 : 0;
+    row.mem_scratch_peak_bytes = static_cast<double>(scratch.peak_bytes());
+    if (used_at_start) row.mem_device_peak_bytes = static_cast<double>(used_peak - used0);
+    row.counters_note = "counters not yet implemented";
+    if (row.max_rel_error && row.tolerance && *row.max_rel_error > *row.tolerance) {
+      row.status = Status::error;
+      row.reason = "correctness check failed: " + row.check_note;
+    }
+  } catch (const OutOfMemory& e) {
+    row.status = Status::oom;
+    row.reason = "allocation of " + gib(static_cast<double>(e.bytes)) + " failed (" + e.where + ")";
+  } catch (const std::exception& e) {
+    row.status = Status::error;
+    row.reason = e.what();
+#if FA_HAS_CUDA
+    (void)cudaGetLastError();
+#endif
+  }
+  return row;
+}
+
+}  // namespace fa

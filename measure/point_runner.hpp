@@ -1,0 +1,36 @@
+#pragma once
+// Runs one sweep point end to end and returns its result row. Never throws for point-level
+// problems: unsupported shapes, out-of-memory and CUDA errors become rows with a status and reason.
+#include <cstdint>
+#include <string>
+
+#include "core/kernel.hpp"
+#include "core/result.hpp"
+#include "measure/sampler.hpp"
+#include "measure/stats.hpp"
+#include "measure/verify.hpp"
+
+namespace fa {
+
+struct RunOptions {
+  StoppingRule rule;
+  TimingMode mode = TimingMode::cold;
+  double warmup_max_s = 0.2;  // warm-up stops once two consecutive samples agree within 5%, or after this
+  bool check = false;         // compare against the float64 reference (extra, untimed run)
+  VerifyOptions verify;
+  std::uint64_t data_seed = 42;
+  int device = 0;
+  std::string device_name;  // for the row
+};
+
+// Bytes of Q, K, V, O, lse (and dO, dQ, dK, dV for backward passes) in the kernel's memory space.
+std::uint64_t operand_bytes(const Problem& p, Pass pass, Backend backend);
+
+// Fraction of the attention matrix computed (causal and block mask), exact for the point.
+double point_visible_fraction(const Problem& p);
+
+// kernel may be null (family not available): the row is then `unsupported` with `unavailable_reason`.
+Row run_point(const Point& pt, AttentionKernel* kernel, const RunOptions& opt,
+              const std::string& unavailable_reason = "");
+
+}  // namespace fa

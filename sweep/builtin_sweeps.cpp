@@ -1,0 +1,71 @@
+// The built-in named sweeps, compiled in so that `fa-bench --sweep NAME` works from any directory.
+// Kernel lists name every family that fits the sweep; the CLI drops those not available on the
+// machine. Point counts are checked by tests/cpu/test_sweep_file.cpp: update both together.
+#include "sweep/sweep_file.hpp"
+
+namespace fa {
+
+std::string_view builtin_sweeps() {
+  static constexpr std::string_view text = R"json({
+  "sweeps": {
+    "default": {
+      "description": "Small GPU sweep: flash, standard, block_sparse and cuDNN at B2 H8, seqlen 512-2048, head dim 64/128, fp16, forward and backward",
+      "kernel": "flash,standard,block_sparse,cudnn",
+      "pass": "fwd,bwd",
+      "batch": 2,
+      "heads": 8,
+      "seqlen": "512:2048:x2",
+      "head-dim": [64, 128],
+      "dtype": "fp16"
+    },
+    "cpu-default": {
+      "description": "CPU reference sweep for machines without a GPU: B1 H2, seqlen 64-256, head dim 32/64, causal and not, forward and backward (milliseconds per point)",
+      "kernel": "reference",
+      "pass": "fwd,bwd",
+      "batch": 1,
+      "heads": 2,
+      "seqlen": "64:256:x2",
+      "head-dim": [32, 64],
+      "causal": "both"
+    },
+    "fa2-benchmark": {
+      "description": "FlashAttention-2 paper grid: 16k tokens, hidden 2048, seqlen 512-16k, head dim 64/128, causal and not, bf16, forward and forward+backward",
+      "kernel": "standard,flash,cudnn",
+      "pass": "fwd,fwdbwd",
+      "tokens": 16384,
+      "hidden": 2048,
+      "seqlen": "512:16384:x2",
+      "head-dim": [64, 128],
+      "causal": "both",
+      "dtype": "bf16"
+    },
+    "block-sparse": {
+      "description": "Dense flash against block-sparse flash over every mask pattern at densities 0.1, 0.25, 0.5; B2 H8, seqlen 1k-8k, head dim 64, fp16, forward",
+      "kernel": "flash,block_sparse",
+      "pass": "fwd",
+      "batch": 2,
+      "heads": 8,
+      "seqlen": "1024:8192:x2",
+      "head-dim": 64,
+      "dtype": "fp16",
+      "sparsity": "dense,local,strided,random,butterfly",
+      "density": [0.1, 0.25, 0.5]
+    },
+    "smoke": {
+      "description": "Quick correctness pass over every available kernel: tiny shapes including a ragged length, causal and not, forward and backward",
+      "pass": "fwd,bwd",
+      "batch": 1,
+      "heads": 2,
+      "seqlen": [128, 200],
+      "head-dim": 64,
+      "causal": "both",
+      "dtype": "fp16",
+      "sparsity": "dense,local",
+      "density": 0.5
+    }
+  }
+})json";
+  return text;
+}
+
+}  // namespace fa

@@ -1,0 +1,43 @@
+#pragma once
+// Turns a SweepSpec into the list of points to run: the Cartesian product of its axes.
+//
+// Order (stable; outermost first): kernel, pass, dtype, head_dim, causal, dropout, heads, seqlen
+// (query), seqlen_kv, batch, sparsity, density. Each axis keeps the order its values were given in,
+// so a report lists, per kernel and pass, the sizes growing fastest in sequence length.
+//
+// Rules:
+//  - sparsity and density multiply only kernels for which uses_block_mask(kernel) is true; every
+//    other kernel gets exactly one dense point per combination of the remaining axes, whatever the
+//    sparsity list holds. The "dense" pattern ignores density (one point, density 1).
+//  - seqlen_kv empty: each point's key length equals its query length.
+//  - tokens set: batch = tokens / seqlen_q and the batch axis is ignored; hidden set:
+//    heads = hidden / head_dim and the heads axis is ignored. A combination whose length does not
+//    divide the total (or exceeds it) is skipped; every point it would have produced is counted in
+//    dropped_by_constraints.
+//  - no kernels: no points (the caller fills the kernel list).
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/problem.hpp"
+#include "sweep/sweep_spec.hpp"
+
+namespace fa {
+
+// A sweep larger than this is a typo, not a benchmark: expand() refuses it with a UsageError.
+inline constexpr std::size_t kMaxSweepPoints = 1000000;
+
+struct Expansion {
+  std::vector<Point> points;
+  std::size_t dropped_by_constraints = 0;
+  // One line per distinct reason points were dropped, e.g. "--tokens 16384: seqlen 32768 exceeds it",
+  // for the caller to show the user.
+  std::vector<std::string> drop_reasons;
+};
+
+// uses_block_mask may be empty, meaning no kernel uses a block mask.
+Expansion expand(const SweepSpec& spec, const std::function<bool(std::string_view kernel)>& uses_block_mask);
+
+}  // namespace fa

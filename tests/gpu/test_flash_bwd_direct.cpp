@@ -1,0 +1,244 @@
+// The flash backward on its own: fa::flash::flash_bwd is fed O and lse from the float64 reference
+// forward (so a forward bug cannot hide or cause a backward failure) and its dQ, dK, dV are compared
+// with the float64 reference backward. Outputs are NaN-poisoned first; every call runs twice on the
+// same workspace to check that it re-initialises its accumulators.
+#include <catch2/catch.hpp>
+
+#include <cuda_runtime_api.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/block_mask.hpp"
+#include "core/cuda_check.hpp"
+#include "core/philox.hpp"
+#include "core/problem.hpp"
+#include "kernels/flash/flash_params.hpp"
+#include "measure/operands.hpp"
+#include "measure/verify.hpp"
+#include "reference/attention.hpp"
+#include "reference/masks.hpp"
+#include "tests/gpu/gpu_support.hpp"
+
+namespace {
+
+using fa::DType;
+using fa::Layout;
+
+// Device copy of one [B, H, N, D] tensor in a layout, converted from / to float64 bhnd.
+class DeviceTensor {
+ public:
+  DeviceTensor(DType dt, Layout layout, std::int64_t b, std::int64_t h, std::int64_t n, std::int64_t d)
+      : dt_(dt), b_(b), h_(h), n_(n), d_(d), st_(fa::strides_for(layout, h, n, d)) {
+    FA_CUDA_CHECK(cudaMalloc(&ptr_, bytes()));
+  }
+  ~DeviceTensor() { cudaFree(ptr_); }
+  DeviceTensor(const DeviceTensor&) = delete;
+  DeviceTensor& operator=(const DeviceTensor&) = delete;
+
+  std::size_t elements() const { return static_cast<std::size_t>(b_ * h_ * n_ * d_); }
+  std::size_t bytes() const { return elements() * fa::dtype_bytes(dt_); }
+  void* get() const { return ptr_; }
+  const fa::Strides& strides() const { return st_; }
+
+  void upload(const std::vector<double>& bhnd) {
+    std::vector<unsigned char> host(bytes());
+    for_each([&](std::size_t src, std::size_t dst) { fa::store_element(dt_, host.data(), dst, bhnd[src]); });
+    FA_CUDA_CHECK(cudaMemcpy(ptr_, host.data(), bytes(), cudaMemcpyHostToDevice));
+  }
+  std::vector<double> download() const {
+    std::vector<unsigned char> host(bytes());
+    FA_CUDA_CHECK(cudaMemcpy(host.data(), ptr_, bytes(), cudaMemcpyDeviceToHost));
+    std::vector<double> out(elements());
+    for_each([&](std::size_t dst, std::size_t src) { out[dst] = fa::load_element(dt_, host.data(), src); });
+    return out;
+  }
+  // 0xFF bytes are NaN in fp16 and bf16.
+  void poison() { FA_CUDA_CHECK(cudaMemset(ptr_, 0xFF, bytes())); }
+
+ private:
+  template <class F>
+  void for_each(F f) const {
+    std::size_t i = 0;
+    for (std::int64_t bb = 0; bb < b_; ++bb)
+      for (std::int64_t hh = 0; hh < h_; ++hh)
+        for (std::int64_t nn = 0; nn < n_; ++nn)
+          for (std::int64_t dd = 0; dd < d_; ++dd, ++i)
+            f(i, static_cast<std::size_t>(bb * st_.b + hh * st_.h + nn * st_.n + dd));
+  }
+  DType dt_;
+  std::int64_t b_, h_, n_, d_;
+  fa::Strides st_;
+  void* ptr_ = nullptr;
+};
+
+struct DeviceBytes {
+  explicit DeviceBytes(std::size_t n) : bytes(n) { FA_CUDA_CHECK(cudaMalloc(&ptr, n ? n : 1)); }
+  ~DeviceBytes() { cudaFree(ptr); }
+  DeviceBytes(const DeviceBytes&) = delete;
+  DeviceBytes& operator=(const DeviceBytes&) = delete;
+  void* ptr = nullptr;
+  std::size_t bytes;
+};
+
+struct Case {
+  std::int64_t b = 1, h = 2, nq = 255, nk = 255, d = 64;
+  DType dt = DType::fp16;
+  bool causal = false;
+  double dropout = 0.0;
+  Layout layout = Layout::bhnd;
+  std::string sparsity = "dense";
+  double density = 1.0;
+  double input_scale = 1.0;
+};
+
+std::string describe(const Case& c) {
+  return "B" + std::to_string(c.b) + " H" + std::to_string(c.h) + " Nq" + std::to_string(c.nq) + " Nk" +
+         std::to_string(c.nk) + " D" + std::to_string(c.d) + " " + std::string(fa::to_string(c.dt)) +
+         (c.causal ? " causal" : "") + " p" + std::to_string(c.dropout) + " " + std::string(fa::to_string(c.layout)) +
+         " " + c.sparsity + " x" + std::to_string(c.input_scale);
+}
+
+double rel_l2(const std::vector<double>& got, const std::vector<double>& ref, std::int64_t* nonfinite) {
+  double num = 0, den = 0;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    if (!std::isfinite(got[i])) {
+      ++*nonfinite;
+      continue;
+    }
+    num += (got[i] - ref[i]) * (got[i] - ref[i]);
+    den += ref[i] * ref[i];
+  }
+  return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
+}
+
+std::uint64_t next_seed() {
+  static std::uint64_t s = 77000;
+  return ++s;
+}
+
+void check_case(const Case& c) {
+  fa::Problem p;
+  p.batch = c.b, p.heads = c.h, p.seqlen_q = c.nq, p.seqlen_kv = c.nk, p.head_dim = c.d;
+  p.dtype = c.dt, p.causal = c.causal, p.dropout = c.dropout, p.layout = c.layout;
+  p.seed = 0xb00c0000ULL + next_seed();
+  p.sparsity.pattern = c.sparsity;
+  p.sparsity.density = c.density;
+
+  fa::BlockMask mask;
+  const bool masked = c.sparsity != "dense";
+  if (masked) mask = fa::ref::make_block_mask(p.sparsity, c.h, c.nq, c.nk, p.seed);
+  const fa::ref::Config cfg = fa::ref::config_for(p, masked ? &mask : nullptr);
+
+  const fa::HostInputs in = fa::make_host_inputs(p, fa::Pass::bwd, c.input_scale, next_seed());
+  const std::size_t q_n = static_cast<std::size_t>(c.b * c.h * c.nq * c.d);
+  const std::size_t kv_n = static_cast<std::size_t>(c.b * c.h * c.nk * c.d);
+  std::vector<double> o(q_n), lse(static_cast<std::size_t>(c.b * c.h * c.nq));
+  fa::ref::forward(cfg, in.q.data(), in.k.data(), in.v.data(), o.data(), lse.data());
+  std::vector<double> dq_ref(q_n), dk_ref(kv_n), dv_ref(kv_n);
+  fa::ref::backward(cfg, in.q.data(), in.k.data(), in.v.data(), o.data(), lse.data(), in.dout.data(), dq_ref.data(),
+                    dk_ref.data(), dv_ref.data());
+
+  DeviceTensor q(c.dt, c.layout, c.b, c.h, c.nq, c.d), k(c.dt, c.layout, c.b, c.h, c.nk, c.d),
+      v(c.dt, c.layout, c.b, c.h, c.nk, c.d), od(c.dt, c.layout, c.b, c.h, c.nq, c.d),
+      dout(c.dt, c.layout, c.b, c.h, c.nq, c.d), dq(c.dt, c.layout, c.b, c.h, c.nq, c.d),
+      dk(c.dt, c.layout, c.b, c.h, c.nk, c.d), dv(c.dt, c.layout, c.b, c.h, c.nk, c.d);
+  q.upload(in.q), k.upload(in.k), v.upload(in.v), od.upload(o), dout.upload(in.dout);
+  std::vector<float> lse_f(lse.begin(), lse.end());
+  DeviceBytes lse_d(lse_f.size() * sizeof(float));
+  FA_CUDA_CHECK(cudaMemcpy(lse_d.ptr, lse_f.data(), lse_d.bytes, cudaMemcpyHostToDevice));
+  DeviceBytes mask_d(masked ? mask.bits.size() : 0);
+  if (masked) FA_CUDA_CHECK(cudaMemcpy(mask_d.ptr, mask.bits.data(), mask.bits.size(), cudaMemcpyHostToDevice));
+
+  fa::flash::FlashBwdParams fp;
+  auto set = [](const DeviceTensor& t, std::int64_t& sb, std::int64_t& sh, std::int64_t& sn) {
+    sb = t.strides().b, sh = t.strides().h, sn = t.strides().n;
+  };
+  fp.q = q.get(), fp.k = k.get(), fp.v = v.get(), fp.o = od.get(), fp.lse = static_cast<float*>(lse_d.ptr);
+  fp.dout = dout.get(), fp.dq = dq.get(), fp.dk = dk.get(), fp.dv = dv.get();
+  set(q, fp.q_stride_b, fp.q_stride_h, fp.q_stride_n);
+  set(k, fp.k_stride_b, fp.k_stride_h, fp.k_stride_n);
+  set(v, fp.v_stride_b, fp.v_stride_h, fp.v_stride_n);
+  set(od, fp.o_stride_b, fp.o_stride_h, fp.o_stride_n);
+  set(dout, fp.do_stride_b, fp.do_stride_h, fp.do_stride_n);
+  set(dq, fp.dq_stride_b, fp.dq_stride_h, fp.dq_stride_n);
+  set(dk, fp.dk_stride_b, fp.dk_stride_h, fp.dk_stride_n);
+  set(dv, fp.dv_stride_b, fp.dv_stride_h, fp.dv_stride_n);
+  fp.batch = static_cast<int>(c.b), fp.heads = static_cast<int>(c.h);
+  fp.seqlen_q = static_cast<int>(c.nq), fp.seqlen_kv = static_cast<int>(c.nk), fp.head_dim = static_cast<int>(c.d);
+  fp.dtype = c.dt;
+  fp.scale = static_cast<float>(p.scale());
+  fp.causal = c.causal;
+  fp.dropout = static_cast<float>(c.dropout);
+  fp.dropout_threshold = fa::dropout_threshold(c.dropout);
+  fp.seed = p.seed;
+  if (masked) {
+    fp.block_mask = static_cast<const std::uint8_t*>(mask_d.ptr);
+    fp.mask_heads = static_cast<int>(mask.heads);
+    fp.mask_blocks_q = static_cast<int>(mask.blocks_q), fp.mask_blocks_k = static_cast<int>(mask.blocks_k);
+    fp.mask_block_q = mask.block_q, fp.mask_block_k = mask.block_k;
+  }
+  const char* why = fa::flash::flash_bwd_unsupported_reason(fp);
+  INFO(describe(c) << " unsupported: " << why);
+  REQUIRE(std::string(why).empty());
+
+  DeviceBytes ws(fa::flash::flash_bwd_workspace_bytes(fp));
+  const double tol = fa::tolerance_for(c.dt, fa::Pass::bwd);
+  for (int run = 0; run < 2; ++run) {  // the second run reuses the dirty workspace
+    dq.poison(), dk.poison(), dv.poison();
+    fa::flash::flash_bwd(fp, ws.ptr, nullptr);
+    FA_CUDA_CHECK(cudaDeviceSynchronize());
+    std::int64_t bad = 0;
+    const double e_dq = rel_l2(dq.download(), dq_ref, &bad);
+    const double e_dk = rel_l2(dk.download(), dk_ref, &bad);
+    const double e_dv = rel_l2(dv.download(), dv_ref, &bad);
+    INFO(describe(c) << " run " << run << ": dq " << e_dq << " dk " << e_dk << " dv " << e_dv << " non-finite " << bad
+                     << " (tol " << tol << ")");
+    CHECK(bad == 0);
+    CHECK(e_dq <= tol);
+    CHECK(e_dk <= tol);
+    CHECK(e_dv <= tol);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("flash bwd direct: head dims x dtypes, causal and dropout", "[gpu][flash][flash_bwd]") {
+  FA_REQUIRE_GPU();
+  for (std::int64_t d : {32, 64, 96, 128, 256})
+    for (DType dt : {DType::fp16, DType::bf16}) {
+      Case c;
+      c.d = d, c.dt = dt, c.nq = 200, c.nk = 300;
+      check_case(c);
+      c.causal = true, c.dropout = 0.17;
+      check_case(c);
+    }
+}
+
+TEST_CASE("flash bwd direct: odd and unequal lengths, fully masked rows", "[gpu][flash][flash_bwd]") {
+  FA_REQUIRE_GPU();
+  for (std::int64_t nq : {1, 17, 255, 1000})
+    for (std::int64_t nk : {1, 17, 255, 1000}) {
+      Case c;
+      c.h = 1, c.nq = nq, c.nk = nk, c.causal = true, c.d = 64, c.dt = DType::bf16;
+      check_case(c);
+    }
+}
+
+TEST_CASE("flash bwd direct: bnhd, large logits, block masks", "[gpu][flash][flash_bwd]") {
+  FA_REQUIRE_GPU();
+  Case c;
+  c.b = 2, c.h = 3, c.nq = 300, c.nk = 200, c.layout = Layout::bnhd, c.dropout = 0.17;
+  check_case(c);
+  c = Case{};
+  c.input_scale = 8, c.causal = true, c.d = 128;
+  check_case(c);
+  for (const char* pattern : {"local", "random"}) {
+    c = Case{};
+    c.nq = c.nk = 700, c.sparsity = pattern, c.density = 0.4, c.causal = std::string(pattern) == "random";
+    check_case(c);
+  }
+}
