@@ -87,6 +87,7 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
     const bool have_gpu = !devices.devices.empty();
     if (have_gpu && f.device >= static_cast<int>(devices.devices.size()))
       throw bad_value("--device", std::to_string(f.device), fmt::format("0 to {}", devices.devices.size() - 1));
+    if (f.resume && f.out_dir.empty()) throw UsageError("--resume: needs --out DIR naming the run to resume");
     std::string note;
     const SweepSpec spec = resolve_sweep(f.sweep, have_gpu, &note);
     const Expansion ex = expand_for_catalog(spec);
@@ -105,7 +106,6 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
     if (have_gpu) opt.device_name = devices.devices[static_cast<std::size_t>(f.device)].name;
 
     const std::string out = f.out_dir.empty() ? "fa-bench-results/" + utc_timestamp_compact() : f.out_dir;
-    if (f.resume && f.out_dir.empty()) throw UsageError("--resume: needs --out DIR naming the run to resume");
     const RunMetadata md = collect_metadata(command_line, devices, have_gpu ? to_string(opt.mode) : "host");
     ResultDirectory results = ResultDirectory::open(out, md, f.resume);
     fmt::print("{} points -> {}/results.{{csv,md,json}} ({} timing)\n", ex.points.size(), out, md.timing_mode);

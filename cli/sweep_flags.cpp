@@ -16,9 +16,10 @@ void add_sweep_flags(CLI::App& cmd, SweepFlags& flags) {
            std::string(axis.help))
         ->type_name(std::string(axis.syntax));
   }
+  std::string builtins;
+  for (const SweepInfo& s : describe_builtin_sweeps()) builtins += (builtins.empty() ? "" : ", ") + s.name;
   cmd.add_option("--sweep", flags.sweep_name,
-                 "named sweep: built-in (default, cpu-default, fa2-benchmark, smoke) or from --sweep-file; "
-                 "axis flags override its values");
+                 "named sweep: built-in (" + builtins + ") or from --sweep-file; axis flags override its values");
   cmd.add_option("--sweep-file", flags.sweep_file, "JSON file of named sweeps (see docs/sweeps.md)");
 }
 
@@ -46,6 +47,7 @@ SweepSpec resolve_sweep(const SweepFlags& flags, bool have_gpu, std::string* not
   base.known_kernels = catalog_names();
   SweepSpec spec = base;
   bool implicit_default = false;
+  bool builtin = false;  // built-in sweeps name every family; those not runnable here are dropped
   if (!flags.sweep_file.empty()) {
     std::string name = flags.sweep_name;
     if (name.empty()) {
@@ -60,8 +62,9 @@ SweepSpec resolve_sweep(const SweepFlags& flags, bool have_gpu, std::string* not
     spec = load_sweep(flags.sweep_file, name, base);
   } else if (!flags.sweep_name.empty()) {
     spec = load_builtin_sweep(flags.sweep_name, base);
+    builtin = true;
   } else if (flags.axis_values.empty()) {
-    implicit_default = true;
+    implicit_default = builtin = true;
     spec = load_builtin_sweep(have_gpu ? "default" : "cpu-default", base);
     if (note) {
       *note = have_gpu ? "No sweep given: running the built-in 'default' sweep on the GPU."
@@ -81,8 +84,8 @@ SweepSpec resolve_sweep(const SweepFlags& flags, bool have_gpu, std::string* not
       *note = have_gpu ? "No --kernel given: every GPU kernel available in this build."
                        : "No --kernel given and no GPU: using the float64 CPU reference kernel.";
     }
-  } else if (implicit_default) {
-    // The built-in default names every family; keep those this machine can run.
+  } else if (builtin && !flags.axis_values.count("kernel")) {
+    // Keep the families this machine can run.
     std::vector<std::string> keep;
     for (const auto& k : spec.kernels)
       if (std::find(here.begin(), here.end(), k) != here.end()) keep.push_back(k);

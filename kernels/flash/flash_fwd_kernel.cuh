@@ -158,6 +158,23 @@ __global__ void __launch_bounds__(Traits::kThreads) flash_fwd_kernel(const Flash
                          ptx::smem_u32(sQ + QTile::offset(warp_row0 + m * 16 + (lane & 15), kk * 16 + (lane >> 4) * 8)));
   }
 
+  // Per-lane ldmatrix addresses, one per swizzle phase c (16-column step inside a panel). Every
+  // ldmatrix of the loop is then one of these plus a compile-time offset (row block, panel) and the
+  // stage offset: the XOR swizzle costs nothing in the loop. Valid because the row blocks added
+  // later are multiples of 8 rows, which leave the swizzle pattern of a row unchanged.
+  constexpr int kQPanel = QTile::kPanel, kKVPanel = KVTile::kPanel;
+  constexpr int kQPhases = kQPanel / 16, kKVPhases = kKVPanel / 16;
+  std::uint32_t q_addr[kQPhases], k_addr[kKVPhases], v_addr[kKVPhases];
+#pragma unroll
+  for (int c = 0; c < kQPhases; ++c) {
+    q_addr[c] = ptx::smem_u32(sQ + QTile::offset(warp_row0 + (lane & 15), c * 16 + (lane >> 4) * 8));
+  }
+#pragma unroll
+  for (int c = 0; c < kKVPhases; ++c) {
+    k_addr[c] = ptx::smem_u32(sK + KVTile::offset((lane & 7) + ((lane >> 4) << 3), c * 16 + ((lane >> 3) & 1) * 8));
+    v_addr[c] = ptx::smem_u32(sV + KVTile::offset((lane & 7) + ((lane >> 3) & 1) * 8, c * 16 + (lane >> 4) * 8));
+  }
+
   const float scale_log2 = p.scale * ptx::kLog2e;
   const std::uint32_t b32 = static_cast<std::uint32_t>(b), h32 = static_cast<std::uint32_t>(h);
 
@@ -170,8 +187,7 @@ __global__ void __launch_bounds__(Traits::kThreads) flash_fwd_kernel(const Flash
     if (jn < n_tiles) load_kv(jn, stage ^ 1);
     ptx::cp_async_commit();
 
-    const T* sKs = sK + stage * KVTile::kElements;
-    const T* sVs = sV + stage * KVTile::kElements;
+    const std::uint32_t stage_off = stage * KVTile::kBytes;
     const int col0 = j * Bc;
 
     float s[MT][NT][4];
@@ -189,15 +205,15 @@ __global__ void __launch_bounds__(Traits::kThreads) flash_fwd_kernel(const Flash
 #pragma unroll
           for (int r = 0; r < 4; ++r) a[m][r] = q_frag[m][kk][r];
         } else {
-          ptx::ldmatrix_x4(a[m],
-                           ptx::smem_u32(sQ + QTile::offset(warp_row0 + m * 16 + (lane & 15), kk * 16 + (lane >> 4) * 8)));
+          const int kPanelOff = (kk * 16 / kQPanel) * Br * kQPanel * 2;
+          ptx::ldmatrix_x4(a[m], q_addr[(kk * 16 % kQPanel) / 16] + kPanelOff + m * 16 * kQPanel * 2);
         }
       }
 #pragma unroll
       for (int nn = 0; nn < Bc / 16; ++nn) {
         std::uint32_t kf[4];
-        ptx::ldmatrix_x4(kf, ptx::smem_u32(sKs + KVTile::offset(nn * 16 + (lane & 7) + ((lane >> 4) << 3),
-                                                               kk * 16 + ((lane >> 3) & 1) * 8)));
+        ptx::ldmatrix_x4(kf, k_addr[(kk * 16 % kKVPanel) / 16] + stage_off +
+                                 ((kk * 16 / kKVPanel) * Bc * kKVPanel + nn * 16 * kKVPanel) * 2);
         const std::uint32_t b0[2] = {kf[0], kf[1]}, b1[2] = {kf[2], kf[3]};
 #pragma unroll
         for (int m = 0; m < MT; ++m) {
@@ -293,8 +309,8 @@ __global__ void __launch_bounds__(Traits::kThreads) flash_fwd_kernel(const Flash
 #pragma unroll
       for (int dn = 0; dn < D / 16; ++dn) {
         std::uint32_t vf[4];
-        ptx::ldmatrix_x4_trans(vf, ptx::smem_u32(sVs + KVTile::offset(kk * 16 + (lane & 7) + ((lane >> 3) & 1) * 8,
-                                                                     dn * 16 + (lane >> 4) * 8)));
+        ptx::ldmatrix_x4_trans(vf, v_addr[(dn * 16 % kKVPanel) / 16] + stage_off +
+                                       ((dn * 16 / kKVPanel) * Bc * kKVPanel + kk * 16 * kKVPanel) * 2);
         const std::uint32_t b0[2] = {vf[0], vf[1]}, b1[2] = {vf[2], vf[3]};
 #pragma unroll
         for (int m = 0; m < MT; ++m) {

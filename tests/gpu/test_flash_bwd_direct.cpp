@@ -242,3 +242,13 @@ TEST_CASE("flash bwd direct: bnhd, large logits, block masks", "[gpu][flash][fla
     check_case(c);
   }
 }
+
+// Small enough for compute-sanitizer (memcheck, racecheck): run with "[flash_bwd_sanitize]".
+TEST_CASE("flash bwd direct: one small point for the sanitizers", "[.][flash_bwd_sanitize]") {
+  FA_REQUIRE_GPU();
+  Case c;
+  c.h = 1, c.nq = 100, c.nk = 150, c.d = 128, c.causal = true, c.dropout = 0.17;
+  check_case(c);
+  c.d = 64, c.nq = 150, c.nk = 100, c.sparsity = "random", c.density = 0.5, c.dropout = 0;
+  check_case(c);
+}

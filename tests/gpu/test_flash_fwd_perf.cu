@@ -111,8 +111,10 @@ TEST_CASE("flash fwd: timing at the performance points", "[.perf][flash_fwd_perf
   using fa::flash::FwdTraits;
   time_variant<FwdTraits<128, 128, 32, 4, false>>("D128 Br128 Bc32 4w", d128);
   time_variant<FwdTraits<128, 64, 64, 4, false>>("D128 Br64 Bc64 4w", d128);
+  time_variant<FwdTraits<128, 128, 64, 8, false>>("D128 Br128 Bc64 8w", d128);
   time_variant<FwdTraits<64, 128, 128, 4, false>>("D64 Br128 Bc128 4w", d64);
   time_variant<FwdTraits<64, 128, 64, 4, false>>("D64 Br128 Bc64 4w smemQ", d64);
+  time_variant<FwdTraits<64, 128, 128, 8, true>>("D64 Br128 Bc128 8w", d64);
   std::printf("PERF bar: D128 %.1f TF/s (target >= 300), D64 %.1f TF/s (target >= 250)\n", tflops(d128, t128),
               tflops(d64, t64));
 }

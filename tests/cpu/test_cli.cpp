@@ -1,0 +1,183 @@
+// The command line end to end, in-process: exit codes, error messages, dry-run counts, a real CPU
+// sweep with its three report files, and --resume.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli/app.hpp"
+
+namespace {
+
+struct CliResult {
+  int code;
+  std::string out, err;
+};
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream f(p);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Runs fa-bench in-process with stdout/stderr redirected to files.
+CliResult cli(std::initializer_list<const char*> args) {
+  std::vector<const char*> argv{"fa-bench"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const auto dir = std::filesystem::temp_directory_path();
+  const auto out_path = dir / ("fa_cli_out_" + std::to_string(getpid()));
+  const auto err_path = dir / ("fa_cli_err_" + std::to_string(getpid()));
+  std::fflush(nullptr);
+  const int saved_out = dup(1), saved_err = dup(2);
+  FILE* fo = std::fopen(out_path.c_str(), "w");
+  FILE* fe = std::fopen(err_path.c_str(), "w");
+  dup2(fileno(fo), 1);
+  dup2(fileno(fe), 2);
+  const int code = fa::cli::run_cli(static_cast<int>(argv.size()), argv.data());
+  std::fflush(nullptr);
+  dup2(saved_out, 1);
+  dup2(saved_err, 2);
+  close(saved_out);
+  close(saved_err);
+  std::fclose(fo);
+  std::fclose(fe);
+  return {code, slurp(out_path), slurp(err_path)};
+}
+
+std::filesystem::path fresh_dir(const std::string& name) {
+  auto d = std::filesystem::temp_directory_path() / ("fa_cli_" + name + "_" + std::to_string(getpid()));
+  std::filesystem::remove_all(d);
+  return d;
+}
+
+std::size_t csv_data_lines(const std::filesystem::path& p) {
+  std::ifstream f(p);
+  std::string line;
+  std::size_t n = 0;
+  while (std::getline(f, line))
+    if (!line.empty()) ++n;
+  return n == 0 ? 0 : n - 1;  // minus the header
+}
+
+}  // namespace
+
+TEST_CASE("bad values exit 2 and name the flag", "[cli]") {
+  auto r = cli({"run", "--seqlen", "abc"});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--seqlen") != std::string::npos);
+  r = cli({"run", "--dtype", "fp12"});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--dtype") != std::string::npos);
+  CHECK(r.err.find("fp16") != std::string::npos);  // lists what is accepted
+  r = cli({"run", "--kernel", "nosuch", "--dry-run"});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--kernel") != std::string::npos);
+  CHECK(r.err.find("flash") != std::string::npos);
+  r = cli({"run", "--max-noise", "many"});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--max-noise") != std::string::npos);
+  r = cli({"run", "--no-such-flag"});
+  CHECK(r.code == 2);
+  r = cli({"frobnicate"});
+  CHECK(r.code == 2);
+  r = cli({"run", "--resume", "--dry-run"});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--resume") != std::string::npos);
+  r = cli({"run", "--sweep", "no-such-sweep"});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("cpu-default") != std::string::npos);
+}
+
+TEST_CASE("help and list succeed", "[cli]") {
+  auto r = cli({"--help"});
+  CHECK(r.code == 0);
+  CHECK(r.out.find("run") != std::string::npos);
+  r = cli({"list"});
+  CHECK(r.code == 0);
+  CHECK(r.out.find("reference") != std::string::npos);
+  CHECK(r.out.find("Devices:") != std::string::npos);
+  CHECK(r.out.find("bf16") != std::string::npos);
+}
+
+TEST_CASE("dry run counts the issue's example sweep as 96 points, unbuilt kernels listed", "[cli]") {
+  auto r = cli({"run", "--dry-run", "--kernel", "standard,flash,block_sparse", "--batch", "1,2", "--heads", "8",
+                "--seqlen", "512:4096:x2", "--dtype", "fp16,bf16", "--dropout", "0,0.1"});
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("96 points") != std::string::npos);
+  CHECK(r.out.find("block_sparse/fwd/B2-H8-N4096-D64-bf16-p0.1") != std::string::npos);
+  CHECK(r.out.find("MiB") != std::string::npos);  // memory estimate per point
+  // A planned family is listed as planned, not dropped.
+  r = cli({"run", "--dry-run", "--kernel", "cudnn,reference", "--seqlen", "64"});
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("2 points") != std::string::npos);
+  CHECK(r.out.find("planned") != std::string::npos);
+}
+
+TEST_CASE("a CPU sweep writes CSV, Markdown and JSON, checks correctness, and resumes", "[cli]") {
+  const auto dir = fresh_dir("sweep");
+  const std::string out = dir.string();
+  auto r = cli({"run", "--kernel", "reference", "--heads", "2", "--seqlen", "32,48", "--head-dim", "16",
+                "--pass", "fwd,bwd", "--causal", "both", "--max-time", "0.02", "--min-samples", "3", "--check",
+                "--out", out.c_str()});
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(std::filesystem::exists(dir / "results.md"));
+  CHECK(csv_data_lines(dir / "results.csv") == 8);
+  const auto j = nlohmann::json::parse(slurp(dir / "results.json"));
+  REQUIRE(j.at("rows").size() == 8);
+  for (const auto& row : j.at("rows")) {
+    CHECK(row.dump().find("\"ok\"") != std::string::npos);
+  }
+  CHECK(j.at("metadata").dump().find("run --kernel reference") != std::string::npos);
+  const std::string md = slurp(dir / "results.md");
+  CHECK(md.find("reference") != std::string::npos);
+
+  // Without --resume an existing result folder is refused (exit 2), not overwritten.
+  r = cli({"run", "--kernel", "reference", "--seqlen", "32", "--out", out.c_str()});
+  CHECK(r.code == 2);
+  CHECK(csv_data_lines(dir / "results.csv") == 8);
+
+  // --resume runs only the new points and keeps the old rows.
+  r = cli({"run", "--kernel", "reference", "--heads", "2", "--seqlen", "32,48,64", "--head-dim", "16", "--pass",
+           "fwd,bwd", "--causal", "both", "--max-time", "0.02", "--min-samples", "3", "--out", out.c_str(),
+           "--resume"});
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("8 already done") != std::string::npos);
+  CHECK(csv_data_lines(dir / "results.csv") == 12);
+  CHECK(nlohmann::json::parse(slurp(dir / "results.json")).at("rows").size() == 12);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("points that cannot run become rows with a reason and the sweep goes on", "[cli]") {
+  const auto dir = fresh_dir("unsupported");
+  const std::string out = dir.string();
+  // bnhd is unsupported by the reference; cudnn is planned; the remaining point runs.
+  auto r = cli({"run", "--kernel", "reference,cudnn", "--heads", "1", "--seqlen", "16", "--head-dim", "8",
+                "--layout", "bnhd", "--max-time", "0.01", "--out", out.c_str()});
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(slurp(dir / "results.json"));
+  REQUIRE(j.at("rows").size() == 2);
+  const std::string all = j.at("rows").dump();
+  CHECK(all.find("unsupported") != std::string::npos);
+  CHECK(all.find("bhnd layout only") != std::string::npos);
+  CHECK(all.find("planned") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("verify passes on the reference and reports a table", "[cli]") {
+  auto r = cli({"verify", "--kernel", "reference", "--heads", "1", "--seqlen", "17", "--head-dim", "8", "--pass",
+                "fwd,bwd"});
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("2 passed, 0 failed") != std::string::npos);
+}
