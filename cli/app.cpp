@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
@@ -14,7 +15,11 @@ namespace fa::cli {
 
 int run_cli(int argc, const char* const* argv) {
   std::string command_line;
-  for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
+  std::vector<std::string> args;
+  for (int i = 0; i < argc; ++i) {
+    command_line += (i ? " " : "") + std::string(argv[i]);
+    args.emplace_back(argv[i]);
+  }
 
   CLI::App app{"fa-bench: benchmark and profile attention kernels (standard, flash, block-sparse, cuDNN, ring)"};
   app.name("fa-bench");
@@ -23,6 +28,7 @@ int run_cli(int argc, const char* const* argv) {
   const Command run = add_run_command(app, command_line);
   const Command list = add_list_command(app);
   const Command verify = add_verify_command(app);
+  const Command profile = add_profile_command(app, args);
 
   try {
     app.parse(argc, argv);
@@ -34,6 +40,7 @@ int run_cli(int argc, const char* const* argv) {
     if (app.got_subcommand("run")) return run();
     if (app.got_subcommand("list")) return list();
     if (app.got_subcommand("verify")) return verify();
+    if (app.got_subcommand("profile")) return profile();
   } catch (const UsageError& e) {
     fmt::print(stderr, "fa-bench: error: {}\n", e.what());
     return 2;

@@ -24,6 +24,7 @@ struct RunFlags {
   bool dry_run = false;
   bool check = false;
   bool hot = false;
+  bool graph = false;
   int min_samples = 10;
   int max_samples = 10000;
   double max_noise_pct = 0.5;
@@ -69,6 +70,7 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
   cmd->add_flag("--dry-run", flags->dry_run, "print the planned points, their count and estimated memory; run nothing");
   cmd->add_flag("--check", flags->check, "check every point against the float64 CPU reference (error column)");
   cmd->add_flag("--hot", flags->hot, "hot-cache timing: no L2 flush between samples (default: cold)");
+  cmd->add_flag("--graph", flags->graph, "with --hot: time CUDA-graph replays of one invocation (no launch gaps)");
   cmd->add_option("--min-samples", flags->min_samples, "samples before the stopping rule applies (default 10)")
       ->check(CLI::Range(1, 1000000));
   cmd->add_option("--max-samples", flags->max_samples, "sample cap per point (default 10000)")
@@ -101,6 +103,8 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
     opt.rule.max_time_s = f.max_time_s;
     opt.mode = f.hot ? TimingMode::hot : TimingMode::cold;
     opt.check = f.check;
+    if (f.graph && !f.hot) throw UsageError("--graph: only with --hot (cold timing flushes L2 between samples)");
+    opt.graph = f.graph;
     opt.data_seed = f.data_seed;
     opt.device = f.device;
     if (have_gpu) opt.device_name = devices.devices[static_cast<std::size_t>(f.device)].name;

@@ -4,9 +4,13 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <functional>
+
+#include <fmt/core.h>
 #include <optional>
 
 #include "core/flops.hpp"
+#include "measure/graph_launch.hpp"
 #include "measure/operands.hpp"
 #include "measure/stream.hpp"
 #include "measure/tracking_allocator.hpp"
@@ -17,6 +21,7 @@
 #include <nvtx3/nvToolsExt.h>
 
 #include "core/cuda_check.hpp"
+#include "measure/sm_clock.hpp"
 #endif
 
 namespace fa {
@@ -145,7 +150,18 @@ Row run_point(const Point& pt, AttentionKernel* kernel, const RunOptions& opt, c
     ExecContext ctx{stream.get(), &scratch, opt.device};
     std::unique_ptr<PreparedRun> run = kernel->prepare(p, pt.pass, ops.ops(), ctx);
     note_used();
-    auto launch = [&] { run->run(); };
+    std::function<void()> launch = [&] { run->run(); };
+    GraphLaunch graph;
+    std::string mode_note;
+    if (cuda && opt.mode == TimingMode::hot && opt.graph) {
+      std::string why;
+      if (graph.capture(stream.get(), launch, &why)) {
+        launch = [&] { graph.launch(stream.get()); };
+        mode_note = "cuda graph";
+      } else {
+        mode_note = "graph capture failed (" + why + "); timed plain launches";
+      }
+    }
 
     // Warm-up: at least one launch (module load, handles, lazy allocations stay out of the numbers),
     // then until two consecutive samples agree within 5% or the warm-up budget is spent.
@@ -160,6 +176,9 @@ Row run_point(const Point& pt, AttentionKernel* kernel, const RunOptions& opt, c
       }
     }
 
+#if FA_HAS_CUDA
+    if (cuda) row.sm_clock_start_mhz = measure_sm_clock_mhz(stream.get());
+#endif
     const std::string label = point_label(pt);
     std::vector<double> samples;
     const auto t0 = std::chrono::steady_clock::now();
@@ -172,6 +191,17 @@ Row run_point(const Point& pt, AttentionKernel* kernel, const RunOptions& opt, c
       }
     }
     note_used();
+#if FA_HAS_CUDA
+    if (cuda) {
+      row.sm_clock_end_mhz = measure_sm_clock_mhz(stream.get());
+      // Flag, never fix: clocks are left as the machine has them.
+      if (row.sm_clock_end_mhz < 0.9 * row.sm_clock_start_mhz) {
+        row.reason = fmt::format("throttled: SM clock fell from {:.0f} to {:.0f} MHz during sampling",
+                                 row.sm_clock_start_mhz, row.sm_clock_end_mhz);
+      }
+    }
+#endif
+    if (!mode_note.empty()) row.timing_mode += " (" + mode_note + ")";
     row.time = summarize(samples);
     row.samples_ms = std::move(samples);
     row.tflops = row.time.median_ms > 0 ? row.flops / (row.time.median_ms * 1e-3) / 1e12 : 0;

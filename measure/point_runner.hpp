@@ -15,6 +15,7 @@ namespace fa {
 struct RunOptions {
   StoppingRule rule;
   TimingMode mode = TimingMode::cold;
+  bool graph = false;         // hot mode: capture one invocation in a CUDA graph, time graph launches
   double warmup_max_s = 0.2;  // warm-up stops once two consecutive samples agree within 5%, or after this
   bool check = false;         // compare against the float64 reference (extra, untimed run)
   VerifyOptions verify;

@@ -153,34 +153,14 @@ __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const _
     }
     ptx::cp_async_commit();
 
-    // ---- S = Q K^T, P = exp(scale * S - lse), masked, dropped out --------------------------------
-    float acc_s[MTs][NTs][4];
-    zero(acc_s);
-    warp_gemm<T, MTs, NTs, D, MSs, NSs, false, false, TileQ, TileKV>(acc_s, sQ, off_q_amk, sK, off_k_bnk);
-
-    // Column limit per row, relative to this thread's first column: element (row, c) is visible
-    // iff c < lim (columns past Nk, and causal: past row + diag). Rows past Nq have lse2 = +inf.
-    const int col_t = j0 + sdp_n + 2 * t;
-#pragma unroll
-    for (int mt = 0; mt < MTs; ++mt)
-#pragma unroll
-      for (int hf = 0; hf < 2; ++hf) {
-        const int row = i0 + sdp_m + mt * MSs + g + hf * 8;
-        const int lim = (p.causal ? min(nk, row + diag + 1) : nk) - col_t;
-        const float l2 = lse_rows[buf * Br + mt * MSs + hf * 8];
-#pragma unroll
-        for (int nt = 0; nt < NTs; ++nt)
-#pragma unroll
-          for (int e = 0; e < 2; ++e) {
-            const int c = (nt >> 1) * NSs + (nt & 1) * 8 + e;
-            const float pv = ptx::exp2_approx(acc_s[mt][nt][2 * hf + e] * args.scale_log2 - l2);
-            acc_s[mt][nt][2 * hf + e] = c < lim ? pv : 0.0f;
-          }
-      }
-
+    // Dropout keep bits of this thread's S elements (bit nt*4 + r of keep[mt]), drawn before S
+    // exists so the Philox temporaries do not compete with the S accumulators for registers.
+    [[maybe_unused]] std::uint32_t keep[MTs];
     if constexpr (kDropout) {
+      static_assert(NTs * 4 <= 32, "keep bits of one m-tile must fit a word");
 #pragma unroll
-      for (int mt = 0; mt < MTs; ++mt)
+      for (int mt = 0; mt < MTs; ++mt) {
+        keep[mt] = 0;
 #pragma unroll
         for (int nt = 0; nt < NTs; ++nt) {
           // Keep-mask words (core/philox.hpp): the 4 columns of one Philox call are split over a
@@ -196,12 +176,42 @@ __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const _
           const std::uint32_t recv1 = __shfl_xor_sync(0xffffffffu, send1, 1);
           const std::uint32_t words[4] = {odd ? recv0 : w.x, odd ? recv1 : w.y, odd ? w.z : recv0,
                                           odd ? w.w : recv1};
-          // A dropped element keeps -P: its sign carries the keep bit to the dS step below.
 #pragma unroll
           for (int r = 0; r < 4; ++r)
-            if (words[r] < p.dropout_threshold) acc_s[mt][nt][r] = -acc_s[mt][nt][r];
+            keep[mt] |= static_cast<std::uint32_t>(words[r] >= p.dropout_threshold) << (nt * 4 + r);
         }
+      }
     }
+
+    // ---- S = Q K^T, P = exp(scale * S - lse), masked, dropped out --------------------------------
+    float acc_s[MTs][NTs][4];
+    zero(acc_s);
+    warp_gemm<T, MTs, NTs, D, MSs, NSs, false, false, TileQ, TileKV>(acc_s, sQ, off_q_amk, sK, off_k_bnk);
+
+    // Column limit per row, relative to this thread's first column: element (row, c) is visible
+    // iff c < lim (columns past Nk, and causal: past row + diag). Rows past Nq have lse2 = +inf.
+    // A dropped element keeps -P: its sign carries the keep bit to the dS step below.
+    const int col_t = j0 + sdp_n + 2 * t;
+#pragma unroll
+    for (int mt = 0; mt < MTs; ++mt)
+#pragma unroll
+      for (int hf = 0; hf < 2; ++hf) {
+        const int row = i0 + sdp_m + mt * MSs + g + hf * 8;
+        const int lim = (p.causal ? min(nk, row + diag + 1) : nk) - col_t;
+        const float l2 = lse_rows[buf * Br + mt * MSs + hf * 8];
+#pragma unroll
+        for (int nt = 0; nt < NTs; ++nt)
+#pragma unroll
+          for (int e = 0; e < 2; ++e) {
+            const int c = (nt >> 1) * NSs + (nt & 1) * 8 + e;
+            float pv = ptx::exp2_approx(acc_s[mt][nt][2 * hf + e] * args.scale_log2 - l2);
+            pv = c < lim ? pv : 0.0f;
+            if constexpr (kDropout) {
+              if (!((keep[mt] >> (nt * 4 + 2 * hf + e)) & 1u)) pv = -pv;
+            }
+            acc_s[mt][nt][2 * hf + e] = pv;
+          }
+      }
 
     // Pd to shared memory (dropped elements are 0, kept ones scaled by 1 / (1 - p)).
 #pragma unroll

@@ -181,3 +181,17 @@ TEST_CASE("verify passes on the reference and reports a table", "[cli]") {
   CHECK(r.code == 0);
   CHECK(r.out.find("2 passed, 0 failed") != std::string::npos);
 }
+
+TEST_CASE("profile takes exactly one point and prints the ncu command", "[cli]") {
+  auto r = cli({"profile", "--kernel", "reference", "--seqlen", "32,64"});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("2 points") != std::string::npos);
+  r = cli({"profile", "--kernel", "reference", "--seqlen", "32", "--heads", "1", "--head-dim", "8"});
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("--profile-from-start off") != std::string::npos);
+  CHECK(r.out.find("reference/fwd/B1-H1-N32-D8-fp16") != std::string::npos);
+  // --graph needs --hot: a usage error, exit 2.
+  r = cli({"run", "--graph", "--dry-run"});
+  CHECK(r.code == 2);
+}

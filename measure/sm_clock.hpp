@@ -1,0 +1,10 @@
+#pragma once
+// The SM clock as the GPU is actually running it, measured the way nvbench does: a one-thread
+// kernel counts clock64() cycles against %globaltimer nanoseconds over a short spin. Needs no NVML
+// (whose library is absent on machines without the driver) and never changes any clock.
+namespace fa {
+
+// MHz, or 0 when there is no CUDA. `stream` is a cudaStream_t; synchronises it.
+double measure_sm_clock_mhz(void* stream);
+
+}  // namespace fa
