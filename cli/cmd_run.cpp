@@ -90,6 +90,7 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
     if (have_gpu && f.device >= static_cast<int>(devices.devices.size()))
       throw bad_value("--device", std::to_string(f.device), fmt::format("0 to {}", devices.devices.size() - 1));
     if (f.resume && f.out_dir.empty()) throw UsageError("--resume: needs --out DIR naming the run to resume");
+    if (f.graph && !f.hot) throw UsageError("--graph: only with --hot (cold timing flushes L2 between samples)");
     std::string note;
     const SweepSpec spec = resolve_sweep(f.sweep, have_gpu, &note);
     const Expansion ex = expand_for_catalog(spec);
@@ -103,7 +104,6 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
     opt.rule.max_time_s = f.max_time_s;
     opt.mode = f.hot ? TimingMode::hot : TimingMode::cold;
     opt.check = f.check;
-    if (f.graph && !f.hot) throw UsageError("--graph: only with --hot (cold timing flushes L2 between samples)");
     opt.graph = f.graph;
     opt.data_seed = f.data_seed;
     opt.device = f.device;

@@ -71,11 +71,13 @@ __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const _
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int g = lane >> 2, t = lane & 3;
 
-  const int kt = static_cast<int>(blockIdx.x % static_cast<unsigned>(args.k_tiles));
-  const int bh = static_cast<int>(blockIdx.x / static_cast<unsigned>(args.k_tiles));
-  const int b = bh / p.heads, h = bh % p.heads;
+  // Unsigned block coordinates: their 64-bit products with the strides then need no sign-extension
+  // registers (which, kept alive for the epilogue, are what spilled at D = 256).
+  const unsigned kt = blockIdx.x % static_cast<unsigned>(args.k_tiles);
+  const unsigned bh = blockIdx.x / static_cast<unsigned>(args.k_tiles);
+  const unsigned b = bh / static_cast<unsigned>(p.heads), h = bh % static_cast<unsigned>(p.heads);
   const int nq = p.seqlen_q, nk = p.seqlen_kv;
-  const int j0 = kt * Bc;
+  const int j0 = static_cast<int>(kt) * Bc;
   const int diag = nk - nq;  // causal: row i sees col j iff j <= i + diag
 
   const T* gq = static_cast<const T*>(p.q) + b * p.q_stride_b + h * p.q_stride_h;
@@ -89,7 +91,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const _
   int first = 0;
   if (p.causal && j0 - diag > 0) first = (j0 - diag) / Br;
   auto next_tile = [&](int i) {
-    while (i < q_tiles && !block_kept(p, h, i * Br, j0)) ++i;
+    while (i < q_tiles && !block_kept(p, static_cast<int>(h), i * Br, j0)) ++i;
     return i;
   };
 
@@ -169,7 +171,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const _
           const bool odd = t & 1;
           const int my_row = i0 + sdp_m + mt * MSs + g + (odd ? 8 : 0);
           const int col4 = (j0 + sdp_n + (nt >> 1) * NSs + (nt & 1) * 8) / 4 + (t >> 1);
-          const Philox4 w = dropout_words(p.seed, static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(h),
+          const Philox4 w = dropout_words(p.seed, b, h,
                                           static_cast<std::uint32_t>(my_row), static_cast<std::uint32_t>(col4));
           const std::uint32_t send0 = odd ? w.x : w.z, send1 = odd ? w.y : w.w;
           const std::uint32_t recv0 = __shfl_xor_sync(0xffffffffu, send0, 1);
