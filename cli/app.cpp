@@ -28,6 +28,7 @@ int run_cli(int argc, const char* const* argv) {
   const Command run = add_run_command(app, command_line);
   const Command list = add_list_command(app);
   const Command verify = add_verify_command(app);
+  const Command compare = add_compare_command(app);
   const Command profile = add_profile_command(app, args);
 
   try {
@@ -40,6 +41,7 @@ int run_cli(int argc, const char* const* argv) {
     if (app.got_subcommand("run")) return run();
     if (app.got_subcommand("list")) return list();
     if (app.got_subcommand("verify")) return verify();
+    if (app.got_subcommand("compare")) return compare();
     if (app.got_subcommand("profile")) return profile();
   } catch (const UsageError& e) {
     fmt::print(stderr, "fa-bench: error: {}\n", e.what());

@@ -87,13 +87,18 @@ struct PointComparison {
   bool time_within_noise(const CompareOptions& options) const;
 };
 
+struct UnmatchedPoint {
+  std::string key, label;
+  Row row;  // samples_ms cleared
+};
+
 struct CompareOutcome {
   CompareOptions options;
   std::string baseline_source, current_source;  // paths as given
   RunMetadata baseline_metadata, current_metadata;
   std::string baseline_device, current_device;  // metadata device, else the rows' devices ("" unknown)
   std::vector<PointComparison> points;          // matched points, in baseline order
-  std::vector<Row> only_in_baseline, only_in_current;  // samples_ms cleared
+  std::vector<UnmatchedPoint> only_in_baseline, only_in_current;  // in their file's order
   std::vector<std::string> notes;  // caveats: devices allowed to differ, timing modes, Debug builds...
 
   std::size_t regressed_points() const;
@@ -103,6 +108,11 @@ struct CompareOutcome {
   bool failed() const;
   int exit_code() const { return failed() ? 1 : 0; }
 };
+
+// The GPU model a result file's device text names, for matching runs and naming baselines: the
+// text trimmed, and a CPU run's "cpu (why there is no GPU)" reduced to "cpu", as the reason may
+// differ between two CPU-only machines that time the same thing.
+std::string device_model(std::string_view device);
 
 // Sources name the files in messages. Throws UsageError for a point appearing twice in one file,
 // for results of different devices (unless allowed) and when two non-empty files share no point

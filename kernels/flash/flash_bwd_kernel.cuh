@@ -56,6 +56,48 @@ __device__ __forceinline__ void load_rows_async(std::uint32_t s_lse, std::uint32
   }
 }
 
+// Special registers through volatile asm: the compiler cannot hoist these reads out of the loop,
+// so everything derived from them is recomputed per Q tile instead of occupying registers for the
+// whole kernel next to the 128+ accumulator registers (that is what made D = 256 spill).
+__device__ __forceinline__ unsigned read_tid_x() {
+  unsigned v;
+  asm volatile("mov.u32 %0, %%tid.x;\n" : "=r"(v));
+  return v;
+}
+__device__ __forceinline__ unsigned read_ctaid_x() {
+  unsigned v;
+  asm volatile("mov.u32 %0, %%ctaid.x;\n" : "=r"(v));
+  return v;
+}
+
+// Everything a thread derives from its thread and block index. Unsigned block coordinates: their
+// 64-bit products with the strides need no sign-extension registers.
+template <class Tr>
+struct Coords {
+  int tid, lane, g, t;
+  // Warp grids (flash_bwd_traits.cuh), interleaved in 16-wide steps: warp (wm, wn) owns rows
+  // wm*16 + mt*MS + [0,16) and columns wn*16 + (nt/2)*NS + (nt%2)*8 + [0,8).
+  int sdp_m, sdp_n, kv_m, kv_n, dq_m, dq_n;
+  unsigned bh, b, h;
+  int j0;  // first key of this block's K/V tile
+
+  __device__ __forceinline__ Coords(unsigned tid_x, unsigned ctaid_x, const MainArgs& a) {
+    tid = static_cast<int>(tid_x);
+    lane = tid & 31;
+    g = lane >> 2;
+    t = lane & 3;
+    const int warp = tid >> 5;
+    sdp_m = (warp % Tr::kWarpsMsdp) * 16, sdp_n = (warp / Tr::kWarpsMsdp) * 16;
+    kv_m = (warp % Tr::kWarpsNdkv) * 16, kv_n = (warp / Tr::kWarpsNdkv) * 16;
+    dq_m = (warp % Tr::kWarpsMdq) * 16, dq_n = (warp / Tr::kWarpsMdq) * 16;
+    const unsigned k_tiles = static_cast<unsigned>(a.k_tiles);
+    bh = ctaid_x / k_tiles;
+    b = bh / static_cast<unsigned>(a.p.heads);
+    h = bh % static_cast<unsigned>(a.p.heads);
+    j0 = static_cast<int>(ctaid_x % k_tiles) * Tr::kBc;
+  }
+};
+
 template <class Tr, class T, bool kDropout>
 __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const __grid_constant__ MainArgs args) {
   constexpr int D = Tr::kD, Br = Tr::kBr, Bc = Tr::kBc, NT = Tr::kThreads;
@@ -66,33 +108,29 @@ __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const _
   constexpr int MTs = Tr::kWmSdp / 16, NTs = Tr::kWnSdp / 8;
   constexpr int MTkv = Tr::kWmDkv / 16, NTkv = Tr::kWnDkv / 8;
   constexpr int MTq = Tr::kWmDq / 16, NTq = Tr::kWnDq / 8;
+  constexpr int MSs = Tr::kWarpsMsdp * 16, NSs = Tr::kWarpsNsdp * 16;
+  constexpr int MSkv = Tr::kWarpsNdkv * 16, NSkv = Tr::kWarpsDdkv * 16;
+  constexpr int MSq = Tr::kWarpsMdq * 16, NSq = Tr::kWarpsDdq * 16;
 
   const FlashBwdParams& p = args.p;
-  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-  const int g = lane >> 2, t = lane & 3;
-
-  // Unsigned block coordinates: their 64-bit products with the strides then need no sign-extension
-  // registers (which, kept alive for the epilogue, are what spilled at D = 256).
-  const unsigned kt = blockIdx.x % static_cast<unsigned>(args.k_tiles);
-  const unsigned bh = blockIdx.x / static_cast<unsigned>(args.k_tiles);
-  const unsigned b = bh / static_cast<unsigned>(p.heads), h = bh % static_cast<unsigned>(p.heads);
   const int nq = p.seqlen_q, nk = p.seqlen_kv;
-  const int j0 = static_cast<int>(kt) * Bc;
   const int diag = nk - nq;  // causal: row i sees col j iff j <= i + diag
-
-  const T* gq = static_cast<const T*>(p.q) + b * p.q_stride_b + h * p.q_stride_h;
-  const T* gk = static_cast<const T*>(p.k) + b * p.k_stride_b + h * p.k_stride_h;
-  const T* gv = static_cast<const T*>(p.v) + b * p.v_stride_b + h * p.v_stride_h;
-  const T* gdo = static_cast<const T*>(p.dout) + b * p.do_stride_b + h * p.do_stride_h;
-  const std::int64_t row_base = static_cast<std::int64_t>(bh) * args.nq_pad;  // into the workspace arrays
-
-  // Q tiles that can see this K tile: causal skips those entirely above the diagonal.
   const int q_tiles = (nq + Br - 1) / Br;
-  int first = 0;
-  if (p.causal && j0 - diag > 0) first = (j0 - diag) / Br;
-  auto next_tile = [&](int i) {
-    while (i < q_tiles && !block_kept(p, static_cast<int>(h), i * Br, j0)) ++i;
+
+  // The Q tile after i (inclusive) that this K tile needs: block-mask skipping (causal skipping is
+  // the start index below).
+  auto next_tile = [&](int i, const Coords<Tr>& c) {
+    while (i < q_tiles && !block_kept(p, static_cast<int>(c.h), i * Br, c.j0)) ++i;
     return i;
+  };
+  auto q_ptr = [&](const Coords<Tr>& c) {
+    return static_cast<const T*>(p.q) + c.b * p.q_stride_b + c.h * p.q_stride_h;
+  };
+  auto do_ptr = [&](const Coords<Tr>& c) {
+    return static_cast<const T*>(p.dout) + c.b * p.do_stride_b + c.h * p.do_stride_h;
+  };
+  auto row_base = [&](const Coords<Tr>& c) {  // first row of this (b, h) in the workspace arrays
+    return static_cast<std::int64_t>(c.bh) * args.nq_pad;
   };
 
   extern __shared__ __align__(128) unsigned char smem[];
@@ -101,57 +139,56 @@ __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const _
   const std::uint32_t sQ0 = s_base + Tr::kOffQ, sDO0 = s_base + Tr::kOffDO;
   const std::uint32_t sP = s_base + Tr::kOffP, sDS = s_base + Tr::kOffDS;
   const std::uint32_t sLse0 = s_base + Tr::kOffLse, sDelta0 = s_base + Tr::kOffDelta;
-
-  // Warp grids (flash_bwd_traits.cuh), interleaved in 16-wide steps: warp (wm, wn) owns rows
-  // wm*16 + mt*MS + [0,16) and columns wn*16 + (nt/2)*NS + (nt%2)*8 + [0,8).
-  constexpr int MSs = Tr::kWarpsMsdp * 16, NSs = Tr::kWarpsNsdp * 16;
-  constexpr int MSkv = Tr::kWarpsNdkv * 16, NSkv = Tr::kWarpsDdkv * 16;
-  constexpr int MSq = Tr::kWarpsMdq * 16, NSq = Tr::kWarpsDdq * 16;
-  const int sdp_m = (warp % Tr::kWarpsMsdp) * 16, sdp_n = (warp / Tr::kWarpsMsdp) * 16;
-  const int kv_m = (warp % Tr::kWarpsNdkv) * 16, kv_n = (warp / Tr::kWarpsNdkv) * 16;
-  const int dq_m = (warp % Tr::kWarpsMdq) * 16, dq_n = (warp / Tr::kWarpsMdq) * 16;
-  // Per-thread fragment offsets; Q and dO (both buffers) share TileQ offsets, K and V TileKV's.
-  const std::uint32_t off_q_amk = frag_off_a_mk<TileQ>(sdp_m, lane);
-  const std::uint32_t off_k_bnk = frag_off_b_nk<TileKV>(sdp_n, lane);
-  const std::uint32_t off_p_akm = frag_off_a_km<TileP>(kv_m, lane);
-  const std::uint32_t off_q_bkn = frag_off_b_kn<TileQ>(kv_n, lane);
-  const std::uint32_t off_ds_amk = frag_off_a_mk<TileP>(dq_m, lane);
-  const std::uint32_t off_k_bkn = frag_off_b_kn<TileKV>(dq_n, lane);
-  const std::uint32_t off_p_st = tile_off<TileP>(sdp_m + g, sdp_n + 2 * t);  // C-fragment stores
-  const float* lse_rows = reinterpret_cast<const float*>(smem + Tr::kOffLse) + sdp_m + g;
-  const float* delta_rows = reinterpret_cast<const float*>(smem + Tr::kOffDelta) + sdp_m + g;
+  const float* lse_smem = reinterpret_cast<const float*>(smem + Tr::kOffLse);
+  const float* delta_smem = reinterpret_cast<const float*>(smem + Tr::kOffDelta);
 
   float acc_dk[MTkv][NTkv][4];
   float acc_dv[MTkv][NTkv][4];
   zero(acc_dk);
   zero(acc_dv);
 
-  int i = next_tile(first);
-  if (i < q_tiles) {
-    load_tile_async<TileKV, Bc, D, NT>(sK, gk, p.k_stride_n, j0, nk, tid);
-    load_tile_async<TileKV, Bc, D, NT>(sV, gv, p.v_stride_n, j0, nk, tid);
-    load_tile_async<TileQ, Br, D, NT>(sQ0, gq, p.q_stride_n, i * Br, nq, tid);
-    load_tile_async<TileQ, Br, D, NT>(sDO0, gdo, p.do_stride_n, i * Br, nq, tid);
-    load_rows_async<Br>(sLse0, sDelta0, args.lse2 + row_base + i * Br, args.delta + row_base + i * Br, tid);
+  int i;
+  {
+    const Coords<Tr> c(threadIdx.x, blockIdx.x, args);
+    // Q tiles that can see this K tile: causal skips those entirely above the diagonal.
+    int first = 0;
+    if (p.causal && c.j0 - diag > 0) first = (c.j0 - diag) / Br;
+    i = next_tile(first, c);
+    if (i < q_tiles) {
+      const T* gk = static_cast<const T*>(p.k) + c.b * p.k_stride_b + c.h * p.k_stride_h;
+      const T* gv = static_cast<const T*>(p.v) + c.b * p.v_stride_b + c.h * p.v_stride_h;
+      load_tile_async<TileKV, Bc, D, NT>(sK, gk, p.k_stride_n, c.j0, nk, c.tid);
+      load_tile_async<TileKV, Bc, D, NT>(sV, gv, p.v_stride_n, c.j0, nk, c.tid);
+      load_tile_async<TileQ, Br, D, NT>(sQ0, q_ptr(c), p.q_stride_n, i * Br, nq, c.tid);
+      load_tile_async<TileQ, Br, D, NT>(sDO0, do_ptr(c), p.do_stride_n, i * Br, nq, c.tid);
+      load_rows_async<Br>(sLse0, sDelta0, args.lse2 + row_base(c) + i * Br, args.delta + row_base(c) + i * Br, c.tid);
+    }
+    ptx::cp_async_commit();
   }
-  ptx::cp_async_commit();
 
   for (int it = 0; i < q_tiles; ++it) {
     const int buf = it & 1;
     const std::uint32_t sQ = sQ0 + buf * TileQ::kBytes, sDO = sDO0 + buf * TileQ::kBytes;
     const int i0 = i * Br;
+    const Coords<Tr> c(read_tid_x(), read_ctaid_x(), args);
+    const int lane = c.lane, g = c.g, t = c.t, j0 = c.j0;
+    const int sdp_m = c.sdp_m, sdp_n = c.sdp_n, kv_m = c.kv_m, kv_n = c.kv_n, dq_m = c.dq_m, dq_n = c.dq_n;
+    // Per-thread fragment offsets; Q and dO (both buffers) share TileQ offsets, K and V TileKV's.
+    const std::uint32_t off_q_amk = frag_off_a_mk<TileQ>(sdp_m, lane);
+    const std::uint32_t off_k_bnk = frag_off_b_nk<TileKV>(sdp_n, lane);
+    const std::uint32_t off_p_st = tile_off<TileP>(sdp_m + g, sdp_n + 2 * t);  // C-fragment stores
 
     // Tile i has landed (and K, V on the first pass); every warp is done with the other buffers
     // and with sP / sdS of the previous tile, so they may be overwritten from here on.
     ptx::cp_async_wait<0>();
     __syncthreads();
-    const int i_next = next_tile(i + 1);
+    const int i_next = next_tile(i + 1, c);
     if (i_next < q_tiles) {
       const int nb = buf ^ 1;
-      load_tile_async<TileQ, Br, D, NT>(sQ0 + nb * TileQ::kBytes, gq, p.q_stride_n, i_next * Br, nq, tid);
-      load_tile_async<TileQ, Br, D, NT>(sDO0 + nb * TileQ::kBytes, gdo, p.do_stride_n, i_next * Br, nq, tid);
-      load_rows_async<Br>(sLse0 + nb * (Br * 4), sDelta0 + nb * (Br * 4), args.lse2 + row_base + i_next * Br,
-                          args.delta + row_base + i_next * Br, tid);
+      load_tile_async<TileQ, Br, D, NT>(sQ0 + nb * TileQ::kBytes, q_ptr(c), p.q_stride_n, i_next * Br, nq, c.tid);
+      load_tile_async<TileQ, Br, D, NT>(sDO0 + nb * TileQ::kBytes, do_ptr(c), p.do_stride_n, i_next * Br, nq, c.tid);
+      load_rows_async<Br>(sLse0 + nb * (Br * 4), sDelta0 + nb * (Br * 4), args.lse2 + row_base(c) + i_next * Br,
+                          args.delta + row_base(c) + i_next * Br, c.tid);
     }
     ptx::cp_async_commit();
 
@@ -171,7 +208,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const _
           const bool odd = t & 1;
           const int my_row = i0 + sdp_m + mt * MSs + g + (odd ? 8 : 0);
           const int col4 = (j0 + sdp_n + (nt >> 1) * NSs + (nt & 1) * 8) / 4 + (t >> 1);
-          const Philox4 w = dropout_words(p.seed, b, h,
+          const Philox4 w = dropout_words(p.seed, c.b, c.h,
                                           static_cast<std::uint32_t>(my_row), static_cast<std::uint32_t>(col4));
           const std::uint32_t send0 = odd ? w.x : w.z, send1 = odd ? w.y : w.w;
           const std::uint32_t recv0 = __shfl_xor_sync(0xffffffffu, send0, 1);
@@ -200,7 +237,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const _
       for (int hf = 0; hf < 2; ++hf) {
         const int row = i0 + sdp_m + mt * MSs + g + hf * 8;
         const int lim = (p.causal ? min(nk, row + diag + 1) : nk) - col_t;
-        const float l2 = lse_rows[buf * Br + mt * MSs + hf * 8];
+        const float l2 = lse_smem[buf * Br + sdp_m + g + mt * MSs + hf * 8];
 #pragma unroll
         for (int nt = 0; nt < NTs; ++nt)
 #pragma unroll
@@ -239,7 +276,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const _
     for (int mt = 0; mt < MTs; ++mt)
 #pragma unroll
       for (int hf = 0; hf < 2; ++hf) {
-        const float dlt = delta_rows[buf * Br + mt * MSs + hf * 8];
+        const float dlt = delta_smem[buf * Br + sdp_m + g + mt * MSs + hf * 8];
 #pragma unroll
         for (int nt = 0; nt < NTs; ++nt) {
           float ds[2];
@@ -257,7 +294,8 @@ __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const _
     __syncthreads();  // Pd and dS complete
 
     // ---- dV += Pd^T dO ----------------------------------------------------------------------------
-    warp_gemm<T, MTkv, NTkv, Br, MSkv, NSkv, true, true, TileP, TileQ>(acc_dv, sP, off_p_akm, sDO, off_q_bkn);
+    warp_gemm<T, MTkv, NTkv, Br, MSkv, NSkv, true, true, TileP, TileQ>(acc_dv, sP, frag_off_a_km<TileP>(kv_m, lane), sDO,
+                                                                        frag_off_b_kn<TileQ>(kv_n, lane));
 
     // ---- dQ += dS K (fp32 atomics, two neighbouring columns per 8-byte vector add; rows past Nq
     // add zeros into the padding rows) -------------------------------------------------------------
@@ -267,9 +305,9 @@ __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const _
       const int col0 = slice * (NTqs / 2) * NSq;  // first column of this slice (per-warp interleave)
       float acc_dq[MTq][NTqs][4];
       zero(acc_dq);
-      warp_gemm<T, MTq, NTqs, Bc, MSq, NSq, false, true, TileP, TileKV>(acc_dq, sDS, off_ds_amk, sK + col0 * 2,
-                                                                         off_k_bkn);
-      float* dst = args.dq_accum + (row_base + i0 + dq_m + g) * D + dq_n + 2 * t + col0;
+      warp_gemm<T, MTq, NTqs, Bc, MSq, NSq, false, true, TileP, TileKV>(
+          acc_dq, sDS, frag_off_a_mk<TileP>(dq_m, lane), sK + col0 * 2, frag_off_b_kn<TileKV>(dq_n, lane));
+      float* dst = args.dq_accum + (row_base(c) + i0 + dq_m + g) * D + dq_n + 2 * t + col0;
 #pragma unroll
       for (int mt = 0; mt < MTq; ++mt)
 #pragma unroll
@@ -281,15 +319,18 @@ __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const _
     }
 
     // ---- dK += dS^T Q -----------------------------------------------------------------------------
-    warp_gemm<T, MTkv, NTkv, Br, MSkv, NSkv, true, true, TileP, TileQ>(acc_dk, sDS, off_p_akm, sQ, off_q_bkn);
+    warp_gemm<T, MTkv, NTkv, Br, MSkv, NSkv, true, true, TileP, TileQ>(acc_dk, sDS, frag_off_a_km<TileP>(kv_m, lane), sQ,
+                                                                        frag_off_b_kn<TileQ>(kv_n, lane));
 
     i = i_next;
   }
   ptx::cp_async_wait<0>();
 
   // ---- write dK (times the softmax scale) and dV ---------------------------------------------------
-  T* gdk = static_cast<T*>(p.dk) + b * p.dk_stride_b + h * p.dk_stride_h;
-  T* gdv = static_cast<T*>(p.dv) + b * p.dv_stride_b + h * p.dv_stride_h;
+  const Coords<Tr> c(read_tid_x(), read_ctaid_x(), args);
+  const int g = c.g, t = c.t, j0 = c.j0, kv_m = c.kv_m, kv_n = c.kv_n;
+  T* gdk = static_cast<T*>(p.dk) + c.b * p.dk_stride_b + c.h * p.dk_stride_h;
+  T* gdv = static_cast<T*>(p.dv) + c.b * p.dv_stride_b + c.h * p.dv_stride_h;
 #pragma unroll
   for (int mt = 0; mt < MTkv; ++mt)
 #pragma unroll

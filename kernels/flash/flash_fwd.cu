@@ -39,7 +39,11 @@ const char* flash_fwd_unsupported_reason(const FlashParams& p) {
   // Mask sizes are checked whenever they are given, so supports() can ask before any mask exists.
   if (p.block_mask != nullptr || p.mask_block_q > 0 || p.mask_block_k > 0) {
     if (p.mask_block_q <= 0 || p.mask_block_k <= 0 || p.mask_block_q % tile.br != 0 || p.mask_block_k % tile.bc != 0) {
-      static_assert(fwd_tile_shape(32).br == 128 && fwd_tile_shape(256).bc == 64, "keep the message below true");
+      static_assert([] {
+        for (int d : {32, 64, 96, 128, 256})
+          if (fwd_tile_shape(d).br != 128 || fwd_tile_shape(d).bc != 64) return false;
+        return true;
+      }(), "keep the message below true");
       return "flash block mask: blocks must be multiples of 128 (query) x 64 (key)";
     }
     if (p.block_mask != nullptr) {

@@ -274,24 +274,44 @@ __global__ void __launch_bounds__(Traits::kThreads) flash_fwd_kernel(const Flash
       }
 
     if constexpr (kDropout) {
-      // Keep-mask of core/philox.hpp: columns 4c..4c+3 of a row share one Philox call; this
-      // thread's two columns 2t, 2t+1 of an n8 tile are words (2t % 4), (2t % 4) + 1 of it.
-      // lse and row_sum stay pre-dropout; the 1 / (1 - p) factor is applied to O at the end.
+      // Keep-mask of core/philox.hpp: element (row, col) keeps iff word col % 4 of
+      // Philox({col / 4, row, h, b}, seed) >= threshold; lse and row_sum stay pre-dropout and the
+      // 1 / (1 - p) factor is applied to O at the end. Threads t and t^1 of a quad hold columns
+      // 4c..4c+1 and 4c+2..4c+3 of the same two rows g and g+8, i.e. they need the same two Philox
+      // calls. So they split them: the even thread draws row g, the odd thread row g+8, each turns
+      // its 4 words into 4 keep bits (a nibble per n8 tile), and one shuffle swaps the halves. That
+      // is one call per 4 elements, the minimum for this mask (twice fewer than each thread alone).
+      const std::uint32_t thr = p.dropout_threshold;
 #pragma unroll
-      for (int m = 0; m < MT; ++m)
+      for (int m = 0; m < MT; ++m) {
+        const std::uint32_t row = static_cast<std::uint32_t>(q0 + warp_row0 + m * 16 + g + (t & 1) * 8);
 #pragma unroll
-        for (int r = 0; r < 2; ++r) {
-          const std::uint32_t row = static_cast<std::uint32_t>(q0 + warp_row0 + m * 16 + g + r * 8);
+        for (int n0 = 0; n0 < NT; n0 += 8) {  // 8 nibbles per 32-bit word
+          std::uint32_t own = 0;
 #pragma unroll
-          for (int n = 0; n < NT; ++n) {
-            const std::uint32_t col = static_cast<std::uint32_t>(col0 + n * 8 + 2 * t);
-            const Philox4 w = dropout_words(p.seed, b32, h32, row, col >> 2);
-            const std::uint32_t w0 = (t & 1) ? w.z : w.x;
-            const std::uint32_t w1 = (t & 1) ? w.w : w.y;
-            if (w0 < p.dropout_threshold) s[m][n][2 * r] = 0.f;
-            if (w1 < p.dropout_threshold) s[m][n][2 * r + 1] = 0.f;
+          for (int n = n0; n < n0 + 8 && n < NT; ++n) {
+            const std::uint32_t col4 = static_cast<std::uint32_t>(col0 + n * 8 + 2 * t) >> 2;  // same for t^1
+            const Philox4 w = dropout_words(p.seed, b32, h32, row, col4);
+            const std::uint32_t nib = static_cast<std::uint32_t>(w.x >= thr) | static_cast<std::uint32_t>(w.y >= thr) << 1 |
+                                      static_cast<std::uint32_t>(w.z >= thr) << 2 | static_cast<std::uint32_t>(w.w >= thr) << 3;
+            own |= nib << (4 * (n - n0));
+          }
+          const std::uint32_t other = __shfl_xor_sync(0xffffffffu, own, 1);
+          // Bits 0 and 1 of each nibble are then the keep flags of this thread's two columns:
+          // even t uses words x, y (its own for row g, the partner's for row g+8); odd t uses
+          // z, w (the partner's for row g, its own for row g+8).
+          const std::uint32_t keep_g = (t & 1) ? other >> 2 : own;
+          const std::uint32_t keep_g8 = (t & 1) ? own >> 2 : other;
+#pragma unroll
+          for (int n = n0; n < n0 + 8 && n < NT; ++n) {
+            const int sh = 4 * (n - n0);
+            if (!((keep_g >> sh) & 1u)) s[m][n][0] = 0.f;
+            if (!((keep_g >> (sh + 1)) & 1u)) s[m][n][1] = 0.f;
+            if (!((keep_g8 >> sh) & 1u)) s[m][n][2] = 0.f;
+            if (!((keep_g8 >> (sh + 1)) & 1u)) s[m][n][3] = 0.f;
           }
         }
+      }
     }
 
     // O += P V. The S accumulator of n8 tiles (2kk, 2kk+1) re-packed to 16 bits is the A fragment

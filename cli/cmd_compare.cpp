@@ -1,0 +1,125 @@
+// `fa-bench compare BASELINE CURRENT`: the CI regression gate. Prints the comparison as Markdown
+// (for a pull-request comment), optionally writes it and a JSON verdict to files, and exits 0 (no
+// regression), 1 (regression) or 2 (bad input: files, schema, devices, flags).
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "cli/commands.hpp"
+#include "core/errors.hpp"
+#include "reports/atomic_file.hpp"
+#include "reports/baseline_store.hpp"
+#include "reports/compare.hpp"
+#include "reports/compare_json.hpp"
+#include "reports/compare_markdown.hpp"
+#include "reports/json.hpp"
+#include "reports/number_text.hpp"
+
+namespace fa::cli {
+namespace {
+
+struct CompareFlags {
+  std::vector<std::string> files;
+  // Percentages as typed ("5" or "5%"), parsed after CLI11 so errors name the flag like other commands.
+  std::string threshold = "5", bytes_threshold = "2", mem_threshold = "0", alpha = "0.01";
+  bool allow_device_mismatch = false;
+  bool fail_on_missing = false;
+  std::string stored;
+  std::string baseline_dir = std::string(baselines::kDefaultDir);
+  std::string markdown_path, json_path;
+};
+
+double parse_number(const std::string& flag, std::string text, bool percent) {
+  if (percent && !text.empty() && text.back() == '%') text.pop_back();
+  const auto v = parse_double_text(text);
+  if (!v) throw bad_value(flag, text, percent ? "a percentage, e.g. 5 or 5%" : "a number, e.g. 0.01");
+  return *v;
+}
+
+CompareOptions options_from(const CompareFlags& f) {
+  CompareOptions o;
+  o.time_threshold_pct = parse_number("--threshold", f.threshold, true);
+  o.bytes_threshold_pct = parse_number("--bytes-threshold", f.bytes_threshold, true);
+  o.mem_threshold_pct = parse_number("--mem-threshold", f.mem_threshold, true);
+  o.alpha = parse_number("--alpha", f.alpha, false);
+  o.allow_device_mismatch = f.allow_device_mismatch;
+  o.fail_on_missing = f.fail_on_missing;
+  validate(o);
+  return o;
+}
+
+// BASELINE and CURRENT, or with --stored NAME only CURRENT: the baseline is then the stored one of
+// CURRENT's GPU, so one CI script serves runners with different GPUs.
+std::pair<std::string, std::string> resolve_files(const CompareFlags& f) {
+  if (f.stored.empty()) {
+    if (f.files.size() != 2) throw UsageError("compare: give BASELINE and CURRENT result files (or --stored NAME CURRENT)");
+    return {f.files[0], f.files[1]};
+  }
+  if (f.files.size() != 1) throw UsageError("--stored: give only CURRENT; the baseline comes from --baseline-dir");
+  const std::string& current = f.files[0];
+  std::string device;
+  try {
+    const ResultFile file = read_results(current);
+    device = file.metadata.device;
+    if (device.empty() && !file.rows.empty()) device = file.rows.front().device;  // CSV: no metadata
+  } catch (const UsageError& e) {
+    throw UsageError(std::string("CURRENT ") + e.what());
+  }
+  if (device_model(device).empty()) throw UsageError("--stored: " + current + " names no device to pick the baseline by");
+  const auto path = baselines::path_for(f.baseline_dir, f.stored, device);
+  if (!std::filesystem::exists(path)) {
+    throw UsageError(fmt::format("--stored: no baseline '{}' for '{}' in --baseline-dir {} (expected {})", f.stored,
+                                 device_model(device), f.baseline_dir, path.string()));
+  }
+  return {path.string(), current};
+}
+
+void write_output(const std::string& flag, const std::string& path, const std::string& text) {
+  if (path.empty()) return;
+  try {
+    write_file_atomically(path, text);
+  } catch (const std::exception& e) {
+    throw UsageError(flag + ": " + e.what());
+  }
+}
+
+}  // namespace
+
+Command add_compare_command(CLI::App& app) {
+  auto flags = std::make_shared<CompareFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "compare", "compare two result files (the CI regression gate): exit 0 no regression, 1 regression, 2 bad input");
+  cmd->add_option("files", flags->files, "BASELINE CURRENT: result files of fa-bench run (JSON with samples, or CSV)")
+      ->expected(1, 2)
+      ->required()
+      ->type_name("BASELINE CURRENT");
+  cmd->add_option("--threshold", flags->threshold,
+                  "percent by which a median must be slower to regress, beyond the noise (default 5)");
+  cmd->add_option("--alpha", flags->alpha, "significance level of the Mann-Whitney U test on the samples (default 0.01)");
+  cmd->add_option("--bytes-threshold", flags->bytes_threshold,
+                  "percent change of HBM read+write bytes that regresses (default 2)");
+  cmd->add_option("--mem-threshold", flags->mem_threshold,
+                  "percent increase of peak memory (scratch, device) that regresses (default 0: any increase)");
+  cmd->add_flag("--allow-device-mismatch", flags->allow_device_mismatch,
+                "compare results of different GPU models instead of refusing (exit 2)");
+  cmd->add_flag("--fail-on-missing", flags->fail_on_missing, "fail (exit 1) when baseline points are missing from CURRENT");
+  cmd->add_option("--stored", flags->stored, "compare CURRENT against stored baseline NAME of its GPU (see docs/ci.md)");
+  cmd->add_option("--baseline-dir", flags->baseline_dir, "stored baselines (default .fa-bench/baselines)");
+  cmd->add_option("--markdown", flags->markdown_path, "also write the Markdown summary to FILE (e.g. a PR comment body)");
+  cmd->add_option("--json", flags->json_path, "write the machine-readable verdict to FILE");
+  return [flags]() -> int {
+    const CompareOptions options = options_from(*flags);
+    const auto [baseline, current] = resolve_files(*flags);
+    const CompareOutcome outcome = compare_files(baseline, current, options);
+    const std::string md = compare_markdown(outcome);
+    fmt::print("{}", md);
+    write_output("--markdown", flags->markdown_path, md);
+    write_output("--json", flags->json_path, compare_json_text(outcome));
+    return outcome.exit_code();
+  };
+}
+
+}  // namespace fa::cli

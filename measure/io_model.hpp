@@ -1,0 +1,82 @@
+#pragma once
+// IO-complexity model: how many bytes a kernel family moves for one pass of a point, following the
+// HBM-access analysis of the FlashAttention paper (Dao et al. 2022, Theorem 2 and its proof) made
+// concrete for the kernels in kernels/. docs/io-model.md gives every formula.
+//
+// Two numbers per point, because a GPU has an L2 cache between the SMs and HBM:
+//   global_bytes: every load and store the kernel issues to global memory (the paper's count, where
+//                 a K/V tile re-read once per Q tile counts every time). Comparable to L2 traffic.
+//   hbm_bytes:    an estimate of what reaches DRAM (what dram__bytes_read.sum + dram__bytes_write.sum
+//                 measure): each launch reads its inputs and writes its outputs once, and in-launch
+//                 re-reads cost HBM bytes only when the re-read working set of the CTAs running at the
+//                 same time does not fit in L2; when the whole pass fits in L2, every tensor is read
+//                 and written once per pass.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/problem.hpp"
+#include "core/result.hpp"
+
+namespace fa {
+
+struct IoModelParams {
+  // Memory hierarchy of the GPU (defaults: H100 SXM 80GB).
+  double l2_bytes = 50.0 * 1024 * 1024;
+  int sm_count = 132;
+  int ctas_per_sm = 1;  // resident CTAs of a fused kernel per SM (1 for the large-smem flash tiles)
+  // Tile of fused (flash-like) kernels in rows: 0 = the kernel's own tile for this head dim and pass.
+  int tile_q = 0;  // Br: query rows per tile
+  int tile_k = 0;  // Bc: key columns per tile
+  // The paper's on-chip memory M in bytes; when > 0 and no tile is given, the tiles follow the
+  // paper's rule Bc = ceil(M / (4 d e)), Br = min(Bc, d) with e bytes per element.
+  double sram_bytes = 0;
+  // Ceilings for the derived columns (measured on the H100 of device-facts.md).
+  double peak_hbm_bytes_per_s = 3.02e12;  // device-to-device copy, read + write counted
+  double peak_flops = 779e12;             // bf16 dense GEMM
+};
+
+// One load or store stream of one launch: `distinct_bytes` of the tensor are touched, `global_bytes`
+// are issued (more than distinct when tiles are re-read), `reread_working_set` is the bytes the CTAs
+// that run concurrently re-read (what must stay in L2 for the re-reads to hit).
+struct IoTerm {
+  int launch = 0;
+  std::string kernel;  // "gemm QK^T", "softmax", "flash fwd", ...
+  std::string tensor;  // "Q", "S", "dq_accum", ...
+  bool write = false;
+  double distinct_bytes = 0;
+  double global_bytes = 0;
+  double reread_working_set = 0;
+  double hbm_bytes = 0;  // filled in by the model
+};
+
+struct IoPrediction {
+  bool modelled = false;
+  std::string note;  // why not modelled, or the assumptions that apply ("tiles assumed", ...)
+  double global_bytes = 0;
+  double hbm_bytes = 0;
+  double hbm_read_bytes = 0, hbm_write_bytes = 0;
+  double compulsory_bytes = 0;  // every distinct tensor of the pass read or written once
+  int tile_q = 0, tile_k = 0;   // the tile used for the fused-kernel terms (0 for standard)
+  std::vector<IoTerm> terms;
+};
+
+// Families modelled: standard, flash, block_sparse, cudnn (as flash with assumed tiles).
+IoPrediction predict_io(const Point& pt, std::string_view kernel_family, const IoModelParams& params);
+
+// Predicted HBM bytes (IoPrediction::hbm_bytes), or NaN for a family the model does not know.
+double predicted_hbm_bytes(const Point& pt, std::string_view kernel_family, const IoModelParams& params);
+
+// Columns derived from a measured row. Each is empty when its inputs are missing.
+struct IoDerived {
+  std::optional<double> hbm_bytes;             // measured read + write (counters)
+  std::optional<double> achieved_hbm_gbps;     // measured bytes / median time
+  std::optional<double> pct_peak_bandwidth;    // achieved / peak_hbm_bytes_per_s
+  std::optional<double> arithmetic_intensity;  // FLOP per measured HBM byte (model bytes if unmeasured)
+  std::optional<double> pct_peak_flops;        // achieved FLOP/s / peak_flops
+  std::optional<double> bytes_over_model;      // measured / io_model_bytes
+};
+IoDerived derive_io(const Row& row, const IoModelParams& params);
+
+}  // namespace fa

@@ -1,0 +1,168 @@
+#include "reports/compare_markdown.hpp"
+
+#include <fmt/core.h>
+
+#include "reports/compare_format.hpp"
+
+namespace fa {
+namespace {
+
+// A table cell stays on one line and opens no column (also inside code spans, where GitHub still
+// splits on a bare '|').
+std::string cell(std::string_view s, std::size_t max_chars = 160) {
+  std::string out;
+  std::size_t chars = 0;
+  for (char c : s) {
+    if (chars >= max_chars && (static_cast<unsigned char>(c) & 0xC0) != 0x80) {
+      out += "...";
+      break;
+    }
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++chars;
+    if (c == '|') out += "\\|";
+    else if (c == '\n' || c == '\r') out += ' ';
+    else out += c;
+  }
+  return out;
+}
+
+// Built by appends: `"literal" + temporary` trips a GCC 12 false -Wrestrict warning.
+std::string code(std::string_view s) {
+  std::string out = "`";
+  out += cell(s);
+  out += '`';
+  return out;
+}
+
+std::string plural(std::size_t n, const char* one, const char* many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
+std::string verdict_line(const CompareOutcome& o) {
+  const std::size_t regressed = o.regressed_points();
+  if (!o.failed()) return "## fa-bench compare: PASS, no regressions\n\n";
+  std::string why = plural(regressed, "regressed point", "regressed points");
+  if (o.options.fail_on_missing && !o.only_in_baseline.empty()) {
+    why += ", " + plural(o.only_in_baseline.size(), "baseline point missing", "baseline points missing");
+  }
+  return "## fa-bench compare: FAIL, " + why + "\n\n";
+}
+
+void write_runs(std::string& md, const CompareOutcome& o) {
+  md += fmt::format("{} compared: {} regressed, {} improved, {} unchanged; {} only in the baseline, {} only in the "
+                    "current run.\n\n",
+                    plural(o.points.size(), "point", "points"), o.regressed_points(), o.improved_points(),
+                    o.unchanged_points(), o.only_in_baseline.size(), o.only_in_current.size());
+  md += "| run | file | device | commit | date |\n|---|---|---|---|---|\n";
+  auto line = [&](const char* run, const std::string& source, const std::string& device, const RunMetadata& m) {
+    md += fmt::format("| {} | {} | {} | {} | {} |\n", run, code(source), cell(device.empty() ? "?" : device),
+                      cell(m.git_commit.substr(0, 12)), cell(m.date_utc));
+  };
+  line("baseline", o.baseline_source, o.baseline_device, o.baseline_metadata);
+  line("current", o.current_source, o.current_device, o.current_metadata);
+  const CompareOptions& opt = o.options;
+  md += fmt::format("\nGates: time slower by more than {}% with Mann-Whitney p <= {} (95% CIs of the medians apart "
+                    "when there are no samples); HBM bytes beyond {}%; peak memory beyond {}%; status and "
+                    "correctness always.\n\n",
+                    opt.time_threshold_pct, opt.alpha, opt.bytes_threshold_pct, opt.mem_threshold_pct);
+}
+
+void write_findings(std::string& md, const CompareOutcome& o, Direction direction, const char* title,
+                    const CompareMarkdownOptions& options) {
+  std::vector<std::pair<const PointComparison*, const Finding*>> rows;
+  for (const PointComparison& p : o.points) {
+    for (const Finding& f : p.findings) {
+      if (f.direction == direction) rows.emplace_back(&p, &f);
+    }
+  }
+  if (rows.empty()) {
+    md += fmt::format("### {}: none\n\n", title);
+    return;
+  }
+  md += fmt::format("### {} ({})\n\n", title, rows.size());
+  md += "| point | metric | baseline | current | change | evidence |\n|---|---|--:|--:|--:|---|\n";
+  std::size_t shown = 0;
+  for (const auto& [p, f] : rows) {
+    if (shown++ == options.max_rows) break;
+    md += fmt::format("| {} | {} | {} | {} | {} | {} |\n", code(p->label), to_string(f->metric), cell(f->baseline),
+                      cell(f->current), f->change ? compare_change_text(*f->change) : "", cell(f->evidence));
+  }
+  if (rows.size() > options.max_rows) {
+    md += fmt::format("\n... and {} more (every point is in the JSON verdict, `--json FILE`).\n", rows.size() - options.max_rows);
+  }
+  md += "\n";
+}
+
+void write_unchanged(std::string& md, const CompareOutcome& o, const CompareMarkdownOptions& options) {
+  md += fmt::format("### Unchanged: {}\n\n", plural(o.unchanged_points(), "point", "points"));
+  std::vector<const PointComparison*> noisy;
+  for (const PointComparison& p : o.points) {
+    if (p.findings.empty() && p.time_within_noise(o.options)) noisy.push_back(&p);
+  }
+  if (noisy.empty()) return;
+  md += fmt::format("<details><summary>{} beyond {}% but within the noise (not gated)</summary>\n\n",
+                    plural(noisy.size(), "time changed", "times changed"), o.options.time_threshold_pct);
+  md += "| point | baseline | current | change | evidence |\n|---|--:|--:|--:|---|\n";
+  std::size_t shown = 0;
+  for (const PointComparison* p : noisy) {
+    if (shown++ == options.max_rows) break;
+    const TimeDelta& t = *p->time;
+    std::string evidence = t.p_value ? "p = " + compare_p_text(*t.p_value) : std::string(to_string(t.method));
+    evidence += fmt::format(", n {}/{}", t.baseline_samples, t.current_samples);
+    md += fmt::format("| {} | {} | {} | {} | {} |\n", code(p->label), compare_ms_text(t.baseline_ms),
+                      compare_ms_text(t.current_ms), compare_change_text(t.change), cell(evidence));
+  }
+  if (noisy.size() > options.max_rows) md += fmt::format("\n... and {} more.\n", noisy.size() - options.max_rows);
+  md += "\n</details>\n\n";
+}
+
+void write_unmatched_list(std::string& md, const std::vector<UnmatchedPoint>& points, const std::string& heading,
+                          const CompareMarkdownOptions& options) {
+  md += fmt::format("{} ({}):\n\n", heading, points.size());
+  std::size_t shown = 0;
+  for (const UnmatchedPoint& u : points) {
+    if (shown++ == options.max_rows) {
+      md += fmt::format("- ... and {} more\n", points.size() - options.max_rows);
+      break;
+    }
+    md += fmt::format("- {} ({})\n", code(u.label), to_string(u.row.status));
+  }
+  md += "\n";
+}
+
+void write_unmatched(std::string& md, const CompareOutcome& o, const CompareMarkdownOptions& options) {
+  if (o.only_in_baseline.empty() && o.only_in_current.empty()) {
+    md += "### Unmatched points: none\n\n";
+    return;
+  }
+  md += "### Unmatched points\n\n";
+  if (!o.only_in_baseline.empty()) {
+    write_unmatched_list(md, o.only_in_baseline,
+                         o.options.fail_on_missing ? "Only in the baseline, failing the gate (--fail-on-missing)"
+                                                   : "Only in the baseline (not measured in the current run)",
+                         options);
+  }
+  if (!o.only_in_current.empty()) {
+    write_unmatched_list(md, o.only_in_current, "Only in the current run (no baseline yet)", options);
+  }
+}
+
+}  // namespace
+
+std::string compare_markdown(const CompareOutcome& o, const CompareMarkdownOptions& options) {
+  std::string md = verdict_line(o);
+  write_runs(md, o);
+  write_findings(md, o, Direction::regression, "Regressions", options);
+  write_findings(md, o, Direction::improvement, "Improvements", options);
+  write_unchanged(md, o, options);
+  write_unmatched(md, o, options);
+  if (!o.notes.empty()) {
+    md += "### Notes\n\n";
+    for (const std::string& n : o.notes) md += "- " + cell(n, 400) + "\n";
+    md += "\n";
+  }
+  // One trailing line break, as a file should end.
+  while (md.size() > 1 && md[md.size() - 1] == '\n' && md[md.size() - 2] == '\n') md.pop_back();
+  return md;
+}
+
+}  // namespace fa

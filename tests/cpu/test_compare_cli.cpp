@@ -1,0 +1,154 @@
+// `fa-bench compare` end to end, in-process: exit codes 0 / 1 / 2, the Markdown on stdout and in
+// --markdown, the JSON verdict in --json, errors naming the file or flag, --stored baselines.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "cli/app.hpp"
+#include "reports/baseline_store.hpp"
+#include "test_compare_fixture.hpp"
+
+using namespace fa;
+using namespace fa::test::cmp;
+
+namespace {
+
+struct CliResult {
+  int code;
+  std::string out, err;
+};
+
+// Runs fa-bench with stdout/stderr redirected to files (the command prints with fmt to stdout).
+CliResult cli(std::initializer_list<std::string> args) {
+  std::vector<std::string> storage{"fa-bench"};
+  storage.insert(storage.end(), args.begin(), args.end());
+  std::vector<const char*> argv;
+  for (const std::string& a : storage) argv.push_back(a.c_str());
+  const auto dir = std::filesystem::temp_directory_path();
+  const auto out_path = dir / ("fa_compare_cli_out_" + std::to_string(getpid()));
+  const auto err_path = dir / ("fa_compare_cli_err_" + std::to_string(getpid()));
+  std::fflush(nullptr);
+  const int saved_out = dup(1), saved_err = dup(2);
+  FILE* fo = std::fopen(out_path.c_str(), "w");
+  FILE* fe = std::fopen(err_path.c_str(), "w");
+  dup2(fileno(fo), 1);
+  dup2(fileno(fe), 2);
+  const int code = fa::cli::run_cli(static_cast<int>(argv.size()), argv.data());
+  std::fflush(nullptr);
+  dup2(saved_out, 1);
+  dup2(saved_err, 2);
+  close(saved_out);
+  close(saved_err);
+  std::fclose(fo);
+  std::fclose(fe);
+  CliResult r{code, slurp_file(out_path), slurp_file(err_path)};
+  std::filesystem::remove(out_path);
+  std::filesystem::remove(err_path);
+  return r;
+}
+
+std::vector<Row> slower_flash() {
+  auto rows = baseline_rows();
+  find_row(rows, "flash", 4096) = tight_row("flash", 4096, 6.6);
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("compare CLI: identical files exit 0", "[compare]") {
+  Scratch dir;
+  const std::string b = dir.json("base.json", baseline_rows());
+  const auto r = cli({"compare", b, b});
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  CHECK(r.out.rfind("## fa-bench compare: PASS", 0) == 0);
+  CHECK(r.err.empty());
+}
+
+TEST_CASE("compare CLI: a regression exits 1 and writes Markdown and JSON", "[compare]") {
+  Scratch dir;
+  const std::string b = dir.json("base.json", baseline_rows()), c = dir.json("cur.json", slower_flash());
+  const std::string md = (dir.path / "comment.md").string(), js = (dir.path / "verdict.json").string();
+  const auto r = cli({"compare", b, c, "--markdown", md, "--json", js});
+  INFO(r.out << r.err);
+  CHECK(r.code == 1);
+  CHECK(r.out.rfind("## fa-bench compare: FAIL", 0) == 0);
+  CHECK(r.out.find("flash/fwd/B1-H8-N4096-D64-fp16") != std::string::npos);
+  CHECK(slurp_file(md) == r.out);
+  const auto verdict = nlohmann::json::parse(slurp_file(js));
+  CHECK(verdict.at("verdict") == "fail");
+  CHECK(verdict.at("counts").at("regressions") == 1);
+
+  // Thresholds as flags, with or without '%': a 20% threshold lets the 10% through.
+  CHECK(cli({"compare", b, c, "--threshold", "20%"}).code == 0);
+  CHECK(cli({"compare", b, c, "--threshold", "20"}).code == 0);
+  CHECK(cli({"compare", b, c, "--alpha", "1e-20"}).code == 0);  // beyond what 20 + 20 samples can show
+}
+
+TEST_CASE("compare CLI: bad input exits 2 naming the file or flag", "[compare]") {
+  Scratch dir;
+  const std::string b = dir.json("base.json", baseline_rows());
+  const std::string missing = (dir.path / "nope.json").string();
+  auto r = cli({"compare", b, missing});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("nope.json") != std::string::npos);
+
+  write_text(dir.path / "other.json", R"({"schema": "fa-bench/results", "schema_version": 99, "rows": []})");
+  r = cli({"compare", (dir.path / "other.json").string(), b});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("other.json") != std::string::npos);
+  CHECK(r.err.find("schema_version") != std::string::npos);
+
+  write_text(dir.path / "results.txt", "x");
+  r = cli({"compare", b, (dir.path / "results.txt").string()});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("results.txt") != std::string::npos);
+
+  r = cli({"compare", b, b, "--threshold", "five"});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--threshold") != std::string::npos);
+  r = cli({"compare", b, b, "--alpha", "0"});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--alpha") != std::string::npos);
+  r = cli({"compare", b});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("CURRENT") != std::string::npos);
+  CHECK(cli({"compare"}).code == 2);
+}
+
+TEST_CASE("compare CLI: different GPUs exit 2 unless allowed", "[compare]") {
+  Scratch dir;
+  const std::string b = dir.json("base.json", baseline_rows());
+  const std::string c = dir.json("cur.json", baseline_rows(), "NVIDIA H200");
+  auto r = cli({"compare", b, c});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("NVIDIA H200") != std::string::npos);
+  CHECK(r.err.find("--allow-device-mismatch") != std::string::npos);
+  r = cli({"compare", b, c, "--allow-device-mismatch"});
+  CHECK(r.code == 0);
+  CHECK(r.out.find("devices differ") != std::string::npos);
+}
+
+TEST_CASE("compare CLI: --stored picks the baseline of CURRENT's GPU", "[compare]") {
+  Scratch dir;
+  const auto store = dir.path / "baselines";
+  baselines::save(store, "main", "", dir.json("main.json", baseline_rows()));
+  baselines::save(store, "main", "NVIDIA H200", dir.json("h200.json", slower_flash(), "NVIDIA H200"));
+  const std::string cur = dir.json("cur.json", slower_flash());
+  auto r = cli({"compare", "--stored", "main", "--baseline-dir", store.string(), cur});
+  INFO(r.out << r.err);
+  CHECK(r.code == 1);  // against the H100 baseline, not the H200 one (which equals CURRENT's rows)
+  CHECK(r.out.find("NVIDIA_H100_80GB_HBM3/main.json") != std::string::npos);
+  r = cli({"compare", "--stored", "nightly", "--baseline-dir", store.string(), cur});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--stored") != std::string::npos);
+  CHECK(r.err.find("nightly") != std::string::npos);
+  r = cli({"compare", "--stored", "../x", "--baseline-dir", store.string(), cur});
+  CHECK(r.code == 2);
+}
