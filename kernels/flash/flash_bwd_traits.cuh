@@ -73,6 +73,8 @@ struct BwdTraits;
 // D = 32: the accumulators are small enough for 128-row Q tiles (fewer barriers per FLOP).
 template <>
 struct BwdTraits<32> : BwdTraitsBase<32, 128, 128, 2, 4, 4> {};
+// D = 64 with 128-row Q tiles (S and dP at 64 registers each) spilled; 64 rows cost nothing in dQ
+// atomics per FLOP (that depends on Bc only).
 template <>
 struct BwdTraits<64> : BwdTraitsBase<64, 64, 128, 2, 4, 4> {};
 template <>
@@ -80,7 +82,7 @@ struct BwdTraits<96> : BwdTraitsBase<96, 64, 128, 2, 4, 4> {};
 template <>
 struct BwdTraits<128> : BwdTraitsBase<128, 64, 128, 2, 4, 2> {};
 // D = 256: dK + dV of a 128-key tile would need 256 registers per thread; halve the key tile, and
-// compute dQ (32 x 64 per warp) in two slices of 32 columns.
+// compute dQ (32 x 64 per warp) in four slices of 16 columns (fewer slices spilled).
 template <>
 struct BwdTraits<256> : BwdTraitsBase<256, 64, 64, 4, 2, 2, 4> {};
 
