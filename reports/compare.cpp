@@ -134,7 +134,8 @@ void gate_value(PointComparison& pc, Metric metric, const std::optional<ValueDel
   if (!(d->change > limit) && !(d->change < -limit)) return;
   pc.findings.push_back(Finding{metric, d->change > limit ? Direction::regression : Direction::improvement,
                                 compare_bytes_text(d->baseline), compare_bytes_text(d->current), d->change,
-                                fmt::format("threshold {}%", threshold_pct)});
+                                threshold_pct == 0 ? std::string("any change gated")
+                                                   : fmt::format("threshold {}%", threshold_pct)});
 }
 
 PointComparison compare_point(const std::string& key, const Row& b, const Row& c, const CompareOptions& options) {

@@ -22,8 +22,8 @@ std::string compare_ms_text(double ms) {
 std::string compare_bytes_text(double bytes) {
   const double a = std::abs(bytes);
   if (a < 1024) return printf_text("%.0f B", bytes);
-  if (a < 1024.0 * 1024) return printf_text("%.1f KiB", bytes / 1024);
-  if (a < 1024.0 * 1024 * 1024) return printf_text("%.1f MiB", bytes / (1024.0 * 1024));
+  if (a < 1024.0 * 1024) return printf_text("%.2f KiB", bytes / 1024);
+  if (a < 1024.0 * 1024 * 1024) return printf_text("%.2f MiB", bytes / (1024.0 * 1024));
   return printf_text("%.2f GiB", bytes / (1024.0 * 1024 * 1024));
 }
 

@@ -1,5 +1,8 @@
 #include "reports/compare_markdown.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include <fmt/core.h>
 
 #include "reports/compare_format.hpp"
@@ -74,6 +77,11 @@ void write_findings(std::string& md, const CompareOutcome& o, Direction directio
       if (f.direction == direction) rows.emplace_back(&p, &f);
     }
   }
+  // Status and correctness first (the metric order), then the largest changes.
+  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+    if (a.second->metric != b.second->metric) return a.second->metric < b.second->metric;
+    return std::abs(a.second->change.value_or(0)) > std::abs(b.second->change.value_or(0));
+  });
   if (rows.empty()) {
     md += fmt::format("### {}: none\n\n", title);
     return;
@@ -99,8 +107,9 @@ void write_unchanged(std::string& md, const CompareOutcome& o, const CompareMark
     if (p.findings.empty() && p.time_within_noise(o.options)) noisy.push_back(&p);
   }
   if (noisy.empty()) return;
-  md += fmt::format("<details><summary>{} beyond {}% but within the noise (not gated)</summary>\n\n",
-                    plural(noisy.size(), "time changed", "times changed"), o.options.time_threshold_pct);
+  md += fmt::format("<details><summary>{} slower or faster by more than {}%, but within the noise (not "
+                    "gated)</summary>\n\n",
+                    plural(noisy.size(), "point", "points"), o.options.time_threshold_pct);
   md += "| point | baseline | current | change | evidence |\n|---|--:|--:|--:|---|\n";
   std::size_t shown = 0;
   for (const PointComparison* p : noisy) {
@@ -116,8 +125,8 @@ void write_unchanged(std::string& md, const CompareOutcome& o, const CompareMark
 }
 
 void write_unmatched_list(std::string& md, const std::vector<UnmatchedPoint>& points, const std::string& heading,
-                          const CompareMarkdownOptions& options) {
-  md += fmt::format("{} ({}):\n\n", heading, points.size());
+                          const std::string& meaning, const CompareMarkdownOptions& options) {
+  md += fmt::format("**{}** ({}): {}\n\n", heading, points.size(), meaning);
   std::size_t shown = 0;
   for (const UnmatchedPoint& u : points) {
     if (shown++ == options.max_rows) {
@@ -136,13 +145,13 @@ void write_unmatched(std::string& md, const CompareOutcome& o, const CompareMark
   }
   md += "### Unmatched points\n\n";
   if (!o.only_in_baseline.empty()) {
-    write_unmatched_list(md, o.only_in_baseline,
-                         o.options.fail_on_missing ? "Only in the baseline, failing the gate (--fail-on-missing)"
-                                                   : "Only in the baseline (not measured in the current run)",
+    write_unmatched_list(md, o.only_in_baseline, "Only in the baseline",
+                         o.options.fail_on_missing ? "not measured in the current run, failing the gate (--fail-on-missing)"
+                                                   : "not measured in the current run",
                          options);
   }
   if (!o.only_in_current.empty()) {
-    write_unmatched_list(md, o.only_in_current, "Only in the current run (no baseline yet)", options);
+    write_unmatched_list(md, o.only_in_current, "Only in the current run", "no baseline yet", options);
   }
 }
 

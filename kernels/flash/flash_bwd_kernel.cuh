@@ -59,6 +59,17 @@ __device__ __forceinline__ void load_rows_async(std::uint32_t s_lse, std::uint32
 // Special registers through volatile asm: the compiler cannot hoist these reads out of the loop,
 // so everything derived from them is recomputed per Q tile instead of occupying registers for the
 // whole kernel next to the 128+ accumulator registers (that is what made D = 256 spill).
+// dQ accumulation: Hopper has a vector fp32 atomic (one instruction for two floats); older
+// architectures (sm_80 builds) take two scalar atomics to the same addresses.
+__device__ __forceinline__ void atomic_add_pair(float* dst, float a, float b) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  atomicAdd(reinterpret_cast<float2*>(dst), make_float2(a, b));
+#else
+  atomicAdd(dst, a);
+  atomicAdd(dst + 1, b);
+#endif
+}
+
 __device__ __forceinline__ unsigned read_tid_x() {
   unsigned v;
   asm volatile("mov.u32 %0, %%tid.x;\n" : "=r"(v));
@@ -314,8 +325,8 @@ __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const _
         for (int hf = 0; hf < 2; ++hf)
 #pragma unroll
           for (int nt = 0; nt < NTqs; ++nt)
-            atomicAdd(reinterpret_cast<float2*>(dst + (mt * MSq + hf * 8) * D + (nt >> 1) * NSq + (nt & 1) * 8),
-                      make_float2(acc_dq[mt][nt][2 * hf], acc_dq[mt][nt][2 * hf + 1]));
+            atomic_add_pair(dst + (mt * MSq + hf * 8) * D + (nt >> 1) * NSq + (nt & 1) * 8,
+                            acc_dq[mt][nt][2 * hf], acc_dq[mt][nt][2 * hf + 1]);
     }
 
     // ---- dK += dS^T Q -----------------------------------------------------------------------------

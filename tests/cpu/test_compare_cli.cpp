@@ -25,7 +25,7 @@ struct CliResult {
 };
 
 // Runs fa-bench with stdout/stderr redirected to files (the command prints with fmt to stdout).
-CliResult cli(std::initializer_list<std::string> args) {
+CliResult fa_bench(std::initializer_list<std::string> args) {
   std::vector<std::string> storage{"fa-bench"};
   storage.insert(storage.end(), args.begin(), args.end());
   std::vector<const char*> argv;
@@ -64,7 +64,7 @@ std::vector<Row> slower_flash() {
 TEST_CASE("compare CLI: identical files exit 0", "[compare]") {
   Scratch dir;
   const std::string b = dir.json("base.json", baseline_rows());
-  const auto r = cli({"compare", b, b});
+  const auto r = fa_bench({"compare", b, b});
   INFO(r.out << r.err);
   CHECK(r.code == 0);
   CHECK(r.out.rfind("## fa-bench compare: PASS", 0) == 0);
@@ -75,7 +75,7 @@ TEST_CASE("compare CLI: a regression exits 1 and writes Markdown and JSON", "[co
   Scratch dir;
   const std::string b = dir.json("base.json", baseline_rows()), c = dir.json("cur.json", slower_flash());
   const std::string md = (dir.path / "comment.md").string(), js = (dir.path / "verdict.json").string();
-  const auto r = cli({"compare", b, c, "--markdown", md, "--json", js});
+  const auto r = fa_bench({"compare", b, c, "--markdown", md, "--json", js});
   INFO(r.out << r.err);
   CHECK(r.code == 1);
   CHECK(r.out.rfind("## fa-bench compare: FAIL", 0) == 0);
@@ -86,51 +86,57 @@ TEST_CASE("compare CLI: a regression exits 1 and writes Markdown and JSON", "[co
   CHECK(verdict.at("counts").at("regressions") == 1);
 
   // Thresholds as flags, with or without '%': a 20% threshold lets the 10% through.
-  CHECK(cli({"compare", b, c, "--threshold", "20%"}).code == 0);
-  CHECK(cli({"compare", b, c, "--threshold", "20"}).code == 0);
-  CHECK(cli({"compare", b, c, "--alpha", "1e-20"}).code == 0);  // beyond what 20 + 20 samples can show
+  CHECK(fa_bench({"compare", b, c, "--threshold", "20%"}).code == 0);
+  CHECK(fa_bench({"compare", b, c, "--threshold", "20"}).code == 0);
+  const auto alpha = fa_bench({"compare", b, c, "--alpha", "0.05", "--bytes-threshold", "3%", "--mem-threshold", "1",
+                               "--json", js});
+  CHECK(alpha.code == 1);
+  const auto options = nlohmann::json::parse(slurp_file(js)).at("options");
+  CHECK(options.at("alpha") == 0.05);
+  CHECK(options.at("bytes_threshold_pct") == 3);
+  CHECK(options.at("mem_threshold_pct") == 1);
 }
 
 TEST_CASE("compare CLI: bad input exits 2 naming the file or flag", "[compare]") {
   Scratch dir;
   const std::string b = dir.json("base.json", baseline_rows());
   const std::string missing = (dir.path / "nope.json").string();
-  auto r = cli({"compare", b, missing});
+  auto r = fa_bench({"compare", b, missing});
   CHECK(r.code == 2);
   CHECK(r.err.find("nope.json") != std::string::npos);
 
   write_text(dir.path / "other.json", R"({"schema": "fa-bench/results", "schema_version": 99, "rows": []})");
-  r = cli({"compare", (dir.path / "other.json").string(), b});
+  r = fa_bench({"compare", (dir.path / "other.json").string(), b});
   CHECK(r.code == 2);
   CHECK(r.err.find("other.json") != std::string::npos);
   CHECK(r.err.find("schema_version") != std::string::npos);
 
   write_text(dir.path / "results.txt", "x");
-  r = cli({"compare", b, (dir.path / "results.txt").string()});
+  r = fa_bench({"compare", b, (dir.path / "results.txt").string()});
   CHECK(r.code == 2);
   CHECK(r.err.find("results.txt") != std::string::npos);
 
-  r = cli({"compare", b, b, "--threshold", "five"});
+  r = fa_bench({"compare", b, b, "--threshold", "five"});
   CHECK(r.code == 2);
   CHECK(r.err.find("--threshold") != std::string::npos);
-  r = cli({"compare", b, b, "--alpha", "0"});
+  r = fa_bench({"compare", b, b, "--alpha", "0"});
   CHECK(r.code == 2);
   CHECK(r.err.find("--alpha") != std::string::npos);
-  r = cli({"compare", b});
+  r = fa_bench({"compare", b});
   CHECK(r.code == 2);
   CHECK(r.err.find("CURRENT") != std::string::npos);
-  CHECK(cli({"compare"}).code == 2);
+  CHECK(fa_bench({"compare"}).code == 2);
 }
 
 TEST_CASE("compare CLI: different GPUs exit 2 unless allowed", "[compare]") {
   Scratch dir;
   const std::string b = dir.json("base.json", baseline_rows());
   const std::string c = dir.json("cur.json", baseline_rows(), "NVIDIA H200");
-  auto r = cli({"compare", b, c});
+  auto r = fa_bench({"compare", b, c});
   CHECK(r.code == 2);
   CHECK(r.err.find("NVIDIA H200") != std::string::npos);
   CHECK(r.err.find("--allow-device-mismatch") != std::string::npos);
-  r = cli({"compare", b, c, "--allow-device-mismatch"});
+  r = fa_bench({"compare", b, c, "--allow-device-mismatch"});
   CHECK(r.code == 0);
   CHECK(r.out.find("devices differ") != std::string::npos);
 }
@@ -141,14 +147,14 @@ TEST_CASE("compare CLI: --stored picks the baseline of CURRENT's GPU", "[compare
   baselines::save(store, "main", "", dir.json("main.json", baseline_rows()));
   baselines::save(store, "main", "NVIDIA H200", dir.json("h200.json", slower_flash(), "NVIDIA H200"));
   const std::string cur = dir.json("cur.json", slower_flash());
-  auto r = cli({"compare", "--stored", "main", "--baseline-dir", store.string(), cur});
+  auto r = fa_bench({"compare", "--stored", "main", "--baseline-dir", store.string(), cur});
   INFO(r.out << r.err);
   CHECK(r.code == 1);  // against the H100 baseline, not the H200 one (which equals CURRENT's rows)
   CHECK(r.out.find("NVIDIA_H100_80GB_HBM3/main.json") != std::string::npos);
-  r = cli({"compare", "--stored", "nightly", "--baseline-dir", store.string(), cur});
+  r = fa_bench({"compare", "--stored", "nightly", "--baseline-dir", store.string(), cur});
   CHECK(r.code == 2);
   CHECK(r.err.find("--stored") != std::string::npos);
   CHECK(r.err.find("nightly") != std::string::npos);
-  r = cli({"compare", "--stored", "../x", "--baseline-dir", store.string(), cur});
+  r = fa_bench({"compare", "--stored", "../x", "--baseline-dir", store.string(), cur});
   CHECK(r.code == 2);
 }

@@ -4,54 +4,38 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
-#include <memory>
 #include <string>
 
 #include "core/kernel.hpp"
-#include "kernels/registry.hpp"
-#include "measure/verify.hpp"
 #include "tests/gpu/gpu_support.hpp"
+#include "tests/gpu/gpu_test_util.hpp"
 
 namespace {
 
+using fa::testing::require_kernel;
+
+fa::testing::SeedSequence data_seeds{7000};
+
 fa::Point sparse_point(const std::string& pattern, double density, std::int64_t n, std::int64_t d, fa::DType dt,
                        bool causal) {
-  fa::Point pt;
-  pt.kernel = "block_sparse";
-  pt.pass = fa::Pass::fwd;
-  fa::Problem& p = pt.problem;
-  p.batch = 1, p.heads = 2, p.seqlen_q = p.seqlen_kv = n, p.head_dim = d;
-  p.dtype = dt;
-  p.causal = causal;
-  p.sparsity.pattern = pattern;
-  p.sparsity.density = density;
-  p.seed = 0xb10c0000ULL + static_cast<std::uint64_t>(n + d);
+  fa::Point pt = fa::testing::attention_point("block_sparse", fa::Pass::fwd, dt, {1, 2, n, n, d}, causal, 0.0,
+                                              fa::Layout::bhnd, 0xb10c0000ULL + static_cast<std::uint64_t>(n + d));
+  pt.problem.sparsity.pattern = pattern;
+  pt.problem.sparsity.density = density;
   return pt;
 }
 
 void check_point(fa::AttentionKernel& k, const fa::Point& pt) {
-  static std::uint64_t seed = 7000;
-  fa::VerifyOptions opt;
-  opt.data_seed = ++seed;
-  const fa::Support sup = k.supports(pt.problem, pt.pass);
-  INFO(fa::point_label(pt) << " " << pt.problem.sparsity.pattern << " density " << pt.problem.sparsity.density
-                           << ": " << (sup.ok ? "supported" : sup.reason));
-  REQUIRE(sup.ok);
-  const fa::VerifyResult r = fa::verify_point(k, pt, opt);
-  std::string errs;
-  for (const auto& [name, e] : r.errors) errs += " " + name + " " + std::to_string(e);
-  INFO(r.note << " (" << errs << ", tol " << r.tolerance << ")");
-  CHECK_FALSE(r.skipped);
-  CHECK(r.unwritten == 0);
-  CHECK(r.ok);
+  const fa::Sparsity& sp = pt.problem.sparsity;
+  fa::testing::check_supported_point(
+      k, pt, fa::testing::to_text(fa::point_label(pt), " ", sp.pattern, " density ", sp.density), data_seeds.next());
 }
 
 }  // namespace
 
 TEST_CASE("block_sparse fwd: every pattern at N = 1000 and 2048", "[gpu][block_sparse]") {
   FA_REQUIRE_GPU();
-  auto k = fa::make_kernel("block_sparse");
-  REQUIRE(k != nullptr);
+  auto k = require_kernel("block_sparse");
   REQUIRE(k->uses_block_mask());
   struct Pattern {
     const char* name;
@@ -77,8 +61,7 @@ TEST_CASE("block_sparse fwd: every pattern at N = 1000 and 2048", "[gpu][block_s
 
 TEST_CASE("block_sparse fwd: mask blocks must be multiples of the 128 x 64 tile", "[gpu][block_sparse]") {
   FA_REQUIRE_GPU();
-  auto k = fa::make_kernel("block_sparse");
-  REQUIRE(k != nullptr);
+  auto k = require_kernel("block_sparse");
   auto pt = sparse_point("local", 0.3, 1000, 64, fa::DType::fp16, false);
   pt.problem.sparsity.block_q = 64;
   CHECK_FALSE(k->supports(pt.problem, fa::Pass::fwd).ok);

@@ -22,11 +22,13 @@
 #include "reference/attention.hpp"
 #include "reference/masks.hpp"
 #include "tests/gpu/gpu_support.hpp"
+#include "tests/gpu/gpu_test_util.hpp"
 
 namespace {
 
 using fa::DType;
 using fa::Layout;
+using fa::testing::DeviceBuffer;
 
 // Device copy of one [B, H, N, D] tensor in a layout, converted from / to float64 bhnd.
 class DeviceTensor {
@@ -75,15 +77,6 @@ class DeviceTensor {
   void* ptr_ = nullptr;
 };
 
-struct DeviceBytes {
-  explicit DeviceBytes(std::size_t n) : bytes(n) { FA_CUDA_CHECK(cudaMalloc(&ptr, n ? n : 1)); }
-  ~DeviceBytes() { cudaFree(ptr); }
-  DeviceBytes(const DeviceBytes&) = delete;
-  DeviceBytes& operator=(const DeviceBytes&) = delete;
-  void* ptr = nullptr;
-  std::size_t bytes;
-};
-
 struct Case {
   std::int64_t b = 1, h = 2, nq = 255, nk = 255, d = 64;
   DType dt = DType::fp16;
@@ -115,16 +108,14 @@ double rel_l2(const std::vector<double>& got, const std::vector<double>& ref, st
   return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
 }
 
-std::uint64_t next_seed() {
-  static std::uint64_t s = 77000;
-  return ++s;
-}
+// Problem seeds (dropout mask, block mask) and data seeds both come from this one sequence.
+fa::testing::SeedSequence seeds{77000};
 
 void check_case(const Case& c) {
   fa::Problem p;
   p.batch = c.b, p.heads = c.h, p.seqlen_q = c.nq, p.seqlen_kv = c.nk, p.head_dim = c.d;
   p.dtype = c.dt, p.causal = c.causal, p.dropout = c.dropout, p.layout = c.layout;
-  p.seed = 0xb00c0000ULL + next_seed();
+  p.seed = 0xb00c0000ULL + seeds.next();
   p.sparsity.pattern = c.sparsity;
   p.sparsity.density = c.density;
 
@@ -133,7 +124,7 @@ void check_case(const Case& c) {
   if (masked) mask = fa::ref::make_block_mask(p.sparsity, c.h, c.nq, c.nk, p.seed);
   const fa::ref::Config cfg = fa::ref::config_for(p, masked ? &mask : nullptr);
 
-  const fa::HostInputs in = fa::make_host_inputs(p, fa::Pass::bwd, c.input_scale, next_seed());
+  const fa::HostInputs in = fa::make_host_inputs(p, fa::Pass::bwd, c.input_scale, seeds.next());
   const std::size_t q_n = static_cast<std::size_t>(c.b * c.h * c.nq * c.d);
   const std::size_t kv_n = static_cast<std::size_t>(c.b * c.h * c.nk * c.d);
   std::vector<double> o(q_n), lse(static_cast<std::size_t>(c.b * c.h * c.nq));
@@ -148,9 +139,9 @@ void check_case(const Case& c) {
       dk(c.dt, c.layout, c.b, c.h, c.nk, c.d), dv(c.dt, c.layout, c.b, c.h, c.nk, c.d);
   q.upload(in.q), k.upload(in.k), v.upload(in.v), od.upload(o), dout.upload(in.dout);
   std::vector<float> lse_f(lse.begin(), lse.end());
-  DeviceBytes lse_d(lse_f.size() * sizeof(float));
+  DeviceBuffer lse_d(lse_f.size() * sizeof(float));
   FA_CUDA_CHECK(cudaMemcpy(lse_d.ptr, lse_f.data(), lse_d.bytes, cudaMemcpyHostToDevice));
-  DeviceBytes mask_d(masked ? mask.bits.size() : 0);
+  DeviceBuffer mask_d(masked ? mask.bits.size() : 0);
   if (masked) FA_CUDA_CHECK(cudaMemcpy(mask_d.ptr, mask.bits.data(), mask.bits.size(), cudaMemcpyHostToDevice));
 
   fa::flash::FlashBwdParams fp;
@@ -185,7 +176,7 @@ void check_case(const Case& c) {
   INFO(describe(c) << " unsupported: " << why);
   REQUIRE(std::string(why).empty());
 
-  DeviceBytes ws(fa::flash::flash_bwd_workspace_bytes(fp));
+  DeviceBuffer ws(fa::flash::flash_bwd_workspace_bytes(fp));
   const double tol = fa::tolerance_for(c.dt, fa::Pass::bwd);
   for (int run = 0; run < 2; ++run) {  // the second run reuses the dirty workspace
     dq.poison(), dk.poison(), dv.poison();

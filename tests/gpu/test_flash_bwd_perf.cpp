@@ -6,64 +6,36 @@
 
 #include <cuda_runtime_api.h>
 
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <functional>
-#include <vector>
 
 #include "core/cuda_check.hpp"
 #include "core/philox.hpp"
 #include "kernels/flash/flash_params.hpp"
 #include "measure/device_fill.hpp"
 #include "tests/gpu/gpu_support.hpp"
+#include "tests/gpu/gpu_test_util.hpp"
 
 namespace {
 
-double median_ms(cudaStream_t st, const std::function<void()>& launch, int warmup = 5, int reps = 30) {
-  for (int i = 0; i < warmup; ++i) launch();
-  cudaEvent_t a, b;
-  FA_CUDA_CHECK(cudaEventCreate(&a));
-  FA_CUDA_CHECK(cudaEventCreate(&b));
-  std::vector<float> ms;
-  for (int i = 0; i < reps; ++i) {
-    FA_CUDA_CHECK(cudaEventRecord(a, st));
-    launch();
-    FA_CUDA_CHECK(cudaEventRecord(b, st));
-    FA_CUDA_CHECK(cudaEventSynchronize(b));
-    float t = 0;
-    FA_CUDA_CHECK(cudaEventElapsedTime(&t, a, b));
-    ms.push_back(t);
-  }
-  FA_CUDA_CHECK(cudaEventDestroy(a));
-  FA_CUDA_CHECK(cudaEventDestroy(b));
-  std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
-}
-
-struct DevBuf {
-  explicit DevBuf(std::size_t n) { FA_CUDA_CHECK(cudaMalloc(&p, n)); }
-  ~DevBuf() { cudaFree(p); }
-  DevBuf(const DevBuf&) = delete;
-  DevBuf& operator=(const DevBuf&) = delete;
-  void* p = nullptr;
-};
+using fa::testing::DeviceBuffer;
+using fa::testing::median_ms;
 
 void time_point(int b, int h, int n, int d, fa::DType dt, bool causal, double dropout) {
   const std::size_t elems = static_cast<std::size_t>(b) * h * n * d;
-  DevBuf q(elems * 2), k(elems * 2), v(elems * 2), o(elems * 2), dout(elems * 2), dq(elems * 2), dk(elems * 2),
+  DeviceBuffer q(elems * 2), k(elems * 2), v(elems * 2), o(elems * 2), dout(elems * 2), dq(elems * 2), dk(elems * 2),
       dv(elems * 2), lse(static_cast<std::size_t>(b) * h * n * 4);
   cudaStream_t st;
   FA_CUDA_CHECK(cudaStreamCreate(&st));
-  fa::device_fill_normal(q.p, dt, static_cast<std::int64_t>(elems), 1, 1.0f, st);
-  fa::device_fill_normal(k.p, dt, static_cast<std::int64_t>(elems), 2, 1.0f, st);
-  fa::device_fill_normal(v.p, dt, static_cast<std::int64_t>(elems), 3, 1.0f, st);
-  fa::device_fill_normal(dout.p, dt, static_cast<std::int64_t>(elems), 4, 1.0f, st);
+  fa::device_fill_normal(q.ptr, dt, static_cast<std::int64_t>(elems), 1, 1.0f, st);
+  fa::device_fill_normal(k.ptr, dt, static_cast<std::int64_t>(elems), 2, 1.0f, st);
+  fa::device_fill_normal(v.ptr, dt, static_cast<std::int64_t>(elems), 3, 1.0f, st);
+  fa::device_fill_normal(dout.ptr, dt, static_cast<std::int64_t>(elems), 4, 1.0f, st);
 
   fa::flash::FlashBwdParams p;
   const std::int64_t sb = static_cast<std::int64_t>(h) * n * d, sh = static_cast<std::int64_t>(n) * d, sn = d;
-  p.q = q.p, p.k = k.p, p.v = v.p, p.o = o.p, p.lse = static_cast<float*>(lse.p);
-  p.dout = dout.p, p.dq = dq.p, p.dk = dk.p, p.dv = dv.p;
+  p.q = q.ptr, p.k = k.ptr, p.v = v.ptr, p.o = o.ptr, p.lse = static_cast<float*>(lse.ptr);
+  p.dout = dout.ptr, p.dq = dq.ptr, p.dk = dk.ptr, p.dv = dv.ptr;
   for (std::int64_t* s : {&p.q_stride_b, &p.k_stride_b, &p.v_stride_b, &p.o_stride_b, &p.do_stride_b, &p.dq_stride_b,
                           &p.dk_stride_b, &p.dv_stride_b})
     *s = sb;
@@ -76,10 +48,10 @@ void time_point(int b, int h, int n, int d, fa::DType dt, bool causal, double dr
   p.batch = b, p.heads = h, p.seqlen_q = n, p.seqlen_kv = n, p.head_dim = d;
   p.dtype = dt, p.scale = 1.0f / std::sqrt(static_cast<float>(d)), p.causal = causal;
   p.dropout = static_cast<float>(dropout), p.dropout_threshold = fa::dropout_threshold(dropout), p.seed = 99;
-  DevBuf ws(fa::flash::flash_bwd_workspace_bytes(p));
+  DeviceBuffer ws(fa::flash::flash_bwd_workspace_bytes(p));
 
   const double fwd_ms = median_ms(st, [&] { fa::flash::flash_fwd(p, st); });
-  const double bwd_ms = median_ms(st, [&] { fa::flash::flash_bwd(p, ws.p, st); });
+  const double bwd_ms = median_ms(st, [&] { fa::flash::flash_bwd(p, ws.ptr, st); });
   // 4*B*H*N^2*D forward, 2.5x that backward; causal: half of it (the dense-equivalent is 2x).
   const double fwd_flops = 4.0 * b * h * static_cast<double>(n) * n * d * (causal ? 0.5 : 1.0);
   std::printf("PERF flash B%d H%d N%d D%d %s causal=%d p=%.2f : fwd %.3f ms %.1f TF/s | bwd %.3f ms %.1f TF/s | "

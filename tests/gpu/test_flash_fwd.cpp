@@ -8,72 +8,39 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
-#include <memory>
-#include <string>
 
 #include "core/kernel.hpp"
-#include "kernels/registry.hpp"
-#include "measure/verify.hpp"
 #include "tests/gpu/gpu_support.hpp"
+#include "tests/gpu/gpu_test_util.hpp"
 
 namespace {
 
 using fa::DType;
 using fa::Layout;
 using fa::Pass;
+using fa::testing::require_kernel;
+using fa::testing::Shape;
 
-struct Shape {
-  std::int64_t b = 1, h = 2, nq = 173, nk = 255, d = 64;
-};
+fa::testing::SeedSequence data_seeds{9000};
 
 fa::Point fwd_point(DType dt, Shape s, bool causal, double dropout, Layout layout = Layout::bhnd) {
-  fa::Point pt;
-  pt.kernel = "flash";
-  pt.pass = Pass::fwd;
-  fa::Problem& p = pt.problem;
-  p.batch = s.b, p.heads = s.h, p.seqlen_q = s.nq, p.seqlen_kv = s.nk, p.head_dim = s.d;
-  p.dtype = dt;
-  p.causal = causal;
-  p.dropout = dropout;
-  p.layout = layout;
-  p.seed = 0xf1a5f000ULL + static_cast<std::uint64_t>(s.nq * 7919 + s.nk * 31 + s.d);
-  return pt;
-}
-
-std::uint64_t next_data_seed() {
-  static std::uint64_t seed = 9000;
-  return ++seed;
+  return fa::testing::attention_point("flash", Pass::fwd, dt, s, causal, dropout, layout,
+                                      0xf1a5f000ULL + static_cast<std::uint64_t>(s.nq * 7919 + s.nk * 31 + s.d));
 }
 
 void check_point(fa::AttentionKernel& k, const fa::Point& pt, double input_scale = 1.0) {
-  fa::VerifyOptions opt;
-  opt.input_scale = input_scale;
-  opt.data_seed = next_data_seed();
-  const fa::Support sup = k.supports(pt.problem, pt.pass);
-  INFO(fa::point_label(pt) << " Nq" << pt.problem.seqlen_q << " Nk" << pt.problem.seqlen_kv << " "
-                           << fa::to_string(pt.problem.layout) << " x" << input_scale << ": "
-                           << (sup.ok ? "supported" : sup.reason));
-  REQUIRE(sup.ok);
-  const fa::VerifyResult r = fa::verify_point(k, pt, opt);
-  std::string errs;
-  for (const auto& [name, e] : r.errors) errs += " " + name + " " + std::to_string(e);
-  INFO(r.note << " (" << errs << ", tol " << r.tolerance << ")");
-  CHECK_FALSE(r.skipped);
-  CHECK(r.unwritten == 0);
-  CHECK(r.ok);
-}
-
-std::unique_ptr<fa::AttentionKernel> flash() {
-  auto k = fa::make_kernel("flash");
-  REQUIRE(k != nullptr);
-  return k;
+  const fa::Problem& p = pt.problem;
+  fa::testing::check_supported_point(k, pt,
+                                     fa::testing::to_text(fa::point_label(pt), " Nq", p.seqlen_q, " Nk", p.seqlen_kv,
+                                                          " ", fa::to_string(p.layout), " x", input_scale),
+                                     data_seeds.next(), input_scale);
 }
 
 }  // namespace
 
 TEST_CASE("flash fwd: dtypes x head dims x causal x dropout", "[gpu][flash]") {
   FA_REQUIRE_GPU();
-  auto k = flash();
+  auto k = require_kernel("flash");
   for (DType dt : {DType::fp16, DType::bf16})
     for (std::int64_t d : {32, 64, 96, 128, 256})
       for (bool causal : {false, true})
@@ -88,7 +55,7 @@ TEST_CASE("flash fwd: dtypes x head dims x causal x dropout", "[gpu][flash]") {
 
 TEST_CASE("flash fwd: sequence lengths 1, 17, 255, 1000 (all pairs)", "[gpu][flash]") {
   FA_REQUIRE_GPU();
-  auto k = flash();
+  auto k = require_kernel("flash");
   int i = 0;
   for (std::int64_t nq : {1, 17, 255, 1000})
     for (std::int64_t nk : {1, 17, 255, 1000})
@@ -106,7 +73,7 @@ TEST_CASE("flash fwd: sequence lengths 1, 17, 255, 1000 (all pairs)", "[gpu][fla
 
 TEST_CASE("flash fwd: bnhd layout", "[gpu][flash]") {
   FA_REQUIRE_GPU();
-  auto k = flash();
+  auto k = require_kernel("flash");
   Shape s;
   s.b = 2, s.h = 3, s.nq = 200, s.nk = 130;
   for (std::int64_t d : {64, 96, 128}) {
@@ -118,7 +85,7 @@ TEST_CASE("flash fwd: bnhd layout", "[gpu][flash]") {
 
 TEST_CASE("flash fwd: large logits (inputs x8)", "[gpu][flash]") {
   FA_REQUIRE_GPU();
-  auto k = flash();
+  auto k = require_kernel("flash");
   Shape s;
   s.nq = 300, s.nk = 300;
   for (std::int64_t d : {64, 128})
@@ -131,7 +98,7 @@ TEST_CASE("flash fwd: large logits (inputs x8)", "[gpu][flash]") {
 
 TEST_CASE("flash fwd: batch x heads beyond one grid dimension (66000 heads)", "[gpu][flash]") {
   FA_REQUIRE_GPU();
-  auto k = flash();
+  auto k = require_kernel("flash");
   Shape s;
   s.b = 2, s.h = 33000, s.nq = 5, s.nk = 9, s.d = 32;
   check_point(*k, fwd_point(DType::fp16, s, true, 0.0));
@@ -139,7 +106,7 @@ TEST_CASE("flash fwd: batch x heads beyond one grid dimension (66000 heads)", "[
 
 TEST_CASE("flash fwd: unsupported shapes say why", "[gpu][flash]") {
   FA_REQUIRE_GPU();
-  auto k = flash();
+  auto k = require_kernel("flash");
   fa::Problem p;
   p.dtype = DType::fp32;
   CHECK(k->supports(p, Pass::fwd).reason == "flash takes fp16/bf16");
@@ -153,7 +120,7 @@ TEST_CASE("flash fwd: unsupported shapes say why", "[gpu][flash]") {
 // One small point of each kind for compute-sanitizer (memcheck, racecheck); hidden from normal runs.
 TEST_CASE("flash fwd: sanitizer points", "[.flash_fwd_sanitize]") {
   FA_REQUIRE_GPU();
-  auto k = flash();
+  auto k = require_kernel("flash");
   Shape s;
   s.nq = 200, s.nk = 130, s.d = 64;
   check_point(*k, fwd_point(DType::fp16, s, true, 0.17));

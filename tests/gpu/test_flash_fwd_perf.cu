@@ -7,51 +7,22 @@
 
 #include <cuda_runtime_api.h>
 
-#include <algorithm>
 #include <cstdio>
-#include <functional>
 #include <string>
-#include <vector>
 
 #include "core/cuda_check.hpp"
 #include "kernels/flash/flash_fwd_launch.cuh"
 #include "kernels/flash/flash_kernel.hpp"
-#include "kernels/registry.hpp"
 #include "measure/operands.hpp"
 #include "measure/stream.hpp"
 #include "measure/tracking_allocator.hpp"
 #include "tests/gpu/gpu_support.hpp"
+#include "tests/gpu/gpu_test_util.hpp"
 
 namespace {
 
-double median_ms(cudaStream_t st, const std::function<void()>& launch, int warmup = 5, int reps = 30) {
-  for (int i = 0; i < warmup; ++i) launch();
-  cudaEvent_t a, b;
-  FA_CUDA_CHECK(cudaEventCreate(&a));
-  FA_CUDA_CHECK(cudaEventCreate(&b));
-  std::vector<float> ms;
-  for (int i = 0; i < reps; ++i) {
-    FA_CUDA_CHECK(cudaEventRecord(a, st));
-    launch();
-    FA_CUDA_CHECK(cudaEventRecord(b, st));
-    FA_CUDA_CHECK(cudaEventSynchronize(b));
-    float t = 0;
-    FA_CUDA_CHECK(cudaEventElapsedTime(&t, a, b));
-    ms.push_back(t);
-  }
-  FA_CUDA_CHECK(cudaEventDestroy(a));
-  FA_CUDA_CHECK(cudaEventDestroy(b));
-  std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
-}
-
-fa::Problem problem(std::int64_t b, std::int64_t h, std::int64_t n, std::int64_t d, fa::DType dt, bool causal,
-                    double dropout) {
-  fa::Problem p;
-  p.batch = b, p.heads = h, p.seqlen_q = p.seqlen_kv = n, p.head_dim = d;
-  p.dtype = dt, p.causal = causal, p.dropout = dropout;
-  return p;
-}
+using fa::testing::median_ms;
+using fa::testing::square_problem;
 
 // Dense-equivalent forward FLOPs 4*B*H*N^2*D (no causal discount, as FA2's benchmarks count).
 double tflops(const fa::Problem& p, double ms) {
@@ -65,16 +36,9 @@ void report(const char* what, const fa::Problem& p, double ms) {
 }
 
 double time_shipped(const fa::Problem& p) {
-  auto k = fa::make_kernel("flash");
-  REQUIRE(k != nullptr);
+  auto k = fa::testing::require_kernel("flash");
   REQUIRE(k->supports(p, fa::Pass::fwd).ok);
-  fa::DeviceTrackingAllocator operands_alloc, scratch;
-  fa::StreamHandle stream(true);
-  fa::OperandSet ops(p, fa::Pass::fwd, fa::Backend::cuda, operands_alloc, nullptr);
-  ops.fill_random(42, stream.get());
-  fa::ExecContext ctx{stream.get(), &scratch, 0};
-  auto run = k->prepare(p, fa::Pass::fwd, ops.ops(), ctx);
-  const double ms = median_ms(static_cast<cudaStream_t>(stream.get()), [&] { run->run(); });
+  const double ms = fa::testing::time_kernel_pass(*k, p, fa::Pass::fwd).ms;
   report("flash (shipped)", p, ms);
   return ms;
 }
@@ -98,16 +62,16 @@ void time_variant(const char* what, const fa::Problem& p) {
 TEST_CASE("flash fwd: timing at the performance points", "[.perf][flash_fwd_perf]") {
   FA_REQUIRE_GPU();
   using fa::DType;
-  const fa::Problem d128 = problem(2, 16, 8192, 128, DType::bf16, false, 0.0);
-  const fa::Problem d64 = problem(2, 32, 8192, 64, DType::bf16, false, 0.0);
+  const fa::Problem d128 = square_problem(2, 16, 8192, 128, DType::bf16, false, 0.0);
+  const fa::Problem d64 = square_problem(2, 32, 8192, 64, DType::bf16, false, 0.0);
   const double t128 = time_shipped(d128);
   const double t64 = time_shipped(d64);
-  time_shipped(problem(2, 16, 8192, 128, DType::bf16, true, 0.0));
-  time_shipped(problem(2, 16, 8192, 128, DType::fp16, false, 0.0));
-  time_shipped(problem(2, 8, 8192, 256, DType::bf16, false, 0.0));
-  time_shipped(problem(2, 16, 8192, 96, DType::bf16, false, 0.0));
-  time_shipped(problem(32, 8, 2048, 64, DType::fp16, false, 0.2));
-  time_shipped(problem(32, 8, 2048, 64, DType::fp16, false, 0.0));
+  time_shipped(square_problem(2, 16, 8192, 128, DType::bf16, true, 0.0));
+  time_shipped(square_problem(2, 16, 8192, 128, DType::fp16, false, 0.0));
+  time_shipped(square_problem(2, 8, 8192, 256, DType::bf16, false, 0.0));
+  time_shipped(square_problem(2, 16, 8192, 96, DType::bf16, false, 0.0));
+  time_shipped(square_problem(32, 8, 2048, 64, DType::fp16, false, 0.2));
+  time_shipped(square_problem(32, 8, 2048, 64, DType::fp16, false, 0.0));
   using fa::flash::FwdTraits;
   time_variant<FwdTraits<128, 128, 32, 4, false>>("D128 Br128 Bc32 4w", d128);
   time_variant<FwdTraits<128, 64, 64, 4, false>>("D128 Br64 Bc64 4w", d128);

@@ -7,71 +7,50 @@
 #include <cstdint>
 #include <iterator>
 #include <cstring>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/kernel.hpp"
-#include "kernels/registry.hpp"
 #include "measure/operands.hpp"
 #include "measure/stream.hpp"
 #include "measure/tracking_allocator.hpp"
 #include "measure/verify.hpp"
 #include "tests/gpu/gpu_support.hpp"
+#include "tests/gpu/gpu_test_util.hpp"
 
 namespace {
 
 using fa::DType;
 using fa::Layout;
 using fa::Pass;
+using fa::testing::require_kernel;
+using fa::testing::Shape;
 
-struct Shape {
-  std::int64_t b = 2, h = 3, nq = 173, nk = 255, d = 64;
-};
+// This file's default point shape: B = 2, H = 3 (the shared Shape default is B = 1, H = 2).
+constexpr Shape kShape{2, 3, 173, 255, 64};
 
+// The problem seed (dropout mask) differs between points.
 fa::Point make_point(Pass pass, DType dt, Shape s, bool causal, double dropout, Layout layout = Layout::bhnd) {
-  fa::Point pt;
-  pt.kernel = "standard";
-  pt.pass = pass;
-  fa::Problem& p = pt.problem;
-  p.batch = s.b, p.heads = s.h, p.seqlen_q = s.nq, p.seqlen_kv = s.nk, p.head_dim = s.d;
-  p.dtype = dt;
-  p.causal = causal;
-  p.dropout = dropout;
-  p.layout = layout;
-  p.seed = 0x5eed0000ULL + static_cast<std::uint64_t>(s.nq * 7919 + s.nk);  // differs between points
-  return pt;
+  return fa::testing::attention_point("standard", pass, dt, s, causal, dropout, layout,
+                                      0x5eed0000ULL + static_cast<std::uint64_t>(s.nq * 7919 + s.nk));
 }
 
-std::unique_ptr<fa::AttentionKernel> standard_kernel() {
-  auto k = fa::make_kernel("standard");
-  REQUIRE(k != nullptr);
-  return k;
-}
-
-// Fresh inputs for every check (data_seed advances), as the verification method asks.
-std::uint64_t next_data_seed() {
-  static std::uint64_t seed = 1000;
-  return ++seed;
-}
+fa::testing::SeedSequence data_seeds{1000};
 
 fa::VerifyResult verify(fa::AttentionKernel& k, const fa::Point& pt, double input_scale = 1.0) {
-  fa::VerifyOptions opt;
-  opt.input_scale = input_scale;
-  opt.data_seed = next_data_seed();
-  return fa::verify_point(k, pt, opt);
+  return fa::testing::verify_with_seed(k, pt, data_seeds.next(), input_scale);
 }
 
 std::string describe(const fa::Point& pt, const fa::VerifyResult& r) {
   return fa::point_label(pt) + " " + std::string(fa::to_string(pt.problem.layout)) + ": " + r.note;
 }
 
+// The shared verdict without check_supported_point's supports() REQUIRE: supports() has its own
+// test case below, and these points are all inside what the family takes.
 void check_point(fa::AttentionKernel& k, const fa::Point& pt) {
   const fa::VerifyResult r = verify(k, pt);
   INFO(describe(pt, r));
-  CHECK_FALSE(r.skipped);
-  CHECK(r.unwritten == 0);
-  CHECK(r.ok);
+  fa::testing::check_result(r);
 }
 
 // Nk = 1: a softmax over one element has zero gradient, so the reference dQ = dK = 0 exactly and
@@ -96,23 +75,23 @@ const DType kDTypes[] = {DType::fp32, DType::fp16, DType::bf16};
 
 TEST_CASE("standard: every dtype x causal x dropout x pass", "[gpu][standard]") {
   FA_REQUIRE_GPU();
-  auto k = standard_kernel();
+  auto k = require_kernel("standard");
   for (DType dt : kDTypes)
     for (bool causal : {false, true})
       for (double dropout : {0.0, 0.17})
-        for (Pass pass : {Pass::fwd, Pass::bwd}) check_point(*k, make_point(pass, dt, Shape{}, causal, dropout));
+        for (Pass pass : {Pass::fwd, Pass::bwd}) check_point(*k, make_point(pass, dt, kShape, causal, dropout));
 }
 
 TEST_CASE("standard: fwdbwd pass (Pd reused from the forward)", "[gpu][standard]") {
   FA_REQUIRE_GPU();
-  auto k = standard_kernel();
+  auto k = require_kernel("standard");
   for (DType dt : kDTypes)
-    for (double dropout : {0.0, 0.17}) check_point(*k, make_point(Pass::fwdbwd, dt, Shape{}, true, dropout));
+    for (double dropout : {0.0, 0.17}) check_point(*k, make_point(Pass::fwdbwd, dt, kShape, true, dropout));
 }
 
 TEST_CASE("standard: head dims 32, 64, 128", "[gpu][standard]") {
   FA_REQUIRE_GPU();
-  auto k = standard_kernel();
+  auto k = require_kernel("standard");
   for (std::int64_t d : {32, 64, 128})
     for (DType dt : kDTypes) {
       Shape s{1, 2, 256, 256, d};
@@ -123,7 +102,7 @@ TEST_CASE("standard: head dims 32, 64, 128", "[gpu][standard]") {
 
 TEST_CASE("standard: odd and unequal sequence lengths, fully masked rows", "[gpu][standard]") {
   FA_REQUIRE_GPU();
-  auto k = standard_kernel();
+  auto k = require_kernel("standard");
   // With causal and Nq > Nk the first Nq - Nk rows see no key: O = 0, lse = -inf, zero gradients.
   for (std::int64_t nq : {1, 17, 255, 1000})
     for (std::int64_t nk : {1, 17, 255, 1000}) {
@@ -140,7 +119,7 @@ TEST_CASE("standard: odd and unequal sequence lengths, fully masked rows", "[gpu
 
 TEST_CASE("standard: bnhd layout (per-batch or per-head GEMM loops)", "[gpu][standard]") {
   FA_REQUIRE_GPU();
-  auto k = standard_kernel();
+  auto k = require_kernel("standard");
   // H > B batches cuBLAS over heads and loops over batches; B > H the other way round.
   for (Shape s : {Shape{2, 3, 100, 130, 64}, Shape{3, 2, 130, 100, 32}})
     for (DType dt : kDTypes) {
@@ -152,7 +131,7 @@ TEST_CASE("standard: bnhd layout (per-batch or per-head GEMM loops)", "[gpu][sta
 
 TEST_CASE("standard: every softmax row-length path (warp, multi-warp, streaming)", "[gpu][standard]") {
   FA_REQUIRE_GPU();
-  auto k = standard_kernel();
+  auto k = require_kernel("standard");
   // fp16 rows: <= 2048 one warp; 4096 / 8192 / 16384 two, four, eight warps; longer: two passes.
   for (std::int64_t nk : {3000, 6000, 12000, 20000}) {
     Shape s{1, 2, 9, nk, 64};
@@ -166,7 +145,7 @@ TEST_CASE("standard: every softmax row-length path (warp, multi-warp, streaming)
 
 TEST_CASE("standard: large logits (input scale 8)", "[gpu][standard]") {
   FA_REQUIRE_GPU();
-  auto k = standard_kernel();
+  auto k = require_kernel("standard");
   Shape s{1, 2, 128, 160, 64};
   // fp32 and the fp16 forward meet the documented tolerances. Storing S (and dS) in a 16-bit type
   // is what this baseline measures, and with logits of std 64 that rounding alone costs more than
@@ -205,7 +184,7 @@ TEST_CASE("standard: large logits (input scale 8)", "[gpu][standard]") {
 
 TEST_CASE("standard: run() is re-runnable and scratch is exactly workspace_bytes()", "[gpu][standard]") {
   FA_REQUIRE_GPU();
-  auto k = standard_kernel();
+  auto k = require_kernel("standard");
   for (Pass pass : {Pass::bwd, Pass::fwdbwd})
     for (double dropout : {0.0, 0.17}) {
       const fa::Point pt = make_point(pass, DType::fp16, Shape{2, 2, 77, 301, 64}, true, dropout);
@@ -214,7 +193,7 @@ TEST_CASE("standard: run() is re-runnable and scratch is exactly workspace_bytes
       fa::DeviceTrackingAllocator operands_alloc, scratch;
       fa::StreamHandle stream(true);
       fa::OperandSet ops(p, pass, fa::Backend::cuda, operands_alloc, nullptr);
-      ops.upload(fa::make_host_inputs(p, pass, 1.0, next_data_seed()));
+      ops.upload(fa::make_host_inputs(p, pass, 1.0, data_seeds.next()));
       ops.poison_outputs(stream.get());
       fa::ExecContext ctx{stream.get(), &scratch, 0};
       auto run = k->prepare(p, pass, ops.ops(), ctx);
@@ -245,7 +224,7 @@ TEST_CASE("standard: run() is re-runnable and scratch is exactly workspace_bytes
 
 TEST_CASE("standard: supports() says why a point cannot run", "[gpu][standard]") {
   FA_REQUIRE_GPU();
-  auto k = standard_kernel();
+  auto k = require_kernel("standard");
   CHECK(k->name() == "standard");
   CHECK(k->backend() == fa::Backend::cuda);
   CHECK_FALSE(k->uses_block_mask());

@@ -7,62 +7,27 @@
 #include <cuda_runtime_api.h>
 #include <cublas_v2.h>
 
-#include <algorithm>
 #include <cstdio>
-#include <functional>
-#include <vector>
 
 #include "core/cuda_check.hpp"
 #include "core/philox.hpp"
-#include "kernels/registry.hpp"
 #include "kernels/standard/batched_gemm.hpp"
 #include "kernels/standard/cublas_check.hpp"
 #include "kernels/standard/row_kernels.hpp"
 #include "measure/device_fill.hpp"
-#include "measure/operands.hpp"
 #include "measure/stream.hpp"
 #include "measure/tracking_allocator.hpp"
 #include "tests/gpu/gpu_support.hpp"
+#include "tests/gpu/gpu_test_util.hpp"
 
 namespace {
 
-double median_ms(cudaStream_t st, const std::function<void()>& launch, int warmup = 5, int reps = 30) {
-  for (int i = 0; i < warmup; ++i) launch();
-  cudaEvent_t a, b;
-  FA_CUDA_CHECK(cudaEventCreate(&a));
-  FA_CUDA_CHECK(cudaEventCreate(&b));
-  std::vector<float> ms;
-  for (int i = 0; i < reps; ++i) {
-    FA_CUDA_CHECK(cudaEventRecord(a, st));
-    launch();
-    FA_CUDA_CHECK(cudaEventRecord(b, st));
-    FA_CUDA_CHECK(cudaEventSynchronize(b));
-    float t = 0;
-    FA_CUDA_CHECK(cudaEventElapsedTime(&t, a, b));
-    ms.push_back(t);
-  }
-  FA_CUDA_CHECK(cudaEventDestroy(a));
-  FA_CUDA_CHECK(cudaEventDestroy(b));
-  std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
-}
-
-fa::Problem problem(std::int64_t b, std::int64_t h, std::int64_t n, std::int64_t d, fa::DType dt, bool causal,
-                    double dropout) {
-  fa::Problem p;
-  p.batch = b, p.heads = h, p.seqlen_q = p.seqlen_kv = n, p.head_dim = d;
-  p.dtype = dt, p.causal = causal, p.dropout = dropout;
-  return p;
-}
+using fa::testing::median_ms;
+using fa::testing::square_problem;
 
 double time_pass(fa::AttentionKernel& k, const fa::Problem& p, fa::Pass pass) {
-  fa::DeviceTrackingAllocator operands_alloc, scratch;
-  fa::StreamHandle stream(true);
-  fa::OperandSet ops(p, pass, fa::Backend::cuda, operands_alloc, nullptr);
-  ops.fill_random(42, stream.get());
-  fa::ExecContext ctx{stream.get(), &scratch, 0};
-  auto run = k.prepare(p, pass, ops.ops(), ctx);
-  const double ms = median_ms(static_cast<cudaStream_t>(stream.get()), [&] { run->run(); });
+  const fa::testing::PassTiming t = fa::testing::time_kernel_pass(k, p, pass);
+  const double ms = t.ms;
   // Attention FLOPs as usually counted (4*B*H*N^2*D forward, 2.5x that for backward), no causal
   // discount: the standard kernel computes the whole matrix.
   const double fwd_flops = 4.0 * p.batch * p.heads * p.seqlen_q * p.seqlen_kv * p.head_dim;
@@ -70,7 +35,7 @@ double time_pass(fa::AttentionKernel& k, const fa::Problem& p, fa::Pass pass) {
   std::printf("PERF %-8s B%-3lld H%-3lld N%-5lld D%-4lld %s causal=%d p=%.2f : %8.3f ms  %6.1f TF/s  scratch %.2f GiB\n",
               std::string(fa::to_string(pass)).c_str(), (long long)p.batch, (long long)p.heads, (long long)p.seqlen_q,
               (long long)p.head_dim, std::string(fa::to_string(p.dtype)).c_str(), p.causal, p.dropout, ms,
-              flops / ms * 1e-9, scratch.peak_bytes() / 1073741824.0);
+              flops / ms * 1e-9, t.scratch_peak_bytes / 1073741824.0);
   return ms;
 }
 
@@ -78,19 +43,18 @@ double time_pass(fa::AttentionKernel& k, const fa::Problem& p, fa::Pass pass) {
 
 TEST_CASE("standard: timing at the reference points", "[.][perf][standard]") {
   FA_REQUIRE_GPU();
-  auto k = fa::make_kernel("standard");
-  REQUIRE(k != nullptr);
+  auto k = fa::testing::require_kernel("standard");
   using fa::DType;
   using fa::Pass;
-  const double bar = time_pass(*k, problem(32, 8, 2048, 64, DType::fp16, false, 0.2), Pass::fwd);
-  time_pass(*k, problem(32, 8, 2048, 64, DType::fp16, false, 0.0), Pass::fwd);
-  time_pass(*k, problem(32, 8, 2048, 64, DType::fp16, true, 0.2), Pass::fwd);
-  time_pass(*k, problem(32, 8, 2048, 64, DType::fp16, false, 0.2), Pass::bwd);
-  time_pass(*k, problem(32, 8, 2048, 64, DType::fp16, false, 0.0), Pass::bwd);
-  time_pass(*k, problem(32, 8, 2048, 64, DType::fp16, false, 0.2), Pass::fwdbwd);
-  time_pass(*k, problem(2, 16, 8192, 128, DType::bf16, false, 0.0), Pass::fwd);
-  time_pass(*k, problem(2, 16, 8192, 128, DType::bf16, false, 0.0), Pass::fwdbwd);
-  time_pass(*k, problem(2, 16, 8192, 128, DType::bf16, true, 0.0), Pass::fwd);
+  const double bar = time_pass(*k, square_problem(32, 8, 2048, 64, DType::fp16, false, 0.2), Pass::fwd);
+  time_pass(*k, square_problem(32, 8, 2048, 64, DType::fp16, false, 0.0), Pass::fwd);
+  time_pass(*k, square_problem(32, 8, 2048, 64, DType::fp16, true, 0.2), Pass::fwd);
+  time_pass(*k, square_problem(32, 8, 2048, 64, DType::fp16, false, 0.2), Pass::bwd);
+  time_pass(*k, square_problem(32, 8, 2048, 64, DType::fp16, false, 0.0), Pass::bwd);
+  time_pass(*k, square_problem(32, 8, 2048, 64, DType::fp16, false, 0.2), Pass::fwdbwd);
+  time_pass(*k, square_problem(2, 16, 8192, 128, DType::bf16, false, 0.0), Pass::fwd);
+  time_pass(*k, square_problem(2, 16, 8192, 128, DType::bf16, false, 0.0), Pass::fwdbwd);
+  time_pass(*k, square_problem(2, 16, 8192, 128, DType::bf16, true, 0.0), Pass::fwd);
   std::printf("PERF bar: forward B32 H8 N2048 D64 fp16 p0.2 = %.3f ms (target <= 7.5, PyTorch eager 7.67)\n", bar);
 }
 
