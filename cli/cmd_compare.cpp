@@ -92,24 +92,31 @@ Command add_compare_command(CLI::App& app) {
   auto flags = std::make_shared<CompareFlags>();
   CLI::App* cmd = app.add_subcommand(
       "compare", "compare two result files (the CI regression gate): exit 0 no regression, 1 regression, 2 bad input");
-  cmd->add_option("files", flags->files, "BASELINE CURRENT: result files of fa-bench run (JSON with samples, or CSV)")
+  cmd->add_option("BASELINE CURRENT", flags->files,
+                  "result files of fa-bench run (JSON keeps the samples; CSV accepted); with --stored only CURRENT")
       ->expected(1, 2)
       ->required()
-      ->type_name("BASELINE CURRENT");
+      ->type_name("FILE");
   cmd->add_option("--threshold", flags->threshold,
-                  "percent by which a median must be slower to regress, beyond the noise (default 5)");
-  cmd->add_option("--alpha", flags->alpha, "significance level of the Mann-Whitney U test on the samples (default 0.01)");
+                  "percent by which a median must be slower to regress, beyond the noise (default 5)")
+      ->type_name("PCT");
+  cmd->add_option("--alpha", flags->alpha, "significance level of the Mann-Whitney U test on the samples (default 0.01)")
+      ->type_name("P");
   cmd->add_option("--bytes-threshold", flags->bytes_threshold,
-                  "percent change of HBM read+write bytes that regresses (default 2)");
+                  "percent change of HBM read+write bytes that regresses (default 2)")
+      ->type_name("PCT");
   cmd->add_option("--mem-threshold", flags->mem_threshold,
-                  "percent increase of peak memory (scratch, device) that regresses (default 0: any increase)");
+                  "percent increase of peak memory (scratch, device) that regresses (default 0: any increase)")
+      ->type_name("PCT");
   cmd->add_flag("--allow-device-mismatch", flags->allow_device_mismatch,
                 "compare results of different GPU models instead of refusing (exit 2)");
   cmd->add_flag("--fail-on-missing", flags->fail_on_missing, "fail (exit 1) when baseline points are missing from CURRENT");
-  cmd->add_option("--stored", flags->stored, "compare CURRENT against stored baseline NAME of its GPU (see docs/ci.md)");
-  cmd->add_option("--baseline-dir", flags->baseline_dir, "stored baselines (default .fa-bench/baselines)");
-  cmd->add_option("--markdown", flags->markdown_path, "also write the Markdown summary to FILE (e.g. a PR comment body)");
-  cmd->add_option("--json", flags->json_path, "write the machine-readable verdict to FILE");
+  cmd->add_option("--stored", flags->stored, "compare CURRENT against stored baseline NAME of its GPU (see docs/ci.md)")
+      ->type_name("NAME");
+  cmd->add_option("--baseline-dir", flags->baseline_dir, "stored baselines (default .fa-bench/baselines)")->type_name("DIR");
+  cmd->add_option("--markdown", flags->markdown_path, "also write the Markdown summary to FILE (e.g. a PR comment body)")
+      ->type_name("FILE");
+  cmd->add_option("--json", flags->json_path, "write the machine-readable verdict to FILE")->type_name("FILE");
   return [flags]() -> int {
     const CompareOptions options = options_from(*flags);
     const auto [baseline, current] = resolve_files(*flags);

@@ -1,4 +1,5 @@
 // `fa-bench run`: expand the sweep, run every point, write CSV/Markdown/JSON as rows arrive.
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -12,6 +13,9 @@
 #include "core/errors.hpp"
 #include "measure/device_info.hpp"
 #include "measure/point_runner.hpp"
+#include "reports/baseline_store.hpp"
+#include "reports/compare.hpp"
+#include "reports/compare_markdown.hpp"
 #include "reports/result_dir.hpp"
 
 namespace fa::cli {
@@ -31,6 +35,8 @@ struct RunFlags {
   double max_time_s = 0.5;
   int device = 0;
   std::uint64_t data_seed = 42;
+  std::string save_baseline, baseline;
+  std::string baseline_dir = std::string(baselines::kDefaultDir);
 };
 
 std::string human_bytes(double b) {
@@ -82,6 +88,11 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
       ->check(CLI::Range(0.0, 3600.0));
   cmd->add_option("--device", flags->device, "CUDA device index (default 0)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--data-seed", flags->data_seed, "seed of the random input data (default 42)");
+  cmd->add_option("--save-baseline", flags->save_baseline,
+                  "after the run, store results.json as baseline NAME for this GPU model (see docs/ci.md)");
+  cmd->add_option("--baseline", flags->baseline,
+                  "after the run, compare against stored baseline NAME (exit 1 on a regression, like `compare`)");
+  cmd->add_option("--baseline-dir", flags->baseline_dir, "where baselines live (default .fa-bench/baselines)");
 
   return [flags, command_line]() -> int {
     const RunFlags& f = *flags;
@@ -90,6 +101,8 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
     if (have_gpu && f.device >= static_cast<int>(devices.devices.size()))
       throw bad_value("--device", std::to_string(f.device), fmt::format("0 to {}", devices.devices.size() - 1));
     if (f.resume && f.out_dir.empty()) throw UsageError("--resume: needs --out DIR naming the run to resume");
+    if (!f.baseline.empty()) baselines::check_name(f.baseline);
+    if (!f.save_baseline.empty()) baselines::check_name(f.save_baseline);
     if (f.graph && !f.hot) throw UsageError("--graph: only with --hot (cold timing flushes L2 between samples)");
     std::string note;
     const SweepSpec spec = resolve_sweep(f.sweep, have_gpu, &note);
@@ -144,11 +157,26 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
     if (skipped) summary += fmt::format("{}{} already done (resume)", summary.empty() ? "" : ", ", skipped);
     fmt::print("done: {}\nresults: {}/results.csv, results.md, results.json\n", summary.empty() ? "nothing to do" : summary,
                out);
+    int code = 0;
     if (failed_checks) {
       fmt::print(stderr, "{} point(s) failed the correctness check\n", failed_checks);
-      return 1;
+      code = 1;
     }
-    return 0;
+    if (!f.baseline.empty()) {
+      // Compare before saving, so --baseline X --save-baseline X gates against the old X.
+      const auto base = baselines::path_for(f.baseline_dir, f.baseline, md.device);
+      if (!std::filesystem::exists(base))
+        throw UsageError("--baseline: no baseline '" + f.baseline + "' for " + md.device + " (expected " +
+                         base.string() + "; create it with --save-baseline)");
+      const CompareOutcome outcome = compare_files(base.string(), results.json_path().string(), CompareOptions{});
+      fmt::print("\n{}", compare_markdown(outcome));
+      code = std::max(code, outcome.exit_code());
+    }
+    if (!f.save_baseline.empty()) {
+      const auto saved = baselines::save(f.baseline_dir, f.save_baseline, "", results.json_path());
+      fmt::print("baseline saved: {}\n", saved.string());
+    }
+    return code;
   };
 }
 

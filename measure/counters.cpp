@@ -27,12 +27,15 @@ std::optional<double> CounterValues::get(const std::string& metric) const {
 }
 
 std::string profiler_environment() {
-  // The CUDA driver loads the library named by CUDA_INJECTION64_PATH into every process: that is how
-  // Nsight Compute and Nsight Systems attach. The NV_COMPUTE_PROFILER_* and NV_NSIGHT_* variables
-  // are set by their launchers next to it.
-  static const char* const kPrefixes[] = {"CUDA_INJECTION64_PATH=", "NV_COMPUTE_PROFILER_", "NV_NSIGHT_"};
-  for (char** e = environ; e && *e; ++e) {
-    for (const char* prefix : kPrefixes) {
+  // The CUDA driver loads the library named by CUDA_INJECTION64_PATH into the process (how Nsight
+  // Systems and other CUDA tools attach); Nsight Compute's launcher preloads its injection and sets
+  // the NV_COMPUTE_PROFILER_* / NV_NSIGHT_* / NV_TPS_* variables.
+  // Nsight Compute 2025.3 was seen to set NV_COMPUTE_PROFILER_PERFWORKS_DIR, NV_NSIGHT_INJECTION_*
+  // and NV_TPS_LAUNCH_TOKEN (docs/perf/counters-notes.md). Most telling first.
+  static const char* const kPrefixes[] = {"CUDA_INJECTION64_PATH=", "NV_COMPUTE_PROFILER_", "NV_NSIGHT_",
+                                          "NV_TPS_LAUNCH_TOKEN="};
+  for (const char* prefix : kPrefixes) {
+    for (char** e = environ; e && *e; ++e) {
       if (std::strncmp(*e, prefix, std::strlen(prefix)) != 0) continue;
       std::string s = *e;
       if (s.size() > 160) s = s.substr(0, 157) + "...";
@@ -55,7 +58,7 @@ std::unique_ptr<CounterSession> CounterSession::create(int device, std::vector<s
   }
   if (why.empty()) {
 #if FA_HAS_CUDA
-    s = cupti::make_range_profiler_session(device, std::move(metrics), &why);
+    s = cupti::make_range_profiler_session(device, std::move(metrics), options, &why);
 #else
     (void)device;
     why = "this build has no CUDA: no hardware counters";

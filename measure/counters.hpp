@@ -23,6 +23,9 @@ struct CounterValues {
   std::map<std::string, double> values;  // metric -> value (bytes, ns, ... as the metric defines)
   std::string note;                      // empty when all went well; else why values are missing
   int passes = 0;                        // times the launch was replayed
+  // DRAM write bytes that were still dirty in L2 when the work ended and reached DRAM in the drain
+  // range after it (already included in the dram__*write* values).
+  double drained_write_bytes = 0;
   bool ok() const { return !values.empty(); }
   std::optional<double> get(const std::string& metric) const;
 };
@@ -32,6 +35,12 @@ struct CounterOptions {
   // that tool's, and a second CUPTI subscriber would only fail. Tests turn it off to see CUPTI's
   // own refusal.
   bool refuse_under_profiler = true;
+  // Cold, complete DRAM counts: before each pass L2 is scrubbed (read-only sweep of 2x L2, outside
+  // the range) so the work starts cold and inherits no earlier write-backs; after the work a second
+  // range scrubs again so the work's writes still dirty in L2 reach DRAM and are added to the
+  // dram__*write* metrics. Without it, writes left in L2 at the end (about 20 MB on an H100) are
+  // missing, as they are from ncu's per-kernel numbers. Off: the range sees the work alone.
+  bool cold_l2 = true;
 };
 
 class CounterSession {
@@ -41,10 +50,10 @@ class CounterSession {
                                                 const CounterOptions& options = {});
   virtual ~CounterSession() = default;
 
-  // Runs before_each_pass() (outside the range: an L2 flush, say), then launch_once() inside a range
-  // named range_name, once per counter pass, synchronising the device around each pass. CUPTI
-  // failures come back as a note; exceptions thrown by the callbacks propagate (the session is then
-  // unusable and later calls say so).
+  // Runs before_each_pass() (outside the range), then launch_once() inside a range named
+  // range_name, once per counter pass, synchronising the device around each pass (and the L2 scrub
+  // and drain of CounterOptions::cold_l2). CUPTI failures come back as a note; exceptions thrown by
+  // the callbacks propagate (the session is then unusable and later calls say so).
   virtual CounterValues measure(const std::string& range_name, const std::function<void()>& launch_once,
                                 const std::function<void()>& before_each_pass = {}) = 0;
 

@@ -3,9 +3,9 @@
 //   create:  context -> cuptiProfilerInitialize -> device support -> chip name -> counter
 //            availability -> cuptiRangeProfilerEnable -> host object + metrics -> config image ->
 //            counter data image size.
-//   measure: counter data image init -> SetConfig(user range, user replay) -> per pass: Start,
-//            PushRange, work, PopRange, Stop until all passes are submitted -> DecodeData ->
-//            EvaluateToGpuValues for range 0.
+//   measure: counter data image init -> SetConfig(user range, user replay) -> per pass: [scrub L2]
+//            Start, PushRange, work, PopRange, [PushRange drain, scrub L2, PopRange], Stop until
+//            all passes are submitted -> DecodeData -> EvaluateToGpuValues per range.
 // Every CUPTI call's result is checked; a failure becomes the reason/note, never a crash.
 #if FA_HAS_CUDA
 #include "measure/cupti_range_profiler.hpp"
@@ -23,10 +23,14 @@
 #include <string>
 #include <vector>
 
+#include "measure/counters_l2_scrub.hpp"
 #include "measure/cupti_check.hpp"
 
 namespace fa::cupti {
 namespace {
+
+// Second range of a pass under CounterOptions::cold_l2: the L2 drain after the work.
+constexpr const char* kDrainRange = "fa-bench L2 drain";
 
 std::string cuda_failure(const char* call, cudaError_t e) {
   return std::string(call) + " failed: " + cudaGetErrorName(e) + " (" + cudaGetErrorString(e) + ")";
@@ -80,7 +84,8 @@ std::string support_level_problems(const CUpti_Profiler_DeviceSupported_Params& 
 
 class RangeProfilerSession final : public CounterSession {
  public:
-  RangeProfilerSession(int device, std::vector<std::string> metrics) : device_(device), metrics_(std::move(metrics)) {
+  RangeProfilerSession(int device, std::vector<std::string> metrics, const CounterOptions& options)
+      : device_(device), metrics_(std::move(metrics)), cold_l2_(options.cold_l2) {
     for (const std::string& m : metrics_) names_.push_back(m.c_str());
   }
 
@@ -182,8 +187,8 @@ class RangeProfilerSession final : public CounterSession {
     ds.pRangeProfilerObject = rp_;
     ds.pMetricNames = names_.data();
     ds.numMetrics = names_.size();
-    ds.maxNumOfRanges = 1;  // one range per measurement
-    ds.maxNumRangeTreeNodes = 1;
+    ds.maxNumOfRanges = ranges();  // the work (and the drain) of one measurement
+    ds.maxNumRangeTreeNodes = static_cast<uint32_t>(ranges());
     if (!check(cuptiRangeProfilerGetCounterDataSize(&ds), "cuptiRangeProfilerGetCounterDataSize", why)) return false;
     counter_data_.resize(ds.counterDataSize);
     return true;
@@ -220,7 +225,7 @@ class RangeProfilerSession final : public CounterSession {
     cfg.pCounterDataImage = counter_data_.data();
     cfg.range = CUPTI_UserRange;
     cfg.replayMode = CUPTI_UserReplay;
-    cfg.maxRangesPerPass = 1;
+    cfg.maxRangesPerPass = ranges();
     cfg.numNestingLevels = 1;
     cfg.minNestingLevel = 1;
     cfg.passIndex = 0;
@@ -232,6 +237,7 @@ class RangeProfilerSession final : public CounterSession {
     bool all_submitted = false;
     for (int pass = 0; !all_submitted && pass < passes_ + 2; ++pass) {
       if (before_each_pass) before_each_pass();
+      if (cold_l2_ && !scrub(&why)) return noted(out, why);
       if (!sync("cudaDeviceSynchronize (before pass)", &why)) return noted(out, why);
       if (!run_pass(range_name, launch_once, &all_submitted, &why)) return noted(out, why);
       ++out.passes;
@@ -256,24 +262,28 @@ class RangeProfilerSession final : public CounterSession {
     info.counterDataImageSize = counter_data_.size();
     if (!check(cuptiRangeProfilerGetCounterDataInfo(&info), "cuptiRangeProfilerGetCounterDataInfo", &why))
       return noted(out, why);
-    if (info.numTotalRanges < 1) {
-      out.note = "the profiler recorded no range";
+    if (info.numTotalRanges < static_cast<size_t>(ranges())) {
+      out.note = "the profiler recorded " + std::to_string(info.numTotalRanges) + " of " +
+                 std::to_string(ranges()) + " ranges";
       return out;
     }
 
-    std::vector<double> vals(names_.size(), 0.0);
-    CUpti_Profiler_Host_EvaluateToGpuValues_Params ev{};
-    ev.structSize = CUpti_Profiler_Host_EvaluateToGpuValues_Params_STRUCT_SIZE;
-    ev.pHostObject = host_;
-    ev.pCounterDataImage = counter_data_.data();
-    ev.counterDataImageSize = counter_data_.size();
-    ev.rangeIndex = 0;
-    ev.ppMetricNames = names_.data();
-    ev.numMetrics = names_.size();
-    ev.pMetricValues = vals.data();
-    if (!check(cuptiProfilerHostEvaluateToGpuValues(&ev), "cuptiProfilerHostEvaluateToGpuValues", &why))
-      return noted(out, why);
+    // Ranges are recorded in push order; the names confirm which is which.
+    const size_t work = 0, drain = 1;
+    if (!range_named(work, range_name, &why)) return noted(out, why);
+    std::vector<double> vals;
+    if (!evaluate(work, &vals, &why)) return noted(out, why);
     for (std::size_t i = 0; i < names_.size(); ++i) out.values[metrics_[i]] = vals[i];
+    if (cold_l2_) {
+      if (!range_named(drain, kDrainRange, &why) || !evaluate(drain, &vals, &why)) return noted(out, why);
+      // Only DRAM writes carry over from the work into the drain; everything else in the drain
+      // range (its own reads, time, L2 traffic) is the scrub's.
+      for (std::size_t i = 0; i < names_.size(); ++i) {
+        if (metrics_[i].rfind("dram__bytes_write", 0) == 0 || metrics_[i].rfind("dram__sectors_write", 0) == 0)
+          out.values[metrics_[i]] += vals[i];
+        if (metrics_[i] == "dram__bytes_write.sum") out.drained_write_bytes = vals[i];
+      }
+    }
     return out;
   }
 
@@ -297,6 +307,47 @@ class RangeProfilerSession final : public CounterSession {
     *why = cuda_failure(what, e);
     return false;
   }
+  int ranges() const { return cold_l2_ ? 2 : 1; }
+
+  bool scrub(std::string* why) const {
+    try {
+      scrub_l2(device_, nullptr);  // legacy default stream; the device is synchronised around it
+      return true;
+    } catch (const std::exception& e) {
+      *why = std::string("L2 scrub: ") + e.what();
+      return false;
+    }
+  }
+
+  bool evaluate(size_t range, std::vector<double>* vals, std::string* why) const {
+    vals->assign(names_.size(), 0.0);
+    CUpti_Profiler_Host_EvaluateToGpuValues_Params ev{};
+    ev.structSize = CUpti_Profiler_Host_EvaluateToGpuValues_Params_STRUCT_SIZE;
+    ev.pHostObject = host_;
+    ev.pCounterDataImage = counter_data_.data();
+    ev.counterDataImageSize = counter_data_.size();
+    ev.rangeIndex = range;
+    ev.ppMetricNames = const_cast<const char**>(names_.data());
+    ev.numMetrics = names_.size();
+    ev.pMetricValues = vals->data();
+    return check(cuptiProfilerHostEvaluateToGpuValues(&ev), "cuptiProfilerHostEvaluateToGpuValues", why);
+  }
+
+  bool range_named(size_t range, const std::string& expected, std::string* why) const {
+    CUpti_RangeProfiler_CounterData_GetRangeInfo_Params ri{};
+    ri.structSize = CUpti_RangeProfiler_CounterData_GetRangeInfo_Params_STRUCT_SIZE;
+    ri.pCounterDataImage = counter_data_.data();
+    ri.counterDataImageSize = counter_data_.size();
+    ri.rangeIndex = range;
+    ri.rangeDelimiter = "/";
+    if (!check(cuptiRangeProfilerCounterDataGetRangeInfo(&ri), "cuptiRangeProfilerCounterDataGetRangeInfo", why))
+      return false;
+    if (ri.rangeName && expected == ri.rangeName) return true;
+    *why = "counter range " + std::to_string(range) + " is '" + (ri.rangeName ? ri.rangeName : "") +
+           "', expected '" + expected + "'";
+    return false;
+  }
+
   static CounterValues& noted(CounterValues& v, const std::string& why) {
     v.note = why;
     v.values.clear();
@@ -358,6 +409,17 @@ class RangeProfilerSession final : public CounterSession {
     }
     CUpti_RangeProfiler_PopRange_Params pop{CUpti_RangeProfiler_PopRange_Params_STRUCT_SIZE, nullptr, rp_};
     if (!check(cuptiRangeProfilerPopRange(&pop), "cuptiRangeProfilerPopRange", why)) return stop_after_error();
+    if (cold_l2_) {
+      // The work must be finished before the drain range opens, or its tail would count there.
+      if (!sync("cudaDeviceSynchronize (before drain)", why)) return stop_after_error();
+      CUpti_RangeProfiler_PushRange_Params push_drain{CUpti_RangeProfiler_PushRange_Params_STRUCT_SIZE, nullptr, rp_,
+                                                      kDrainRange};
+      if (!check(cuptiRangeProfilerPushRange(&push_drain), "cuptiRangeProfilerPushRange (drain)", why))
+        return stop_after_error();
+      const bool scrubbed = scrub(why);
+      if (!check(cuptiRangeProfilerPopRange(&pop), "cuptiRangeProfilerPopRange (drain)", why) || !scrubbed)
+        return stop_after_error();
+    }
     CUpti_RangeProfiler_Stop_Params stop{};
     stop.structSize = CUpti_RangeProfiler_Stop_Params_STRUCT_SIZE;
     stop.pRangeProfilerObject = rp_;
@@ -382,6 +444,7 @@ class RangeProfilerSession final : public CounterSession {
 
   int device_;
   std::vector<std::string> metrics_;
+  bool cold_l2_ = true;
   std::vector<const char*> names_;
   std::string chip_;
   CUcontext ctx_ = nullptr;
@@ -395,8 +458,8 @@ class RangeProfilerSession final : public CounterSession {
 }  // namespace
 
 std::unique_ptr<CounterSession> make_range_profiler_session(int device, std::vector<std::string> metrics,
-                                                            std::string* why_not) {
-  auto s = std::make_unique<RangeProfilerSession>(device, std::move(metrics));
+                                                            const CounterOptions& options, std::string* why_not) {
+  auto s = std::make_unique<RangeProfilerSession>(device, std::move(metrics), options);
   std::string why;
   if (!s->open(&why)) {
     if (why_not) *why_not = why;

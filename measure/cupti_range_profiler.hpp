@@ -11,6 +11,6 @@
 namespace fa::cupti {
 
 std::unique_ptr<CounterSession> make_range_profiler_session(int device, std::vector<std::string> metrics,
-                                                            std::string* why_not);
+                                                            const CounterOptions& options, std::string* why_not);
 
 }  // namespace fa::cupti
