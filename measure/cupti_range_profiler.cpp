@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <mutex>
 #include <string>
 #include <vector>
