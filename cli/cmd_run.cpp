@@ -12,6 +12,7 @@
 #include "cli/sweep_flags.hpp"
 #include "core/errors.hpp"
 #include "measure/device_info.hpp"
+#include "measure/counters.hpp"
 #include "measure/point_runner.hpp"
 #include "reports/baseline_store.hpp"
 #include "reports/compare.hpp"
@@ -29,6 +30,8 @@ struct RunFlags {
   bool check = false;
   bool hot = false;
   bool graph = false;
+  bool no_counters = false;
+  std::string metrics;
   int min_samples = 10;
   int max_samples = 10000;
   double max_noise_pct = 0.5;
@@ -77,6 +80,10 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
   cmd->add_flag("--check", flags->check, "check every point against the float64 CPU reference (error column)");
   cmd->add_flag("--hot", flags->hot, "hot-cache timing: no L2 flush between samples (default: cold)");
   cmd->add_flag("--graph", flags->graph, "with --hot: time CUDA-graph replays of one invocation (no launch gaps)");
+  cmd->add_flag("--no-counters", flags->no_counters, "do not read hardware counters (HBM bytes) with CUPTI");
+  cmd->add_option("--metrics", flags->metrics,
+                  "extra CUPTI metrics, comma-separated (defaults always: dram__bytes_read.sum, "
+                  "dram__bytes_write.sum, lts__t_bytes.sum, gpu__time_duration.sum)");
   cmd->add_option("--min-samples", flags->min_samples, "samples before the stopping rule applies (default 10)")
       ->check(CLI::Range(1, 1000000));
   cmd->add_option("--max-samples", flags->max_samples, "sample cap per point (default 10000)")
@@ -120,7 +127,36 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
     opt.graph = f.graph;
     opt.data_seed = f.data_seed;
     opt.device = f.device;
-    if (have_gpu) opt.device_name = devices.devices[static_cast<std::size_t>(f.device)].name;
+    std::unique_ptr<CounterSession> counters;
+    if (have_gpu) {
+      const DeviceInfo& dev = devices.devices[static_cast<std::size_t>(f.device)];
+      opt.device_name = dev.name;
+      opt.io.l2_bytes = static_cast<double>(dev.l2_bytes);
+      opt.io.sm_count = dev.sm_count;
+      if (f.no_counters) {
+        opt.counters_off = "--no-counters";
+      } else {
+        std::vector<std::string> metrics;
+        for (std::size_t pos = 0; pos < f.metrics.size();) {
+          const std::size_t comma = std::min(f.metrics.find(',', pos), f.metrics.size());
+          if (comma > pos) metrics.push_back(f.metrics.substr(pos, comma - pos));
+          pos = comma + 1;
+        }
+        if (!metrics.empty()) {
+          std::vector<std::string> all = default_counter_metrics();
+          all.insert(all.end(), metrics.begin(), metrics.end());
+          metrics = all;
+        }
+        std::string why;
+        counters = CounterSession::create(f.device, metrics, &why);
+        opt.counters = counters.get();
+        if (!counters) {
+          opt.counters_off = why;
+          if (!metrics.empty()) throw UsageError("--metrics: hardware counters unavailable: " + why);
+          fmt::print("hardware counters off: {}\n", why);
+        }
+      }
+    }
 
     const std::string out = f.out_dir.empty() ? "fa-bench-results/" + utc_timestamp_compact() : f.out_dir;
     const RunMetadata md = collect_metadata(command_line, devices, have_gpu ? to_string(opt.mode) : "host");

@@ -2,6 +2,7 @@
 // The result schema: one row per point x kernel x pass. Produced by measure/, written and read
 // back by reports/ (CSV, Markdown, JSON), matched across files by point_key().
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +45,13 @@ struct Row {
   std::optional<double> hbm_read_bytes, hbm_write_bytes, l2_bytes, counter_time_ms;
   std::optional<double> io_model_bytes;  // predicted HBM bytes (IO-complexity model)
   std::string counters_note;
+  std::map<std::string, double> extra_counters;  // metrics asked for with --metrics beyond the defaults
+
+  // Derived from the above and the device's measured ceilings (measure/io_model.hpp derive_io).
+  std::optional<double> achieved_hbm_gbps;     // measured HBM bytes / median time
+  std::optional<double> arithmetic_intensity;  // FLOP per HBM byte (model bytes when unmeasured)
+  std::optional<double> pct_peak_bandwidth;    // achieved bandwidth / measured copy ceiling, %
+  std::optional<double> pct_peak_flops;        // achieved FLOP/s / measured GEMM ceiling, %
 
   // Correctness against the float64 reference: max over outputs of ||out-ref|| / ||ref||.
   std::optional<double> max_rel_error;

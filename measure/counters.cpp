@@ -75,15 +75,12 @@ void apply_counters(const CounterValues& v, Row& row) {
   row.l2_bytes = v.get(d[2]);
   if (const auto ns = v.get(d[3])) row.counter_time_ms = *ns * 1e-6;
   else row.counter_time_ms.reset();
-  std::string note = v.note;
+  row.extra_counters.clear();
   for (const auto& [name, value] : v.values) {
     if (name == d[0] || name == d[1] || name == d[2] || name == d[3]) continue;
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "=%.6g", value);
-    if (!note.empty()) note += "; ";
-    note += name + buf;
+    row.extra_counters[name] = value;
   }
-  row.counters_note = note;
+  row.counters_note = v.note;
 }
 
 }  // namespace fa

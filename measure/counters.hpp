@@ -72,7 +72,7 @@ std::string profiler_environment();
 bool running_under_ncu();
 
 // Copies the default metrics into the row's counter columns (bytes; gpu__time_duration in ms) and
-// sets counters_note: the values' note, or the other metrics as "name=value" pairs.
+// the other metrics into Row::extra_counters; counters_note is the values' note (why some are missing).
 void apply_counters(const CounterValues& v, Row& row);
 
 }  // namespace fa

@@ -207,7 +207,24 @@ Row run_point(const Point& pt, AttentionKernel* kernel, const RunOptions& opt, c
     row.tflops = row.time.median_ms > 0 ? row.flops / (row.time.median_ms * 1e-3) / 1e12 : 0;
     row.mem_scratch_peak_bytes = static_cast<double>(scratch.peak_bytes());
     if (used_at_start) row.mem_device_peak_bytes = static_cast<double>(used_peak - used0);
-    row.counters_note = "counters not yet implemented";
+    // HBM traffic: the IO model's prediction, and the counters over one more invocation (replayed
+    // once per counter pass; run() is re-runnable by contract).
+    const IoPrediction io = predict_io(pt, kernel->name(), opt.io);
+    if (io.modelled) row.io_model_bytes = io.hbm_bytes;
+    if (cuda) {
+      if (opt.counters) {
+        apply_counters(opt.counters->measure(label, launch), row);
+      } else {
+        row.counters_note = opt.counters_off;
+      }
+    } else {
+      row.counters_note = "host kernel: no GPU counters";
+    }
+    const IoDerived derived = derive_io(row, opt.io);
+    row.achieved_hbm_gbps = derived.achieved_hbm_gbps;
+    row.arithmetic_intensity = derived.arithmetic_intensity;
+    row.pct_peak_bandwidth = derived.pct_peak_bandwidth;
+    row.pct_peak_flops = derived.pct_peak_flops;
     if (row.max_rel_error && row.tolerance && *row.max_rel_error > *row.tolerance) {
       row.status = Status::error;
       row.reason = "correctness check failed: " + row.check_note;

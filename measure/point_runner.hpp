@@ -6,6 +6,8 @@
 
 #include "core/kernel.hpp"
 #include "core/result.hpp"
+#include "measure/counters.hpp"
+#include "measure/io_model.hpp"
 #include "measure/sampler.hpp"
 #include "measure/stats.hpp"
 #include "measure/verify.hpp"
@@ -22,6 +24,10 @@ struct RunOptions {
   std::uint64_t data_seed = 42;
   int device = 0;
   std::string device_name;  // for the row
+  // Hardware counters: one session for the whole sweep (null: not measured, counters_off says why).
+  CounterSession* counters = nullptr;
+  std::string counters_off = "counters not requested";
+  IoModelParams io;  // device facts and measured ceilings for the IO model and derived columns
 };
 
 // Bytes of Q, K, V, O, lse (and dO, dQ, dK, dV for backward passes) in the kernel's memory space.

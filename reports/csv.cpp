@@ -32,6 +32,13 @@ std::string measured(const Row& r, double x) {
   return (r.status != Status::ok && x == 0.0) ? std::string() : text(x);
 }
 // 0 MHz means "not read", never a real clock.
+// Extra counters in one cell: "metric=value;metric=value" (metric names never hold ';' or '=').
+std::string counters_text(const std::map<std::string, double>& m) {
+  std::string out;
+  for (const auto& [name, value] : m) out += (out.empty() ? "" : ";") + name + "=" + round_trip_text(value);
+  return out;
+}
+
 std::string clock_text(double mhz) { return mhz == 0.0 ? std::string() : text(mhz); }
 
 [[noreturn]] void expected(const char* what) { throw std::invalid_argument(std::string("expected ") + what); }
@@ -44,6 +51,18 @@ double to_double_or_zero(std::string_view s) { return s.empty() ? 0.0 : to_doubl
 std::optional<double> to_optional(std::string_view s) {
   if (s.empty()) return std::nullopt;
   return to_double(s);
+}
+std::map<std::string, double> parse_counters_text(std::string_view s) {
+  std::map<std::string, double> m;
+  while (!s.empty()) {
+    const std::size_t end = std::min(s.find(';'), s.size());
+    const std::string_view item = s.substr(0, end);
+    const std::size_t eq = item.find('=');
+    if (eq == std::string_view::npos || eq == 0) expected("metric=value pairs separated by ';'");
+    m[std::string(item.substr(0, eq))] = to_double(item.substr(eq + 1));
+    s.remove_prefix(std::min(end + 1, s.size()));
+  }
+  return m;
 }
 std::int64_t to_int(std::string_view s) {
   if (auto v = parse_int64_text(s)) return *v;
@@ -189,6 +208,16 @@ const std::vector<Column>& columns() {
       {"io_model_bytes", [](const Row& r) { return text(r.io_model_bytes); },
        [](Row& r, std::string_view s) { r.io_model_bytes = to_optional(s); }, false},
       {"hbm_measured_over_model", [](const Row& r) { return text(hbm_over_model(r)); }, nullptr, false},
+      {"achieved_hbm_gbps", [](const Row& r) { return text(r.achieved_hbm_gbps); },
+       [](Row& r, std::string_view s) { r.achieved_hbm_gbps = to_optional(s); }, false},
+      {"arithmetic_intensity", [](const Row& r) { return text(r.arithmetic_intensity); },
+       [](Row& r, std::string_view s) { r.arithmetic_intensity = to_optional(s); }, false},
+      {"pct_peak_bandwidth", [](const Row& r) { return text(r.pct_peak_bandwidth); },
+       [](Row& r, std::string_view s) { r.pct_peak_bandwidth = to_optional(s); }, false},
+      {"pct_peak_flops", [](const Row& r) { return text(r.pct_peak_flops); },
+       [](Row& r, std::string_view s) { r.pct_peak_flops = to_optional(s); }, false},
+      {"extra_counters", [](const Row& r) { return counters_text(r.extra_counters); },
+       [](Row& r, std::string_view s) { r.extra_counters = parse_counters_text(s); }, false},
       {"max_rel_error", [](const Row& r) { return text(r.max_rel_error); },
        [](Row& r, std::string_view s) { r.max_rel_error = to_optional(s); }, false},
       {"tolerance", [](const Row& r) { return text(r.tolerance); },

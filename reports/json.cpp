@@ -196,6 +196,11 @@ json row_to_json(const Row& r) {
       {"counter_time_ms", number(r.counter_time_ms)},
       {"io_model_bytes", number(r.io_model_bytes)},
       {"counters_note", r.counters_note},
+      {"extra_counters", r.extra_counters},
+      {"achieved_hbm_gbps", number(r.achieved_hbm_gbps)},
+      {"arithmetic_intensity", number(r.arithmetic_intensity)},
+      {"pct_peak_bandwidth", number(r.pct_peak_bandwidth)},
+      {"pct_peak_flops", number(r.pct_peak_flops)},
       {"max_rel_error", number(r.max_rel_error)},
       {"tolerance", number(r.tolerance)},
       {"check_note", r.check_note},
@@ -252,6 +257,14 @@ Row row_from_json(const json& j, const std::string& where) {
   r.counter_time_ms = f.optional_real("counter_time_ms");
   r.io_model_bytes = f.optional_real("io_model_bytes");
   r.counters_note = f.text("counters_note");
+  if (j.contains("extra_counters") && j.at("extra_counters").is_object()) {
+    for (const auto& [name, value] : j.at("extra_counters").items())
+      if (value.is_number()) r.extra_counters[name] = value.get<double>();
+  }
+  r.achieved_hbm_gbps = f.optional_real("achieved_hbm_gbps");
+  r.arithmetic_intensity = f.optional_real("arithmetic_intensity");
+  r.pct_peak_bandwidth = f.optional_real("pct_peak_bandwidth");
+  r.pct_peak_flops = f.optional_real("pct_peak_flops");
   r.max_rel_error = f.optional_real("max_rel_error");
   r.tolerance = f.optional_real("tolerance");
   r.check_note = f.text("check_note");

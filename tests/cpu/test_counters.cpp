@@ -115,7 +115,9 @@ TEST_CASE("counters: default metrics and the row mapping", "[counters]") {
   CHECK(row.l2_bytes == 4e9);
   REQUIRE(row.counter_time_ms);
   CHECK(*row.counter_time_ms == Approx(0.987654));
-  CHECK(row.counters_note == "lts__t_sector_hit_rate.pct=37.5");
+  CHECK(row.counters_note.empty());
+  REQUIRE(row.extra_counters.size() == 1);
+  CHECK(row.extra_counters.at("lts__t_sector_hit_rate.pct") == 37.5);
 
   fa::CounterValues failed;
   failed.note = "cuptiRangeProfilerStart failed: CUPTI_ERROR_X";
@@ -124,6 +126,7 @@ TEST_CASE("counters: default metrics and the row mapping", "[counters]") {
   CHECK_FALSE(row.hbm_read_bytes);
   CHECK_FALSE(row.counter_time_ms);
   CHECK(row.counters_note == failed.note);
+  CHECK(row.extra_counters.empty());
 }
 
 #if FA_HAS_CUDA
