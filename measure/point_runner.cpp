@@ -209,8 +209,8 @@ Row run_point(const Point& pt, AttentionKernel* kernel, const RunOptions& opt, c
     if (used_at_start) row.mem_device_peak_bytes = static_cast<double>(used_peak - used0);
     // HBM traffic: the IO model's prediction, and the counters over one more invocation (replayed
     // once per counter pass; run() is re-runnable by contract).
-    const IoPrediction io = predict_io(pt, kernel->name(), opt.io);
-    if (io.modelled) row.io_model_bytes = io.hbm_bytes;
+    const IoPrediction prediction = predict_io(pt, kernel->name(), opt.io);
+    if (prediction.modelled) row.io_model_bytes = prediction.hbm_bytes;
     if (cuda) {
       if (opt.counters) {
         apply_counters(opt.counters->measure(label, launch), row);

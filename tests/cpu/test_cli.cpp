@@ -218,6 +218,6 @@ TEST_CASE("run --save-baseline stores results and --baseline compares against th
   // exit code is the gate's.
   CHECK((r.code == 0 || r.code == 1));
   CHECK(r.out.find("fa-bench compare:") != std::string::npos);
-  CHECK(r.out.find("1 points compared") != std::string::npos);
+  CHECK(r.out.find("1 point compared") != std::string::npos);
   std::filesystem::remove_all(dir);
 }
