@@ -19,6 +19,9 @@ struct VerifyOptions {
   // Largest reference work (Nq * Nk * D summed over the heads checked) done on the CPU. Above it
   // only head (0, 0) is checked; if even one head is above it, the check is skipped (and says so).
   double max_reference_work = 4.0e9;
+  // Query rows of head (0, 0) checked when even one head is above max_reference_work (dense, no
+  // dropout): O, lse and dQ of those rows are exact; dK/dV are not checked then.
+  std::int64_t sub_rows = 256;
 };
 
 struct VerifyResult {

@@ -28,7 +28,7 @@ if [[ ${SKIP_SANITIZER:-0} != 1 ]]; then
     for tool in memcheck racecheck; do
       extra=()
       [[ $k == block_sparse ]] && extra=(--sparsity local --density 0.5)
-      compute-sanitizer --tool "$tool" --error-exitcode 9 "$bench" verify --kernel "$k" --batch 1 --heads 2 \
+      timeout 150 compute-sanitizer --tool "$tool" --error-exitcode 9 "$bench" verify --kernel "$k" --batch 1 --heads 2 \
         --seqlen 300 --seqlen-kv 257 --head-dim 64 --causal 1 --pass fwd,bwd --dropout 0.1 "${extra[@]}" \
         >"$out/sanitizer-$k-$tool.log" 2>&1
       note "compute-sanitizer $tool $k: rc=$? $(grep -E 'ERROR SUMMARY' "$out/sanitizer-$k-$tool.log" | tail -n1)"
@@ -55,6 +55,57 @@ if [[ ${SKIP_BENCH:-0} != 1 ]]; then
   run memory --kernel standard,flash --batch 1 --heads 16 --seqlen 1024:16384:x2 --head-dim 128 --dtype bf16 \
     --pass fwd,bwd --max-time 0.1
   for s in ${BENCH_SWEEPS:-}; do run "sweep-$s" --sweep "$s"; done
+fi
+
+if [[ ${SKIP_FIDELITY:-0} != 1 ]]; then
+  # Counter fidelity: fa-bench's in-process HBM bytes against ncu's on the same points.
+  for point in "--batch 32 --heads 8 --seqlen 2048 --head-dim 64 --dtype fp16" \
+               "--batch 2 --heads 16 --seqlen 8192 --head-dim 128 --dtype bf16" \
+               "--batch 4 --heads 16 --seqlen 4096 --head-dim 64 --dtype bf16 --causal 1"; do
+    for k in standard flash; do
+      tag=$(echo "$k $point" | tr -c 'a-zA-Z0-9\n' '_' | tr -s '_')
+      # shellcheck disable=SC2086
+      ncu --clock-control none --profile-from-start off --metrics dram__bytes_read.sum,dram__bytes_write.sum \
+        --csv "$bench" profile --kernel $k $point >"$out/ncu-$tag.csv" 2>"$out/ncu-$tag.err"
+      r=$(awk -F'","' '/dram__bytes_read.sum/ {gsub(/[",]/,"",$NF); s+=$NF} END {printf "%.6g", s}' "$out/ncu-$tag.csv")
+      w=$(awk -F'","' '/dram__bytes_write.sum/ {gsub(/[",]/,"",$NF); s+=$NF} END {printf "%.6g", s}' "$out/ncu-$tag.csv")
+      note "ncu $k $point: read $r write $w (units as ncu printed them; see ncu-$tag.csv)"
+    done
+  done
+  # shellcheck disable=SC2086
+  run fidelity --kernel standard,flash --batch 32 --heads 8 --seqlen 2048 --head-dim 64 --dtype fp16
+  run fidelity2 --kernel standard,flash --batch 2 --heads 16 --seqlen 8192 --head-dim 128 --dtype bf16
+  run fidelity3 --kernel standard,flash --batch 4 --heads 16 --seqlen 4096 --head-dim 64 --dtype bf16 --causal 1
+  for f in fidelity fidelity2 fidelity3; do
+    python3 - "$out/$f/results.json" <<'PY' | tee -a "$summary"
+import json, sys
+for r in json.load(open(sys.argv[1]))["rows"]:
+    p = r["point"]
+    print(f"  counters {p['kernel']}: read {r.get('hbm_read_bytes')} write {r.get('hbm_write_bytes')} "
+          f"model {r.get('io_model_bytes')} note {r.get('counters_note')!r}")
+PY
+  done
+fi
+
+if [[ ${SKIP_REPEAT:-0} != 1 ]]; then
+  # Repeatability and sweep speed: a 24-point x 3-kernel forward sweep with counters, twice.
+  for i in 1 2; do
+    start=$(date +%s)
+    "$bench" run --out "$out/repeat$i" --kernel standard,flash,block_sparse --tokens 16384 --hidden 2048 \
+      --seqlen 512:16384:x2 --head-dim 64,128 --causal both --dtype bf16 >"$out/repeat$i.log" 2>&1
+    note "repeat sweep $i: rc=$? $(( $(date +%s) - start )) s, $(grep -c '^\[' "$out/repeat$i.log") rows"
+  done
+  "$bench" compare "$out/repeat1/results.json" "$out/repeat2/results.json" --json "$out/repeat-compare.json" \
+    >"$out/repeat-compare.md" 2>&1
+  note "compare repeat1 repeat2: rc=$? $(head -n1 "$out/repeat-compare.md")"
+  python3 - "$out/repeat1/results.json" "$out/repeat2/results.json" <<'PY' | tee -a "$summary"
+import json, sys
+a = {r["point_key"] if "point_key" in r else json.dumps(r["point"], sort_keys=True): r for r in json.load(open(sys.argv[1]))["rows"]}
+b = {r["point_key"] if "point_key" in r else json.dumps(r["point"], sort_keys=True): r for r in json.load(open(sys.argv[2]))["rows"]}
+d = [abs(b[k]["time"]["median_ms"] / a[k]["time"]["median_ms"] - 1) for k in a if k in b and a[k]["status"] == "ok" and b[k]["status"] == "ok"]
+d.sort()
+print(f"  repeat medians: {len(d)} pairs, median |diff| {100*d[len(d)//2]:.2f}%, max {100*d[-1]:.2f}%, within 1%: {sum(x <= 0.01 for x in d)}")
+PY
 fi
 echo "---- summary ----"
 cat "$summary"
