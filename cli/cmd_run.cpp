@@ -14,6 +14,8 @@
 #include "measure/device_info.hpp"
 #include "measure/counters.hpp"
 #include "measure/point_runner.hpp"
+#include "measure/sm_clock.hpp"
+#include "measure/stream.hpp"
 #include "reports/baseline_store.hpp"
 #include "reports/compare.hpp"
 #include "reports/compare_markdown.hpp"
@@ -163,6 +165,14 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
     ResultDirectory results = ResultDirectory::open(out, md, f.resume);
     fmt::print("{} points -> {}/results.{{csv,md,json}} ({} timing)\n", ex.points.size(), out, md.timing_mode);
 
+#if FA_HAS_CUDA
+    if (have_gpu) {
+      // Clock ramp-up before the first timed point: an idle H100 reads ~400 MHz, and the first points of
+      // a sweep should not be timed while it climbs.
+      StreamHandle warm(true);
+      spin_gpu(0.3, warm.get());
+    }
+#endif
     KernelPool pool;
     std::map<Status, int> counts;
     int index = 0, skipped = 0, failed_checks = 0;

@@ -80,6 +80,9 @@ void apply_counters(const CounterValues& v, Row& row) {
     if (name == d[0] || name == d[1] || name == d[2] || name == d[3]) continue;
     row.extra_counters[name] = value;
   }
+  // Writes still dirty in L2 when the work ended, drained and already included in hbm_write_bytes;
+  // kept apart so the number is comparable with ncu's per-kernel count (which misses them).
+  if (v.drained_write_bytes > 0) row.extra_counters["dram__bytes_write.drained_from_l2"] = v.drained_write_bytes;
   row.counters_note = v.note;
 }
 

@@ -25,7 +25,23 @@ __global__ void clock_probe(unsigned long long* out) {
   out[1] = static_cast<unsigned long long>(t1 - t0);
 }
 
+__global__ void spin_kernel(std::uint64_t ns) {
+  const std::uint64_t t0 = global_ns();
+  while (global_ns() - t0 < ns) {
+  }
+}
+
 }  // namespace
+
+void spin_gpu(double seconds, void* stream) {
+  int dev = 0, sms = 0;
+  FA_CUDA_CHECK(cudaGetDevice(&dev));
+  FA_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev));
+  auto s = static_cast<cudaStream_t>(stream);
+  spin_kernel<<<sms * 4, 128, 0, s>>>(static_cast<std::uint64_t>(seconds * 1e9));
+  FA_CUDA_CHECK_LAUNCH();
+  FA_CUDA_CHECK(cudaStreamSynchronize(s));
+}
 
 double measure_sm_clock_mhz(void* stream) {
   auto s = static_cast<cudaStream_t>(stream);

@@ -7,4 +7,8 @@ namespace fa {
 // MHz, or 0 when there is no CUDA. `stream` is a cudaStream_t; synchronises it.
 double measure_sm_clock_mhz(void* stream);
 
+// Keeps every SM busy for about `seconds` so an idle GPU has ramped its clocks before the first
+// point of a sweep is timed (an idle H100 sits at ~400 MHz). Changes no setting.
+void spin_gpu(double seconds, void* stream);
+
 }  // namespace fa

@@ -31,7 +31,7 @@ if [[ ${SKIP_SANITIZER:-0} != 1 ]]; then
       timeout 150 compute-sanitizer --tool "$tool" --error-exitcode 9 "$bench" verify --kernel "$k" --batch 1 --heads 2 \
         --seqlen 300 --seqlen-kv 257 --head-dim 64 --causal 1 --pass fwd,bwd --dropout 0.1 "${extra[@]}" \
         >"$out/sanitizer-$k-$tool.log" 2>&1
-      note "compute-sanitizer $tool $k: rc=$? $(grep -E 'ERROR SUMMARY' "$out/sanitizer-$k-$tool.log" | tail -n1)"
+      note "compute-sanitizer $tool $k: rc=$? $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY|passed, .* failed' "$out/sanitizer-$k-$tool.log" | tr '\n' ' ')"
     done
   done
 fi
@@ -81,8 +81,10 @@ if [[ ${SKIP_FIDELITY:-0} != 1 ]]; then
 import json, sys
 for r in json.load(open(sys.argv[1]))["rows"]:
     p = r["point"]
+    drained = (r.get('extra_counters') or {}).get('dram__bytes_write.drained_from_l2', 0)
     print(f"  counters {p['kernel']}: read {r.get('hbm_read_bytes')} write {r.get('hbm_write_bytes')} "
-          f"model {r.get('io_model_bytes')} note {r.get('counters_note')!r}")
+          f"(of which drained from L2 after the range {drained}) model {r.get('io_model_bytes')} "
+          f"note {r.get('counters_note')!r}")
 PY
   done
 fi
@@ -107,5 +109,21 @@ d.sort()
 print(f"  repeat medians: {len(d)} pairs, median |diff| {100*d[len(d)//2]:.2f}%, max {100*d[-1]:.2f}%, within 1%: {sum(x <= 0.01 for x in d)}")
 PY
 fi
+if [[ ${SKIP_ROUNDTRIP:-0} != 1 ]]; then
+  # The CI regression-gate round trip: run, save a baseline, run again, compare.
+  "$bench" run --sweep smoke --out "$out/gate1" --save-baseline gate --baseline-dir "$out/baselines" >"$out/gate1.log" 2>&1
+  note "gate run 1 + save baseline: rc=$?"
+  "$bench" run --sweep smoke --out "$out/gate2" --baseline gate --baseline-dir "$out/baselines" >"$out/gate2.log" 2>&1
+  note "gate run 2 + compare against baseline: rc=$? $(grep -m1 'fa-bench compare' "$out/gate2.log")"
+fi
+
+if [[ ${SKIP_DEFAULT:-0} != 1 ]]; then
+  # What a new user sees: the default sweep with its Markdown report.
+  "$bench" run --out "$out/default" >"$out/default.log" 2>&1
+  note "default sweep: rc=$? $(tail -n2 "$out/default.log" | head -n1)"
+fi
+
+# Everything in one archive (the device tool returns a limited number of files).
+tar -czf "$out/session.tgz" -C "$out" --exclude session.tgz . 2>/dev/null
 echo "---- summary ----"
 cat "$summary"
