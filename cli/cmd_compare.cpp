@@ -25,6 +25,7 @@ struct CompareFlags {
   std::vector<std::string> files;
   // Percentages as typed ("5" or "5%"), parsed after CLI11 so errors name the flag like other commands.
   std::string threshold = "5", bytes_threshold = "2", mem_threshold = "0", alpha = "0.01";
+  double bytes_min_delta = 1048576;
   bool allow_device_mismatch = false;
   bool fail_on_missing = false;
   std::string stored;
@@ -43,6 +44,7 @@ CompareOptions options_from(const CompareFlags& f) {
   CompareOptions o;
   o.time_threshold_pct = parse_number("--threshold", f.threshold, true);
   o.bytes_threshold_pct = parse_number("--bytes-threshold", f.bytes_threshold, true);
+  o.bytes_min_delta = f.bytes_min_delta;
   o.mem_threshold_pct = parse_number("--mem-threshold", f.mem_threshold, true);
   o.alpha = parse_number("--alpha", f.alpha, false);
   o.allow_device_mismatch = f.allow_device_mismatch;
@@ -105,6 +107,9 @@ Command add_compare_command(CLI::App& app) {
   cmd->add_option("--bytes-threshold", flags->bytes_threshold,
                   "percent change of HBM read+write bytes that regresses (default 2)")
       ->type_name("PCT");
+  cmd->add_option("--bytes-min-delta", flags->bytes_min_delta,
+                  "byte changes smaller than this are never gated (counter noise floor; default 1048576)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--mem-threshold", flags->mem_threshold,
                   "percent increase of peak memory (scratch, device) that regresses (default 0: any increase)")
       ->type_name("PCT");

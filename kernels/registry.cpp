@@ -10,6 +10,10 @@
 #if FA_FAMILY_BLOCK_SPARSE
 #include "kernels/block_sparse/block_sparse_kernel.hpp"
 #endif
+// kernels/cudnn/CMakeLists.txt defines FA_CUDNN_MISSING=<code> when its dependencies are missing.
+#if FA_FAMILY_CUDNN && !defined(FA_CUDNN_MISSING)
+#include "kernels/cudnn/cudnn_kernel.hpp"
+#endif
 
 namespace fa {
 namespace {
@@ -31,6 +35,22 @@ constexpr Factory kFlash = nullptr;
 constexpr Factory kBlockSparse = &make_block_sparse_kernel;
 #else
 constexpr Factory kBlockSparse = nullptr;
+#endif
+#if FA_FAMILY_CUDNN && !defined(FA_CUDNN_MISSING)
+constexpr Factory kCudnn = &make_cudnn_kernel;
+#else
+constexpr Factory kCudnn = nullptr;
+#endif
+// Why cudnn is planned rather than built although FA_BENCH_FAMILIES asks for it: a dependency is
+// missing (codes of kernels/cudnn/CMakeLists.txt). Left out of FA_BENCH_FAMILIES it is kNotBuilt.
+#if !defined(FA_CUDNN_MISSING)
+constexpr const char* kCudnnMissing = nullptr;
+#elif FA_CUDNN_MISSING == 1
+constexpr const char* kCudnnMissing = "not built: cuDNN frontend headers not found (pip install nvidia-cudnn-frontend)";
+#elif FA_CUDNN_MISSING == 2
+constexpr const char* kCudnnMissing = "not built: cudnn.h of cuDNN 9 not found";
+#else
+constexpr const char* kCudnnMissing = "not built: libcudnn not found";
 #endif
 
 #if FA_HAS_CUDA
@@ -70,7 +90,7 @@ std::vector<KernelEntry> build_catalog() {
       family("block_sparse", "flash driven by a block mask; masked tiles never loaded", Backend::cuda, true,
              kBlockSparse),
       family("cudnn", "cuDNN fused flash SDPA through the cuDNN frontend (vendor yardstick)", Backend::cuda,
-             false, nullptr, "planned: vendor yardstick issue"),
+             false, kCudnn, kCudnnMissing),
       family("ring", "ring attention across GPUs over NCCL", Backend::cuda, false, nullptr,
              "planned: multi-GPU issue"),
   };

@@ -128,8 +128,10 @@ bool passed_check(const Row& r) {
   return !failed_check(r) && (r.max_rel_error.has_value() || r.check_note.rfind("pass", 0) == 0);
 }
 
-void gate_value(PointComparison& pc, Metric metric, const std::optional<ValueDelta>& d, double threshold_pct) {
+void gate_value(PointComparison& pc, Metric metric, const std::optional<ValueDelta>& d, double threshold_pct,
+                double min_abs_delta = 0) {
   if (!d) return;
+  if (std::fabs(d->current - d->baseline) < min_abs_delta) return;
   const double limit = threshold_pct / 100;
   if (!(d->change > limit) && !(d->change < -limit)) return;
   pc.findings.push_back(Finding{metric, d->change > limit ? Direction::regression : Direction::improvement,
@@ -170,7 +172,7 @@ PointComparison compare_point(const std::string& key, const Row& b, const Row& c
     pc.hbm_bytes = value_delta(hbm_bytes(b), hbm_bytes(c));
     pc.scratch_peak = value_delta(b.mem_scratch_peak_bytes, c.mem_scratch_peak_bytes);
     pc.device_peak = value_delta(b.mem_device_peak_bytes, c.mem_device_peak_bytes);
-    gate_value(pc, Metric::hbm_bytes, pc.hbm_bytes, options.bytes_threshold_pct);
+    gate_value(pc, Metric::hbm_bytes, pc.hbm_bytes, options.bytes_threshold_pct, options.bytes_min_delta);
     gate_value(pc, Metric::scratch_peak, pc.scratch_peak, options.mem_threshold_pct);
     gate_value(pc, Metric::device_peak, pc.device_peak, options.mem_threshold_pct);
   }
@@ -231,6 +233,7 @@ void validate(const CompareOptions& o) {
   check(o.time_threshold_pct, o.time_threshold_pct >= 0, "--threshold", "a percentage >= 0, e.g. 5");
   check(o.alpha, o.alpha > 0 && o.alpha < 1, "--alpha", "a probability in (0, 1), e.g. 0.01");
   check(o.bytes_threshold_pct, o.bytes_threshold_pct >= 0, "--bytes-threshold", "a percentage >= 0, e.g. 2");
+  check(o.bytes_min_delta, o.bytes_min_delta >= 0, "--bytes-min-delta", "a byte count >= 0, e.g. 1048576");
   check(o.mem_threshold_pct, o.mem_threshold_pct >= 0, "--mem-threshold", "a percentage >= 0; 0 = any increase");
 }
 

@@ -30,6 +30,10 @@ struct CompareOptions {
   double time_threshold_pct = 5;   // --threshold: median slower by more than this (percent)
   double alpha = 0.01;             // --alpha: significance level of the Mann-Whitney test
   double bytes_threshold_pct = 2;  // --bytes-threshold: HBM read + write bytes (percent)
+  // --bytes-min-delta: byte changes smaller than this are never gated. The counters see a few hundred
+  // KiB of traffic that is not the kernel's (measured on an H100: up to ~250 KiB between identical runs
+  // of microsecond points), so percentages of sub-megabyte totals are noise.
+  double bytes_min_delta = 1048576;
   double mem_threshold_pct = 0;    // --mem-threshold: peak memory increase (percent; 0 = any)
   bool allow_device_mismatch = false;  // --allow-device-mismatch
   bool fail_on_missing = false;        // --fail-on-missing: baseline points absent from CURRENT fail

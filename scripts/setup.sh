@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake ninja-build g++ git libcli11-dev libfmt-dev catch2 nlohmann-json3-dev libbenchmark-dev)
+packages=(cmake ninja-build g++ git libcli11-dev libfmt-dev catch2 nlohmann-json3-dev libbenchmark-dev python3-matplotlib)
 
 if [[ "${FA_BENCH_SKIP_INSTALL:-0}" != 1 ]]; then
   missing=()

@@ -62,6 +62,16 @@ std::string_view builtin_sweeps() {
       "dtype": "fp16",
       "sparsity": "dense,local",
       "density": 0.5
+    },
+    "ci-gate": {
+      "description": "Regression-gate sweep for GPU CI: millisecond-scale points (stable timings and byte counts), standard/flash/block_sparse, bf16, B4 H16, seqlen 1k-4k, head dim 64/128, forward and backward",
+      "kernel": "standard,flash,block_sparse",
+      "pass": "fwd,bwd",
+      "batch": 4,
+      "heads": 16,
+      "seqlen": "1024:4096:x2",
+      "head-dim": [64, 128],
+      "dtype": "bf16"
     }
   }
 })json";

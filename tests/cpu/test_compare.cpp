@@ -178,9 +178,9 @@ TEST_CASE("HBM bytes are gated by their own threshold", "[compare]") {
   const auto base = baseline_rows();
   auto cur = base;
   Row& up3 = find_row(cur, "flash", 1024);
-  up3.hbm_read_bytes = *up3.hbm_read_bytes + 0.03 * 4e6;  // read + write = 4e6: +3%
+  up3.hbm_read_bytes = *up3.hbm_read_bytes + 0.03 * 4e8;  // read + write = 4e8: +3%
   Row& up1 = find_row(cur, "standard", 1024);
-  up1.hbm_write_bytes = *up1.hbm_write_bytes + 0.01 * 4e6;  // +1%
+  up1.hbm_write_bytes = *up1.hbm_write_bytes + 0.01 * 4e8;  // +1%
   const CompareOutcome o = compare(base, cur);
   CHECK(o.exit_code() == 1);
   const PointComparison& p3 = point(o, "flash", 1024);
@@ -390,4 +390,20 @@ TEST_CASE("the JSON verdict holds every point with deltas, p-values and reasons"
   }
   CHECK(saw_time);
   CHECK(j.at("only_in_baseline").at(0).at("kernel") == "block_sparse");
+}
+
+TEST_CASE("byte changes below the absolute floor are counter noise, not regressions", "[compare]") {
+  auto base = baseline_rows();
+  for (Row& r : base) {  // a microsecond point: 400 KB of traffic
+    if (r.hbm_read_bytes) r.hbm_read_bytes = 3e5;
+    if (r.hbm_write_bytes) r.hbm_write_bytes = 1e5;
+  }
+  auto cur = base;
+  find_row(cur, "flash", 1024).hbm_read_bytes = 3e5 + 2e5;  // +50%, but only 200 KB
+  CHECK(compare(base, cur).exit_code() == 0);
+  CompareOptions strict;
+  strict.bytes_min_delta = 0;
+  const CompareOutcome o = compare(base, cur, strict);
+  CHECK(o.exit_code() == 1);
+  CHECK(has_finding(point(o, "flash", 1024), Metric::hbm_bytes, Direction::regression));
 }

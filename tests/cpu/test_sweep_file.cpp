@@ -149,7 +149,7 @@ TEST_CASE("a missing sweep file is a usage error naming the path", "[sweep]") {
 
 TEST_CASE("the built-in sweeps parse and expand to their documented point counts", "[sweep]") {
   const auto names = fa::list_builtin_sweeps();
-  for (const char* required : {"default", "cpu-default", "fa2-benchmark", "block-sparse", "smoke"}) {
+  for (const char* required : {"default", "cpu-default", "fa2-benchmark", "block-sparse", "smoke", "ci-gate"}) {
     INFO(required);
     CHECK(std::find(names.begin(), names.end(), required) != names.end());
   }
@@ -172,6 +172,8 @@ TEST_CASE("the built-in sweeps parse and expand to their documented point counts
   CHECK(smoke.kernels.empty());
   smoke.kernels = {"reference", "flash", "block_sparse"};
   CHECK(fa::expand(smoke, mask_kernel).points.size() == 8 + 8 + 16);
+  // ci-gate: 3 kernels x 2 passes x 3 seqlens x 2 head dims, dense (no sparsity axis given).
+  CHECK(fa::expand(fa::load_builtin_sweep("ci-gate", base_spec()), mask_kernel).points.size() == 36);
 
   CHECK_THAT(usage_message([] { fa::load_builtin_sweep("nope", base_spec()); }),
              Contains("built-in sweeps: no sweep named 'nope'") && Contains("cpu-default"));

@@ -1,0 +1,213 @@
+// The one translation unit that compiles the cuDNN frontend: SDPA forward / backward graphs.
+//
+// Forward:  O, Stats = sdpa(Q, K, V) with attn_scale, generate_stats (Stats = natural-log
+//           logsumexp of the scaled, masked scores, float [B, H, Nq, 1]: the same quantity and
+//           convention as our lse, so no conversion is needed), the causal alignment of the geometry,
+//           and cuDNN's own Philox dropout (seed and offset are device scalars).
+// Backward: dQ, dK, dV = sdpa_backward(Q, K, V, O, dO, Stats) with the same options, so the same
+//           seed and offset reproduce the forward's dropout mask.
+#include "kernels/cudnn/cudnn_graphs.hpp"
+
+#include <cudnn_frontend.h>
+
+#include <functional>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+namespace fe = cudnn_frontend;
+
+namespace fa::cudnn {
+namespace {
+
+// Tensor uids: fixed, so a variant pack can be made without the graph's tensor objects.
+enum Uid : std::int64_t { kQ = 1, kK, kV, kO, kStats, kDout, kDq, kDk, kDv, kSeed, kOffset };
+
+const char* code_name(fe::error_code_t c) {
+  switch (c) {
+    case fe::error_code_t::OK: return "OK";
+    case fe::error_code_t::ATTRIBUTE_NOT_SET: return "ATTRIBUTE_NOT_SET";
+    case fe::error_code_t::SHAPE_DEDUCTION_FAILED: return "SHAPE_DEDUCTION_FAILED";
+    case fe::error_code_t::INVALID_TENSOR_NAME: return "INVALID_TENSOR_NAME";
+    case fe::error_code_t::INVALID_VARIANT_PACK: return "INVALID_VARIANT_PACK";
+    case fe::error_code_t::GRAPH_NOT_SUPPORTED: return "GRAPH_NOT_SUPPORTED";
+    case fe::error_code_t::GRAPH_EXECUTION_PLAN_CREATION_FAILED: return "GRAPH_EXECUTION_PLAN_CREATION_FAILED";
+    case fe::error_code_t::GRAPH_EXECUTION_FAILED: return "GRAPH_EXECUTION_FAILED";
+    case fe::error_code_t::HEURISTIC_QUERY_FAILED: return "HEURISTIC_QUERY_FAILED";
+    case fe::error_code_t::UNSUPPORTED_GRAPH_FORMAT: return "UNSUPPORTED_GRAPH_FORMAT";
+    case fe::error_code_t::CUDA_API_FAILED: return "CUDA_API_FAILED";
+    case fe::error_code_t::CUDNN_BACKEND_API_FAILED: return "CUDNN_BACKEND_API_FAILED";
+    case fe::error_code_t::INVALID_CUDA_DEVICE: return "INVALID_CUDA_DEVICE";
+    case fe::error_code_t::HANDLE_ERROR: return "HANDLE_ERROR";
+    case fe::error_code_t::INVALID_VALUE: return "INVALID_VALUE";
+    case fe::error_code_t::NVRTC_COMPILATION_FAILED: return "NVRTC_COMPILATION_FAILED";
+  }
+  return "unknown error code";
+}
+
+std::string describe(const char* step, fe::error_t e) {
+  return std::string(step) + ": " + code_name(e.get_code()) + ": " + e.get_message();
+}
+
+// Failures of the machinery itself rather than cuDNN declining the graph: these become errors
+// (thrown), never `unsupported` rows.
+bool is_environment_failure(fe::error_code_t c) {
+  return c == fe::error_code_t::CUDA_API_FAILED || c == fe::error_code_t::HANDLE_ERROR ||
+         c == fe::error_code_t::INVALID_CUDA_DEVICE;
+}
+
+fe::DataType_t io_type(DType d) {
+  switch (d) {
+    case DType::fp16: return fe::DataType_t::HALF;
+    case DType::bf16: return fe::DataType_t::BFLOAT16;
+    case DType::fp32: break;
+  }
+  throw std::invalid_argument("cudnn: SDPA takes fp16 or bf16 operands");
+}
+
+using TensorPtr = std::shared_ptr<fe::graph::Tensor_attributes>;
+
+fe::graph::Tensor_attributes bhnd(const char* name, Uid uid, std::int64_t b, std::int64_t h, std::int64_t n,
+                                  std::int64_t d, const Strides4& s) {
+  return fe::graph::Tensor_attributes().set_name(name).set_uid(uid).set_dim({b, h, n, d}).set_stride(
+      {s.b, s.h, s.n, 1});
+}
+
+// Stats / lse rows of the part cuDNN computes: float [B, H, Nq', 1], contiguous.
+fe::graph::Tensor_attributes stats_attrs(const Geometry& g) {
+  const std::int64_t n = g.seqlen_q_cudnn;
+  return fe::graph::Tensor_attributes()
+      .set_name("stats")
+      .set_uid(kStats)
+      .set_data_type(fe::DataType_t::FLOAT)
+      .set_dim({g.batch, g.heads, n, 1})
+      .set_stride({g.heads * n, n, 1, 1});
+}
+
+TensorPtr scalar_int64(fe::graph::Graph& graph, const char* name, Uid uid) {
+  return graph.tensor(fe::graph::Tensor_attributes()
+                          .set_name(name)
+                          .set_uid(uid)
+                          .set_dim({1, 1, 1, 1})
+                          .set_stride({1, 1, 1, 1})
+                          .set_data_type(fe::DataType_t::INT64));
+}
+
+// The causal alignment and dropout are set the same way on the forward and backward attributes.
+template <class Attributes>
+void set_mask_and_dropout(Attributes& a, const Geometry& g, const TensorPtr& seed, const TensorPtr& offset) {
+  switch (g.mask) {
+    case MaskMode::none: break;
+    case MaskMode::causal_top_left:
+      a.set_diagonal_alignment(fe::DiagonalAlignment_t::TOP_LEFT).set_diagonal_band_right_bound(0);
+      break;
+    case MaskMode::causal_bottom_right:
+      a.set_diagonal_alignment(fe::DiagonalAlignment_t::BOTTOM_RIGHT).set_diagonal_band_right_bound(0);
+      break;
+  }
+  if (g.dropout > 0) a.set_dropout(g.dropout, seed, offset);
+}
+
+}  // namespace
+
+struct SdpaGraph::Impl {
+  GraphKind kind = GraphKind::fwd;
+  bool dropout = false;
+  std::shared_ptr<fe::graph::Graph> graph;
+  std::int64_t workspace = 0;
+};
+
+SdpaGraph::SdpaGraph(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SdpaGraph::~SdpaGraph() = default;
+GraphKind SdpaGraph::kind() const { return impl_->kind; }
+std::size_t SdpaGraph::workspace_bytes() const { return static_cast<std::size_t>(impl_->workspace); }
+
+std::shared_ptr<const SdpaGraph> SdpaGraph::build(cudnnHandle_t handle, const Geometry& g, GraphKind kind,
+                                                  std::string* why) {
+  auto impl = std::make_unique<Impl>();
+  impl->kind = kind;
+  impl->dropout = g.dropout > 0;
+  auto graph = std::make_shared<fe::graph::Graph>();
+  graph->set_io_data_type(io_type(g.dtype))
+      .set_intermediate_data_type(fe::DataType_t::FLOAT)
+      .set_compute_data_type(fe::DataType_t::FLOAT);
+
+  const std::int64_t b = g.batch, h = g.heads, nq = g.seqlen_q_cudnn, nk = g.seqlen_kv, d = g.head_dim;
+  auto q = graph->tensor(bhnd("Q", kQ, b, h, nq, d, g.q));
+  auto k = graph->tensor(bhnd("K", kK, b, h, nk, d, g.k));
+  auto v = graph->tensor(bhnd("V", kV, b, h, nk, d, g.v));
+  TensorPtr seed, offset;
+  if (impl->dropout) {
+    seed = scalar_int64(*graph, "seed", kSeed);
+    offset = scalar_int64(*graph, "offset", kOffset);
+  }
+
+  try {
+    if (kind == GraphKind::fwd) {
+      auto attrs = fe::graph::SDPA_attributes().set_name("sdpa_fwd").set_generate_stats(true).set_attn_scale(g.scale);
+      set_mask_and_dropout(attrs, g, seed, offset);
+      auto [o, stats] = graph->sdpa(q, k, v, attrs);
+      o->set_output(true).set_uid(kO).set_dim({b, h, nq, d}).set_stride({g.o.b, g.o.h, g.o.n, 1});
+      const auto sa = stats_attrs(g);
+      stats->set_output(true).set_uid(kStats).set_data_type(fe::DataType_t::FLOAT).set_dim(sa.get_dim()).set_stride(
+          sa.get_stride());
+    } else {
+      auto o = graph->tensor(bhnd("O", kO, b, h, nq, d, g.o));
+      auto dout = graph->tensor(bhnd("dO", kDout, b, h, nq, d, g.dout));
+      auto stats = graph->tensor(stats_attrs(g));
+      auto attrs = fe::graph::SDPA_backward_attributes().set_name("sdpa_bwd").set_attn_scale(g.scale);
+      set_mask_and_dropout(attrs, g, seed, offset);
+      auto [dq, dk, dv] = graph->sdpa_backward(q, k, v, o, dout, stats, attrs);
+      dq->set_output(true).set_uid(kDq).set_dim({b, h, nq, d}).set_stride({g.dq.b, g.dq.h, g.dq.n, 1});
+      dk->set_output(true).set_uid(kDk).set_dim({b, h, nk, d}).set_stride({g.dk.b, g.dk.h, g.dk.n, 1});
+      dv->set_output(true).set_uid(kDv).set_dim({b, h, nk, d}).set_stride({g.dv.b, g.dv.h, g.dv.n, 1});
+    }
+
+    // Each step's status is checked; a refusal carries cuDNN's own words into the row.
+    const std::pair<const char*, std::function<fe::error_t()>> steps[] = {
+        {"validate", [&] { return graph->validate(); }},
+        {"build_operation_graph", [&] { return graph->build_operation_graph(handle); }},
+        {"create_execution_plans", [&] { return graph->create_execution_plans({fe::HeurMode_t::A}); }},
+        {"check_support", [&] { return graph->check_support(); }},
+        {"build_plans", [&] { return graph->build_plans(fe::BuildPlanPolicy_t::HEURISTICS_CHOICE); }},
+        {"get_workspace_size", [&] { return graph->get_workspace_size(impl->workspace); }},
+    };
+    for (const auto& [step, call] : steps) {
+      const fe::error_t e = call();
+      if (e.is_good()) continue;
+      if (is_environment_failure(e.code)) throw std::runtime_error("cudnn: " + describe(step, e));
+      *why = describe(step, e);
+      return nullptr;
+    }
+  } catch (const fe::cudnnException& e) {  // the frontend's exceptions: a refusal deeper down
+    *why = std::string("cudnn frontend exception: ") + e.what();
+    return nullptr;
+  }
+  impl->graph = std::move(graph);
+  return std::shared_ptr<const SdpaGraph>(new SdpaGraph(std::move(impl)));
+}
+
+VariantPack SdpaGraph::variant_pack(const SdpaPointers& p) const {
+  VariantPack pack{{kQ, const_cast<void*>(p.q)}, {kK, const_cast<void*>(p.k)}, {kV, const_cast<void*>(p.v)},
+                   {kO, p.o}, {kStats, p.stats}};
+  if (impl_->kind == GraphKind::bwd) {
+    pack.emplace(kDout, const_cast<void*>(p.dout));
+    pack.emplace(kDq, p.dq);
+    pack.emplace(kDk, p.dk);
+    pack.emplace(kDv, p.dv);
+  }
+  if (impl_->dropout) {
+    pack.emplace(kSeed, const_cast<void*>(p.seed));
+    pack.emplace(kOffset, const_cast<void*>(p.offset));
+  }
+  for (const auto& [uid, ptr] : pack)
+    if (ptr == nullptr) throw std::invalid_argument("cudnn: operand " + std::to_string(uid) + " of the graph is null");
+  return pack;
+}
+
+void SdpaGraph::execute(cudnnHandle_t handle, VariantPack& pack, void* workspace) const {
+  const fe::error_t e = impl_->graph->execute(handle, pack, workspace);
+  if (e.is_bad()) throw std::runtime_error("cudnn: " + describe("execute", e));
+}
+
+}  // namespace fa::cudnn

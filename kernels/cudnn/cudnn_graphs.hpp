@@ -1,0 +1,54 @@
+#pragma once
+// cuDNN SDPA graphs (forward with stats, backward) built through the cuDNN frontend, behind a small
+// interface so that only cudnn_graphs.cpp compiles the (large, header-only) frontend.
+#include <cudnn.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "kernels/cudnn/cudnn_geometry.hpp"
+
+namespace fa::cudnn {
+
+// Device pointers of one execution, already offset to the rows cuDNN sees. Forward uses q, k, v, o,
+// stats; backward also dout, dq, dk, dv (and reads o and stats). seed/offset: int64 scalars on the
+// device, used when the geometry has dropout.
+struct SdpaPointers {
+  const void *q = nullptr, *k = nullptr, *v = nullptr;
+  void* o = nullptr;
+  void* stats = nullptr;  // float [B, H, seqlen_q_cudnn], contiguous
+  const void* dout = nullptr;
+  void *dq = nullptr, *dk = nullptr, *dv = nullptr;
+  const void *seed = nullptr, *offset = nullptr;
+};
+
+// Tensor uid -> device pointer, as the frontend's execute() takes it; made once per prepared run.
+using VariantPack = std::unordered_map<std::int64_t, void*>;
+
+class SdpaGraph {
+ public:
+  // Validates the graph, asks cuDNN's heuristics for execution plans and builds the first one cuDNN
+  // supports. On refusal returns null and sets *why to cuDNN's reason (the frontend's message).
+  // Throws only on failures that are not refusals (e.g. the handle is unusable).
+  static std::shared_ptr<const SdpaGraph> build(cudnnHandle_t handle, const Geometry& g, GraphKind kind,
+                                                std::string* why);
+  ~SdpaGraph();
+  SdpaGraph(const SdpaGraph&) = delete;
+  SdpaGraph& operator=(const SdpaGraph&) = delete;
+
+  GraphKind kind() const;
+  // Workspace the built plan needs at execution (bytes).
+  std::size_t workspace_bytes() const;
+  VariantPack variant_pack(const SdpaPointers& ptrs) const;
+  // Enqueues one execution on the handle's stream; throws std::runtime_error with cuDNN's message.
+  void execute(cudnnHandle_t handle, VariantPack& pack, void* workspace) const;
+
+ private:
+  struct Impl;
+  explicit SdpaGraph(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fa::cudnn
