@@ -115,7 +115,7 @@ TEST_CASE("dry run counts the issue's example sweep as 96 points, unbuilt kernel
   CHECK(r.out.find("block_sparse/fwd/B2-H8-N4096-D64-bf16-p0.1") != std::string::npos);
   CHECK(r.out.find("MiB") != std::string::npos);  // memory estimate per point
   // A planned family is listed as planned, not dropped.
-  r = cli({"run", "--dry-run", "--kernel", "cudnn,reference", "--seqlen", "64"});
+  r = cli({"run", "--dry-run", "--kernel", "ring,reference", "--seqlen", "64"});
   REQUIRE(r.code == 0);
   CHECK(r.out.find("2 points") != std::string::npos);
   CHECK(r.out.find("planned") != std::string::npos);
@@ -160,8 +160,8 @@ TEST_CASE("a CPU sweep writes CSV, Markdown and JSON, checks correctness, and re
 TEST_CASE("points that cannot run become rows with a reason and the sweep goes on", "[cli]") {
   const auto dir = fresh_dir("unsupported");
   const std::string out = dir.string();
-  // bnhd is unsupported by the reference; cudnn is planned; the remaining point runs.
-  auto r = cli({"run", "--kernel", "reference,cudnn", "--heads", "1", "--seqlen", "16", "--head-dim", "8",
+  // bnhd is unsupported by the reference; ring is planned: both become rows with their reason.
+  auto r = cli({"run", "--kernel", "reference,ring", "--heads", "1", "--seqlen", "16", "--head-dim", "8",
                 "--layout", "bnhd", "--max-time", "0.01", "--out", out.c_str()});
   INFO(r.out << r.err);
   REQUIRE(r.code == 0);
