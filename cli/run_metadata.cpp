@@ -5,6 +5,10 @@
 #include <chrono>
 #include <ctime>
 
+#if FA_FAMILY_CUDNN && !defined(FA_CUDNN_MISSING)
+#include "kernels/cudnn/cudnn_kernel.hpp"
+#endif
+
 namespace fa::cli {
 namespace {
 std::string utc_format(const char* fmt) {
@@ -40,6 +44,9 @@ RunMetadata collect_metadata(const std::string& command_line, const DeviceSummar
   m.driver_version = devices.driver_version;
   m.cuda_runtime_version = devices.runtime_version;
   m.timing_mode = timing_mode;
+#if FA_FAMILY_CUDNN && !defined(FA_CUDNN_MISSING)
+  m.cudnn_version = cudnn::backend_version();
+#endif
   return m;
 }
 

@@ -26,6 +26,14 @@ if [[ "${FA_BENCH_SKIP_INSTALL:-0}" != 1 ]]; then
   fi
 fi
 
+# The cudnn kernel family needs the cuDNN frontend's C++ headers (header-only), which the PyPI package
+# nvidia-cudnn-frontend ships; kernels/cudnn/CMakeLists.txt asks python3 where they are. --no-deps: its
+# dependencies serve only its Python API. Not fatal: without it the cudnn family is listed as not built.
+if [[ "${FA_BENCH_SKIP_INSTALL:-0}" != 1 ]] && command -v python3 >/dev/null; then
+  python3 -m pip install --quiet --no-deps nvidia-cudnn-frontend==1.32.0 \
+    || echo "setup: nvidia-cudnn-frontend not installed: the cudnn kernel family will not be built"
+fi
+
 # CUDA is optional: with nvcc on the PATH or in /usr/local/cuda the GPU kernels build too.
 if ! command -v nvcc >/dev/null && [[ -x /usr/local/cuda/bin/nvcc ]]; then
   export PATH=/usr/local/cuda/bin:$PATH
