@@ -12,8 +12,8 @@ enough to reach its power limit. do_bench's back-to-back repetitions for 300 ms 
 (fa-bench flags "throttled" rows for that), which is one difference between the two protocols.
 
 Usage (on the GPU machine, where python3 has PyTorch and Triton):
-  python3 kernels/cudnn/torch_sdpa_reference.py [--tokens 16384] [--hidden 2048] [--seqlen 8192]
-                                                [--protocol do_bench|fa-bench]
+  python3 scripts/torch_sdpa_reference.py [--tokens 16384] [--hidden 2048] [--seqlen 8192]
+                                          [--protocol do_bench|fa-bench]
 """
 import argparse
 import statistics
