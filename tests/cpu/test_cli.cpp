@@ -12,44 +12,16 @@
 #include <string>
 #include <vector>
 
-#include "cli/app.hpp"
+#include "cli_runner.hpp"
 
 namespace {
 
-struct CliResult {
-  int code;
-  std::string out, err;
-};
+using fa::testing::CliResult;
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+std::string slurp(const std::filesystem::path& p) { return fa::testing::read_text_file(p); }
 
-// Runs fa-bench in-process with stdout/stderr redirected to files.
 CliResult cli(std::initializer_list<const char*> args) {
-  std::vector<const char*> argv{"fa-bench"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  const auto dir = std::filesystem::temp_directory_path();
-  const auto out_path = dir / ("fa_cli_out_" + std::to_string(getpid()));
-  const auto err_path = dir / ("fa_cli_err_" + std::to_string(getpid()));
-  std::fflush(nullptr);
-  const int saved_out = dup(1), saved_err = dup(2);
-  FILE* fo = std::fopen(out_path.c_str(), "w");
-  FILE* fe = std::fopen(err_path.c_str(), "w");
-  dup2(fileno(fo), 1);
-  dup2(fileno(fe), 2);
-  const int code = fa::cli::run_cli(static_cast<int>(argv.size()), argv.data());
-  std::fflush(nullptr);
-  dup2(saved_out, 1);
-  dup2(saved_err, 2);
-  close(saved_out);
-  close(saved_err);
-  std::fclose(fo);
-  std::fclose(fe);
-  return {code, slurp(out_path), slurp(err_path)};
+  return fa::testing::run_fa_bench(std::vector<std::string>(args.begin(), args.end()));
 }
 
 std::filesystem::path fresh_dir(const std::string& name) {

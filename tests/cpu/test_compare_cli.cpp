@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/app.hpp"
+#include "cli_runner.hpp"
 #include "reports/baseline_store.hpp"
 #include "test_compare_fixture.hpp"
 
@@ -19,39 +19,9 @@ using namespace fa::test::cmp;
 
 namespace {
 
-struct CliResult {
-  int code;
-  std::string out, err;
-};
+using fa::testing::CliResult;
 
-// Runs fa-bench with stdout/stderr redirected to files (the command prints with fmt to stdout).
-CliResult fa_bench(std::initializer_list<std::string> args) {
-  std::vector<std::string> storage{"fa-bench"};
-  storage.insert(storage.end(), args.begin(), args.end());
-  std::vector<const char*> argv;
-  for (const std::string& a : storage) argv.push_back(a.c_str());
-  const auto dir = std::filesystem::temp_directory_path();
-  const auto out_path = dir / ("fa_compare_cli_out_" + std::to_string(getpid()));
-  const auto err_path = dir / ("fa_compare_cli_err_" + std::to_string(getpid()));
-  std::fflush(nullptr);
-  const int saved_out = dup(1), saved_err = dup(2);
-  FILE* fo = std::fopen(out_path.c_str(), "w");
-  FILE* fe = std::fopen(err_path.c_str(), "w");
-  dup2(fileno(fo), 1);
-  dup2(fileno(fe), 2);
-  const int code = fa::cli::run_cli(static_cast<int>(argv.size()), argv.data());
-  std::fflush(nullptr);
-  dup2(saved_out, 1);
-  dup2(saved_err, 2);
-  close(saved_out);
-  close(saved_err);
-  std::fclose(fo);
-  std::fclose(fe);
-  CliResult r{code, slurp_file(out_path), slurp_file(err_path)};
-  std::filesystem::remove(out_path);
-  std::filesystem::remove(err_path);
-  return r;
-}
+CliResult fa_bench(std::initializer_list<std::string> args) { return fa::testing::run_fa_bench(args); }
 
 std::vector<Row> slower_flash() {
   auto rows = baseline_rows();
