@@ -89,10 +89,10 @@ TEST_CASE("standard: fwdbwd pass (Pd reused from the forward)", "[gpu][standard]
     for (double dropout : {0.0, 0.17}) check_point(*k, make_point(Pass::fwdbwd, dt, kShape, true, dropout));
 }
 
-TEST_CASE("standard: head dims 32, 64, 128", "[gpu][standard]") {
+TEST_CASE("standard: head dims 32, 64, 96, 128, 256", "[gpu][standard]") {
   FA_REQUIRE_GPU();
   auto k = require_kernel("standard");
-  for (std::int64_t d : {32, 64, 128})
+  for (std::int64_t d : {32, 64, 96, 128, 256})
     for (DType dt : kDTypes) {
       Shape s{1, 2, 256, 256, d};
       check_point(*k, make_point(Pass::bwd, dt, s, true, 0.17));
