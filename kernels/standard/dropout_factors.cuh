@@ -18,4 +18,15 @@ __device__ __forceinline__ void dropout_factors(const DropoutSpec& d, const RowP
   }
 }
 
+// The factor each element of P is multiplied by: the dropout factor when dropout is on, else 1.
+template <int V>
+__device__ __forceinline__ void element_factors(const DropoutSpec& d, const RowPos& r, int col0, float (&f)[V]) {
+  if (d.enabled) {
+    dropout_factors<V>(d, r, col0, f);
+  } else {
+#pragma unroll
+    for (int e = 0; e < V; ++e) f[e] = 1.0f;
+  }
+}
+
 }  // namespace fa::standard

@@ -59,12 +59,7 @@ __global__ void __launch_bounds__(kThreads)
       float o[V];
       if (col0 < vis) {
         float f[V];
-        if (drop.enabled) {
-          dropout_factors<V>(drop, pos, col0, f);
-        } else {
-#pragma unroll
-          for (int e = 0; e < V; ++e) f[e] = 1.0f;
-        }
+        element_factors<V>(drop, pos, col0, f);
 #pragma unroll
         for (int e = 0; e < V; ++e) {
           const float prob = kFromScores ? exp2f(fmaf(xv[u][e], kLog2e, -lse_l2)) : xv[u][e];

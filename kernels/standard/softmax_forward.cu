@@ -112,12 +112,7 @@ __global__ void __launch_bounds__(TPR* rows_per_block<TPR>())
     float out[V];
     if (col0 < vis) {
       float f[V];
-      if (drop.enabled) {
-        dropout_factors<V>(drop, pos, col0, f);
-      } else {
-#pragma unroll
-        for (int e = 0; e < V; ++e) f[e] = 1.0f;
-      }
+      element_factors<V>(drop, pos, col0, f);
 #pragma unroll
       for (int e = 0; e < V; ++e) out[e] = x[c][e] * inv * f[e];  // masked columns: x = 0 already
     } else {
@@ -198,12 +193,7 @@ __global__ void __launch_bounds__(kStreamThreads)
     if (col0 < vis) {
       VecIO<T>::load(srow + col0, out);
       float f[V];
-      if (drop.enabled) {
-        dropout_factors<V>(drop, pos, col0, f);
-      } else {
-#pragma unroll
-        for (int e = 0; e < V; ++e) f[e] = 1.0f;
-      }
+      element_factors<V>(drop, pos, col0, f);
 #pragma unroll
       for (int e = 0; e < V; ++e)
         out[e] = col0 + e < vis ? exp2f(fmaf(out[e], kLog2e, -lse_l2)) * f[e] : 0.0f;

@@ -1,6 +1,8 @@
 // Axis value syntax: lists, ranges, words, booleans, scalar settings, and the errors for bad input.
 #include <catch2/catch.hpp>
 
+#include "usage_error_message.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -14,17 +16,7 @@ using I64s = std::vector<std::int64_t>;
 
 namespace {
 
-// The message of the UsageError `f` throws; fails the test if it throws nothing (or something else).
-template <typename F>
-std::string usage_message(F&& f) {
-  try {
-    f();
-  } catch (const fa::UsageError& e) {
-    return e.what();
-  }
-  FAIL("expected a fa::UsageError");
-  return {};
-}
+using fa::testing::usage_message;
 
 }  // namespace
 

@@ -1,6 +1,8 @@
 // Sweep files: loading, value conversion, errors naming file/sweep/key, and the built-in sweeps.
 #include <catch2/catch.hpp>
 
+#include "usage_error_message.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -49,16 +51,7 @@ fa::SweepSpec base_spec() {
 
 bool mask_kernel(std::string_view k) { return k == "block_sparse"; }
 
-template <typename F>
-std::string usage_message(F&& f) {
-  try {
-    f();
-  } catch (const fa::UsageError& e) {
-    return e.what();
-  }
-  FAIL("expected a fa::UsageError");
-  return {};
-}
+using fa::testing::usage_message;
 
 constexpr std::string_view kGoodFile = R"({
   // comments are allowed
