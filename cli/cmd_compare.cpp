@@ -24,10 +24,11 @@ namespace {
 struct CompareFlags {
   std::vector<std::string> files;
   // Percentages as typed ("5" or "5%"), parsed after CLI11 so errors name the flag like other commands.
-  std::string threshold = "5", bytes_threshold = "2", mem_threshold = "0", alpha = "0.01";
+  std::string threshold = "5", bytes_threshold = "10", mem_threshold = "0", alpha = "0.01";
   double bytes_min_delta = 1048576;
   bool allow_device_mismatch = false;
   bool fail_on_missing = false;
+  bool clock_normalize = false;
   std::string stored;
   std::string baseline_dir = std::string(baselines::kDefaultDir);
   std::string markdown_path, json_path;
@@ -49,6 +50,7 @@ CompareOptions options_from(const CompareFlags& f) {
   o.alpha = parse_number("--alpha", f.alpha, false);
   o.allow_device_mismatch = f.allow_device_mismatch;
   o.fail_on_missing = f.fail_on_missing;
+  o.clock_normalize = f.clock_normalize;
   validate(o);
   return o;
 }
@@ -105,7 +107,7 @@ Command add_compare_command(CLI::App& app) {
   cmd->add_option("--alpha", flags->alpha, "significance level of the Mann-Whitney U test on the samples (default 0.01)")
       ->type_name("P");
   cmd->add_option("--bytes-threshold", flags->bytes_threshold,
-                  "percent change of HBM read+write bytes that regresses (default 2)")
+                  "percent change of HBM read+write bytes that regresses (default 10)")
       ->type_name("PCT");
   cmd->add_option("--bytes-min-delta", flags->bytes_min_delta,
                   "byte changes smaller than this are never gated (counter noise floor; default 1048576)")
@@ -116,6 +118,9 @@ Command add_compare_command(CLI::App& app) {
   cmd->add_flag("--allow-device-mismatch", flags->allow_device_mismatch,
                 "compare results of different GPU models instead of refusing (exit 2)");
   cmd->add_flag("--fail-on-missing", flags->fail_on_missing, "fail (exit 1) when baseline points are missing from CURRENT");
+  cmd->add_flag("--clock-normalize", flags->clock_normalize,
+                "compare times at one SM clock: each sample scaled by its recorded SM clock over the baseline's "
+                "median clock (takes the GPU's power management out of the verdict; see docs/ci.md)");
   cmd->add_option("--stored", flags->stored, "compare CURRENT against stored baseline NAME of its GPU (see docs/ci.md)")
       ->type_name("NAME");
   cmd->add_option("--baseline-dir", flags->baseline_dir, "stored baselines (default .fa-bench/baselines)")->type_name("DIR");

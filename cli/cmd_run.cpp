@@ -33,11 +33,14 @@ struct RunFlags {
   bool hot = false;
   bool graph = false;
   bool no_counters = false;
+  bool clock_normalize = false;
   std::string metrics;
   int min_samples = 10;
   int max_samples = 10000;
   double max_noise_pct = 0.5;
   double max_time_s = 0.5;
+  double throttle_threshold_pct = 95;
+  double throttle_recovery_s = 0.025;
   int device = 0;
   std::uint64_t data_seed = 42;
   std::string save_baseline, baseline;
@@ -95,6 +98,13 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--max-time", flags->max_time_s, "seconds of sampling per point at most (default 0.5)")
       ->check(CLI::Range(0.0, 3600.0));
+  cmd->add_option("--throttle-threshold", flags->throttle_threshold_pct,
+                  "drop a sample whose SM clock is below this percentage of the point's highest sample clock, "
+                  "and wait for the clock to recover (default 95; 0 keeps every sample)")
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--throttle-recovery", flags->throttle_recovery_s,
+                  "seconds to wait after a dropped sample, doubled for each consecutive one (default 0.025)")
+      ->check(CLI::Range(0.0, 10.0));
   cmd->add_option("--device", flags->device, "CUDA device index (default 0)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--data-seed", flags->data_seed, "seed of the random input data (default 42)");
   cmd->add_option("--save-baseline", flags->save_baseline,
@@ -102,6 +112,8 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
   cmd->add_option("--baseline", flags->baseline,
                   "after the run, compare against stored baseline NAME (exit 1 on a regression, like `compare`)");
   cmd->add_option("--baseline-dir", flags->baseline_dir, "where baselines live (default .fa-bench/baselines)");
+  cmd->add_flag("--clock-normalize", flags->clock_normalize,
+                "with --baseline: compare times at one SM clock, as `compare --clock-normalize` does");
 
   return [flags, command_line]() -> int {
     const RunFlags& f = *flags;
@@ -129,6 +141,8 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
     opt.graph = f.graph;
     opt.data_seed = f.data_seed;
     opt.device = f.device;
+    opt.throttle.threshold = f.throttle_threshold_pct / 100.0;
+    opt.throttle.recovery_s = f.throttle_recovery_s;
     std::unique_ptr<CounterSession> counters;
     if (have_gpu) {
       const DeviceInfo& dev = devices.devices[static_cast<std::size_t>(f.device)];
@@ -189,9 +203,10 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
       counts[row.status]++;
       if (row.max_rel_error && row.tolerance && *row.max_rel_error > *row.tolerance) ++failed_checks;
       if (row.status == Status::ok) {
-        fmt::print("[{}/{}] {:<58} {:>10.4f} ms  {:>8.2f} TFLOP/s  cv {:.1f}%{}\n", index, ex.points.size(),
+        fmt::print("[{}/{}] {:<58} {:>10.4f} ms  {:>8.2f} TFLOP/s  cv {:.1f}%{}{}\n", index, ex.points.size(),
                    point_label(pt), row.time.median_ms, row.tflops, 100 * row.time.cv,
-                   row.check_note.empty() ? "" : "  " + row.check_note);
+                   row.check_note.empty() ? "" : "  " + row.check_note,
+                   row.samples_dropped ? fmt::format("  ({} throttled samples dropped)", row.samples_dropped) : "");
       } else {
         fmt::print("[{}/{}] {:<58} {}: {}\n", index, ex.points.size(), point_label(pt), to_string(row.status),
                    row.reason);
@@ -214,7 +229,9 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
       if (!std::filesystem::exists(base))
         throw UsageError("--baseline: no baseline '" + f.baseline + "' for " + md.device + " (expected " +
                          base.string() + "; create it with --save-baseline)");
-      const CompareOutcome outcome = compare_files(base.string(), results.json_path().string(), CompareOptions{});
+      CompareOptions compare_options;
+      compare_options.clock_normalize = f.clock_normalize;
+      const CompareOutcome outcome = compare_files(base.string(), results.json_path().string(), compare_options);
       fmt::print("\n{}", compare_markdown(outcome));
       code = std::max(code, outcome.exit_code());
     }

@@ -58,7 +58,12 @@ struct Row {
   std::optional<double> tolerance;
   std::string check_note;  // "pass", "FAIL: dq 3e-2 > 1e-2", "skipped: N too large", ...
 
-  double sm_clock_start_mhz = 0, sm_clock_end_mhz = 0;
+  // SM clock (MHz; 0 = not measured): before and after sampling, and the median over the kept samples
+  // of each sample's own clock (measure/sample_clock.hpp). samples_dropped: samples the clock screen
+  // discarded because they ran below its threshold (measure/throttle_screen.hpp).
+  double sm_clock_start_mhz = 0, sm_clock_end_mhz = 0, sm_clock_sample_mhz = 0;
+  std::int64_t samples_dropped = 0;
+  std::vector<double> samples_clock_mhz;  // per kept sample, parallel to samples_ms (JSON only)
 };
 
 }  // namespace fa

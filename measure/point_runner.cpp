@@ -1,16 +1,19 @@
 #include "measure/point_runner.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <exception>
 #include <functional>
+#include <thread>
 
 #include <fmt/core.h>
 #include <optional>
 
 #include "core/flops.hpp"
 #include "measure/graph_launch.hpp"
+#include "measure/input_rotation.hpp"
 #include "measure/operands.hpp"
 #include "measure/stream.hpp"
 #include "measure/tracking_allocator.hpp"
@@ -69,6 +72,33 @@ struct NvtxRange {
   }
   bool on_;
 };
+
+// One more copy of a point's operands (and the prepared run that reads them) for input rotation.
+// Its memory is not the point's: the row reports one invocation's operands and scratch.
+struct InputCopy {
+  DeviceTrackingAllocator io, scratch;
+  std::unique_ptr<OperandSet> ops;
+  std::unique_ptr<PreparedRun> run;
+};
+
+std::uint64_t l2_cache_bytes(int device) {
+#if FA_HAS_CUDA
+  int l2 = 0;
+  FA_CUDA_CHECK(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, device));
+  return static_cast<std::uint64_t>(std::max(l2, 0));
+#else
+  (void)device;
+  return 0;
+#endif
+}
+
+double median_of(std::vector<double> v) {
+  v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return x <= 0; }), v.end());
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
 
 std::string gib(double bytes) {
   char b[64];
@@ -176,21 +206,63 @@ Row run_point(const Point& pt, AttentionKernel* kernel, const RunOptions& opt, c
       }
     }
 
+    // Input rotation (cold mode, operands that fit in L2): more copies of the operands, each prepared
+    // and run once here, made after the memory readings above so the row's peaks stay one invocation's.
+    std::vector<std::unique_ptr<InputCopy>> copies;
+    std::function<void()> timed = launch;
+    bool rotating = false;
+    if (cuda) {
+      const int want = input_rotation_copies(ops.bytes(), l2_cache_bytes(opt.device), opt.mode);
+      for (int i = 1; i < want; ++i) {
+        auto c = std::make_unique<InputCopy>();
+        try {
+          c->ops = std::make_unique<OperandSet>(p, pt.pass, kernel->backend(), c->io, mask ? &*mask : nullptr);
+          c->ops->fill_random(opt.data_seed + static_cast<std::uint64_t>(i), stream.get());
+          ExecContext cctx{stream.get(), &c->scratch, opt.device};
+          c->run = kernel->prepare(p, pt.pass, c->ops->ops(), cctx);
+          c->run->run();
+        } catch (const OutOfMemory&) {
+          break;  // rotate through the copies that fit; the flush still runs before every sample
+        }
+        copies.push_back(std::move(c));
+      }
+      if (!copies.empty()) {
+        rotating = true;
+        timed = [&, turn = std::size_t{0}]() mutable {
+          const std::size_t i = turn++ % (copies.size() + 1);
+          if (i == 0) {
+            run->run();
+          } else {
+            copies[i - 1]->run->run();
+          }
+        };
+        row.timing_mode += " (" + std::to_string(copies.size() + 1) + " input copies rotated)";
+      }
+    }
+
 #if FA_HAS_CUDA
     if (cuda) row.sm_clock_start_mhz = measure_sm_clock_mhz(stream.get());
 #endif
     const std::string label = point_label(pt);
-    std::vector<double> samples;
+    std::vector<double> samples, clocks;
+    ThrottleScreen screen(opt.throttle);
     const auto t0 = std::chrono::steady_clock::now();
     {
       NvtxRange range(label, cuda);
       for (;;) {
-        samples.push_back(sampler.sample_ms(launch));
+        const double ms = sampler.sample_ms(timed);
+        const ThrottleScreen::Decision d = screen.judge(sampler.last_clock_mhz());
+        if (d.keep) {
+          samples.push_back(ms);
+          clocks.push_back(sampler.last_clock_mhz());
+        } else {
+          std::this_thread::sleep_for(std::chrono::duration<double>(d.wait_s));
+        }
         const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         if (should_stop(opt.rule, samples, elapsed) != StopReason::none) break;
       }
     }
-    note_used();
+    if (!rotating) note_used();
 #if FA_HAS_CUDA
     if (cuda) {
       row.sm_clock_end_mhz = measure_sm_clock_mhz(stream.get());
@@ -202,6 +274,10 @@ Row run_point(const Point& pt, AttentionKernel* kernel, const RunOptions& opt, c
     }
 #endif
     if (!mode_note.empty()) row.timing_mode += " (" + mode_note + ")";
+    if (const std::string n = screen.note(); !n.empty()) row.reason += (row.reason.empty() ? "" : "; ") + n;
+    row.samples_dropped = screen.dropped();
+    row.sm_clock_sample_mhz = median_of(clocks);
+    row.samples_clock_mhz = cuda ? std::move(clocks) : std::vector<double>{};
     row.time = summarize(samples);
     row.samples_ms = std::move(samples);
     row.tflops = row.time.median_ms > 0 ? row.flops / (row.time.median_ms * 1e-3) / 1e12 : 0;

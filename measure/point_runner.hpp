@@ -10,6 +10,7 @@
 #include "measure/io_model.hpp"
 #include "measure/sampler.hpp"
 #include "measure/stats.hpp"
+#include "measure/throttle_screen.hpp"
 #include "measure/verify.hpp"
 
 namespace fa {
@@ -19,6 +20,7 @@ struct RunOptions {
   TimingMode mode = TimingMode::cold;
   bool graph = false;         // hot mode: capture one invocation in a CUDA graph, time graph launches
   double warmup_max_s = 0.2;  // warm-up stops once two consecutive samples agree within 5%, or after this
+  ThrottlePolicy throttle;    // samples run at a lowered SM clock are dropped (GPU kernels)
   bool check = false;         // compare against the float64 reference (extra, untimed run)
   VerifyOptions verify;
   std::uint64_t data_seed = 42;

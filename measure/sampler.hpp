@@ -5,11 +5,14 @@
 // between layers; hot mode leaves the cache warm (back-to-back launches).
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "core/kernel.hpp"
 
 namespace fa {
+
+class SampleClock;
 
 enum class TimingMode { cold, hot };
 std::string to_string(TimingMode m);
@@ -23,6 +26,8 @@ class Sampler {
 
   // Milliseconds taken by `launch()` (which enqueues the work; for host kernels, does it).
   double sample_ms(const std::function<void()>& launch);
+  // Average SM clock (MHz) during the last sample (GPU kernels; 0 for host kernels or when unknown).
+  double last_clock_mhz() const { return last_clock_mhz_; }
   std::string mode_name() const;
 
  private:
@@ -32,6 +37,8 @@ class Sampler {
   TimingMode mode_;
   void* start_ = nullptr;  // cudaEvent_t
   void* stop_ = nullptr;
+  std::shared_ptr<SampleClock> clock_;  // shared_ptr: destructible where SampleClock is incomplete (CPU builds)
+  double last_clock_mhz_ = 0;
 };
 
 // Buffer of 2x L2 used for flushing; allocated once per process and per device, outside any point's

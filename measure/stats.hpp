@@ -1,20 +1,13 @@
 #pragma once
-// Sample statistics and the stopping rule for timing a point.
+// The stopping rule for timing a point (the statistics themselves: core/time_stats.hpp).
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/time_stats.hpp"
 
 namespace fa {
-
-// Median, mean, min, max, sample stddev, CV and a distribution-free 95% confidence interval of the
-// median (order statistics with the normal approximation to the binomial; exact ranks for n >= 6,
-// for smaller n the interval is [min, max]).
-TimeStats summarize(const std::vector<double>& samples_ms);
-
-// Relative standard error of the median, estimated from its 95% CI: (hi - lo) / (2 * 1.96) / median.
-double median_relative_stderr(const TimeStats& s);
 
 struct StoppingRule {
   int min_samples = 10;

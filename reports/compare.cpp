@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include "core/errors.hpp"
+#include "core/time_stats.hpp"
 #include "reports/compare_format.hpp"
 #include "reports/compare_stats.hpp"
 #include "reports/markdown.hpp"
@@ -55,6 +56,27 @@ std::optional<ValueDelta> value_delta(std::optional<double> baseline, std::optio
 }
 
 // ---- time -----------------------------------------------------------------------------------
+
+bool has_sample_clocks(const Row& r) {
+  if (r.samples_ms.empty() || r.samples_clock_mhz.size() != r.samples_ms.size()) return false;
+  return std::all_of(r.samples_clock_mhz.begin(), r.samples_clock_mhz.end(),
+                     [](double c) { return std::isfinite(c) && c > 0; });
+}
+
+// --clock-normalize: both rows' samples re-expressed at the baseline's median sample clock, and their
+// statistics recomputed. Returns the note that goes with the time comparison.
+std::string clock_normalize(Row& b, Row& c) {
+  if (!has_sample_clocks(b) || !has_sample_clocks(c)) return "not clock-normalized: no per-sample SM clocks";
+  std::vector<double> clocks = b.samples_clock_mhz;
+  std::sort(clocks.begin(), clocks.end());
+  const std::size_t n = clocks.size();
+  const double ref = n % 2 ? clocks[n / 2] : 0.5 * (clocks[n / 2 - 1] + clocks[n / 2]);
+  for (Row* r : {&b, &c}) {
+    for (std::size_t i = 0; i < r->samples_ms.size(); ++i) r->samples_ms[i] *= r->samples_clock_mhz[i] / ref;
+    r->time = summarize(r->samples_ms);
+  }
+  return fmt::format("clock-normalized to {:.0f} MHz", ref);
+}
 
 std::optional<TimeDelta> compare_time(const Row& b, const Row& c, const CompareOptions& options) {
   const double mb = b.time.median_ms, mc = c.time.median_ms;
@@ -160,13 +182,18 @@ PointComparison compare_point(const std::string& key, const Row& b, const Row& c
                                   std::nullopt, c.check_note});
   }
   if (b_ok && c_ok) {
-    pc.time = compare_time(b, c, options);
+    Row tb = b, tc = c;  // the rows whose samples the time comparison reads
+    const std::string clock_note = options.clock_normalize ? clock_normalize(tb, tc) : "";
+    pc.time = compare_time(tb, tc, options);
+    if (pc.time && !clock_note.empty()) pc.time->note += (pc.time->note.empty() ? "" : "; ") + clock_note;
     if (pc.time && pc.time->significant) {
       const double limit = options.time_threshold_pct / 100;
       if (pc.time->change > limit || pc.time->change < -limit) {
+        std::string evidence = time_evidence(*pc.time, tb, tc);
+        if (!clock_note.empty()) evidence += "; " + clock_note;
         pc.findings.push_back(Finding{Metric::time, pc.time->change > limit ? Direction::regression : Direction::improvement,
                                       compare_ms_text(pc.time->baseline_ms), compare_ms_text(pc.time->current_ms),
-                                      pc.time->change, time_evidence(*pc.time, b, c)});
+                                      pc.time->change, std::move(evidence)});
       }
     }
     pc.hbm_bytes = value_delta(hbm_bytes(b), hbm_bytes(c));
@@ -179,6 +206,8 @@ PointComparison compare_point(const std::string& key, const Row& b, const Row& c
   // Tested: the samples are no longer needed, and a sweep may hold thousands per point.
   pc.baseline.samples_ms.clear();
   pc.current.samples_ms.clear();
+  pc.baseline.samples_clock_mhz.clear();
+  pc.current.samples_clock_mhz.clear();
   return pc;
 }
 
@@ -215,6 +244,10 @@ void assign_labels(CompareOutcome& out) {
 void add_metadata_notes(CompareOutcome& out) {
   const RunMetadata& b = out.baseline_metadata;
   const RunMetadata& c = out.current_metadata;
+  if (out.options.clock_normalize) {
+    out.notes.push_back("times clock-normalized (--clock-normalize): every sample scaled by its SM clock over the "
+                        "baseline's median sample clock of its point");
+  }
   if (!b.timing_mode.empty() && !c.timing_mode.empty() && b.timing_mode != c.timing_mode) {
     out.notes.push_back("timing modes differ (baseline " + b.timing_mode + ", current " + c.timing_mode +
                         "): cold- and hot-cache times are not comparable");
@@ -232,7 +265,7 @@ void validate(const CompareOptions& o) {
   };
   check(o.time_threshold_pct, o.time_threshold_pct >= 0, "--threshold", "a percentage >= 0, e.g. 5");
   check(o.alpha, o.alpha > 0 && o.alpha < 1, "--alpha", "a probability in (0, 1), e.g. 0.01");
-  check(o.bytes_threshold_pct, o.bytes_threshold_pct >= 0, "--bytes-threshold", "a percentage >= 0, e.g. 2");
+  check(o.bytes_threshold_pct, o.bytes_threshold_pct >= 0, "--bytes-threshold", "a percentage >= 0, e.g. 10");
   check(o.bytes_min_delta, o.bytes_min_delta >= 0, "--bytes-min-delta", "a byte count >= 0, e.g. 1048576");
   check(o.mem_threshold_pct, o.mem_threshold_pct >= 0, "--mem-threshold", "a percentage >= 0; 0 = any increase");
 }

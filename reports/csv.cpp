@@ -228,6 +228,10 @@ const std::vector<Column>& columns() {
        [](Row& r, std::string_view s) { r.sm_clock_start_mhz = to_double_or_zero(s); }, false},
       {"sm_clock_end_mhz", [](const Row& r) { return clock_text(r.sm_clock_end_mhz); },
        [](Row& r, std::string_view s) { r.sm_clock_end_mhz = to_double_or_zero(s); }, false},
+      {"sm_clock_sample_mhz", [](const Row& r) { return clock_text(r.sm_clock_sample_mhz); },
+       [](Row& r, std::string_view s) { r.sm_clock_sample_mhz = to_double_or_zero(s); }, false},
+      {"samples_dropped", [](const Row& r) { return std::to_string(r.samples_dropped); },
+       [](Row& r, std::string_view s) { r.samples_dropped = static_cast<std::int64_t>(to_double_or_zero(s)); }, false},
       {"point_key", [](const Row& r) { return point_key(r.point); }, nullptr, false},
   };
   return cols;

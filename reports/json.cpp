@@ -165,6 +165,8 @@ std::string read_file(const std::string& path) {
 json row_to_json(const Row& r) {
   json samples = json::array();
   for (double s : r.samples_ms) samples.push_back(number(s));
+  json clocks = json::array();
+  for (double c : r.samples_clock_mhz) clocks.push_back(number(c));
   return {
       {"point", {{"kernel", r.point.kernel}, {"pass", to_string(r.point.pass)}, {"problem", problem_to_json(r.point.problem)}}},
       {"point_key", point_key(r.point)},
@@ -206,6 +208,9 @@ json row_to_json(const Row& r) {
       {"check_note", r.check_note},
       {"sm_clock_start_mhz", number(r.sm_clock_start_mhz)},
       {"sm_clock_end_mhz", number(r.sm_clock_end_mhz)},
+      {"sm_clock_sample_mhz", number(r.sm_clock_sample_mhz)},
+      {"samples_dropped", r.samples_dropped},
+      {"samples_clock_mhz", std::move(clocks)},
   };
 }
 
@@ -238,10 +243,12 @@ Row row_from_json(const json& j, const std::string& where) {
   r.time.ci_high_ms = t.real("ci_high_ms", 0);
   r.time.samples = t.integer("samples", 0);
 
-  if (const json* s = f.find("samples_ms"); s && !s->is_null()) {
-    if (!s->is_array()) Fields::fail(f.path("samples_ms"), "expected an array");
+  for (const auto& [key, out] : {std::pair{"samples_ms", &r.samples_ms}, {"samples_clock_mhz", &r.samples_clock_mhz}}) {
+    const json* s = f.find(key);
+    if (!s || s->is_null()) continue;
+    if (!s->is_array()) Fields::fail(f.path(key), "expected an array");
     for (std::size_t i = 0; i < s->size(); ++i) {
-      r.samples_ms.push_back(Fields::to_double((*s)[i], f.path("samples_ms") + "[" + std::to_string(i) + "]"));
+      out->push_back(Fields::to_double((*s)[i], f.path(key) + "[" + std::to_string(i) + "]"));
     }
   }
 
@@ -270,6 +277,8 @@ Row row_from_json(const json& j, const std::string& where) {
   r.check_note = f.text("check_note");
   r.sm_clock_start_mhz = f.real("sm_clock_start_mhz", 0);
   r.sm_clock_end_mhz = f.real("sm_clock_end_mhz", 0);
+  r.sm_clock_sample_mhz = f.real("sm_clock_sample_mhz", 0);
+  r.samples_dropped = f.integer("samples_dropped", 0);
   return r;
 }
 

@@ -36,13 +36,14 @@ if [[ ${SKIP_SANITIZER:-0} != 1 ]]; then
   done
 fi
 
+run() {  # name, then fa-bench run flags
+  local name=$1; shift
+  "$bench" run --out "$out/$name" "$@" >"$out/$name.log" 2>&1
+  note "bench $name: rc=$?"
+  grep -E '^\[' "$out/$name.log" | sed 's/^/  /' | tee -a "$summary"
+}
+
 if [[ ${SKIP_BENCH:-0} != 1 ]]; then
-  run() {  # name, then fa-bench run flags
-    local name=$1; shift
-    "$bench" run --out "$out/$name" "$@" >"$out/$name.log" 2>&1
-    note "bench $name: rc=$?"
-    grep -E '^\[' "$out/$name.log" | sed 's/^/  /' | tee -a "$summary"
-  }
   # Performance bars of the GPU kernels issue (bf16, B x N = 16k tokens, H x D = 2048).
   run flash-fwd --kernel flash,block_sparse --pass fwd,fwdbwd --tokens 16384 --hidden 2048 --seqlen 8192 \
     --head-dim 64,128 --dtype bf16 --check
@@ -90,24 +91,42 @@ PY
 fi
 
 if [[ ${SKIP_REPEAT:-0} != 1 ]]; then
-  # Repeatability and sweep speed: a 24-point x 3-kernel forward sweep with counters, twice.
-  for i in 1 2; do
-    start=$(date +%s)
-    "$bench" run --out "$out/repeat$i" --kernel standard,flash,block_sparse --tokens 16384 --hidden 2048 \
-      --seqlen 512:16384:x2 --head-dim 64,128 --causal both --dtype bf16 >"$out/repeat$i.log" 2>&1
-    note "repeat sweep $i: rc=$? $(( $(date +%s) - start )) s, $(grep -c '^\[' "$out/repeat$i.log") rows"
-  done
-  "$bench" compare "$out/repeat1/results.json" "$out/repeat2/results.json" --json "$out/repeat-compare.json" \
-    >"$out/repeat-compare.md" 2>&1
-  note "compare repeat1 repeat2: rc=$? $(head -n1 "$out/repeat-compare.md")"
-  python3 - "$out/repeat1/results.json" "$out/repeat2/results.json" <<'PY' | tee -a "$summary"
-import json, sys
-a = {r["point_key"] if "point_key" in r else json.dumps(r["point"], sort_keys=True): r for r in json.load(open(sys.argv[1]))["rows"]}
-b = {r["point_key"] if "point_key" in r else json.dumps(r["point"], sort_keys=True): r for r in json.load(open(sys.argv[2]))["rows"]}
-d = [abs(b[k]["time"]["median_ms"] / a[k]["time"]["median_ms"] - 1) for k in a if k in b and a[k]["status"] == "ok" and b[k]["status"] == "ok"]
-d.sort()
-print(f"  repeat medians: {len(d)} pairs, median |diff| {100*d[len(d)//2]:.2f}%, max {100*d[-1]:.2f}%, within 1%: {sum(x <= 0.01 for x in d)}")
+  # Repeatability and sweep speed: a 24-point x 3-kernel forward sweep with counters, twice, with the
+  # default clock screen; REPEAT_UNSCREENED=1 adds two more with --throttle-threshold 0 for contrast.
+  repeat_pair() {  # tag, then extra fa-bench flags
+    local tag=$1; shift
+    for i in 1 2; do
+      start=$(date +%s)
+      "$bench" run --out "$out/repeat$tag$i" --kernel standard,flash,block_sparse --tokens 16384 --hidden 2048 \
+        --seqlen 512:16384:x2 --head-dim 64,128 --causal both --dtype bf16 "$@" >"$out/repeat$tag$i.log" 2>&1
+      note "repeat sweep $tag$i ($*): rc=$? $(( $(date +%s) - start )) s, $(grep -c '^\[' "$out/repeat$tag$i.log") rows"
+    done
+    "$bench" compare "$out/repeat${tag}1/results.json" "$out/repeat${tag}2/results.json" \
+      --json "$out/repeat$tag-compare.json" >"$out/repeat$tag-compare.md" 2>&1
+    note "compare repeat${tag}1 repeat${tag}2: rc=$? $(head -n1 "$out/repeat$tag-compare.md")"
+    "$bench" compare --clock-normalize "$out/repeat${tag}1/results.json" "$out/repeat${tag}2/results.json" \
+      >"$out/repeat$tag-compare-normalized.md" 2>&1
+    note "compare --clock-normalize repeat${tag}1 repeat${tag}2: rc=$? $(head -n1 "$out/repeat$tag-compare-normalized.md")"
+    python3 - "$out/repeat${tag}1/results.json" "$out/repeat${tag}2/results.json" <<'PY' | tee -a "$summary"
+import json, statistics, sys
+runs = [{r["point_key"]: r for r in json.load(open(p))["rows"]} for p in sys.argv[1:3]]
+a, b = runs
+keys = [k for k in a if k in b and a[k]["status"] == "ok" and b[k]["status"] == "ok"]
+def normalized(r, ref):  # median of the samples at the clock `ref`, as compare --clock-normalize does
+    return statistics.median(ms * c / ref for ms, c in zip(r["samples_ms"], r["samples_clock_mhz"]))
+for name, f in (("medians", lambda k, r: r["time"]["median_ms"]),
+                ("clock-normalized medians", lambda k, r: normalized(r, statistics.median(a[k]["samples_clock_mhz"])))):
+    pairs = sorted(((abs(f(k, b[k]) / f(k, a[k]) - 1), k) for k in keys), reverse=True)
+    d = sorted(x for x, _ in pairs)
+    print(f"  repeat {name}: {len(d)} pairs, median |diff| {100*d[len(d)//2]:.2f}%, max {100*d[-1]:.2f}%, "
+          f"within 1%: {sum(x <= 0.01 for x in d)}")
+    for x, k in pairs[:3]:
+        print(f"    {100*x:.2f}%  {k}  clocks {a[k].get('sm_clock_sample_mhz', 0):.0f} / {b[k].get('sm_clock_sample_mhz', 0):.0f} MHz")
+print(f"  samples dropped by the clock screen: {[sum(r.get('samples_dropped', 0) for r in run.values()) for run in runs]}")
 PY
+  }
+  repeat_pair "" 
+  [[ ${REPEAT_UNSCREENED:-0} == 1 ]] && repeat_pair u --throttle-threshold 0
 fi
 if [[ ${SKIP_ROUNDTRIP:-0} != 1 ]]; then
   # The CI regression-gate round trip: run, save a baseline, run again, compare.

@@ -10,6 +10,7 @@
 
 #include <cudnn_frontend.h>
 
+#include <cstdlib>
 #include <functional>
 #include <stdexcept>
 #include <utility>
@@ -66,6 +67,20 @@ fe::DataType_t io_type(DType d) {
 }
 
 using TensorPtr = std::shared_ptr<fe::graph::Tensor_attributes>;
+
+// Which of the frontend's two forward SDPA nodes to build. AUTO (the default) lets the frontend pick:
+// since frontend 1.1x it prefers the UNIFIED node whenever the loaded cuDNN (>= 9.13.1) takes the
+// graph, and falls back to the COMPOSITE node, which is what older frontends (and so other programs
+// built on them, PyTorch's cuDNN backend among them) always build. FA_CUDNN_SDPA_IMPL=composite|unified
+// pins one, so fa-bench can time the same engine another program runs (docs/perf/cudnn-notes.md).
+fe::AttentionImplementation_t forward_implementation() {
+  const char* env = std::getenv("FA_CUDNN_SDPA_IMPL");
+  const std::string v = env ? env : "";
+  if (v.empty() || v == "auto") return fe::AttentionImplementation_t::AUTO;
+  if (v == "composite") return fe::AttentionImplementation_t::COMPOSITE;
+  if (v == "unified") return fe::AttentionImplementation_t::UNIFIED;
+  throw std::invalid_argument("FA_CUDNN_SDPA_IMPL: '" + v + "' is not one of auto, composite, unified");
+}
 
 fe::graph::Tensor_attributes bhnd(const char* name, Uid uid, std::int64_t b, std::int64_t h, std::int64_t n,
                                   std::int64_t d, const Strides4& s) {
@@ -144,7 +159,11 @@ std::shared_ptr<const SdpaGraph> SdpaGraph::build(cudnnHandle_t handle, const Ge
 
   try {
     if (kind == GraphKind::fwd) {
-      auto attrs = fe::graph::SDPA_attributes().set_name("sdpa_fwd").set_generate_stats(true).set_attn_scale(g.scale);
+      auto attrs = fe::graph::SDPA_attributes()
+                       .set_name("sdpa_fwd")
+                       .set_generate_stats(true)
+                       .set_attn_scale(g.scale)
+                       .set_implementation(forward_implementation());
       set_mask_and_dropout(attrs, g, seed, offset);
       auto [o, stats] = graph->sdpa(q, k, v, attrs);
       o->set_output(true).set_uid(kO).set_dim({b, h, nq, d}).set_stride({g.o.b, g.o.h, g.o.n, 1});

@@ -177,17 +177,21 @@ TEST_CASE("too few samples for the test fall back to the intervals", "[compare]"
 TEST_CASE("HBM bytes are gated by their own threshold", "[compare]") {
   const auto base = baseline_rows();
   auto cur = base;
-  Row& up3 = find_row(cur, "flash", 1024);
-  up3.hbm_read_bytes = *up3.hbm_read_bytes + 0.03 * 4e8;  // read + write = 4e8: +3%
-  Row& up1 = find_row(cur, "standard", 1024);
-  up1.hbm_write_bytes = *up1.hbm_write_bytes + 0.01 * 4e8;  // +1%
+  Row& up12 = find_row(cur, "flash", 1024);
+  up12.hbm_read_bytes = *up12.hbm_read_bytes + 0.12 * 4e8;  // read + write = 4e8: +12%
+  Row& up8 = find_row(cur, "standard", 1024);
+  up8.hbm_write_bytes = *up8.hbm_write_bytes + 0.08 * 4e8;  // +8%: within the default 10%
   const CompareOutcome o = compare(base, cur);
   CHECK(o.exit_code() == 1);
-  const PointComparison& p3 = point(o, "flash", 1024);
-  CHECK(has_finding(p3, Metric::hbm_bytes, Direction::regression));
-  CHECK(p3.hbm_bytes->change == Approx(0.03));
+  const PointComparison& p12 = point(o, "flash", 1024);
+  CHECK(has_finding(p12, Metric::hbm_bytes, Direction::regression));
+  CHECK(p12.hbm_bytes->change == Approx(0.12));
   CHECK(point(o, "standard", 1024).findings.empty());
-  CHECK(point(o, "standard", 1024).hbm_bytes->change == Approx(0.01));
+  CHECK(point(o, "standard", 1024).hbm_bytes->change == Approx(0.08));
+  // A tighter threshold gates the 8% too.
+  CompareOptions tight;
+  tight.bytes_threshold_pct = 5;
+  CHECK(has_finding(point(compare(base, cur, tight), "standard", 1024), Metric::hbm_bytes, Direction::regression));
   CHECK(section(compare_markdown(o), "### Regressions").find("hbm_bytes") != std::string::npos);
 
   // A side without counters: not compared, not failed.
@@ -406,4 +410,39 @@ TEST_CASE("byte changes below the absolute floor are counter noise, not regressi
   const CompareOutcome o = compare(base, cur, strict);
   CHECK(o.exit_code() == 1);
   CHECK(has_finding(point(o, "flash", 1024), Metric::hbm_bytes, Direction::regression));
+}
+
+TEST_CASE("--clock-normalize compares times at the baseline's SM clock", "[compare]") {
+  // The current run of flash N=4096 is 10% slower in milliseconds, but every one of its samples ran
+  // at a 10% lower SM clock: the same number of cycles.
+  auto base = baseline_rows();
+  auto cur = base;
+  Row& b = find_row(base, "flash", 4096);
+  Row& c = find_row(cur, "flash", 4096);
+  c = tight_row("flash", 4096, 6.6);
+  b.samples_clock_mhz.assign(b.samples_ms.size(), 1980.0);
+  c.samples_clock_mhz.assign(c.samples_ms.size(), 1800.0);
+
+  const CompareOutcome plain = compare(base, cur);
+  CHECK(plain.exit_code() == 1);  // without normalization: a regression
+
+  CompareOptions opt;
+  opt.clock_normalize = true;
+  const CompareOutcome normalized = compare(base, cur, opt);
+  CHECK(normalized.exit_code() == 0);
+  const PointComparison& p = point(normalized, "flash", 4096);
+  REQUIRE(p.time);
+  CHECK(p.time->baseline_ms == Approx(6.0));
+  CHECK(p.time->current_ms == Approx(6.6 * 1800.0 / 1980.0));
+  CHECK(p.time->note.find("clock-normalized to 1980 MHz") != std::string::npos);
+  // Points without clocks are compared as they are, and say so.
+  const PointComparison& q = point(normalized, "standard", 1024);
+  REQUIRE(q.time);
+  CHECK(q.time->note.find("not clock-normalized") != std::string::npos);
+  CHECK(compare_json_text(normalized).find("\"clock_normalize\": true") != std::string::npos);
+  CHECK(compare_markdown(normalized).find("clock-normalized") != std::string::npos);
+
+  // A real slowdown at the same clock still regresses when normalized.
+  c.samples_clock_mhz.assign(c.samples_ms.size(), 1980.0);
+  CHECK(compare(base, cur, opt).exit_code() == 1);
 }

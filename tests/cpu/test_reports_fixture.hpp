@@ -76,6 +76,9 @@ inline void set_time(Row& r, double median_ms, double tflops) {
   r.flops = tflops * 1e12 * median_ms * 1e-3;
   r.sm_clock_start_mhz = 1980;
   r.sm_clock_end_mhz = 1755;
+  r.sm_clock_sample_mhz = 1905;
+  r.samples_dropped = 2;
+  r.samples_clock_mhz = {1980, 1905, 1890};
 }
 
 inline std::vector<Row> fixture_rows() {
@@ -168,7 +171,9 @@ inline std::vector<Row> fixture_rows() {
   ring.samples_ms.clear();
   ring.tflops = 0;
   ring.flops = 0;
-  ring.sm_clock_start_mhz = ring.sm_clock_end_mhz = 0;
+  ring.sm_clock_start_mhz = ring.sm_clock_end_mhz = ring.sm_clock_sample_mhz = 0;
+  ring.samples_dropped = 0;
+  ring.samples_clock_mhz.clear();
   ring.reason = "cudaErrorIllegalAddress | in ring_step\nat launch 3";
   rows.push_back(ring);
 
@@ -201,6 +206,9 @@ inline void check_same_row(const Row& a, const Row& b, bool with_samples) {
   if (with_samples) {
     REQUIRE(a.samples_ms.size() == b.samples_ms.size());
     for (std::size_t i = 0; i < a.samples_ms.size(); ++i) CHECK(same_double(a.samples_ms[i], b.samples_ms[i]));
+    REQUIRE(a.samples_clock_mhz.size() == b.samples_clock_mhz.size());
+    for (std::size_t i = 0; i < a.samples_clock_mhz.size(); ++i)
+      CHECK(same_double(a.samples_clock_mhz[i], b.samples_clock_mhz[i]));
   }
   CHECK(same_double(a.flops, b.flops));
   CHECK(same_double(a.tflops, b.tflops));
@@ -219,6 +227,8 @@ inline void check_same_row(const Row& a, const Row& b, bool with_samples) {
   CHECK(a.check_note == b.check_note);
   CHECK(same_double(a.sm_clock_start_mhz, b.sm_clock_start_mhz));
   CHECK(same_double(a.sm_clock_end_mhz, b.sm_clock_end_mhz));
+  CHECK(same_double(a.sm_clock_sample_mhz, b.sm_clock_sample_mhz));
+  CHECK(a.samples_dropped == b.samples_dropped);
 }
 
 inline void check_same_rows(const std::vector<Row>& a, const std::vector<Row>& b, bool with_samples) {
