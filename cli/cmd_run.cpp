@@ -40,6 +40,7 @@ struct RunFlags {
   double max_noise_pct = 0.5;
   double max_time_s = 0.5;
   double throttle_threshold_pct = 95;
+  double min_warmup_s = 0;
   double throttle_recovery_s = 0.025;
   int device = 0;
   std::uint64_t data_seed = 42;
@@ -98,6 +99,10 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--max-time", flags->max_time_s, "seconds of sampling per point at most (default 0.5)")
       ->check(CLI::Range(0.0, 3600.0));
+  cmd->add_option("--min-warmup", flags->min_warmup_s,
+                  "seconds to run each point back to back right before sampling, so the SM clock settles where "
+                  "the GPU sustains it for that kernel (default 0)")
+      ->check(CLI::Range(0.0, 60.0));
   cmd->add_option("--throttle-threshold", flags->throttle_threshold_pct,
                   "drop a sample whose SM clock is below this percentage of the point's highest sample clock, "
                   "and wait for the clock to recover (default 95; 0 keeps every sample)")
@@ -142,6 +147,7 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
     opt.data_seed = f.data_seed;
     opt.device = f.device;
     opt.throttle.threshold = f.throttle_threshold_pct / 100.0;
+    opt.min_warmup_s = f.min_warmup_s;
     opt.throttle.recovery_s = f.throttle_recovery_s;
     std::unique_ptr<CounterSession> counters;
     if (have_gpu) {

@@ -240,6 +240,13 @@ Row run_point(const Point& pt, AttentionKernel* kernel, const RunOptions& opt, c
       }
     }
 
+    if (opt.min_warmup_s > 0) {
+      const auto s0 = std::chrono::steady_clock::now();
+      while (std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count() < opt.min_warmup_s) {
+        (void)sampler.sample_ms(timed);
+      }
+    }
+
 #if FA_HAS_CUDA
     if (cuda) row.sm_clock_start_mhz = measure_sm_clock_mhz(stream.get());
 #endif

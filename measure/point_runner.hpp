@@ -20,6 +20,9 @@ struct RunOptions {
   TimingMode mode = TimingMode::cold;
   bool graph = false;         // hot mode: capture one invocation in a CUDA graph, time graph launches
   double warmup_max_s = 0.2;  // warm-up stops once two consecutive samples agree within 5%, or after this
+  // Then, right before sampling, the point runs back to back for at least this long, so the SM clock
+  // has settled where the GPU's power management holds it for this kernel (0: no such phase).
+  double min_warmup_s = 0;
   ThrottlePolicy throttle;    // samples run at a lowered SM clock are dropped (GPU kernels)
   bool check = false;         // compare against the float64 reference (extra, untimed run)
   VerifyOptions verify;

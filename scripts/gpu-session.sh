@@ -125,8 +125,14 @@ for name, f in (("medians", lambda k, r: r["time"]["median_ms"]),
 print(f"  samples dropped by the clock screen: {[sum(r.get('samples_dropped', 0) for r in run.values()) for run in runs]}")
 PY
   }
-  repeat_pair "" 
+  repeat_pair ""
   [[ ${REPEAT_UNSCREENED:-0} == 1 ]] && repeat_pair u --throttle-threshold 0
+  # More variants: REPEAT_EXTRA="tag=flags;tag=flags", e.g. "w1=--min-warmup 0.1;w3=--min-warmup 0.3".
+  IFS=';' read -ra variants <<<"${REPEAT_EXTRA:-}"
+  for v in "${variants[@]}"; do
+    # shellcheck disable=SC2086
+    [[ -n $v ]] && repeat_pair "${v%%=*}" ${v#*=}
+  done
 fi
 if [[ ${SKIP_ROUNDTRIP:-0} != 1 ]]; then
   # The CI regression-gate round trip: run, save a baseline, run again, compare.
