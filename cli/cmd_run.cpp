@@ -41,6 +41,7 @@ struct RunFlags {
   double max_time_s = 0.5;
   double throttle_threshold_pct = 95;
   double min_warmup_s = 0;
+  double sample_gap = 0;
   double throttle_recovery_s = 0.025;
   int device = 0;
   std::uint64_t data_seed = 42;
@@ -103,6 +104,10 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
                   "seconds to run each point back to back right before sampling, so the SM clock settles where "
                   "the GPU sustains it for that kernel (default 0)")
       ->check(CLI::Range(0.0, 60.0));
+  cmd->add_option("--sample-gap", flags->sample_gap,
+                  "after each sample let the GPU idle for this many times the sample's duration, keeping its "
+                  "average power below the limit where it lowers the clock (default 0: back to back)")
+      ->check(CLI::Range(0.0, 1000.0));
   cmd->add_option("--throttle-threshold", flags->throttle_threshold_pct,
                   "drop a sample whose SM clock is below this percentage of the point's highest sample clock, "
                   "and wait for the clock to recover (default 95; 0 keeps every sample)")
@@ -146,8 +151,10 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
     opt.graph = f.graph;
     opt.data_seed = f.data_seed;
     opt.device = f.device;
+    opt.verify.device = f.device;
     opt.throttle.threshold = f.throttle_threshold_pct / 100.0;
     opt.min_warmup_s = f.min_warmup_s;
+    opt.sample_gap = f.sample_gap;
     opt.throttle.recovery_s = f.throttle_recovery_s;
     std::unique_ptr<CounterSession> counters;
     if (have_gpu) {

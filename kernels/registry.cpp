@@ -14,6 +14,10 @@
 #if FA_FAMILY_CUDNN && !defined(FA_CUDNN_MISSING)
 #include "kernels/cudnn/cudnn_kernel.hpp"
 #endif
+// kernels/ring/CMakeLists.txt defines FA_RING_MISSING=<code> when NCCL (or the flash family) is missing.
+#if FA_FAMILY_RING && !defined(FA_RING_MISSING)
+#include "kernels/ring/ring_kernel.hpp"
+#endif
 
 namespace fa {
 namespace {
@@ -51,6 +55,23 @@ constexpr const char* kCudnnMissing = "not built: cuDNN frontend headers not fou
 constexpr const char* kCudnnMissing = "not built: cudnn.h of cuDNN 9 not found";
 #else
 constexpr const char* kCudnnMissing = "not built: libcudnn not found";
+#endif
+
+#if FA_FAMILY_RING && !defined(FA_RING_MISSING)
+constexpr Factory kRing = &make_ring_kernel;
+#else
+constexpr Factory kRing = nullptr;
+#endif
+// Why ring is planned rather than built although FA_BENCH_FAMILIES asks for it (codes of
+// kernels/ring/CMakeLists.txt). Left out of FA_BENCH_FAMILIES it is kNotBuilt.
+#if !defined(FA_RING_MISSING)
+constexpr const char* kRingMissing = nullptr;
+#elif FA_RING_MISSING == 1
+constexpr const char* kRingMissing = "not built: nccl.h not found (install NCCL)";
+#elif FA_RING_MISSING == 2
+constexpr const char* kRingMissing = "not built: libnccl not found";
+#else
+constexpr const char* kRingMissing = "not built: needs the flash family (add flash to FA_BENCH_FAMILIES)";
 #endif
 
 #if FA_HAS_CUDA
@@ -91,8 +112,8 @@ std::vector<KernelEntry> build_catalog() {
              kBlockSparse),
       family("cudnn", "cuDNN fused flash SDPA through the cuDNN frontend (vendor yardstick)", Backend::cuda,
              false, kCudnn, kCudnnMissing),
-      family("ring", "ring attention across GPUs over NCCL", Backend::cuda, false, nullptr,
-             "planned: multi-GPU issue"),
+      family("ring", "ring attention across GPUs over NCCL (sequence sharded, K/V blocks passed around)",
+             Backend::cuda, false, kRing, kRingMissing),
   };
 }
 

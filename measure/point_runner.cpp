@@ -265,6 +265,7 @@ Row run_point(const Point& pt, AttentionKernel* kernel, const RunOptions& opt, c
         } else {
           std::this_thread::sleep_for(std::chrono::duration<double>(d.wait_s));
         }
+        if (opt.sample_gap > 0) std::this_thread::sleep_for(std::chrono::duration<double>(opt.sample_gap * ms * 1e-3));
         const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         if (should_stop(opt.rule, samples, elapsed) != StopReason::none) break;
       }

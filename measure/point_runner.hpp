@@ -23,6 +23,9 @@ struct RunOptions {
   // Then, right before sampling, the point runs back to back for at least this long, so the SM clock
   // has settled where the GPU's power management holds it for this kernel (0: no such phase).
   double min_warmup_s = 0;
+  // After each sample the GPU idles for this many times the sample's duration, so the average power
+  // stays below the limit at which the GPU lowers its clock (0: samples back to back).
+  double sample_gap = 0;
   ThrottlePolicy throttle;    // samples run at a lowered SM clock are dropped (GPU kernels)
   bool check = false;         // compare against the float64 reference (extra, untimed run)
   VerifyOptions verify;

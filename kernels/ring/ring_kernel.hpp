@@ -1,0 +1,60 @@
+#pragma once
+// The `ring` family: ring attention (Liu et al. 2023, "Ring Attention with Blockwise Transformers")
+// across the GPUs of one host. The sequence is split into P equal shards, one per GPU; K/V blocks
+// travel around the ring over NCCL while every GPU runs the flash kernels (kernels/flash) of its query
+// shard against the block it holds, and merges the partial results by their logsumexp. The backward
+// pass sends dK/dV accumulators around the ring with their blocks. See ring_run.cpp for the schedule.
+//
+// P is every visible CUDA device, or FA_RING_GPUS (1 .. visible devices). It is read once, when the
+// kernel object is created: set FA_RING_GPUS before make_kernel("ring"). A bad value makes supports()
+// say why and prepare() (and ring_size()) throw std::invalid_argument. The ring starts at the
+// harness's device (the device of ExecContext::stream, normally ExecContext::device) and continues
+// with the next device numbers, wrapping around.
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/kernel.hpp"
+
+namespace fa {
+
+std::unique_ptr<AttentionKernel> make_ring_kernel();
+
+namespace ring {
+
+class RingComm;
+
+class RingKernel final : public AttentionKernel {
+ public:
+  RingKernel();
+  ~RingKernel() override;
+
+  std::string_view name() const override { return "ring"; }
+  std::string_view summary() const override { return "ring attention across GPUs over NCCL"; }
+  Backend backend() const override { return Backend::cuda; }
+  Support supports(const Problem& p, Pass pass) const override;
+  // Scratch of the harness's device (rank 0 of the ring): its shards, accumulators, receive slots,
+  // flash backward workspace and the staging shard. The other GPUs allocate as much each (less the
+  // staging shard) outside the harness's accounting.
+  std::size_t workspace_bytes(const Problem& p, Pass pass) const override;
+  std::unique_ptr<PreparedRun> prepare(const Problem& p, Pass pass, const Operands& ops,
+                                       const ExecContext& ctx) override;
+
+  // P, the GPUs of the ring. Throws std::invalid_argument (bad FA_RING_GPUS) or std::runtime_error
+  // (no CUDA device) as found when the kernel was created.
+  int ring_size() const;
+
+ private:
+  std::shared_ptr<const RingComm> comm_for(const std::vector<int>& devices);
+
+  int size_ = 0;
+  std::string size_error_;
+  bool size_error_is_usage_ = false;  // bad FA_RING_GPUS (invalid_argument) rather than no device
+  // NCCL communicators of the last device list prepared on (ncclCommInitAll is slow: created once,
+  // shared with the prepared runs, destroyed with the last of them and this kernel).
+  std::shared_ptr<const RingComm> comm_;
+};
+
+}  // namespace ring
+}  // namespace fa

@@ -1,0 +1,69 @@
+#pragma once
+// One prepared ring point (the PreparedRun of the ring family): the per-GPU shards and the schedule
+// of ring steps that run() enqueues on every GPU.
+#include <cuda_runtime_api.h>
+
+#include <memory>
+#include <vector>
+
+#include "core/kernel.hpp"
+#include "kernels/flash/flash_params.hpp"
+#include "kernels/ring/cuda_handles.hpp"
+#include "kernels/ring/ring_comm.hpp"
+#include "kernels/ring/ring_geometry.hpp"
+#include "kernels/ring/ring_rank.hpp"
+#include "kernels/ring/shard_copy.hpp"
+
+namespace fa::ring {
+
+class RingRun final : public PreparedRun {
+ public:
+  // devices[0] is the device of ctx.stream and the harness's full operands. comm: null for one GPU.
+  // Copies the input shards to every GPU and, for Pass::bwd, runs the forward (O, lse) once; both
+  // outside the timed region, both finished when the constructor returns.
+  RingRun(const Problem& p, Pass pass, const Operands& ops, const ExecContext& ctx, const std::vector<int>& devices,
+          std::shared_ptr<const RingComm> comm);
+  ~RingRun() override;
+
+  // Enqueues one pass on every GPU, makes ctx.stream wait for all of them, then copies the output
+  // shards into the harness's full tensors on ctx.stream. Returns without waiting for the device.
+  void run() override;
+
+ private:
+  void scatter_inputs();
+  void fork_from_caller();
+  void enqueue_forward();
+  void enqueue_backward();
+  void join_into_caller();
+  void gather_outputs(bool forward, bool backward);
+  bool rank0_reads(int r) const;  // rank 0 reads rank r's shards in place (peer access)
+  void refuse_uncapturable() const;
+
+  // Ring step s on rank r works on the K|V block of rank (r - s) mod P.
+  int block_at(int r, int s) const { return (r - s + ranks()) % ranks(); }
+  // Causal: blocks after the query shard are skipped, the diagonal one is causal, earlier ones full.
+  bool computes(int r, int block) const { return !causal_ || block <= r; }
+  void* kv_at(int r, int s) const;      // the K|V block rank r holds at step s
+  float* grads_at(int r, int s) const;  // the dK|dV accumulator rank r updates at step s
+  void* k_of(void* kv) const { return kv; }
+  void* v_of(void* kv) const { return static_cast<char*>(kv) + geo_.shard_bytes(); }
+  int ranks() const { return geo_.ranks; }
+
+  ShardView full_view(const TensorRef& t, int r) const;  // rank r's rows of a harness tensor
+  ShardView compact_view(void* data) const;
+  ShardShape shard_shape() const;
+
+  Problem p_;
+  Pass pass_;
+  Operands ops_;
+  cudaStream_t stream_;  // ctx.stream, on devices[0]
+  bool causal_;
+  RingGeometry geo_;
+  flash::FlashBwdParams base_;  // shard shape and strides; pointers and causal set per step
+  std::shared_ptr<const RingComm> comm_;
+  OwnedEvent start_;  // recorded on ctx.stream at the start of run(): every GPU's work waits on it
+  std::vector<std::unique_ptr<Rank>> ranks_;
+  std::vector<cudaStream_t> comm_streams_;
+};
+
+}  // namespace fa::ring
