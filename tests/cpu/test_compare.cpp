@@ -412,7 +412,7 @@ TEST_CASE("byte changes below the absolute floor are counter noise, not regressi
   CHECK(has_finding(point(o, "flash", 1024), Metric::hbm_bytes, Direction::regression));
 }
 
-TEST_CASE("--clock-normalize compares times at the baseline's SM clock", "[compare]") {
+TEST_CASE("clock normalization (--clock-normalize) compares times at the baseline's SM clock", "[compare]") {
   // The current run of flash N=4096 is 10% slower in milliseconds, but every one of its samples ran
   // at a 10% lower SM clock: the same number of cycles.
   auto base = baseline_rows();
