@@ -92,12 +92,10 @@ std::uint64_t l2_cache_bytes(int device) {
 #endif
 }
 
+// Median of the known (positive) values; 0 when there are none.
 double median_of(std::vector<double> v) {
   v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return x <= 0; }), v.end());
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+  return summarize(v).median_ms;  // summarize is unit-agnostic; 0 for no values
 }
 
 std::string gib(double bytes) {

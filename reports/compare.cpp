@@ -67,10 +67,7 @@ bool has_sample_clocks(const Row& r) {
 // statistics recomputed. Returns the note that goes with the time comparison.
 std::string clock_normalize(Row& b, Row& c) {
   if (!has_sample_clocks(b) || !has_sample_clocks(c)) return "not clock-normalized: no per-sample SM clocks";
-  std::vector<double> clocks = b.samples_clock_mhz;
-  std::sort(clocks.begin(), clocks.end());
-  const std::size_t n = clocks.size();
-  const double ref = n % 2 ? clocks[n / 2] : 0.5 * (clocks[n / 2 - 1] + clocks[n / 2]);
+  const double ref = summarize(b.samples_clock_mhz).median_ms;  // the median clock (summarize is unit-agnostic)
   for (Row* r : {&b, &c}) {
     for (std::size_t i = 0; i < r->samples_ms.size(); ++i) r->samples_ms[i] *= r->samples_clock_mhz[i] / ref;
     r->time = summarize(r->samples_ms);
