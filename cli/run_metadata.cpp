@@ -8,6 +8,9 @@
 #if FA_FAMILY_CUDNN && !defined(FA_CUDNN_MISSING)
 #include "kernels/cudnn/cudnn_kernel.hpp"
 #endif
+#if FA_FAMILY_RING && !defined(FA_RING_MISSING)
+#include "kernels/ring/ring_kernel.hpp"
+#endif
 
 namespace fa::cli {
 namespace {
@@ -46,6 +49,9 @@ RunMetadata collect_metadata(const std::string& command_line, const DeviceSummar
   m.timing_mode = timing_mode;
 #if FA_FAMILY_CUDNN && !defined(FA_CUDNN_MISSING)
   m.cudnn_version = cudnn::backend_version();
+#endif
+#if FA_FAMILY_RING && !defined(FA_RING_MISSING)
+  m.nccl_version = ring::nccl_library_version();
 #endif
   return m;
 }

@@ -17,6 +17,7 @@ const std::vector<MetadataField>& metadata_fields() {
       {"driver_version", &RunMetadata::driver_version},
       {"cuda_runtime_version", &RunMetadata::cuda_runtime_version},
       {"cudnn_version", &RunMetadata::cudnn_version},
+      {"nccl_version", &RunMetadata::nccl_version},
       {"timing_mode", &RunMetadata::timing_mode},
       {"notes", &RunMetadata::notes},
       {"resumed_from", &RunMetadata::resumed_from},

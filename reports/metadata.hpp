@@ -22,6 +22,7 @@ struct RunMetadata {
   std::string driver_version;
   std::string cuda_runtime_version;
   std::string cudnn_version;
+  std::string nccl_version;          // of the libnccl loaded (ring family), when it is built
   std::string timing_mode;           // cold / hot / host
   std::string notes;                 // free text (e.g. clock locking, other load)
   std::string resumed_from;          // date_utc of the earlier run(s) whose rows were kept (--resume)

@@ -2,11 +2,13 @@
 
 #include <cstdlib>
 #include <stdexcept>
+#include <string>
 #include <utility>
 
 #include "core/cuda_check.hpp"
 #include "kernels/ring/device_memory.hpp"
 #include "kernels/ring/nccl_check.hpp"
+#include "kernels/ring/ring_kernel.hpp"
 
 namespace fa::ring {
 
@@ -111,6 +113,16 @@ void RingComm::warm_up() {
     throw;
   }
   release();
+}
+
+std::string nccl_library_version() {
+  int v = 0;
+  // Metadata only: a failure is written down, never fatal to a run.
+  if (const ncclResult_t r = ncclGetVersion(&v); r != ncclSuccess) {
+    return std::string("unknown (ncclGetVersion: ") + ncclGetErrorString(r) + ")";
+  }
+  // e.g. 22809: major * 10000 + minor * 100 + patch
+  return std::to_string(v / 10000) + "." + std::to_string(v % 10000 / 100) + "." + std::to_string(v % 100);
 }
 
 }  // namespace fa::ring

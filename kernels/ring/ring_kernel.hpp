@@ -23,6 +23,9 @@ std::unique_ptr<AttentionKernel> make_ring_kernel();
 
 namespace ring {
 
+// Version of the NCCL library loaded at run time ("2.28.9"), for the run's metadata.
+std::string nccl_library_version();
+
 class RingComm;
 
 class RingKernel final : public AttentionKernel {

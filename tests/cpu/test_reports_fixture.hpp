@@ -35,6 +35,7 @@ inline RunMetadata fixture_metadata() {
       .driver_version = "580.65.06",
       .cuda_runtime_version = "13.0",
       .cudnn_version = "9.12.0",
+      .nccl_version = "2.28.9",
       .timing_mode = "cold",
       .notes = "clocks locked | 1980 MHz",
       .resumed_from = "",
