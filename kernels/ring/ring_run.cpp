@@ -188,6 +188,23 @@ void RingRun::join_into_caller() {
   for (auto& rank : ranks_) FA_CUDA_CHECK(cudaStreamWaitEvent(stream_, rank->done.get(), 0));
 }
 
+void RingRun::shift_kv(int s) {
+  const int P = ranks();
+  std::vector<const void*> send(P);
+  std::vector<void*> recv(P);
+  for (int r = 0; r < P; ++r) {
+    DeviceGuard on(ranks_[r]->device);
+    wait(ranks_[r]->comm, ranks_[r]->flash_done);
+    send[r] = kv_at(r, s);
+    recv[r] = kv_at(r, s + 1);
+  }
+  comm_->shift(send, recv, 2 * geo_.shard_bytes(), comm_streams_);
+  for (auto& rank : ranks_) {
+    DeviceGuard on(rank->device);
+    record(rank->kv_arrived, rank->comm);
+  }
+}
+
 void RingRun::enqueue_forward() {
   const int P = ranks();
   const std::int64_t rows = geo_.shard_lse_rows();
@@ -198,21 +215,7 @@ void RingRun::enqueue_forward() {
   }
   for (int s = 0; s < P; ++s) {
     const bool more = s + 1 < P;
-    if (more) {
-      std::vector<const void*> send(P);
-      std::vector<void*> recv(P);
-      for (int r = 0; r < P; ++r) {
-        DeviceGuard on(ranks_[r]->device);
-        wait(ranks_[r]->comm, ranks_[r]->flash_done);
-        send[r] = kv_at(r, s);
-        recv[r] = kv_at(r, s + 1);
-      }
-      comm_->shift(send, recv, 2 * geo_.shard_bytes(), comm_streams_);
-      for (auto& rank : ranks_) {
-        DeviceGuard on(rank->device);
-        record(rank->kv_arrived, rank->comm);
-      }
-    }
+    if (more) shift_kv(s);
     for (int r = 0; r < P; ++r) {
       Rank& rank = *ranks_[r];
       DeviceGuard on(rank.device);
@@ -252,21 +255,7 @@ void RingRun::enqueue_backward() {
   }
   for (int s = 0; s < P; ++s) {
     const bool more = s + 1 < P;
-    if (more) {
-      std::vector<const void*> send(P);
-      std::vector<void*> recv(P);
-      for (int r = 0; r < P; ++r) {
-        DeviceGuard on(ranks_[r]->device);
-        wait(ranks_[r]->comm, ranks_[r]->flash_done);
-        send[r] = kv_at(r, s);
-        recv[r] = kv_at(r, s + 1);
-      }
-      comm_->shift(send, recv, 2 * geo_.shard_bytes(), comm_streams_);
-      for (auto& rank : ranks_) {
-        DeviceGuard on(rank->device);
-        record(rank->kv_arrived, rank->comm);
-      }
-    }
+    if (more) shift_kv(s);
     for (int r = 0; r < P; ++r) {
       Rank& rank = *ranks_[r];
       DeviceGuard on(rank.device);

@@ -32,6 +32,9 @@ class RingRun final : public PreparedRun {
  private:
   void scatter_inputs();
   void fork_from_caller();
+  // Step s's K|V shift: each rank sends the block it holds at step s (once its flash launches are done
+  // with the slot being overwritten) and receives the block of step s+1; records kv_arrived.
+  void shift_kv(int s);
   void enqueue_forward();
   void enqueue_backward();
   void join_into_caller();

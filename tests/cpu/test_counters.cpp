@@ -14,6 +14,7 @@
 #include <cupti_result.h>
 
 #include "measure/cupti_check.hpp"
+#include "tests/scoped_env.hpp"
 #endif
 
 namespace {
@@ -27,22 +28,7 @@ bool gpu_present() {
 #endif
 }
 
-// Sets an environment variable for the scope, restoring the previous value after.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old, had_ = true;
-    ::setenv(name, value, 1);
-  }
-  ~ScopedEnv() {
-    if (had_) ::setenv(name_.c_str(), old_.c_str(), 1);
-    else ::unsetenv(name_.c_str());
-  }
-
- private:
-  std::string name_, old_;
-  bool had_ = false;
-};
+using fa::testing::ScopedEnv;
 
 }  // namespace
 

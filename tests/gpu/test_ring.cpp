@@ -27,6 +27,7 @@
 #include "measure/tracking_allocator.hpp"
 #include "tests/gpu/gpu_support.hpp"
 #include "tests/gpu/gpu_test_util.hpp"
+#include "tests/scoped_env.hpp"
 
 namespace {
 
@@ -60,24 +61,7 @@ void check_point(fa::AttentionKernel& k, const fa::Point& pt, double input_scale
       data_seeds.next(), input_scale);
 }
 
-// Sets an environment variable for the scope, restoring the previous value after.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old, had_ = true;
-    ::setenv(name, value, 1);
-  }
-  ~ScopedEnv() {
-    if (had_) ::setenv(name_.c_str(), old_.c_str(), 1);
-    else ::unsetenv(name_.c_str());
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  std::string name_, old_;
-  bool had_ = false;
-};
+using fa::testing::ScopedEnv;
 
 fa::Problem problem(std::int64_t b, std::int64_t h, std::int64_t n, std::int64_t d, DType dt, bool causal) {
   fa::Problem p;
