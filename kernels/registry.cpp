@@ -112,7 +112,7 @@ std::vector<KernelEntry> build_catalog() {
              kBlockSparse),
       family("cudnn", "cuDNN fused flash SDPA through the cuDNN frontend (vendor yardstick)", Backend::cuda,
              false, kCudnn, kCudnnMissing),
-      family("ring", "ring attention across GPUs over NCCL (sequence sharded, K/V blocks passed around)",
+      family("ring", "ring attention across GPUs over NCCL (sequence sharded, zigzag for causal; K/V blocks passed around)",
              Backend::cuda, false, kRing, kRingMissing),
   };
 }

@@ -24,6 +24,7 @@
 #include <nvtx3/nvToolsExt.h>
 
 #include "core/cuda_check.hpp"
+#include "measure/device_pool.hpp"
 #include "measure/sm_clock.hpp"
 #endif
 
@@ -48,12 +49,15 @@ double point_visible_fraction(const Problem& p) {
 namespace {
 
 // Device memory in use (bytes), for the device-wide peak that includes library-internal allocations.
-std::optional<std::uint64_t> device_used_bytes() {
+// What the harness's pool holds unused is free memory, not the point's (measure/device_pool.hpp).
+std::optional<std::uint64_t> device_used_bytes(int device) {
 #if FA_HAS_CUDA
   std::size_t free_b = 0, total_b = 0;
   if (cudaMemGetInfo(&free_b, &total_b) != cudaSuccess) return std::nullopt;
-  return total_b - free_b;
+  const std::uint64_t used = total_b - free_b, slack = device_pool::slack_bytes(device);
+  return used > slack ? used - slack : 0;
 #else
+  (void)device;
   return std::nullopt;
 #endif
 }
@@ -135,6 +139,7 @@ Row run_point(const Point& pt, AttentionKernel* kernel, const RunOptions& opt, c
       FA_CUDA_CHECK(cudaSetDevice(opt.device));
       std::size_t free_b = 0, total_b = 0;
       FA_CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
+      free_b += device_pool::slack_bytes(opt.device);
       const double need = *row.mem_io_bytes + static_cast<double>(kernel->workspace_bytes(p, pt.pass));
       if (need > static_cast<double>(free_b)) {
         row.status = Status::oom;
@@ -156,11 +161,11 @@ Row run_point(const Point& pt, AttentionKernel* kernel, const RunOptions& opt, c
     StreamHandle stream(cuda);
     Sampler sampler(kernel->backend(), stream.get(), opt.mode, opt.device);
     row.timing_mode = sampler.mode_name();
-    const std::optional<std::uint64_t> used_at_start = cuda ? device_used_bytes() : std::nullopt;
+    const std::optional<std::uint64_t> used_at_start = cuda ? device_used_bytes(opt.device) : std::nullopt;
     const std::uint64_t used0 = used_at_start.value_or(0);
     std::uint64_t used_peak = used0;
     auto note_used = [&] {
-      if (auto u = cuda ? device_used_bytes() : std::nullopt) used_peak = std::max(used_peak, *u);
+      if (auto u = cuda ? device_used_bytes(opt.device) : std::nullopt) used_peak = std::max(used_peak, *u);
     };
 
     HostTrackingAllocator host_alloc;

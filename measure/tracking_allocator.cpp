@@ -7,6 +7,7 @@
 #include <cuda_runtime_api.h>
 
 #include "core/cuda_check.hpp"
+#include "measure/device_pool.hpp"
 #endif
 
 namespace fa {
@@ -42,13 +43,8 @@ void HostTrackingAllocator::deallocate(void* p) noexcept {
 
 void* DeviceTrackingAllocator::allocate(std::size_t bytes, const char* what) {
 #if FA_HAS_CUDA
-  void* p = nullptr;
-  const cudaError_t e = cudaMalloc(&p, bytes);
-  if (e == cudaErrorMemoryAllocation) {
-    (void)cudaGetLastError();  // clear the (non-sticky) error so the sweep can go on
-    throw OutOfMemory(bytes, std::string("device: ") + what);
-  }
-  FA_CUDA_CHECK(e);
+  void* p = device_pool::allocate(bytes);
+  if (!p) throw OutOfMemory(bytes, std::string("device: ") + what);
   on_alloc(p, bytes);
   return p;
 #else
@@ -59,7 +55,7 @@ void* DeviceTrackingAllocator::allocate(std::size_t bytes, const char* what) {
 void DeviceTrackingAllocator::deallocate(void* p) noexcept {
 #if FA_HAS_CUDA
   on_free(p);
-  cudaFree(p);  // return code ignored: noexcept teardown path, nothing useful to do on failure
+  device_pool::deallocate(p);  // kept in the pool for the next point, see device_pool.hpp
 #else
   (void)p;
 #endif

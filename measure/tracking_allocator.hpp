@@ -1,8 +1,9 @@
 #pragma once
 // Allocators that count bytes: current, peak, and the largest request that failed. One instance per
-// category (operands, kernel scratch) so a row can report both. Device allocations use cudaMalloc
-// (never managed memory); an allocation failure becomes fa::OutOfMemory, which the point runner turns
-// into an `oom` row naming the size attempted.
+// category (operands, kernel scratch) so a row can report both. Device allocations come from the
+// per-GPU pool of measure/device_pool (plain device memory, never managed memory; freed buffers stay
+// in the pool); an allocation failure becomes fa::OutOfMemory, which the point runner turns into an
+// `oom` row naming the size attempted.
 #include <cstddef>
 #include <mutex>
 #include <string>

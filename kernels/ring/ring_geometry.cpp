@@ -4,10 +4,12 @@
 
 namespace fa::ring {
 
-RingGeometry ring_geometry(const Problem& p, Pass pass, int ranks) {
+RingGeometry ring_geometry(const Problem& p, Pass pass, int ranks, Sharding sharding) {
   RingGeometry g;
   g.ranks = ranks;
   g.pass = pass;
+  g.sharding = sharding;
+  g.causal = p.causal;
   g.batch = p.batch;
   g.heads = p.heads;
   g.shard_rows = p.seqlen_q / ranks;
@@ -39,6 +41,8 @@ RankBytes rank_bytes(const RingGeometry& g, const flash::FlashParams& shard_para
   if (ring) b.kv_slots = 2 * 2 * g.shard_bytes();
   if (g.backward()) {
     b.dout = g.shard_bytes();
+    // flash_bwd reads lse as [B, H, rows] contiguous: the upper-half window needs its own compact copy.
+    if (g.partial_query_windows()) b.lse_upper = g.lse_bytes() / 2;
     b.dq_acc = g.shard_f32_bytes();
     b.grad_step = 3 * g.shard_bytes();
     b.grad_slots = (ring ? 2 : 1) * 2 * g.shard_f32_bytes();

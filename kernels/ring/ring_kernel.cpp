@@ -1,5 +1,5 @@
-// Host glue of the ring family: the ring size, support checks, the scratch estimate and the cached
-// NCCL communicators. The schedule is in ring_run.cpp.
+// Host glue of the ring family: the ring size and sharding, support checks, the scratch estimate and
+// the cached NCCL communicators. The schedule is in ring_run.cpp.
 #include "kernels/ring/ring_kernel.hpp"
 
 #include <cuda_runtime_api.h>
@@ -32,6 +32,15 @@ int home_device(const ExecContext& ctx) {
   return device;
 }
 
+// summary(): rows have no field for the sharding a point used, so the kernel's description names the
+// rule in force (FA_RING_SHARDING is fixed for the kernel object's life).
+std::string describe(const std::optional<Sharding>& requested, const std::string& error) {
+  std::string s = "ring attention across GPUs over NCCL; sharding: ";
+  if (!error.empty()) return s + "none (bad FA_RING_SHARDING)";
+  if (requested) return s + std::string(to_string(*requested)) + " (FA_RING_SHARDING)";
+  return s + "zigzag (load-balanced) for causal when 2 x GPUs divides N, else contiguous";
+}
+
 }  // namespace
 
 RingKernel::RingKernel() {
@@ -44,6 +53,12 @@ RingKernel::RingKernel() {
   } catch (const std::exception& e) {
     size_error_ = e.what();
   }
+  try {
+    sharding_ = sharding_from_environment();
+  } catch (const std::invalid_argument& e) {
+    sharding_error_ = e.what();
+  }
+  summary_ = describe(sharding_, sharding_error_);
 }
 
 RingKernel::~RingKernel() = default;  // releases comm_ (communicators go with the last prepared run)
@@ -54,8 +69,14 @@ int RingKernel::ring_size() const {
   throw std::runtime_error(size_error_);
 }
 
+Sharding RingKernel::sharding_for(const Problem& p) const {
+  if (!sharding_error_.empty()) throw std::invalid_argument(sharding_error_);
+  return ring::sharding_for(sharding_, p, ring_size());
+}
+
 Support RingKernel::supports(const Problem& p, Pass pass) const {
   if (!size_error_.empty()) return Support::no(size_error_);
+  if (!sharding_error_.empty()) return Support::no(sharding_error_);
   if (p.dtype != DType::fp16 && p.dtype != DType::bf16) return Support::no("ring takes fp16/bf16");
   if (!p.sparsity.is_dense()) return Support::no("ring: dense only (no block mask)");
   if (p.dropout != 0.0) {
@@ -74,7 +95,11 @@ Support RingKernel::supports(const Problem& p, Pass pass) const {
     return Support::no("ring: sequence length " + std::to_string(p.seqlen_q) + " is not divisible by the " +
                        std::to_string(size_) + " GPUs of the ring (FA_RING_GPUS sets how many)");
   }
-  // Every ring step is a flash launch on one shard-sized block.
+  if (const std::string why = sharding_unsupported_reason(sharding_, p, size_); !why.empty()) {
+    return Support::no(why);
+  }
+  // Every ring step is a flash launch on at most one shard-sized block (zigzag: on half of its rows
+  // on one side, which asks nothing more of flash than the whole block does).
   const flash::FlashBwdParams f = shard_flash_params(p, size_);
   if (const char* why = flash::flash_fwd_unsupported_reason(f); why[0] != '\0') {
     return Support::no(std::string("ring: ") + why);
@@ -90,7 +115,9 @@ Support RingKernel::supports(const Problem& p, Pass pass) const {
 std::size_t RingKernel::workspace_bytes(const Problem& p, Pass pass) const {
   const int ranks = size_error_.empty() ? size_ : 1;  // an estimate even when the ring cannot run
   if (p.seqlen_q < ranks) return 0;
-  const RingGeometry g = ring_geometry(p, pass, ranks);
+  // The sharding decides whether the backward needs the compact upper-half lse (ring_geometry.cpp).
+  const Sharding sharding = ring::sharding_for(sharding_, p, ranks);
+  const RingGeometry g = ring_geometry(p, pass, ranks, sharding);
   return rank_bytes(g, shard_flash_params(p, ranks), true).total();
 }
 
@@ -101,7 +128,8 @@ std::unique_ptr<PreparedRun> RingKernel::prepare(const Problem& p, Pass pass, co
   int count = 0;
   FA_CUDA_CHECK(cudaGetDeviceCount(&count));
   const std::vector<int> devices = ring_devices(home_device(ctx), ranks, count);
-  return std::make_unique<RingRun>(p, pass, ops, ctx, devices, ranks > 1 ? comm_for(devices) : nullptr);
+  return std::make_unique<RingRun>(p, pass, ops, ctx, devices, ranks > 1 ? comm_for(devices) : nullptr,
+                                   sharding_for(p));
 }
 
 std::shared_ptr<const RingComm> RingKernel::comm_for(const std::vector<int>& devices) {

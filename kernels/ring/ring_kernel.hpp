@@ -1,6 +1,7 @@
 #pragma once
 // The `ring` family: ring attention (Liu et al. 2023, "Ring Attention with Blockwise Transformers")
-// across the GPUs of one host. The sequence is split into P equal shards, one per GPU; K/V blocks
+// across the GPUs of one host. The sequence is split into P equal shards, one per GPU (contiguous
+// rows, or zigzag for load-balanced causal attention: ring_sharding.hpp); K/V blocks
 // travel around the ring over NCCL while every GPU runs the flash kernels (kernels/flash) of its query
 // shard against the block it holds, and merges the partial results by their logsumexp. The backward
 // pass sends dK/dV accumulators around the ring with their blocks. See ring_run.cpp for the schedule.
@@ -10,12 +11,19 @@
 // say why and prepare() (and ring_size()) throw std::invalid_argument. The ring starts at the
 // harness's device (the device of ExecContext::stream, normally ExecContext::device) and continues
 // with the next device numbers, wrapping around.
+//
+// The sharding: zigzag for causal points whose N is divisible by 2P, contiguous otherwise, or
+// FA_RING_SHARDING=zigzag|contiguous for every point (read when the kernel object is created, like
+// FA_RING_GPUS; a bad value makes supports() say why). Rows have no field for it: summary() says
+// which rule applies and sharding_for() gives a point's.
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/kernel.hpp"
+#include "kernels/ring/ring_sharding.hpp"
 
 namespace fa {
 
@@ -34,7 +42,7 @@ class RingKernel final : public AttentionKernel {
   ~RingKernel() override;
 
   std::string_view name() const override { return "ring"; }
-  std::string_view summary() const override { return "ring attention across GPUs over NCCL"; }
+  std::string_view summary() const override { return summary_; }
   Backend backend() const override { return Backend::cuda; }
   Support supports(const Problem& p, Pass pass) const override;
   // Scratch of the harness's device (rank 0 of the ring): its shards, accumulators, receive slots,
@@ -48,12 +56,20 @@ class RingKernel final : public AttentionKernel {
   // (no CUDA device) as found when the kernel was created.
   int ring_size() const;
 
+  // The sharding the point runs with (ring_sharding.hpp: FA_RING_SHARDING, else zigzag for causal
+  // when 2P divides N, else contiguous). Throws like ring_size(), and std::invalid_argument for a bad
+  // FA_RING_SHARDING.
+  Sharding sharding_for(const Problem& p) const;
+
  private:
   std::shared_ptr<const RingComm> comm_for(const std::vector<int>& devices);
 
   int size_ = 0;
   std::string size_error_;
   bool size_error_is_usage_ = false;  // bad FA_RING_GPUS (invalid_argument) rather than no device
+  std::optional<Sharding> sharding_;  // FA_RING_SHARDING; nullopt: the default choice per point
+  std::string sharding_error_;        // a bad FA_RING_SHARDING, said by supports()
+  std::string summary_;
   // NCCL communicators of the last device list prepared on (ncclCommInitAll is slow: created once,
   // shared with the prepared runs, destroyed with the last of them and this kernel).
   std::shared_ptr<const RingComm> comm_;

@@ -20,6 +20,7 @@ Rank::Rank(int dev, Allocator* scratch, const RankBytes& b)
   dout = take(b.dout, "ring: dO shard");
   o = take(b.o, "ring: O shard");
   lse = static_cast<float*>(take(b.lse, "ring: lse shard"));
+  lse_upper = static_cast<float*>(take(b.lse_upper, "ring: lse of the shard's upper half"));
   o_acc = static_cast<float*>(take(b.o_acc, "ring: O accumulator"));
   o_step = take(b.o_step, "ring: O of one block");
   lse_step = static_cast<float*>(take(b.lse_step, "ring: lse of one block"));

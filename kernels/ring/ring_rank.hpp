@@ -6,6 +6,9 @@
 //   q, kv (K|V packed: one NCCL buffer), dout          input shards, copied in by prepare()
 //   o (dtype), lse (float)                              final forward output of this query shard; lse
 //                                                       is also the forward's lse accumulator
+//   lse_upper (float, zigzag causal backward only)      lse rows [n/2, n) of every (b, h), compact: the
+//                                                       lse of the steps whose query window is the
+//                                                       upper half (flash reads lse contiguous)
 //   o_acc (float), o_step (dtype), lse_step (float)     forward merge: accumulator and one block's result
 //   kv_slot[2] (K|V)                                    double-buffered receive slots of the ring
 //   dq_acc (float)                                      dQ of this query shard, summed over the blocks
@@ -48,6 +51,7 @@ class Rank {
   void* dout = nullptr;
   void* o = nullptr;
   float* lse = nullptr;
+  float* lse_upper = nullptr;
   float* o_acc = nullptr;
   void* o_step = nullptr;
   float* lse_step = nullptr;

@@ -1,7 +1,8 @@
-// The ring schedule. Rank r (GPU devices[r]) owns query rows [r*n, (r+1)*n) and, at step s, holds the
-// K|V block of rank (r - s) mod P. While it computes on that block (flash on its compute stream), the
-// block travels on to rank r+1 and the next one arrives from rank r-1 (NCCL on its comm stream), into
-// the other of two receive slots. CUDA events order the two streams:
+// The ring schedule. Rank r (GPU devices[r]) owns a query shard of n = N / P rows (contiguous: rows
+// [r*n, (r+1)*n); zigzag: chunks r and 2P-1-r of c = n/2 rows, ring_sharding.hpp) and, at step s,
+// holds the K|V block of rank (r - s) mod P. While it computes on that block (flash on its compute
+// stream), the block travels on to rank r+1 and the next one arrives from rank r-1 (NCCL on its comm
+// stream), into the other of two receive slots. CUDA events order the two streams:
 //
 //   forward, step s                               backward, step s
 //   comm:    [wait flash_done] shift K|V          comm:    [wait flash_done] shift K|V
@@ -15,8 +16,16 @@
 // backward's dK|dV accumulators travel with their K|V block one step behind it: the flash_bwd of step
 // s+1 (into temporaries) overlaps the accumulators' transfer, only the accumulate waits for them. The
 // last shift (step P-1) returns every accumulator to the block's owner.
+//
+// Each step's flash launch covers the window of query and key rows that block_work() names: the whole
+// shard x block (contiguous, non-causal; the diagonal of either sharding), nothing (contiguous causal,
+// a later block), or half of one side (zigzag causal: all queries x the block's first chunk, or the
+// second query chunk x the whole block). A window is a row offset into the compact shard with the
+// shard's strides; its results (O and lse of the forward, dQ or dK|dV of the backward) are compact
+// [B, H, rows, ...] and the merge / accumulate kernels fold them into the window's accumulator rows.
 #include "kernels/ring/ring_run.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -41,18 +50,22 @@ bool rows_aligned(const TensorRef& t) {
 }  // namespace
 
 RingRun::RingRun(const Problem& p, Pass pass, const Operands& ops, const ExecContext& ctx,
-                 const std::vector<int>& devices, std::shared_ptr<const RingComm> comm)
+                 const std::vector<int>& devices, std::shared_ptr<const RingComm> comm, Sharding sharding)
     : p_(p),
       pass_(pass),
       ops_(ops),
       stream_(static_cast<cudaStream_t>(ctx.stream)),
       causal_(p.causal),
-      geo_(ring_geometry(p, pass, static_cast<int>(devices.size()))),
+      sharding_(sharding),
+      geo_(ring_geometry(p, pass, static_cast<int>(devices.size()), sharding)),
       base_(shard_flash_params(p, static_cast<int>(devices.size()))),
       comm_(std::move(comm)),
       start_(devices.at(0)) {
   if (ranks() > 1 && (comm_ == nullptr || comm_->devices() != devices)) {
     throw std::invalid_argument("ring: the communicator does not match the ring's devices");
+  }
+  if (sharding_ == Sharding::zigzag && p.seqlen_q % (2 * static_cast<std::int64_t>(ranks())) != 0) {
+    throw std::invalid_argument("ring: zigzag sharding needs the sequence length divisible by 2P");
   }
   // The shard copies move 16-byte vectors of the harness's tensors.
   const bool grads = pass != Pass::fwd;
@@ -135,28 +148,50 @@ float* RingRun::grads_at(int r, int s) const {
   return ranks() == 1 ? k.grad_slot[0] : k.grad_slot[s % 2];
 }
 
-ShardView RingRun::full_view(const TensorRef& t, int r) const {
-  const std::int64_t first_row = static_cast<std::int64_t>(r) * geo_.shard_rows;
-  return {static_cast<char*>(t.data) + first_row * t.stride_n * static_cast<std::int64_t>(geo_.elem_bytes), t.stride_b,
-          t.stride_h, t.stride_n};
+ShardView RingRun::full_view(const TensorRef& t, std::int64_t global_row) const {
+  return {static_cast<char*>(t.data) + global_row * t.stride_n * static_cast<std::int64_t>(geo_.elem_bytes),
+          t.stride_b, t.stride_h, t.stride_n};
 }
 
-ShardView RingRun::compact_view(void* data) const {
+ShardView RingRun::compact_view(void* data, std::int64_t local_row) const {
   const std::int64_t n = geo_.shard_rows, d = geo_.head_dim;
-  return {data, geo_.heads * n * d, n * d, d};
+  return {row_of(data, local_row), geo_.heads * n * d, n * d, d};
 }
 
-ShardShape RingRun::shard_shape() const { return {geo_.batch, geo_.heads, geo_.shard_rows, geo_.head_dim}; }
+ShardShape RingRun::run_shape(std::int64_t rows) const { return {geo_.batch, geo_.heads, rows, geo_.head_dim}; }
+
+void* RingRun::row_of(void* shard, std::int64_t row) const {
+  return static_cast<char*>(shard) + static_cast<std::size_t>(row * geo_.head_dim) * geo_.elem_bytes;
+}
+
+std::size_t RingRun::window_bytes(std::int64_t rows) const {
+  return static_cast<std::size_t>(geo_.batch * geo_.heads * rows * geo_.head_dim) * geo_.elem_bytes;
+}
+
+float* RingRun::window_lse(const Rank& rank, const BlockWork& w) const {
+  const std::int64_t n = geo_.shard_rows;
+  if (w.q_first == 0 && w.q_rows == n) return rank.lse;
+  // The only partial query window (zigzag causal): the upper half, copied compact by enqueue_backward.
+  if (rank.lse_upper != nullptr && w.q_first == n / 2 && w.q_rows == n - n / 2) return rank.lse_upper;
+  throw std::logic_error("ring: no compact lse for query rows [" + std::to_string(w.q_first) + ", " +
+                         std::to_string(w.q_first + w.q_rows) + ") of the shard");
+}
 
 void RingRun::scatter_inputs() {
   // On ctx.stream, after whatever filled the operands there: rank 0's shards are gathered in place,
   // the others' through rank 0's staging buffer and a peer copy (one at a time: one staging buffer).
+  // The rows of a shard come run by run (ring_sharding.hpp: one run contiguous, two zigzag) into
+  // their local places, so the ring's compact shard is in local row order.
   Rank& home = *ranks_[0];
   DeviceGuard on(home.device);
   for (int r = 0; r < ranks(); ++r) {
     Rank& rank = *ranks_[r];
+    const std::vector<RowRun> runs = shard_runs(sharding_, r, ranks(), geo_.shard_rows);
     auto send = [&](const TensorRef& full, void* dst) {
-      copy_shard(compact_view(r == 0 ? dst : home.staging), full_view(full, r), shard_shape(), stream_);
+      for (const RowRun& run : runs) {
+        copy_shard(compact_view(r == 0 ? dst : home.staging, run.local_first), full_view(full, run.global_first),
+                   run_shape(run.rows), stream_);
+      }
       if (r != 0) {
         FA_CUDA_CHECK(cudaMemcpyPeerAsync(dst, rank.device, home.staging, home.device, geo_.shard_bytes(), stream_));
       }
@@ -207,7 +242,7 @@ void RingRun::shift_kv(int s) {
 
 void RingRun::enqueue_forward() {
   const int P = ranks();
-  const std::int64_t rows = geo_.shard_lse_rows();
+  const std::int64_t bh = geo_.batch * geo_.heads, d = geo_.head_dim;
   // The comm streams must not overwrite a slot that earlier work on the compute stream still reads.
   for (auto& rank : ranks_) {
     DeviceGuard on(rank->device);
@@ -219,23 +254,29 @@ void RingRun::enqueue_forward() {
     for (int r = 0; r < P; ++r) {
       Rank& rank = *ranks_[r];
       DeviceGuard on(rank.device);
-      const int j = block_at(r, s);
-      const bool work = computes(r, j);
-      if (work) {
+      const BlockWork w = work(r, block_at(r, s));
+      if (w.any) {
+        // The window's rows of Q, K, V are views with the shard's strides (base_); O and lse of the
+        // step are compact over the window's query rows.
         flash::FlashParams f = base_;
-        f.q = rank.q;
-        f.k = k_of(kv_at(r, s));
-        f.v = v_of(kv_at(r, s));
+        f.seqlen_q = static_cast<int>(w.q_rows);
+        f.seqlen_kv = static_cast<int>(w.k_rows);
+        f.q = row_of(rank.q, w.q_first);
+        f.k = row_of(k_of(kv_at(r, s)), w.k_first);
+        f.v = row_of(v_of(kv_at(r, s)), w.k_first);
         f.o = rank.o_step;
+        f.o_stride_b = geo_.heads * w.q_rows * d;
+        f.o_stride_h = w.q_rows * d;
+        f.o_stride_n = d;
         f.lse = rank.lse_step;
-        f.causal = causal_ && j == r;
+        f.causal = w.causal;
         flash::flash_fwd(f, rank.compute.get());
       }
       record(rank.flash_done, rank.compute);
-      // Step 0 is the diagonal block, always computed: it initialises the accumulators.
-      if (work) {
-        merge_partial(rank.o_acc, rank.lse, rank.o_step, rank.lse_step, rows, geo_.head_dim, p_.dtype, s == 0,
-                      rank.compute.get());
+      // Step 0 is the diagonal block, always computed on all rows: it initialises the accumulators.
+      if (w.any) {
+        merge_partial(rank.o_acc, rank.lse, rank.o_step, rank.lse_step, acc_window(bh, w.q_first, w.q_rows), d,
+                      p_.dtype, s == 0, rank.compute.get());
       }
       if (more) wait(rank.compute, rank.kv_arrived);
     }
@@ -249,9 +290,15 @@ void RingRun::enqueue_forward() {
 void RingRun::enqueue_backward() {
   const int P = ranks();
   const std::int64_t E = geo_.shard_elements();
+  const std::int64_t bh = geo_.batch * geo_.heads, n = geo_.shard_rows, d = geo_.head_dim;
   for (auto& rank : ranks_) {
     DeviceGuard on(rank->device);
     record(rank->flash_done, rank->compute);
+    // Steps on the upper half of the queries read its lse compact (flash_bwd takes lse contiguous):
+    // copied once per pass from the final lse, behind the forward on the same stream.
+    if (rank->lse_upper != nullptr) {
+      copy_lse_rows(rank->lse_upper, n - n / 2, rank->lse + n / 2, n, bh, n - n / 2, rank->compute.get());
+    }
   }
   for (int s = 0; s < P; ++s) {
     const bool more = s + 1 < P;
@@ -259,29 +306,43 @@ void RingRun::enqueue_backward() {
     for (int r = 0; r < P; ++r) {
       Rank& rank = *ranks_[r];
       DeviceGuard on(rank.device);
-      const int j = block_at(r, s);
-      const bool work = computes(r, j);
-      char* step = static_cast<char*>(rank.grad_step);  // dQ | dK | dV of this block, dtype
-      if (work) {
+      const BlockWork w = work(r, block_at(r, s));
+      // dQ | dK | dV of this step, dtype, each compact over its window: dQ at the start, dK at one
+      // shard's bytes, dV right behind dK so that dK|dV are one [2*B*H, k_rows, D] array.
+      char* step = static_cast<char*>(rank.grad_step);
+      char* dk = step + geo_.shard_bytes();
+      char* dv = dk + window_bytes(w.k_rows);
+      if (w.any) {
         // Partial gradients of one block are exact with the final O and lse of the query shard.
+        // Q, O, dO, K, V: views of the window's rows with the shard's strides (base_).
         flash::FlashBwdParams b = base_;
-        b.q = rank.q;
-        b.k = k_of(kv_at(r, s));
-        b.v = v_of(kv_at(r, s));
-        b.o = rank.o;
-        b.lse = rank.lse;
-        b.dout = rank.dout;
+        b.seqlen_q = static_cast<int>(w.q_rows);
+        b.seqlen_kv = static_cast<int>(w.k_rows);
+        b.q = row_of(rank.q, w.q_first);
+        b.k = row_of(k_of(kv_at(r, s)), w.k_first);
+        b.v = row_of(v_of(kv_at(r, s)), w.k_first);
+        b.o = row_of(rank.o, w.q_first);
+        b.lse = window_lse(rank, w);
+        b.dout = row_of(rank.dout, w.q_first);
         b.dq = step;
-        b.dk = step + geo_.shard_bytes();
-        b.dv = step + 2 * geo_.shard_bytes();
-        b.causal = causal_ && j == r;
+        b.dq_stride_b = geo_.heads * w.q_rows * d;
+        b.dq_stride_h = w.q_rows * d;
+        b.dq_stride_n = d;
+        b.dk = dk;
+        b.dv = dv;
+        b.dk_stride_b = b.dv_stride_b = geo_.heads * w.k_rows * d;
+        b.dk_stride_h = b.dv_stride_h = w.k_rows * d;
+        b.dk_stride_n = b.dv_stride_n = d;
+        b.causal = w.causal;
         flash::flash_bwd(b, rank.bwd_workspace, rank.compute.get());
       }
       record(rank.flash_done, rank.compute);
       if (s > 0) wait(rank.compute, rank.grads_arrived);  // the accumulator of this step's block
-      if (work) {
-        accumulate(rank.dq_acc, step, E, p_.dtype, s == 0, rank.compute.get());
-        accumulate(grads_at(r, s), step + geo_.shard_bytes(), 2 * E, p_.dtype, s == 0, rank.compute.get());
+      if (w.any) {
+        accumulate(rank.dq_acc, step, acc_window(bh, w.q_first, w.q_rows), d, p_.dtype, s == 0, rank.compute.get());
+        // dK|dV: groups 0 .. BH-1 are dK's (b, h), BH .. 2BH-1 dV's, in the accumulator as in the step.
+        accumulate(grads_at(r, s), dk, acc_window(2 * bh, w.k_first, w.k_rows), d, p_.dtype, s == 0,
+                   rank.compute.get());
       }
       if (P > 1) record(rank.acc_done, rank.compute);
     }
@@ -323,28 +384,38 @@ void RingRun::gather_outputs(bool forward, bool backward) {
   // On ctx.stream, behind join_into_caller(): kernels on rank 0 scatter every shard into the
   // harness's strided tensors, reading the other GPUs' shards in place over peer access. Without
   // peer access a shard comes over to rank 0's staging buffer first (a peer copy, then the scatter).
+  // Each shard goes back run by run (ring_sharding.hpp), undoing the scatter's permutation.
   Rank& home = *ranks_[0];
   DeviceGuard on(home.device);
   const std::int64_t bh = geo_.batch * geo_.heads, n = geo_.shard_rows;
   const std::int64_t seqlen = p_.seqlen_q;
   for (int r = 0; r < ranks(); ++r) {
     Rank& rank = *ranks_[r];
+    const std::vector<RowRun> runs = shard_runs(sharding_, r, ranks(), n);
     auto bring = [&](const void* src, std::size_t bytes) -> void* {
       if (rank0_reads(r)) return const_cast<void*>(src);
       FA_CUDA_CHECK(cudaMemcpyPeerAsync(home.staging, home.device, src, rank.device, bytes, stream_));
       return home.staging;
     };
+    auto put = [&](const TensorRef& full, void* shard) {
+      for (const RowRun& run : runs) {
+        copy_shard(full_view(full, run.global_first), compact_view(shard, run.local_first), run_shape(run.rows),
+                   stream_);
+      }
+    };
     if (forward) {
-      copy_shard(full_view(ops_.o, r), compact_view(bring(rank.o, geo_.shard_bytes())), shard_shape(), stream_);
+      put(ops_.o, bring(rank.o, geo_.shard_bytes()));
       const auto* lse = static_cast<const float*>(bring(rank.lse, geo_.lse_bytes()));
-      copy_lse_rows(static_cast<float*>(ops_.lse) + static_cast<std::int64_t>(r) * n, seqlen, lse, n, bh, n, stream_);
+      for (const RowRun& run : runs) {
+        copy_lse_rows(static_cast<float*>(ops_.lse) + run.global_first, seqlen, lse + run.local_first, n, bh, run.rows,
+                      stream_);
+      }
     }
     if (backward) {
-      const char* step = static_cast<const char*>(rank.grad_step);
+      char* step = static_cast<char*>(rank.grad_step);
       const TensorRef* grads[] = {&ops_.dq, &ops_.dk, &ops_.dv};
       for (int t = 0; t < 3; ++t) {
-        const void* src = step + static_cast<std::size_t>(t) * geo_.shard_bytes();
-        copy_shard(full_view(*grads[t], r), compact_view(bring(src, geo_.shard_bytes())), shard_shape(), stream_);
+        put(*grads[t], bring(step + static_cast<std::size_t>(t) * geo_.shard_bytes(), geo_.shard_bytes()));
       }
     }
   }

@@ -3,6 +3,8 @@
 // of ring steps that run() enqueues on every GPU.
 #include <cuda_runtime_api.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -11,7 +13,9 @@
 #include "kernels/ring/cuda_handles.hpp"
 #include "kernels/ring/ring_comm.hpp"
 #include "kernels/ring/ring_geometry.hpp"
+#include "kernels/ring/ring_merge.hpp"
 #include "kernels/ring/ring_rank.hpp"
+#include "kernels/ring/ring_sharding.hpp"
 #include "kernels/ring/shard_copy.hpp"
 
 namespace fa::ring {
@@ -19,10 +23,11 @@ namespace fa::ring {
 class RingRun final : public PreparedRun {
  public:
   // devices[0] is the device of ctx.stream and the harness's full operands. comm: null for one GPU.
+  // sharding: which rows each GPU holds (ring_sharding.hpp; zigzag needs N divisible by 2P).
   // Copies the input shards to every GPU and, for Pass::bwd, runs the forward (O, lse) once; both
   // outside the timed region, both finished when the constructor returns.
   RingRun(const Problem& p, Pass pass, const Operands& ops, const ExecContext& ctx, const std::vector<int>& devices,
-          std::shared_ptr<const RingComm> comm);
+          std::shared_ptr<const RingComm> comm, Sharding sharding);
   ~RingRun() override;
 
   // Enqueues one pass on every GPU, makes ctx.stream wait for all of them, then copies the output
@@ -44,23 +49,35 @@ class RingRun final : public PreparedRun {
 
   // Ring step s on rank r works on the K|V block of rank (r - s) mod P.
   int block_at(int r, int s) const { return (r - s + ranks()) % ranks(); }
-  // Causal: blocks after the query shard are skipped, the diagonal one is causal, earlier ones full.
-  bool computes(int r, int block) const { return !causal_ || block <= r; }
+  // Which rows of rank r's queries and of block j one step's flash launch covers (ring_sharding.hpp):
+  // contiguous causal skips later blocks; zigzag causal gives every step half of the 2c x 2c pairs.
+  BlockWork work(int r, int j) const { return block_work(sharding_, causal_, r, j, geo_.shard_rows); }
   void* kv_at(int r, int s) const;      // the K|V block rank r holds at step s
   float* grads_at(int r, int s) const;  // the dK|dV accumulator rank r updates at step s
   void* k_of(void* kv) const { return kv; }
   void* v_of(void* kv) const { return static_cast<char*>(kv) + geo_.shard_bytes(); }
+  // Row `row` of a compact shard (bhnd [B, H, n, D]): with the shard's strides, a view of its rows
+  // from there on, which is how a step's query or key window reaches the flash kernels.
+  void* row_of(void* shard, std::int64_t row) const;
+  // Bytes of a compact [B, H, rows, D] result (a step's dQ, dK or dV window).
+  std::size_t window_bytes(std::int64_t rows) const;
+  // lse of a step's query window as flash_bwd reads it ([B, H, rows] contiguous).
+  float* window_lse(const Rank& rank, const BlockWork& w) const;
+  RowWindow acc_window(std::int64_t groups, std::int64_t first, std::int64_t rows) const {
+    return {groups, geo_.shard_rows, first, rows};
+  }
   int ranks() const { return geo_.ranks; }
 
-  ShardView full_view(const TensorRef& t, int r) const;  // rank r's rows of a harness tensor
-  ShardView compact_view(void* data) const;
-  ShardShape shard_shape() const;
+  ShardView full_view(const TensorRef& t, std::int64_t global_row) const;  // a harness tensor from that row on
+  ShardView compact_view(void* data, std::int64_t local_row) const;       // a compact shard from that row on
+  ShardShape run_shape(std::int64_t rows) const;
 
   Problem p_;
   Pass pass_;
   Operands ops_;
   cudaStream_t stream_;  // ctx.stream, on devices[0]
   bool causal_;
+  Sharding sharding_;
   RingGeometry geo_;
   flash::FlashBwdParams base_;  // shard shape and strides; pointers and causal set per step
   std::shared_ptr<const RingComm> comm_;
