@@ -27,7 +27,6 @@ struct DevicePool {
 std::mutex mu;
 std::map<int, DevicePool> pools;            // process lifetime: the driver releases them at exit
 std::unordered_map<void*, int> owner;       // buffer -> device, for deallocate()
-std::uint64_t trimmed = 0;
 
 // FA_DEVICE_POOL=0: plain cudaMalloc/cudaFree per buffer, as before the pool (for comparing the two).
 bool pool_enabled() {
@@ -96,7 +95,6 @@ void* allocate(std::size_t bytes) {
     FA_CUDA_CHECK(cudaMemPoolTrimTo(d.pool, 0));
     const std::uint64_t released = before - attribute(d.pool, cudaMemPoolAttrReservedMemCurrent);
     if (released > 0) {
-      trimmed += released;
       std::this_thread::sleep_for(std::chrono::duration<double>(static_cast<double>(released) / 200e9));
     }
     e = try_allocate(d, &p, bytes);
@@ -139,17 +137,11 @@ std::uint64_t slack_bytes(int device) {
   return reserved > used ? reserved - used : 0;
 }
 
-std::uint64_t trimmed_bytes() {
-  std::lock_guard<std::mutex> lock(mu);
-  return trimmed;
-}
-
 #else
 
 void* allocate(std::size_t) { return nullptr; }
 void deallocate(void*) noexcept {}
 std::uint64_t slack_bytes(int) { return 0; }
-std::uint64_t trimmed_bytes() { return 0; }
 
 #endif
 

@@ -24,8 +24,4 @@ void deallocate(void* p) noexcept;
 // counts them as free, not as the point's memory. 0 for a device whose pool was never used.
 std::uint64_t slack_bytes(int device);
 
-// Bytes given back to the driver by trims after out-of-memory, since the process started (a trim is
-// followed by a wait for the scrub, see device_pool.cpp).
-std::uint64_t trimmed_bytes();
-
 }  // namespace fa::device_pool
