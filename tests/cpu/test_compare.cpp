@@ -222,7 +222,7 @@ TEST_CASE("any increase of peak memory regresses by default", "[compare]") {
   CHECK(o.exit_code() == 0);
 }
 
-TEST_CASE("status ok -> error always regresses; error -> ok improves", "[compare]") {
+TEST_CASE("status ok -> error always regresses, error -> ok improves", "[compare]") {
   auto base = baseline_rows();
   auto cur = base;
   Row& broken = find_row(cur, "flash", 4096);

@@ -44,7 +44,7 @@ TEST_CASE("clock screen waits longer each time, then stops screening the point",
   CHECK(screen.note().find("did not recover after 3 waits, 2 slower samples kept (throttled)") != std::string::npos);
 }
 
-TEST_CASE("clock screen: a kept sample resets the wait; threshold 0 keeps everything", "[measure][throttle]") {
+TEST_CASE("clock screen: a kept sample resets the wait, threshold 0 keeps everything", "[measure][throttle]") {
   ThrottleScreen screen(ThrottlePolicy{0.95, 0.01, 2});
   REQUIRE(screen.judge(2000).keep);
   CHECK(screen.judge(1800).wait_s == Approx(0.01));

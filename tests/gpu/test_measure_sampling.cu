@@ -68,7 +68,7 @@ TEST_CASE("sampler reads the SM clock of every sample", "[gpu][measure]") {
   CHECK(during == Approx(after).epsilon(0.15));
 }
 
-TEST_CASE("cold timing rotates operands that fit in L2; hot timing does not", "[gpu][measure]") {
+TEST_CASE("cold timing rotates operands that fit in L2, hot timing does not", "[gpu][measure]") {
   FA_REQUIRE_GPU();
   auto kernel = some_gpu_kernel();
   REQUIRE(kernel != nullptr);
