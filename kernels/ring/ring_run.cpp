@@ -223,21 +223,27 @@ void RingRun::join_into_caller() {
   for (auto& rank : ranks_) FA_CUDA_CHECK(cudaStreamWaitEvent(stream_, rank->done.get(), 0));
 }
 
-void RingRun::shift_kv(int s) {
+void RingRun::shift(int s, OwnedEvent Rank::*ready, OwnedEvent Rank::*arrived, std::size_t bytes,
+                    const std::function<void*(int r, int s)>& slot) {
   const int P = ranks();
   std::vector<const void*> send(P);
   std::vector<void*> recv(P);
   for (int r = 0; r < P; ++r) {
-    DeviceGuard on(ranks_[r]->device);
-    wait(ranks_[r]->comm, ranks_[r]->flash_done);
-    send[r] = kv_at(r, s);
-    recv[r] = kv_at(r, s + 1);
+    Rank& rank = *ranks_[r];
+    DeviceGuard on(rank.device);
+    wait(rank.comm, rank.*ready);
+    send[r] = slot(r, s);
+    recv[r] = slot(r, s + 1);
   }
-  comm_->shift(send, recv, 2 * geo_.shard_bytes(), comm_streams_);
+  comm_->shift(send, recv, bytes, comm_streams_);
   for (auto& rank : ranks_) {
     DeviceGuard on(rank->device);
-    record(rank->kv_arrived, rank->comm);
+    record((*rank).*arrived, rank->comm);
   }
+}
+
+void RingRun::shift_kv(int s) {
+  shift(s, &Rank::flash_done, &Rank::kv_arrived, 2 * geo_.shard_bytes(), [this](int r, int t) { return kv_at(r, t); });
 }
 
 void RingRun::enqueue_forward() {
@@ -347,19 +353,8 @@ void RingRun::enqueue_backward() {
       if (P > 1) record(rank.acc_done, rank.compute);
     }
     if (P > 1) {
-      std::vector<const void*> send(P);
-      std::vector<void*> recv(P);
-      for (int r = 0; r < P; ++r) {
-        DeviceGuard on(ranks_[r]->device);
-        wait(ranks_[r]->comm, ranks_[r]->acc_done);
-        send[r] = grads_at(r, s);
-        recv[r] = grads_at(r, s + 1);
-      }
-      comm_->shift(send, recv, 2 * geo_.shard_f32_bytes(), comm_streams_);
-      for (auto& rank : ranks_) {
-        DeviceGuard on(rank->device);
-        record(rank->grads_arrived, rank->comm);
-      }
+      shift(s, &Rank::acc_done, &Rank::grads_arrived, 2 * geo_.shard_f32_bytes(),
+            [this](int r, int t) -> void* { return grads_at(r, t); });
     }
     if (more) {
       for (auto& rank : ranks_) {

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -37,9 +38,13 @@ class RingRun final : public PreparedRun {
  private:
   void scatter_inputs();
   void fork_from_caller();
-  // Step s's K|V shift: each rank sends the block it holds at step s (once its flash launches are done
-  // with the slot being overwritten) and receives the block of step s+1; records kv_arrived.
-  void shift_kv(int s);
+  // One ring shift on the comm streams after step s: each rank waits for `ready` (its compute stream
+  // is done with the slot being overwritten), sends slot(r, s) on to rank r+1, receives slot(r, s+1)
+  // from rank r-1, then records `arrived`. K|V blocks: flash_done -> kv_arrived; dK|dV accumulators:
+  // acc_done -> grads_arrived.
+  void shift(int s, OwnedEvent Rank::*ready, OwnedEvent Rank::*arrived, std::size_t bytes,
+             const std::function<void*(int r, int s)>& slot);
+  void shift_kv(int s);  // the K|V blocks' shift after step s
   void enqueue_forward();
   void enqueue_backward();
   void join_into_caller();
