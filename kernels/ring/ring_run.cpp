@@ -177,6 +177,14 @@ float* RingRun::window_lse(const Rank& rank, const BlockWork& w) const {
                          std::to_string(w.q_first + w.q_rows) + ") of the shard");
 }
 
+void RingRun::set_window(flash::FlashParams& f, const Rank& rank, int r, int s, const BlockWork& w) const {
+  f.seqlen_q = static_cast<int>(w.q_rows);
+  f.seqlen_kv = static_cast<int>(w.k_rows);
+  f.q = row_of(rank.q, w.q_first);
+  f.k = row_of(k_of(kv_at(r, s)), w.k_first);
+  f.v = row_of(v_of(kv_at(r, s)), w.k_first);
+}
+
 void RingRun::scatter_inputs() {
   // On ctx.stream, after whatever filled the operands there: rank 0's shards are gathered in place,
   // the others' through rank 0's staging buffer and a peer copy (one at a time: one staging buffer).
@@ -265,11 +273,7 @@ void RingRun::enqueue_forward() {
         // The window's rows of Q, K, V are views with the shard's strides (base_); O and lse of the
         // step are compact over the window's query rows.
         flash::FlashParams f = base_;
-        f.seqlen_q = static_cast<int>(w.q_rows);
-        f.seqlen_kv = static_cast<int>(w.k_rows);
-        f.q = row_of(rank.q, w.q_first);
-        f.k = row_of(k_of(kv_at(r, s)), w.k_first);
-        f.v = row_of(v_of(kv_at(r, s)), w.k_first);
+        set_window(f, rank, r, s, w);
         f.o = rank.o_step;
         f.o_stride_b = geo_.heads * w.q_rows * d;
         f.o_stride_h = w.q_rows * d;
@@ -322,11 +326,7 @@ void RingRun::enqueue_backward() {
         // Partial gradients of one block are exact with the final O and lse of the query shard.
         // Q, O, dO, K, V: views of the window's rows with the shard's strides (base_).
         flash::FlashBwdParams b = base_;
-        b.seqlen_q = static_cast<int>(w.q_rows);
-        b.seqlen_kv = static_cast<int>(w.k_rows);
-        b.q = row_of(rank.q, w.q_first);
-        b.k = row_of(k_of(kv_at(r, s)), w.k_first);
-        b.v = row_of(v_of(kv_at(r, s)), w.k_first);
+        set_window(b, rank, r, s, w);
         b.o = row_of(rank.o, w.q_first);
         b.lse = window_lse(rank, w);
         b.dout = row_of(rank.dout, w.q_first);

@@ -66,6 +66,9 @@ class RingRun final : public PreparedRun {
   void* row_of(void* shard, std::int64_t row) const;
   // Bytes of a compact [B, H, rows, D] result (a step's dQ, dK or dV window).
   std::size_t window_bytes(std::int64_t rows) const;
+  // Step s's window of rank r (w): its query rows of Q and key rows of the K|V block it holds, as views
+  // with the shard's strides, and their counts; shared by the forward and backward launches.
+  void set_window(flash::FlashParams& f, const Rank& rank, int r, int s, const BlockWork& w) const;
   // lse of a step's query window as flash_bwd reads it ([B, H, rows] contiguous).
   float* window_lse(const Rank& rank, const BlockWork& w) const;
   RowWindow acc_window(std::int64_t groups, std::int64_t first, std::int64_t rows) const {
