@@ -7,6 +7,9 @@
 #if FA_FAMILY_FLASH
 #include "kernels/flash/flash_kernel.hpp"
 #endif
+#if FA_FAMILY_FLASH3
+#include "kernels/flash3/flash3_kernel.hpp"
+#endif
 #if FA_FAMILY_BLOCK_SPARSE
 #include "kernels/block_sparse/block_sparse_kernel.hpp"
 #endif
@@ -34,6 +37,11 @@ constexpr Factory kStandard = nullptr;
 constexpr Factory kFlash = &make_flash_kernel;
 #else
 constexpr Factory kFlash = nullptr;
+#endif
+#if FA_FAMILY_FLASH3
+constexpr Factory kFlash3 = &make_flash3_kernel;
+#else
+constexpr Factory kFlash3 = nullptr;
 #endif
 #if FA_FAMILY_BLOCK_SPARSE
 constexpr Factory kBlockSparse = &make_block_sparse_kernel;
@@ -108,6 +116,8 @@ std::vector<KernelEntry> build_catalog() {
              false, kStandard),
       family("flash", "fused tiled attention, online softmax, recompute in backward (FA2 style)",
              Backend::cuda, false, kFlash),
+      family("flash3", "Hopper FlashAttention-3 style: TMA, wgmma, warp-specialised ping-pong (sm_90a)",
+             Backend::cuda, false, kFlash3),
       family("block_sparse", "flash driven by a block mask; masked tiles never loaded", Backend::cuda, true,
              kBlockSparse),
       family("cudnn", "cuDNN fused flash SDPA through the cuDNN frontend (vendor yardstick)", Backend::cuda,

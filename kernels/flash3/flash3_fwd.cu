@@ -1,0 +1,88 @@
+// flash3 forward: what it supports, the per-point plan (tensor maps, grid) and the dispatch on head dim.
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <stdexcept>
+
+#include "core/cuda_check.hpp"
+#include "kernels/flash3/flash3_fwd.hpp"
+#include "kernels/flash3/flash3_tma.hpp"
+
+namespace fa::flash3 {
+namespace {
+
+bool rows_aligned(std::int64_t sb, std::int64_t sh, std::int64_t sn) { return sb % 8 == 0 && sh % 8 == 0 && sn % 8 == 0; }
+
+Fwd3Geometry geometry(int d) {
+  switch (d) {
+    case 64: return fwd_geometry<64>();
+    case 96: return fwd_geometry<96>();
+    case 128: return fwd_geometry<128>();
+    case 256: return fwd_geometry<256>();
+    default: return {};
+  }
+}
+
+TensorMapShape shape_of(const Flash3Params& p, const void* base, int seqlen, std::int64_t sb, std::int64_t sh,
+                        std::int64_t sn) {
+  return {base, p.batch, p.heads, seqlen, p.head_dim, sb, sh, sn, 2};
+}
+
+int sm_count() {
+  int device = 0, sms = 0;
+  FA_CUDA_CHECK(cudaGetDevice(&device));
+  FA_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+  return sms;
+}
+
+}  // namespace
+
+const char* fwd_unsupported_reason(const Flash3Params& p) {
+  if (p.dtype != DType::fp16 && p.dtype != DType::bf16) return "flash3 takes fp16/bf16";
+  if (geometry(p.head_dim).block_m == 0) return "flash3 head dims: 64, 96, 128, 256";
+  if (p.batch < 1 || p.heads < 1 || p.seqlen_q < 1 || p.seqlen_kv < 1) return "flash3: empty problem";
+  if (!rows_aligned(p.q_stride_b, p.q_stride_h, p.q_stride_n) || !rows_aligned(p.k_stride_b, p.k_stride_h, p.k_stride_n) ||
+      !rows_aligned(p.v_stride_b, p.v_stride_h, p.v_stride_n) || !rows_aligned(p.o_stride_b, p.o_stride_h, p.o_stride_n))
+    return "flash3: strides must be multiples of 8 elements (TMA needs 16-byte strides)";
+  const void* tensors[] = {p.q, p.k, p.v, p.o};
+  for (const void* t : tensors)
+    if (t != nullptr && reinterpret_cast<std::uintptr_t>(t) % 16 != 0) return "flash3: Q, K, V, O must be 16-byte aligned";
+  return "";
+}
+
+Fwd3Plan plan_fwd(const Flash3Params& p) {
+  if (const char* why = fwd_unsupported_reason(p); why[0] != '\0') throw std::invalid_argument(why);
+  const Fwd3Geometry g = geometry(p.head_dim);
+  const int swz_bytes = g.swizzle_cols * 2;
+  Fwd3Plan plan;
+  plan.q = make_tensor_map(shape_of(p, p.q, p.seqlen_q, p.q_stride_b, p.q_stride_h, p.q_stride_n), g.swizzle_cols,
+                           g.block_m, swz_bytes);
+  plan.k = make_tensor_map(shape_of(p, p.k, p.seqlen_kv, p.k_stride_b, p.k_stride_h, p.k_stride_n), g.swizzle_cols,
+                           g.block_n, swz_bytes);
+  plan.v = make_tensor_map(shape_of(p, p.v, p.seqlen_kv, p.v_stride_b, p.v_stride_h, p.v_stride_n), g.swizzle_cols,
+                           g.block_n, swz_bytes);
+  // O is stored per consumer warpgroup: 64 rows at a time.
+  plan.o = make_tensor_map(shape_of(p, p.o, p.seqlen_q, p.o_stride_b, p.o_stride_h, p.o_stride_n), g.swizzle_cols, 64,
+                           swz_bytes);
+  const long long tiles =
+      static_cast<long long>((p.seqlen_q + g.block_m - 1) / g.block_m) * p.heads * static_cast<long long>(p.batch);
+  plan.grid = static_cast<int>(std::min<long long>(tiles, sm_count()));
+  return plan;
+}
+
+void run_fwd(const Flash3Params& p, const Fwd3Plan& plan, void* stream) {
+  if (p.causal) {
+    if (p.tile_counter == nullptr) throw std::invalid_argument("flash3: causal launch without its tile counter");
+    FA_CUDA_CHECK(cudaMemsetAsync(p.tile_counter, 0, sizeof(int), static_cast<cudaStream_t>(stream)));
+  }
+  switch (p.head_dim) {
+    case 64: launch_fwd<64>(p, plan, stream); break;
+    case 96: launch_fwd<96>(p, plan, stream); break;
+    case 128: launch_fwd<128>(p, plan, stream); break;
+    case 256: launch_fwd<256>(p, plan, stream); break;
+    default: throw std::invalid_argument("flash3: unsupported head dim");
+  }
+}
+
+}  // namespace fa::flash3

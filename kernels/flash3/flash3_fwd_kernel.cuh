@@ -1,0 +1,553 @@
+#pragma once
+// flash3 forward kernel body: FlashAttention-3's design (Shah et al. 2024) in our own code, for sm_90a.
+//
+// Persistent CTAs walk a static list of (query tile, head, batch) tiles. Per CTA:
+//   producer warpgroup  one thread issues TMA loads: Q of the tile, then K and V of each key block into a
+//                       ring of shared-memory stages, each guarded by a "full" mbarrier (bytes landed) and an
+//                       "empty" one (both consumer warpgroups done with it);
+//   2 consumer warpgroups, 64 query rows each:
+//     S = Q K^T         wgmma, both operands from shared memory (K-major);
+//     online softmax    fp32, exp2, in the accumulator registers (a row lives in one quad of one warp);
+//     O += P V          wgmma with P from registers (the fp32 S accumulators re-packed to 16 bits are the
+//                       A-operand layout) and V from shared memory (MN-major).
+// Intra-warpgroup overlap: the S GEMM of block j and the P V GEMM of block j-1 are issued together; the
+// softmax of block j runs while P V(j-1) is still on the tensor cores, and O is rescaled only after it is done.
+// Ping-pong (D <= 128): the two consumer warpgroups take turns issuing their GEMMs (named barriers), so one
+// warpgroup's softmax runs under the other's GEMMs.
+// Key blocks are visited from the last to the first, so the blocks that need masks (the ragged end, the
+// causal diagonal) come first and the rest run mask-free. O is normalised, staged in the warpgroup's own
+// (now dead) half of the Q tile and written by a TMA store, which also clips the rows past the end.
+#include <cuda.h>
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#include <cstdint>
+#include <type_traits>
+
+#include "core/philox.hpp"
+#include "kernels/flash3/flash3_fwd_traits.cuh"
+#include "kernels/flash3/flash3_params.hpp"
+#include "kernels/flash3/hopper_ptx.cuh"
+#include "kernels/flash3/wgmma_ops.cuh"
+
+namespace fa::flash3 {
+
+namespace fwd3 {
+
+constexpr float kNegInf = -__builtin_huge_valf();
+
+// Named barrier ids: 1 + w is "consumer warpgroup w may issue its GEMMs" (ping-pong); 4 + w gathers
+// warpgroup w alone around its O store.
+constexpr int kBarSched = 1;
+constexpr int kBarEpilogue = 4;
+
+struct Tile {
+  int m, h, b;
+};
+
+// Tiles are numbered query-tile fastest, then head, then batch, so the CTAs running at one time share
+// the K/V of few heads in L2. Under causal masking the last query tiles of a head are the longest:
+// they go first.
+template <bool kCausal>
+__device__ __forceinline__ Tile decode_tile(long long t, int num_m, int heads) {
+  const int mi = static_cast<int>(t % num_m);
+  const long long bh = t / num_m;
+  return {kCausal ? num_m - 1 - mi : mi, static_cast<int>(bh % heads), static_cast<int>(bh / heads)};
+}
+
+// Number of key blocks a query tile sees (blocks 0 .. n-1); 0 when every row is fully masked.
+template <class Tr, bool kCausal>
+__device__ __forceinline__ int kv_blocks(int m, const Flash3Params& p) {
+  int end = p.seqlen_kv;
+  if constexpr (kCausal) end = min(end, min(p.seqlen_q, (m + 1) * Tr::BM) + p.seqlen_kv - p.seqlen_q);
+  return end <= 0 ? 0 : (end + Tr::BN - 1) / Tr::BN;
+}
+
+template <class T>
+__device__ __forceinline__ std::uint32_t pack2(float lo, float hi) {
+  if constexpr (std::is_same_v<T, __nv_bfloat16>) {
+    __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+    return *reinterpret_cast<std::uint32_t*>(&v);
+  } else {
+    __half2 v = __floats2half2_rn(lo, hi);
+    return *reinterpret_cast<std::uint32_t*>(&v);
+  }
+}
+
+__device__ __forceinline__ void st_shared_u32(std::uint32_t addr, std::uint32_t v) {
+  asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(addr), "r"(v) : "memory");
+}
+
+// Byte offset of element (row, col) in a swizzled [rows x D] tile of `region_bytes` per region.
+template <class Tr>
+__device__ __forceinline__ std::uint32_t swizzled_offset(int row, int col, int region_bytes) {
+  const int region = col / Tr::kSwz, c = col % Tr::kSwz;
+  const int sw = Tr::kSwz == 64 ? (row & 7) : ((row >> 1) & 3);
+  return region * region_bytes + row * Tr::kSwzBytes + (((c >> 3) ^ sw) << 4) + (c & 7) * 2;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The two GEMMs of one key block, as wgmma batches (the caller fences, commits and waits).
+// ---------------------------------------------------------------------------------------------
+template <class Tr, class T>
+__device__ __forceinline__ void gemm_qk(float (&s)[Tr::BN / 2], std::uint32_t q_base, std::uint32_t k_base) {
+  constexpr std::uint32_t kSbo = 8 * Tr::kSwzBytes;  // 8-row groups
+#pragma unroll
+  for (int kk = 0; kk < Tr::D / 16; ++kk) {
+    const int region = kk * 16 / Tr::kSwz, within = (kk * 16 % Tr::kSwz) * 2;
+    const std::uint64_t da = ptx::smem_desc(q_base + region * Tr::kQRegionBytes + within, 16, kSbo, Tr::kSwzMode);
+    const std::uint64_t db = ptx::smem_desc(k_base + region * Tr::kKVRegionBytes + within, 16, kSbo, Tr::kSwzMode);
+    wgmma::wgmma_ss<Tr::BN, T, 0, 0>(s, da, db, kk > 0 ? 1 : 0);
+  }
+}
+
+template <class Tr, class T>
+__device__ __forceinline__ void gemm_pv(float (&o)[Tr::D / 2], const std::uint32_t (&pr)[Tr::BN / 16][4],
+                                        std::uint32_t v_base) {
+  // V is [BN keys x D] row-major: MN-major for this GEMM (N = D). Regions of kSwz columns are LBO apart,
+  // 8-key groups SBO apart; a k16 step is 16 key rows.
+#pragma unroll
+  for (int kk = 0; kk < Tr::BN / 16; ++kk) {
+    const std::uint64_t db =
+        ptx::smem_desc(v_base + kk * 16 * Tr::kSwzBytes, Tr::kKVRegionBytes, 8 * Tr::kSwzBytes, Tr::kSwzMode);
+    wgmma::wgmma_rs<Tr::D, T, 1>(o, pr[kk], db, 1);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Softmax pieces on one thread's accumulator fragment. Element j of a m64nN fp32 fragment is row
+// r0 + 8 * ((j / 2) % 2), column 8 * (j / 4) + 2 * t + (j % 2), with r0 = 16 * warp + lane / 4, t = lane % 4.
+// ---------------------------------------------------------------------------------------------
+template <int N, bool kCausal>
+__device__ __forceinline__ void mask_block(float (&s)[N / 2], int col0, int row0, int t, int nk, int diag) {
+#pragma unroll
+  for (int j = 0; j < N / 2; ++j) {
+    const int col = col0 + 8 * (j / 4) + 2 * t + (j % 2);
+    const int row = row0 + 8 * ((j / 2) % 2);
+    if (col >= nk || (kCausal && col > row + diag)) s[j] = kNegInf;
+  }
+}
+
+// Online softmax update of block j: new row maxima, exp2 of the scaled logits in place, row sums; returns
+// the factor by which O (accumulated against the old maxima) must be rescaled. A row with nothing visible
+// yet keeps max = -inf and is exponentiated against 0, so exp2(-inf) = 0 and no inf - inf appears.
+template <int N>
+__device__ __forceinline__ void online_softmax(float (&s)[N / 2], float (&row_max)[2], float (&row_sum)[2],
+                                               float (&corr)[2], float scale_log2) {
+  float mx[2] = {row_max[0], row_max[1]};
+#pragma unroll
+  for (int j = 0; j < N / 2; ++j) mx[(j / 2) % 2] = fmaxf(mx[(j / 2) % 2], s[j]);
+  float neg[2];
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    mx[r] = ptx::quad_max(mx[r]);
+    const float m_use = mx[r] == kNegInf ? 0.f : mx[r];
+    corr[r] = ptx::exp2_approx((row_max[r] - m_use) * scale_log2);
+    row_max[r] = mx[r];
+    neg[r] = -m_use * scale_log2;
+  }
+  float sum[2] = {0.f, 0.f};
+#pragma unroll
+  for (int j = 0; j < N / 2; ++j) {
+    s[j] = ptx::exp2_approx(fmaf(s[j], scale_log2, neg[(j / 2) % 2]));
+    sum[(j / 2) % 2] += s[j];
+  }
+  // Each thread keeps its partial row sum; the quad's partials are added once at the end.
+#pragma unroll
+  for (int r = 0; r < 2; ++r) row_sum[r] = row_sum[r] * corr[r] + sum[r];
+}
+
+// Dropout with the shared keep-mask (core/philox.hpp): one Philox call gives this thread's 16 elements of a
+// 32-column group (rows r0 and r0 + 8, 4 n8 tiles x 2 columns). Element j = 16 G + 4 q + 2 hh + e of the
+// fragment is byte 8 hh + 2 q + e of call G. Applied after the row sums: lse and the normaliser stay
+// those of the undropped softmax, and 1 / (1 - p) is folded into the final scale.
+template <int N>
+__device__ __forceinline__ void apply_dropout(float (&s)[N / 2], const Flash3Params& p, int b, int h, int row0,
+                                              int col0, int t) {
+  const std::uint32_t row_pair = static_cast<std::uint32_t>((row0 >> 4) * 8 + (row0 & 7));
+  const std::uint32_t t8 = p.dropout_threshold8;
+#pragma unroll
+  for (int g = 0; g < N / 32; ++g) {
+    const std::uint32_t ctr_x = static_cast<std::uint32_t>(((col0 >> 5) + g) * 4 + t);
+    const Philox4 r = philox4x32_10(Philox4{ctr_x, row_pair, static_cast<std::uint32_t>(h), static_cast<std::uint32_t>(b)},
+                                    static_cast<std::uint32_t>(p.seed), static_cast<std::uint32_t>(p.seed >> 32));
+    const std::uint32_t words[4] = {r.x, r.y, r.z, r.w};
+#pragma unroll
+    for (int q = 0; q < 4; ++q)
+#pragma unroll
+      for (int hh = 0; hh < 2; ++hh)
+#pragma unroll
+        for (int e = 0; e < 2; ++e) {
+          const int byte = 8 * hh + 2 * q + e;
+          const std::uint32_t v = (words[byte >> 2] >> (8 * (byte & 3))) & 0xFFu;
+          if (v < t8) s[16 * g + 4 * q + 2 * hh + e] = 0.f;
+        }
+  }
+}
+
+template <class Tr, class T>
+__device__ __forceinline__ void to_a_operand(const float (&s)[Tr::BN / 2], std::uint32_t (&pr)[Tr::BN / 16][4]) {
+#pragma unroll
+  for (int kk = 0; kk < Tr::BN / 16; ++kk) {
+    pr[kk][0] = pack2<T>(s[8 * kk + 0], s[8 * kk + 1]);
+    pr[kk][1] = pack2<T>(s[8 * kk + 2], s[8 * kk + 3]);
+    pr[kk][2] = pack2<T>(s[8 * kk + 4], s[8 * kk + 5]);
+    pr[kk][3] = pack2<T>(s[8 * kk + 6], s[8 * kk + 7]);
+  }
+}
+
+// Shared-memory addresses of the pipeline: a tile of Q, kStages K and V buffers, O (its own buffer or Q's),
+// the two tile-index slots of the dynamic scheduler and the mbarriers.
+template <class Tr>
+struct Smem {
+  std::uint32_t base;
+  __device__ std::uint32_t q() const { return base + Tr::kOffQ; }
+  __device__ std::uint32_t k(int s) const { return base + Tr::kOffK + s * Tr::kKVBytes; }
+  __device__ std::uint32_t v(int s) const { return base + Tr::kOffV + s * Tr::kKVBytes; }
+  __device__ std::uint32_t o() const { return Tr::kSeparateO ? base + Tr::kOffO : q(); }
+  __device__ std::uint32_t tile_slot(int i) const { return base + Tr::kOffMisc + 8 * i; }
+  __device__ std::uint32_t bar(int i) const { return base + Tr::kOffMisc + 16 + 8 * i; }
+  __device__ std::uint32_t tile_full(int i) const { return bar(i); }
+  __device__ std::uint32_t tile_empty(int i) const { return bar(2 + i); }
+  __device__ std::uint32_t full_q() const { return bar(4); }
+  __device__ std::uint32_t empty_q() const { return bar(5); }
+  __device__ std::uint32_t full_k(int s) const { return bar(6 + s); }
+  __device__ std::uint32_t empty_k(int s) const { return bar(6 + Tr::kStages + s); }
+  __device__ std::uint32_t full_v(int s) const { return bar(6 + 2 * Tr::kStages + s); }
+  __device__ std::uint32_t empty_v(int s) const { return bar(6 + 3 * Tr::kStages + s); }
+};
+
+// Position in a ring of stages: index and the parity of the current pass over the ring.
+template <int kStages>
+struct RingPos {
+  int stage = 0;
+  std::uint32_t phase = 0;
+  __device__ void advance() {
+    if (++stage == kStages) {
+      stage = 0;
+      phase ^= 1u;
+    }
+  }
+};
+
+__device__ __forceinline__ void st_shared_u64(std::uint32_t addr, long long v) {
+  asm volatile("st.shared.b64 [%0], %1;\n" ::"r"(addr), "l"(v) : "memory");
+}
+__device__ __forceinline__ long long ld_shared_u64(std::uint32_t addr) {
+  long long v;
+  asm volatile("ld.shared.b64 %0, [%1];\n" : "=l"(v) : "r"(addr) : "memory");
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tile order. Static (kDynamic false): CTA i takes tiles i, i + grid, ... (equal tiles: balanced).
+// Dynamic (causal, where tiles differ in length): after its first tile a CTA takes the next unclaimed one
+// from a global counter (zeroed before the launch), so the long tiles, numbered first within a head, are
+// spread over the CTAs and the short ones fill the gaps at the end. The producer claims tiles and hands
+// them to the consumers through two shared-memory slots guarded by mbarriers; a tile index past the end
+// tells everyone to stop.
+// ---------------------------------------------------------------------------------------------
+template <class Tr, bool kDynamic>
+struct TileFeed {
+  const Smem<Tr>& sm;
+  long long tiles;
+  int* counter;
+  RingPos<2> slot;
+
+  // Producer: publish tile t to the consumers (dynamic only) and claim the one after it.
+  __device__ long long publish_and_claim(long long t) {
+    if constexpr (kDynamic) {
+      ptx::mbar_wait(sm.tile_empty(slot.stage), slot.phase ^ 1u);
+      st_shared_u64(sm.tile_slot(slot.stage), t);
+      ptx::mbar_arrive(sm.tile_full(slot.stage));
+      slot.advance();
+      return t < tiles ? gridDim.x + static_cast<long long>(atomicAdd(counter, 1)) : t;
+    } else {
+      return t + gridDim.x;
+    }
+  }
+  // Consumer: the tile to work on after tile t.
+  __device__ long long next(long long t) {
+    if constexpr (kDynamic) {
+      ptx::mbar_wait(sm.tile_full(slot.stage), slot.phase);
+      const long long n = ld_shared_u64(sm.tile_slot(slot.stage));
+      ptx::mbar_arrive(sm.tile_empty(slot.stage));
+      slot.advance();
+      return n;
+    } else {
+      return t + gridDim.x;
+    }
+  }
+  __device__ long long first() { return kDynamic ? next(-1) : static_cast<long long>(blockIdx.x); }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Producer: one thread. Q of each tile once the consumers released the previous one, then K and V of each
+// key block (last to first) as stages free up.
+// ---------------------------------------------------------------------------------------------
+template <class Tr, bool kCausal>
+__device__ void produce(const Smem<Tr>& sm, const CUtensorMap* tm_q, const CUtensorMap* tm_k, const CUtensorMap* tm_v,
+                        const Flash3Params& p) {
+  const int num_m = (p.seqlen_q + Tr::BM - 1) / Tr::BM;
+  TileFeed<Tr, kCausal> feed{sm, static_cast<long long>(num_m) * p.heads * p.batch, p.tile_counter, {}};
+  RingPos<Tr::kStages> kv;
+  std::uint32_t q_phase = 0;
+  for (long long t = blockIdx.x;;) {
+    const long long next = feed.publish_and_claim(t);
+    if (t >= feed.tiles) break;
+    const Tile tile = decode_tile<kCausal>(t, num_m, p.heads);
+    const int n_blocks = kv_blocks<Tr, kCausal>(tile.m, p);
+    t = next;
+    if (n_blocks == 0) continue;
+    ptx::mbar_wait(sm.empty_q(), q_phase ^ 1u);
+    q_phase ^= 1u;
+    ptx::mbar_arrive_expect_tx(sm.full_q(), Tr::kQBytes);
+#pragma unroll
+    for (int r = 0; r < Tr::kRegions; ++r)
+      ptx::tma_load_4d(sm.q() + r * Tr::kQRegionBytes, tm_q, sm.full_q(), r * Tr::kSwz, tile.m * Tr::BM, tile.h, tile.b);
+    for (int n = n_blocks - 1; n >= 0; --n) {
+      ptx::mbar_wait(sm.empty_k(kv.stage), kv.phase ^ 1u);
+      ptx::mbar_arrive_expect_tx(sm.full_k(kv.stage), Tr::kKVBytes);
+#pragma unroll
+      for (int r = 0; r < Tr::kRegions; ++r)
+        ptx::tma_load_4d(sm.k(kv.stage) + r * Tr::kKVRegionBytes, tm_k, sm.full_k(kv.stage), r * Tr::kSwz, n * Tr::BN,
+                         tile.h, tile.b);
+      ptx::mbar_wait(sm.empty_v(kv.stage), kv.phase ^ 1u);
+      ptx::mbar_arrive_expect_tx(sm.full_v(kv.stage), Tr::kKVBytes);
+#pragma unroll
+      for (int r = 0; r < Tr::kRegions; ++r)
+        ptx::tma_load_4d(sm.v(kv.stage) + r * Tr::kKVRegionBytes, tm_v, sm.full_v(kv.stage), r * Tr::kSwz, n * Tr::BN,
+                         tile.h, tile.b);
+      kv.advance();
+    }
+  }
+}
+
+// A tile none of whose rows sees a key: O = 0 and lse = -inf, written directly (no shared memory is
+// touched, so this cannot race with the producer's next Q load).
+template <class Tr, class T>
+__device__ void store_empty_tile(const Flash3Params& p, const Tile& tile, int row0, int t) {
+  T* o = static_cast<T*>(p.o) + tile.b * p.o_stride_b + tile.h * p.o_stride_h;
+  float* lse = p.lse + (static_cast<long long>(tile.b) * p.heads + tile.h) * p.seqlen_q;
+#pragma unroll
+  for (int hh = 0; hh < 2; ++hh) {
+    const int row = row0 + 8 * hh;
+    if (row >= p.seqlen_q) continue;
+    if (t == 0) lse[row] = kNegInf;
+#pragma unroll
+    for (int c = 0; c < Tr::D / 8; ++c)
+      *reinterpret_cast<std::uint32_t*>(o + row * p.o_stride_n + 8 * c + 2 * t) = 0u;
+  }
+}
+
+// Normalise O, write lse, stage O (swizzled, as the O tensor map's box) and store it with TMA. With its own
+// O buffer the warpgroup first waits until its previous store has read that buffer; staged in Q's place,
+// it waits for the store to read it and only then hands Q back to the producer.
+template <class Tr, class T, bool kDropout>
+__device__ __forceinline__ void epilogue(const Smem<Tr>& sm, const CUtensorMap* tm_o, const Flash3Params& p,
+                                         const Tile& tile, float (&o)[Tr::D / 2], const float (&row_max)[2],
+                                         const float (&row_sum)[2], int cw, int row0, int lrow0, int t, bool leader) {
+  const float out_scale = kDropout ? 1.f / (1.f - p.dropout_p_used) : 1.f;
+  float inv[2];
+  float* lse = p.lse + (static_cast<long long>(tile.b) * p.heads + tile.h) * p.seqlen_q;
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    const float l = ptx::quad_sum(row_sum[r]);
+    inv[r] = l > 0.f ? out_scale / l : 0.f;
+    const int row = row0 + 8 * r;
+    if (t == 0 && row < p.seqlen_q) lse[row] = l > 0.f ? row_max[r] * p.scale + __logf(l) : kNegInf;
+  }
+  if constexpr (Tr::kSeparateO) {
+    if (leader) ptx::tma_store_wait_read();
+    ptx::named_bar_sync(kBarEpilogue + cw, 128);
+  }
+#pragma unroll
+  for (int j = 0; j < Tr::D / 2; j += 2) {
+    const int hh = (j / 2) % 2;
+    st_shared_u32(sm.o() + swizzled_offset<Tr>(lrow0 + 8 * hh, 8 * (j / 4) + 2 * t, Tr::kQRegionBytes),
+                  pack2<T>(o[j] * inv[hh], o[j + 1] * inv[hh]));
+  }
+  ptx::fence_proxy_async_smem();
+  ptx::named_bar_sync(kBarEpilogue + cw, 128);
+  if (leader) {
+    const std::uint32_t src = sm.o() + cw * 64 * Tr::kSwzBytes;
+#pragma unroll
+    for (int r = 0; r < Tr::kRegions; ++r)
+      ptx::tma_store_4d(tm_o, src + r * Tr::kQRegionBytes, r * Tr::kSwz, tile.m * Tr::BM + cw * 64, tile.h, tile.b);
+    ptx::tma_store_commit();
+    if constexpr (!Tr::kSeparateO) {
+      ptx::tma_store_wait_read();
+      ptx::mbar_arrive(sm.empty_q());
+    }
+  }
+}
+
+}  // namespace fwd3
+
+template <class Tr, class T, bool kCausal, bool kDropout>
+__global__ void __launch_bounds__(Tr::kThreads, 1)
+    flash3_fwd_kernel(const __grid_constant__ CUtensorMap tm_q, const __grid_constant__ CUtensorMap tm_k,
+                      const __grid_constant__ CUtensorMap tm_v, const __grid_constant__ CUtensorMap tm_o,
+                      const Flash3Params p) {
+#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+  using namespace fwd3;
+  constexpr int BM = Tr::BM, BN = Tr::BN, D = Tr::D, kWGs = Tr::kConsumerWGs;
+  extern __shared__ unsigned char smem_raw[];
+  const Smem<Tr> sm{(ptx::smem_u32(smem_raw) + 1023u) & ~1023u};
+
+  if (threadIdx.x == 0) {
+    ptx::prefetch_tmap(&tm_q);
+    ptx::prefetch_tmap(&tm_k);
+    ptx::prefetch_tmap(&tm_v);
+    ptx::prefetch_tmap(&tm_o);
+    for (int i = 0; i < 2; ++i) {
+      ptx::mbar_init(sm.tile_full(i), 1);
+      ptx::mbar_init(sm.tile_empty(i), 128 * kWGs);
+    }
+    ptx::mbar_init(sm.full_q(), 1);
+    ptx::mbar_init(sm.empty_q(), kWGs);
+    for (int s = 0; s < Tr::kStages; ++s) {
+      ptx::mbar_init(sm.full_k(s), 1);
+      ptx::mbar_init(sm.empty_k(s), kWGs);
+      ptx::mbar_init(sm.full_v(s), 1);
+      ptx::mbar_init(sm.empty_v(s), kWGs);
+    }
+    ptx::fence_mbar_init();
+  }
+  __syncthreads();
+
+  const int wg = threadIdx.x / 128;
+  if (wg == 0) {
+    ptx::regs_dealloc<Tr::kProducerRegs>();
+    if (threadIdx.x == 0) produce<Tr, kCausal>(sm, &tm_q, &tm_k, &tm_v, p);
+    return;
+  }
+  ptx::regs_alloc<Tr::kConsumerRegs>();
+
+  // ---- consumer warpgroup cw: query rows [64 cw, 64 cw + 64) of each tile ----
+  const int cw = wg - 1;
+  const int tid = threadIdx.x % 128, warp = tid / 32, lane = tid % 32, t = lane % 4;
+  const bool leader = tid == 0;
+  const int num_m = (p.seqlen_q + BM - 1) / BM;
+  const int diag = p.seqlen_kv - p.seqlen_q;
+  const float scale_log2 = p.scale * ptx::kLog2e;
+  const std::uint32_t q_base = sm.q() + cw * 64 * Tr::kSwzBytes;
+  const int lrow0 = cw * 64 + warp * 16 + lane / 4;  // this thread's first row inside the tile
+  // Ping-pong: warpgroup cw issues its GEMMs after cw - 1 (cyclically) has issued its own.
+  auto sched_sync = [&] {
+    if constexpr (Tr::kPingPong) ptx::named_bar_sync(kBarSched + cw, 256);
+  };
+  auto sched_pass = [&] {
+    if constexpr (Tr::kPingPong) ptx::named_bar_arrive(kBarSched + (cw + 1) % kWGs, 256);
+  };
+  if (Tr::kPingPong && cw == kWGs - 1) ptx::named_bar_arrive(kBarSched, 256);  // warpgroup 0 issues first
+  // Q is done with once the tile's last S GEMM has completed (with its own O buffer; else after the store).
+  auto release_q_after_last_s = [&](int n) {
+    if (Tr::kSeparateO && n == 0 && leader) ptx::mbar_arrive(sm.empty_q());
+  };
+
+  TileFeed<Tr, kCausal> feed{sm, static_cast<long long>(num_m) * p.heads * p.batch, p.tile_counter, {}};
+  RingPos<Tr::kStages> kpos, vpos;
+  std::uint32_t q_phase = 0;
+  for (long long ti = feed.first(); ti < feed.tiles; ti = feed.next(ti)) {
+    const Tile tile = decode_tile<kCausal>(ti, num_m, p.heads);
+    const int n_blocks = kv_blocks<Tr, kCausal>(tile.m, p);
+    const int row0 = tile.m * BM + lrow0;  // this thread's rows: row0, row0 + 8
+    if (n_blocks == 0) {
+      store_empty_tile<Tr, T>(p, tile, row0, t);
+      continue;
+    }
+    auto needs_mask = [&](int n) {
+      return (n + 1) * BN > p.seqlen_kv || (kCausal && (n + 1) * BN - 1 > tile.m * BM + diag);
+    };
+
+    float o[D / 2];
+#pragma unroll
+    for (int j = 0; j < D / 2; ++j) o[j] = 0.f;
+    float row_max[2] = {kNegInf, kNegInf}, row_sum[2] = {0.f, 0.f}, corr[2];
+    float s[BN / 2];
+    std::uint32_t pr[BN / 16][4];
+
+    ptx::mbar_wait(sm.full_q(), q_phase);
+    q_phase ^= 1u;
+
+    // Prologue: S of the last block, its softmax.
+    {
+      const int n = n_blocks - 1;
+      ptx::mbar_wait(sm.full_k(kpos.stage), kpos.phase);
+      sched_sync();
+      ptx::wgmma_fence();
+      gemm_qk<Tr, T>(s, q_base, sm.k(kpos.stage));
+      ptx::wgmma_commit();
+      sched_pass();
+      ptx::wgmma_wait<0>();
+      ptx::fence_regs(s);
+      if (leader) ptx::mbar_arrive(sm.empty_k(kpos.stage));
+      kpos.advance();
+      release_q_after_last_s(n);
+      if (needs_mask(n)) mask_block<BN, kCausal>(s, n * BN, row0, t, p.seqlen_kv, diag);
+      online_softmax<BN>(s, row_max, row_sum, corr, scale_log2);
+      if constexpr (kDropout) apply_dropout<BN>(s, p, tile.b, tile.h, row0, n * BN, t);
+      to_a_operand<Tr, T>(s, pr);
+    }
+
+    // Steady state: S(n) and P V(n + 1) in flight together.
+    for (int n = n_blocks - 2; n >= 0; --n) {
+      ptx::mbar_wait(sm.full_k(kpos.stage), kpos.phase);
+      sched_sync();
+      // Pin the rescaled O and the new P before the fence: otherwise the compiler may sink their last
+      // writes past it, and ptxas then has to add a warpgroup-wide arrive of its own (warning C7519).
+      ptx::fence_regs(o);
+#pragma unroll
+      for (int kk = 0; kk < BN / 16; ++kk) ptx::fence_regs(pr[kk]);
+      ptx::wgmma_fence();
+      gemm_qk<Tr, T>(s, q_base, sm.k(kpos.stage));
+      ptx::wgmma_commit();
+      ptx::mbar_wait(sm.full_v(vpos.stage), vpos.phase);
+      ptx::wgmma_fence();  // the wait loop above is a new basic block: wgmma needs its own fence there
+      gemm_pv<Tr, T>(o, pr, sm.v(vpos.stage));
+      ptx::wgmma_commit();
+      sched_pass();
+      ptx::wgmma_wait<1>();
+      ptx::fence_regs(s);
+      if (leader) ptx::mbar_arrive(sm.empty_k(kpos.stage));
+      kpos.advance();
+      release_q_after_last_s(n);
+      if (needs_mask(n)) mask_block<BN, kCausal>(s, n * BN, row0, t, p.seqlen_kv, diag);
+      online_softmax<BN>(s, row_max, row_sum, corr, scale_log2);
+      ptx::wgmma_wait<0>();
+      ptx::fence_regs(o);
+#pragma unroll
+      for (int kk = 0; kk < BN / 16; ++kk) ptx::fence_regs(pr[kk]);
+      if (leader) ptx::mbar_arrive(sm.empty_v(vpos.stage));
+      vpos.advance();
+#pragma unroll
+      for (int j = 0; j < D / 2; ++j) o[j] *= corr[(j / 2) % 2];
+      if constexpr (kDropout) apply_dropout<BN>(s, p, tile.b, tile.h, row0, n * BN, t);
+      to_a_operand<Tr, T>(s, pr);
+    }
+
+    // Last GEMM: P V of the first block.
+    ptx::mbar_wait(sm.full_v(vpos.stage), vpos.phase);
+    sched_sync();
+    ptx::fence_regs(o);
+#pragma unroll
+    for (int kk = 0; kk < BN / 16; ++kk) ptx::fence_regs(pr[kk]);
+    ptx::wgmma_fence();
+    gemm_pv<Tr, T>(o, pr, sm.v(vpos.stage));
+    ptx::wgmma_commit();
+    sched_pass();
+    ptx::wgmma_wait<0>();
+    ptx::fence_regs(o);
+#pragma unroll
+    for (int kk = 0; kk < BN / 16; ++kk) ptx::fence_regs(pr[kk]);
+    if (leader) ptx::mbar_arrive(sm.empty_v(vpos.stage));
+    vpos.advance();
+
+    epilogue<Tr, T, kDropout>(sm, &tm_o, p, tile, o, row_max, row_sum, cw, row0, lrow0, t, leader);
+  }
+  if (leader) ptx::tma_store_wait_all();
+#endif
+}
+
+}  // namespace fa::flash3

@@ -1,0 +1,38 @@
+#pragma once
+// Launch parameters of the flash3 forward kernel: plain data (no CUDA types), filled by the host glue.
+// Strides are in elements; the head dim is contiguous. The kernel reads Q, K, V and writes O through TMA
+// tensor maps built from the same pointers and strides (flash3_tma.hpp); the raw pointers serve the few
+// plain stores (lse, and O of tiles that see no key at all).
+#include <cstdint>
+
+#include "core/dtype.hpp"
+
+namespace fa::flash3 {
+
+struct Flash3Params {
+  const void* q = nullptr;
+  const void* k = nullptr;
+  const void* v = nullptr;
+  void* o = nullptr;
+  float* lse = nullptr;  // [B, H, Nq] contiguous; -inf for fully masked rows
+  std::int64_t q_stride_b = 0, q_stride_h = 0, q_stride_n = 0;
+  std::int64_t k_stride_b = 0, k_stride_h = 0, k_stride_n = 0;
+  std::int64_t v_stride_b = 0, v_stride_h = 0, v_stride_n = 0;
+  std::int64_t o_stride_b = 0, o_stride_h = 0, o_stride_n = 0;
+
+  int batch = 0, heads = 0, seqlen_q = 0, seqlen_kv = 0, head_dim = 0;
+  DType dtype = DType::bf16;
+  float scale = 1.0f;   // softmax scale
+  bool causal = false;  // bottom-right aligned: row i sees columns j <= i + seqlen_kv - seqlen_q
+
+  // Dropout with the shared keep-mask of core/philox.hpp (8-bit threshold; 0 = no dropout).
+  std::uint32_t dropout_threshold8 = 0;
+  float dropout_p_used = 0.0f;
+  std::uint64_t seed = 0;
+
+  // Causal tiles differ in length and are claimed dynamically from this counter, which must be zero at
+  // the launch (run_fwd zeroes it on the stream); unused otherwise.
+  int* tile_counter = nullptr;
+};
+
+}  // namespace fa::flash3

@@ -1,0 +1,22 @@
+#pragma once
+// TMA tensor maps (CUtensorMap) for [B, H, N, D] tensors, built on the host through the driver's
+// cuTensorMapEncodeTiled (reached via the runtime's driver entry point, so nothing links libcuda).
+#include <cuda.h>
+
+#include <cstdint>
+
+namespace fa::flash3 {
+
+struct TensorMapShape {
+  const void* base = nullptr;
+  int batch = 0, heads = 0, seqlen = 0, head_dim = 0;
+  std::int64_t stride_b = 0, stride_h = 0, stride_n = 0;  // elements
+  int elem_bytes = 2;
+};
+
+// A map whose box is [box_rows x box_cols] elements of one (b, h) (box_cols * elem_bytes must equal the
+// swizzle width, 128 or 64 bytes). Throws std::invalid_argument when the driver refuses the geometry
+// (base not 16-byte aligned, strides not multiples of 16 bytes, ...), with the driver's error.
+CUtensorMap make_tensor_map(const TensorMapShape& s, int box_cols, int box_rows, int swizzle_bytes);
+
+}  // namespace fa::flash3

@@ -1,0 +1,142 @@
+// Correctness of the flash3 forward (Hopper, sm_90a) through the kernel interface against the float64
+// reference (fresh random inputs, NaN-poisoned outputs, relative L2 error of O and lse within the dtype's
+// tolerance, no unwritten element). The shapes aim at the kernel's edge paths: lengths that are not
+// multiples of the 128 x BN tile (TMA zero-fill of rows past the end, masked key columns, clipped O stores),
+// Nq != Nk both ways under the bottom-right causal mask (rows and whole tiles that see nothing: O = 0,
+// lse = -inf), the bnhd layout, large logits, and more batch x heads than one grid dimension holds (the
+// persistent tile loop). On a GPU that is not sm_90 the family declines and the test says so.
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+
+#include "core/kernel.hpp"
+#include "tests/gpu/gpu_support.hpp"
+#include "tests/gpu/gpu_test_util.hpp"
+
+namespace {
+
+using fa::DType;
+using fa::Layout;
+using fa::Pass;
+using fa::testing::require_kernel;
+using fa::testing::Shape;
+
+fa::testing::SeedSequence data_seeds{93000};
+
+fa::Point fwd_point(DType dt, Shape s, bool causal, double dropout, Layout layout = Layout::bhnd) {
+  return fa::testing::attention_point("flash3", Pass::fwd, dt, s, causal, dropout, layout,
+                                      0xf1a53000ULL + static_cast<std::uint64_t>(s.nq * 7919 + s.nk * 31 + s.d));
+}
+
+void check_point(fa::AttentionKernel& k, const fa::Point& pt, double input_scale = 1.0) {
+  const fa::Problem& p = pt.problem;
+  fa::testing::check_supported_point(k, pt,
+                                     fa::testing::to_text(fa::point_label(pt), " Nq", p.seqlen_q, " Nk", p.seqlen_kv,
+                                                          " ", fa::to_string(p.layout), " x", input_scale),
+                                     data_seeds.next(), input_scale);
+}
+
+// The family needs an sm_90 GPU; elsewhere every test here stops with the kernel's own reason.
+std::unique_ptr<fa::AttentionKernel> require_flash3() {
+  auto k = require_kernel("flash3");
+  const fa::Support s = k->supports(fa::Problem{}, Pass::fwd);
+  INFO("flash3 on this GPU: " << (s.ok ? "supported" : s.reason));
+  REQUIRE(s.ok);
+  return k;
+}
+
+}  // namespace
+
+TEST_CASE("flash3 fwd: dtypes x head dims x causal x dropout", "[gpu][flash3]") {
+  FA_REQUIRE_GPU();
+  auto k = require_flash3();
+  for (DType dt : {DType::fp16, DType::bf16})
+    for (std::int64_t d : {64, 96, 128, 256})
+      for (bool causal : {false, true})
+        for (double dropout : {0.0, 0.17}) {
+          Shape s;
+          s.d = d;
+          if (dropout > 0) s.nq = 255, s.nk = 173;  // Nq > Nk with dropout, Nq < Nk without
+          check_point(*k, fwd_point(dt, s, causal, dropout));
+        }
+}
+
+TEST_CASE("flash3 fwd: sequence lengths 1, 17, 255, 1000, 4097 (all pairs)", "[gpu][flash3]") {
+  FA_REQUIRE_GPU();
+  auto k = require_flash3();
+  int i = 0;
+  for (std::int64_t nq : {1, 17, 255, 1000, 4097})
+    for (std::int64_t nk : {1, 17, 255, 1000, 4097})
+      for (bool causal : {false, true}) {
+        // Spread dtype, head dim and dropout over the pairs so they also cover the instances.
+        Shape s;
+        s.h = 1, s.nq = nq, s.nk = nk;
+        const std::int64_t dims[4] = {64, 128, 96, 256};
+        s.d = dims[i % 4];
+        const DType dt = (i % 2 == 0) ? DType::fp16 : DType::bf16;
+        const double dropout = (i % 3 == 2) ? 0.17 : 0.0;
+        check_point(*k, fwd_point(dt, s, causal, dropout));
+        ++i;
+      }
+}
+
+TEST_CASE("flash3 fwd: bnhd layout", "[gpu][flash3]") {
+  FA_REQUIRE_GPU();
+  auto k = require_flash3();
+  Shape s;
+  s.b = 2, s.h = 3, s.nq = 200, s.nk = 130;
+  for (std::int64_t d : {64, 96, 128, 256}) {
+    s.d = d;
+    check_point(*k, fwd_point(DType::fp16, s, false, 0.0, Layout::bnhd));
+    check_point(*k, fwd_point(DType::bf16, s, true, 0.17, Layout::bnhd));
+  }
+}
+
+TEST_CASE("flash3 fwd: large logits (inputs x8)", "[gpu][flash3]") {
+  FA_REQUIRE_GPU();
+  auto k = require_flash3();
+  Shape s;
+  s.nq = 300, s.nk = 300;
+  for (std::int64_t d : {64, 128})
+    for (bool causal : {false, true}) {
+      s.d = d;
+      check_point(*k, fwd_point(DType::bf16, s, causal, 0.0), 8.0);
+      check_point(*k, fwd_point(DType::fp16, s, causal, 0.0), 8.0);
+    }
+}
+
+TEST_CASE("flash3 fwd: batch x heads beyond one grid dimension (66000 heads)", "[gpu][flash3]") {
+  FA_REQUIRE_GPU();
+  auto k = require_flash3();
+  Shape s;
+  s.b = 2, s.h = 33000, s.nq = 5, s.nk = 9, s.d = 64;
+  check_point(*k, fwd_point(DType::fp16, s, true, 0.0));
+  check_point(*k, fwd_point(DType::bf16, s, false, 0.17));
+}
+
+TEST_CASE("flash3 fwd: unsupported points say why", "[gpu][flash3]") {
+  FA_REQUIRE_GPU();
+  auto k = require_flash3();
+  fa::Problem p;
+  p.dtype = DType::fp32;
+  CHECK(k->supports(p, Pass::fwd).reason == "flash3 takes fp16/bf16");
+  p.dtype = DType::bf16;
+  p.head_dim = 80;
+  CHECK(k->supports(p, Pass::fwd).reason == "flash3 head dims: 64, 96, 128, 256");
+  p.head_dim = 128;
+  CHECK(k->supports(p, Pass::fwd).ok);
+}
+
+// Small points for compute-sanitizer (memcheck, racecheck, synccheck); hidden from normal runs.
+TEST_CASE("flash3 fwd: sanitizer points", "[.flash3_fwd_sanitize]") {
+  FA_REQUIRE_GPU();
+  auto k = require_flash3();
+  Shape s;
+  s.nq = 200, s.nk = 130, s.d = 64;
+  check_point(*k, fwd_point(DType::fp16, s, true, 0.17));
+  s.d = 96;
+  check_point(*k, fwd_point(DType::bf16, s, false, 0.0, Layout::bnhd));
+  s.d = 256;
+  s.nq = 300;
+  check_point(*k, fwd_point(DType::bf16, s, true, 0.0));
+}
