@@ -82,4 +82,9 @@ class AttentionKernel {
                                                const ExecContext& ctx) = 0;
 };
 
+// The drop probability kernel k applies for p.dropout, as a result row records it (Row::dropout_used):
+// families sharing the Philox keep-mask round p to a multiple of 1/256 (fa::dropout_p_used); a
+// family with its own RNG (cuDNN) applies p as asked.
+double applied_dropout(const AttentionKernel& k, const Problem& p);
+
 }  // namespace fa

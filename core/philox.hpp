@@ -33,29 +33,96 @@ FA_HD Philox4 philox4x32_10(Philox4 ctr, std::uint32_t k0, std::uint32_t k1) {
   return ctr;
 }
 
-// Dropout keep-mask. Element (b, h, row, col) of the attention matrix uses word (col % 4) of
-// Philox(counter = {col / 4, row, h, b}, key = seed). Four neighbouring columns share one Philox
-// call, which is what a GPU thread holding 4 columns of a tile wants. An element is kept when its
-// 32-bit word is >= the drop threshold, so P(keep) = 1 - threshold / 2^32.
-FA_HD std::uint32_t dropout_threshold(double p) {
-  const double t = p * 4294967296.0;
-  return t >= 4294967295.0 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(t);
-}
-
-FA_HD Philox4 dropout_words(std::uint64_t seed, std::uint32_t b, std::uint32_t h, std::uint32_t row,
-                            std::uint32_t col4) {
-  return philox4x32_10(Philox4{col4, row, h, b}, static_cast<std::uint32_t>(seed),
-                       static_cast<std::uint32_t>(seed >> 32));
-}
-
 FA_HD std::uint32_t philox_word(const Philox4& r, unsigned i) {
   return i == 0 ? r.x : i == 1 ? r.y : i == 2 ? r.z : r.w;
 }
 
-FA_HD bool dropout_keep(std::uint64_t seed, std::uint32_t threshold, std::uint32_t b, std::uint32_t h,
-                        std::uint32_t row, std::uint32_t col) {
-  const Philox4 r = dropout_words(seed, b, h, row, col >> 2);
-  return philox_word(r, col & 3u) >= threshold;
+// Byte k (0..15) of a Philox result: bits 8(k % 4) .. 8(k % 4) + 7 of word k / 4 (x, y, z, w).
+FA_HD std::uint32_t philox_byte(const Philox4& r, unsigned k) { return (philox_word(r, k >> 2) >> (8 * (k & 3))) & 0xFFu; }
+
+// A 32-bit word threshold with P(word < threshold) = prob for a uniform word (prob in [0, 1]);
+// used by the random block-mask pattern, not by dropout.
+FA_HD std::uint32_t philox_threshold32(double prob) {
+  const double t = prob * 4294967296.0;
+  return t >= 4294967295.0 ? 0xFFFFFFFFu : t <= 0.0 ? 0u : static_cast<std::uint32_t>(t);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dropout keep-mask. Element (b, h, row, col) of the [Nq x Nk] attention matrix of batch b, head h
+// draws one byte of
+//   R = Philox4x32-10(counter = {(col >> 5) * 4 + ((col >> 1) & 3), (row >> 4) * 8 + (row & 7), h, b},
+//                     key = {(uint32) seed, (uint32)(seed >> 32)})
+// namely byte ((row >> 3) & 1) * 8 + ((col >> 3) & 3) * 2 + (col & 1), and is kept iff that byte is
+// >= t8 = dropout_threshold8(p). So one call serves 16 elements: rows r and r + 8 of a 16-row block
+// (r % 16 < 8) and, in each 8-column block of a 32-column group, the column pair 2t, 2t + 1
+// (t = (col >> 1) & 3). That is exactly what one thread holds in the accumulator layouts of
+// mma.sync m16n8k16 and wgmma m64nNk16 (t = lane % 4): word x = row r, columns 32G + 2t + {0, 1} and
+// 32G + 8 + 2t + {0, 1}; y = row r, columns 32G + 16 + 2t + {0, 1} and 32G + 24 + 2t + {0, 1};
+// z and w the same for row r + 8. Kept elements are scaled by 1 / (1 - dropout_p_used(p)).
+// ---------------------------------------------------------------------------------------------
+
+// t8 = min(255, round(p * 256)) for p in [0, 1) (negative or NaN p gives 0): P(byte < t8) = t8 / 256.
+// Halves round up. Exact: p * 256 is a power-of-two scaling and x - floor(x) has no rounding error.
+FA_HD std::uint32_t dropout_threshold8(double p) {
+  const double x = p * 256.0;
+  if (!(x >= 0.5)) return 0u;
+  if (x >= 254.5) return 255u;
+  const auto whole = static_cast<std::uint32_t>(x);  // floor, x > 0
+  return x - static_cast<double>(whole) >= 0.5 ? whole + 1u : whole;
+}
+
+// The drop probability the mask actually applies (a multiple of 1/256).
+FA_HD double dropout_p_used(double p) { return static_cast<double>(dropout_threshold8(p)) / 256.0; }
+
+// Counter words of the call that covers element (row, col), and the byte of R it uses.
+FA_HD std::uint32_t dropout_counter_col(std::uint32_t col) { return (col >> 5) * 4u + ((col >> 1) & 3u); }
+FA_HD std::uint32_t dropout_counter_row(std::uint32_t row) { return (row >> 4) * 8u + (row & 7u); }
+FA_HD unsigned dropout_byte(std::uint32_t row, std::uint32_t col) {
+  return ((row >> 3) & 1u) * 8u + ((col >> 3) & 3u) * 2u + (col & 1u);
+}
+
+// The 16 random bytes of one call: counter_col = 32-column group * 4 + t, counter_row = 16-row
+// block * 8 + (row % 8).
+FA_HD Philox4 dropout_random(std::uint64_t seed, std::uint32_t b, std::uint32_t h, std::uint32_t counter_row,
+                             std::uint32_t counter_col) {
+  return philox4x32_10(Philox4{counter_col, counter_row, h, b}, static_cast<std::uint32_t>(seed),
+                       static_cast<std::uint32_t>(seed >> 32));
+}
+
+// Byte-wise keep test of the four bytes of one word without unpacking them (SWAR): bit 8k + 7 of
+// the result is 1 iff byte k of x is >= t8; the other bits are meaningless. t8x4 = t8 * 0x01010101.
+// (x | 0x80) - (t8 & 0x7f) per byte never borrows across bytes and its top bit says whether the low
+// seven bits of x reach those of t8; the top bits of x and t8 decide when they differ. Three
+// instructions (LOP, IADD, LOP3) for four elements.
+FA_HD std::uint32_t dropout_keep_msb(std::uint32_t x, std::uint32_t t8x4) {
+  constexpr std::uint32_t kTop = 0x80808080u;
+  const std::uint32_t low_ge = (x | kTop) - (t8x4 & ~kTop);
+  return (x & ~t8x4) | (~(x ^ t8x4) & low_ge);
+}
+
+// The four words of R as keep flags (dropout_keep_msb of each word).
+FA_HD Philox4 dropout_keep_flags(const Philox4& r, std::uint32_t t8) {
+  const std::uint32_t t8x4 = t8 * 0x01010101u;
+  return Philox4{dropout_keep_msb(r.x, t8x4), dropout_keep_msb(r.y, t8x4), dropout_keep_msb(r.z, t8x4),
+                 dropout_keep_msb(r.w, t8x4)};
+}
+
+// The four flags (bits 7, 15, 23, 31) of dropout_keep_msb as bits 0..3: one multiply gathers them
+// (the partial products land on distinct bits, so nothing carries into bits 28..31).
+FA_HD std::uint32_t dropout_msb_nibble(std::uint32_t flags) { return ((flags & 0x80808080u) * 0x00204081u) >> 28; }
+
+// The keep flags of one call's 16 elements as a 16-bit mask: bit k = byte k of R kept.
+FA_HD std::uint32_t dropout_keep_mask16(const Philox4& r, std::uint32_t t8) {
+  const Philox4 f = dropout_keep_flags(r, t8);
+  return dropout_msb_nibble(f.x) | dropout_msb_nibble(f.y) << 4 | dropout_msb_nibble(f.z) << 8 |
+         dropout_msb_nibble(f.w) << 12;
+}
+
+// Per-element form, for the reference and generic code (one Philox call per element).
+FA_HD bool dropout_keep(std::uint64_t seed, std::uint32_t t8, std::uint32_t b, std::uint32_t h, std::uint32_t row,
+                        std::uint32_t col) {
+  const Philox4 r = dropout_random(seed, b, h, dropout_counter_row(row), dropout_counter_col(col));
+  return philox_byte(r, dropout_byte(row, col)) >= t8;
 }
 
 }  // namespace fa

@@ -30,6 +30,10 @@ struct Row {
   std::string backend;  // host / cuda
   std::string device;   // "cpu" or GPU name
   std::string timing_mode;  // cold / hot / host
+  // The drop probability the kernel applied for point.problem.dropout: the shared keep-mask rounds
+  // p to a multiple of 1/256 (fa::dropout_p_used, core/philox.hpp); cuDNN's own RNG applies p.
+  // Empty when unknown (a row of a file written before this field existed).
+  std::optional<double> dropout_used;
 
   TimeStats time;
   std::vector<double> samples_ms;  // kept for compare's significance test (JSON only)

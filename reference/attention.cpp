@@ -82,8 +82,8 @@ class RowSoftmax {
       : c_(c),
         p_(static_cast<std::size_t>(c.seqlen_kv)),
         drop_(c.dropout > 0.0 ? static_cast<std::size_t>(c.seqlen_kv) : 0),
-        threshold_(dropout_threshold(c.dropout)),
-        keep_scale_(1.0 / (1.0 - c.dropout)) {}
+        threshold_(dropout_threshold8(c.dropout)),
+        keep_scale_(1.0 / (1.0 - dropout_p_used(c.dropout))) {}
 
   // Fills p[0, end()) with the softmax of row `row`; invisible columns get exactly 0.
   // Returns false (and leaves lse() = -inf) when no column is visible.
@@ -120,18 +120,28 @@ class RowSoftmax {
   std::int64_t end() const { return end_; }
   double lse() const { return lse_; }
   double p(std::int64_t j) const { return p_[static_cast<std::size_t>(j)]; }
-  // keep(b,h,row,j) / (1 - p): 0 for a dropped element, 1 without dropout.
+  // keep(b,h,row,j) / (1 - p_used): 0 for a dropped element, 1 without dropout.
   double drop(std::int64_t j) const { return c_.dropout > 0.0 ? drop_[static_cast<std::size_t>(j)] : 1.0; }
 
  private:
-  // One Philox call yields the keep bits of four neighbouring columns (core/philox.hpp).
+  // One Philox call per 32-column group and column pair t covers 8 elements of this row (the other
+  // 8 bytes belong to row +- 8): bytes (row's half) * 8 + q * 2 + e for columns 32G + 8q + 2t + e
+  // (core/philox.hpp).
   void fill_dropout(std::int64_t b, std::int64_t h, std::int64_t row) {
     const auto ub = static_cast<std::uint32_t>(b), uh = static_cast<std::uint32_t>(h),
                ur = static_cast<std::uint32_t>(row);
-    for (std::int64_t j0 = 0; j0 < end_; j0 += 4) {
-      const Philox4 r = dropout_words(c_.seed, ub, uh, ur, static_cast<std::uint32_t>(j0 >> 2));
-      for (unsigned w = 0; w < 4 && j0 + w < end_; ++w) {
-        drop_[static_cast<std::size_t>(j0 + w)] = philox_word(r, w) >= threshold_ ? keep_scale_ : 0.0;
+    const unsigned half = ((ur >> 3) & 1u) * 8u;
+    for (std::int64_t g0 = 0; g0 < end_; g0 += 32) {
+      for (unsigned t = 0; t < 4; ++t) {
+        const auto col_t = static_cast<std::uint32_t>(g0) + 2 * t;
+        const Philox4 r = dropout_random(c_.seed, ub, uh, dropout_counter_row(ur), dropout_counter_col(col_t));
+        for (unsigned q = 0; q < 4; ++q) {
+          for (unsigned e = 0; e < 2; ++e) {
+            const std::int64_t j = col_t + 8 * q + e;
+            if (j >= end_) continue;
+            drop_[static_cast<std::size_t>(j)] = philox_byte(r, half + 2 * q + e) >= threshold_ ? keep_scale_ : 0.0;
+          }
+        }
       }
     }
   }

@@ -141,7 +141,7 @@ BlockMask make_block_mask(const Sparsity& s, std::int64_t heads, std::int64_t se
     // Philox on (bk, bq, head, tag) keyed by the seed: reproducible on any platform, and
     // independent of the dropout stream (different fourth counter word).
     constexpr std::uint32_t kTag = 0x6d61736bu;  // "mask"
-    const std::uint32_t threshold = dropout_threshold(s.density);  // P(word < threshold) = density
+    const std::uint32_t threshold = philox_threshold32(s.density);  // P(word < threshold) = density
     for (std::int64_t h = 0; h < m.heads; ++h) {
       for (std::int64_t bq = 0; bq < m.blocks_q; ++bq) {
         std::uint8_t* row = m.bits.data() + (h * m.blocks_q + bq) * m.blocks_k;

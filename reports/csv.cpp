@@ -114,6 +114,8 @@ const std::vector<Column>& columns() {
        true},
       {"dropout", [](const Row& r) { return text(FA_PROBLEM(dropout)); },
        [](Row& r, std::string_view s) { FA_PROBLEM(dropout) = to_double(s); }, true},
+      {"dropout_used", [](const Row& r) { return text(r.dropout_used); },
+       [](Row& r, std::string_view s) { r.dropout_used = to_optional(s); }, false},
       {"causal", [](const Row& r) { return std::string(FA_PROBLEM(causal) ? "true" : "false"); },
        [](Row& r, std::string_view s) {
          auto b = parse_bool_text(s);

@@ -170,6 +170,7 @@ json row_to_json(const Row& r) {
   return {
       {"point", {{"kernel", r.point.kernel}, {"pass", to_string(r.point.pass)}, {"problem", problem_to_json(r.point.problem)}}},
       {"point_key", point_key(r.point)},
+      {"dropout_used", number(r.dropout_used)},
       {"status", to_string(r.status)},
       {"reason", r.reason},
       {"backend", r.backend},
@@ -226,6 +227,7 @@ Row row_from_json(const json& j, const std::string& where) {
   r.point.pass = pt.named("pass", parse_pass, Pass::fwd, kPassNames);
   r.point.problem = problem_from_json(pt.object("problem"));
 
+  r.dropout_used = f.optional_real("dropout_used");
   r.status = f.named("status", parse_status, Status::ok, "ok, oom, unsupported, error, planned");
   r.reason = f.text("reason");
   r.backend = f.text("backend");

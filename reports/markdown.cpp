@@ -6,6 +6,8 @@
 #include <map>
 #include <tuple>
 
+#include "reports/number_text.hpp"
+
 namespace fa {
 namespace {
 
@@ -154,9 +156,36 @@ std::vector<Comparison> comparisons(const Family& f, const MarkdownOptions& opt)
   return out;
 }
 
+// "Dropout applied: 0.1015625 (flash, standard); 0.1 (cudnn).": the probability each kernel of a
+// dropout family actually applied (Row::dropout_used), which may differ from the one asked for.
+// Empty for families without dropout or without any recorded value (files from older versions).
+std::string applied_dropout_line(const Family& f) {
+  std::map<double, std::vector<std::string>> by_value;
+  for (const std::string& k : f.kernels) {
+    std::vector<double> values;
+    for (const auto& line : f.lines) {
+      auto it = line.second.find(k);
+      if (it == line.second.end() || !it->second->dropout_used || it->second->point.problem.dropout <= 0) continue;
+      const double v = *it->second->dropout_used;
+      if (std::find(values.begin(), values.end(), v) == values.end()) values.push_back(v);
+    }
+    for (double v : values) by_value[v].push_back(k);
+  }
+  if (by_value.empty()) return "";
+  std::string out = "Dropout applied:";
+  std::string sep = " ";
+  for (const auto& [value, kernels] : by_value) {
+    append(out, {sep, round_trip_text(value), " ("});
+    for (std::size_t i = 0; i < kernels.size(); ++i) append(out, {i ? ", " : "", cell(kernels[i])});
+    out += ")";
+    sep = "; ";
+  }
+  return out + ".\n\n";
+}
+
 void write_family(std::string& md, const Family& f, const MarkdownOptions& opt) {
   const std::vector<Comparison> comps = comparisons(f, opt);
-  append(md, {"### ", cell(f.heading), "\n\n| B | H | Nq | Nk |"});
+  append(md, {"### ", cell(f.heading), "\n\n", applied_dropout_line(f), "| B | H | Nq | Nk |"});
   std::string rule = "|--:|--:|--:|--:|";
   for (const std::string& k : f.kernels) {
     append(md, {" ", cell(k), " ms | ", cell(k), " TFLOP/s |"});
@@ -255,6 +284,8 @@ void write_legend(std::string& md, const MarkdownOptions& opt) {
       "masked work is not credited as extra throughput.\n"
       "- \"k vs b\" = median time of b / median time of k: above 1 means k is faster than baseline b. "
       "Blank when either row is missing or not ok.\n"
+      "- \"Dropout applied\" under a heading: the drop probability each kernel actually used. The shared "
+      "keep-mask rounds p to a multiple of 1/256 (kept elements scaled by 1 / (1 - applied)); cuDNN applies p.\n"
       "- \"(!)\" marks a failed correctness check (listed above). Cells of rows that were not measured show "
       "their status (oom, unsupported, error, planned) and a shortened reason.\n";
 }

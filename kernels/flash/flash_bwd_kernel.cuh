@@ -87,7 +87,9 @@ template <class Tr>
 struct Coords {
   int tid, lane, g, t;
   // Warp grids (flash_bwd_traits.cuh), interleaved in 16-wide steps: warp (wm, wn) owns rows
-  // wm*16 + mt*MS + [0,16) and columns wn*16 + (nt/2)*NS + (nt%2)*8 + [0,8).
+  // wm*16 + mt*MS + [0,16) and columns wn*16 + (nt/2)*NS + (nt%2)*8 + [0,8). Except the columns of
+  // S / dP: there warp wn owns the kWnSdp contiguous columns wn*kWnSdp + [0, kWnSdp) (NS = 16), so
+  // that they are whole 32-column groups of the dropout mask: one Philox call per 16 elements.
   int sdp_m, sdp_n, kv_m, kv_n, dq_m, dq_n;
   unsigned bh, b, h;
   int j0;  // first key of this block's K/V tile
@@ -98,7 +100,7 @@ struct Coords {
     g = lane >> 2;
     t = lane & 3;
     const int warp = tid >> 5;
-    sdp_m = (warp % Tr::kWarpsMsdp) * 16, sdp_n = (warp / Tr::kWarpsMsdp) * 16;
+    sdp_m = (warp % Tr::kWarpsMsdp) * 16, sdp_n = (warp / Tr::kWarpsMsdp) * Tr::kWnSdp;
     kv_m = (warp % Tr::kWarpsNdkv) * 16, kv_n = (warp / Tr::kWarpsNdkv) * 16;
     dq_m = (warp % Tr::kWarpsMdq) * 16, dq_n = (warp / Tr::kWarpsMdq) * 16;
     const unsigned k_tiles = static_cast<unsigned>(a.k_tiles);
@@ -119,7 +121,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const _
   constexpr int MTs = Tr::kWmSdp / 16, NTs = Tr::kWnSdp / 8;
   constexpr int MTkv = Tr::kWmDkv / 16, NTkv = Tr::kWnDkv / 8;
   constexpr int MTq = Tr::kWmDq / 16, NTq = Tr::kWnDq / 8;
-  constexpr int MSs = Tr::kWarpsMsdp * 16, NSs = Tr::kWarpsNsdp * 16;
+  constexpr int MSs = Tr::kWarpsMsdp * 16, NSs = 16;  // S / dP columns: contiguous per warp (Coords)
   constexpr int MSkv = Tr::kWarpsNdkv * 16, NSkv = Tr::kWarpsDdkv * 16;
   constexpr int MSq = Tr::kWarpsMdq * 16, NSq = Tr::kWarpsDdq * 16;
 
@@ -203,32 +205,23 @@ __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const _
     }
     ptx::cp_async_commit();
 
-    // Dropout keep bits of this thread's S elements (bit nt*4 + r of keep[mt]), drawn before S
-    // exists so the Philox temporaries do not compete with the S accumulators for registers.
+    // Dropout keep bits of this thread's S elements, drawn before S exists so the Philox temporaries
+    // do not compete with the S accumulators for registers. The thread's elements of an m16 tile and
+    // a 32-column group are the 16 of one Philox call (core/philox.hpp): keep[mt] bit
+    // grp*16 + hf*8 + (nt%4)*2 + e for n-tile nt = grp*4 + nt%4, row g + 8hf, column 2t + e.
     [[maybe_unused]] std::uint32_t keep[MTs];
     if constexpr (kDropout) {
-      static_assert(NTs * 4 <= 32, "keep bits of one m-tile must fit a word");
+      static_assert(Tr::kWnSdp % 32 == 0 && NTs <= 8, "whole 32-column groups, at most two per keep word");
 #pragma unroll
       for (int mt = 0; mt < MTs; ++mt) {
         keep[mt] = 0;
+        // dropout_counter_row / _col with the 16-row block and 32-column group known to be aligned.
+        const auto ctr_row = static_cast<std::uint32_t>((i0 + sdp_m + mt * MSs) / 16 * 8 + g);
 #pragma unroll
-        for (int nt = 0; nt < NTs; ++nt) {
-          // Keep-mask words (core/philox.hpp): the 4 columns of one Philox call are split over a
-          // lane pair (t even: cols 0-1, t odd: cols 2-3), and each pair needs rows g and g + 8.
-          // So the even lane draws row g, the odd lane row g + 8, and they swap the other half.
-          const bool odd = t & 1;
-          const int my_row = i0 + sdp_m + mt * MSs + g + (odd ? 8 : 0);
-          const int col4 = (j0 + sdp_n + (nt >> 1) * NSs + (nt & 1) * 8) / 4 + (t >> 1);
-          const Philox4 w = dropout_words(p.seed, c.b, c.h,
-                                          static_cast<std::uint32_t>(my_row), static_cast<std::uint32_t>(col4));
-          const std::uint32_t send0 = odd ? w.x : w.z, send1 = odd ? w.y : w.w;
-          const std::uint32_t recv0 = __shfl_xor_sync(0xffffffffu, send0, 1);
-          const std::uint32_t recv1 = __shfl_xor_sync(0xffffffffu, send1, 1);
-          const std::uint32_t words[4] = {odd ? recv0 : w.x, odd ? recv1 : w.y, odd ? w.z : recv0,
-                                          odd ? w.w : recv1};
-#pragma unroll
-          for (int r = 0; r < 4; ++r)
-            keep[mt] |= static_cast<std::uint32_t>(words[r] >= p.dropout_threshold) << (nt * 4 + r);
+        for (int grp = 0; grp < NTs / 4; ++grp) {
+          const auto ctr_col = static_cast<std::uint32_t>(((j0 + sdp_n) / 32 + grp) * 4 + t);
+          keep[mt] |= dropout_keep_mask16(dropout_random(p.seed, c.b, c.h, ctr_row, ctr_col), p.dropout_threshold)
+                      << (grp * 16);
         }
       }
     }
@@ -257,7 +250,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const _
             float pv = ptx::exp2_approx(acc_s[mt][nt][2 * hf + e] * args.scale_log2 - l2);
             pv = c < lim ? pv : 0.0f;
             if constexpr (kDropout) {
-              if (!((keep[mt] >> (nt * 4 + 2 * hf + e)) & 1u)) pv = -pv;
+              if (!((keep[mt] >> ((nt >> 2) * 16 + hf * 8 + (nt & 3) * 2 + e)) & 1u)) pv = -pv;
             }
             acc_s[mt][nt][2 * hf + e] = pv;
           }

@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include "core/philox.hpp"
+#include "kernels/flash/dropout_pairs.cuh"
 #include "kernels/flash/flash_fwd_traits.cuh"
 #include "kernels/flash/flash_params.hpp"
 #include "kernels/flash/ptx.cuh"
@@ -75,6 +76,7 @@ __global__ void __launch_bounds__(Traits::kThreads) flash_fwd_kernel(const Flash
   constexpr int DT = D / 8;   // n8 tiles of O per m16 tile
   using QTile = typename Traits::QTile;
   using KVTile = typename Traits::KVTile;
+  static_assert(!kDropout || Bc % 32 == 0, "a K tile must hold whole 32-column groups of the dropout mask");
 
   extern __shared__ __align__(128) unsigned char smem_raw[];
   T* sQ = reinterpret_cast<T*>(smem_raw);
@@ -273,51 +275,28 @@ __global__ void __launch_bounds__(Traits::kThreads) flash_fwd_kernel(const Flash
         }
       }
 
-    if constexpr (kDropout) {
-      // Keep-mask of core/philox.hpp: element (row, col) keeps iff word col % 4 of
-      // Philox({col / 4, row, h, b}, seed) >= threshold; lse and row_sum stay pre-dropout and the
-      // 1 / (1 - p) factor is applied to O at the end. Threads t and t^1 of a quad hold columns
-      // 4c..4c+1 and 4c+2..4c+3 of the same two rows g and g+8, i.e. they need the same two Philox
-      // calls. So they split them: the even thread draws row g, the odd thread row g+8, each turns
-      // its 4 words into 4 keep bits (a nibble per n8 tile), and one shuffle swaps the halves. That
-      // is one call per 4 elements, the minimum for this mask (twice fewer than each thread alone).
-      const std::uint32_t thr = p.dropout_threshold;
+    // O += P V. The S accumulator of n8 tiles (2kk, 2kk+1) re-packed to 16 bits is the A fragment
+    // of the k16 step kk, so P never leaves registers.
+    //
+    // Dropout (core/philox.hpp) is applied to those packed fragments: the thread's 16 elements of
+    // each m16 tile and 32-column group (k16 steps 2G, 2G+1) are one Philox call, compared byte-wise
+    // against the 8-bit threshold and ANDed in as half masks (dropout_pairs.cuh). lse and row_sum
+    // stay pre-dropout; the 1 / (1 - p) factor is applied to O at the end.
+    [[maybe_unused]] Philox4 keep[MT];
 #pragma unroll
-      for (int m = 0; m < MT; ++m) {
-        const std::uint32_t row = static_cast<std::uint32_t>(q0 + warp_row0 + m * 16 + g + (t & 1) * 8);
+    for (int kk = 0; kk < Bc / 16; ++kk) {
+      if constexpr (kDropout) {
+        if (kk % 2 == 0) {
+          // Counter of (row q0 + warp_row0 + m*16 + g, group (col0 + 16kk) / 32, column pair t):
+          // dropout_counter_row / dropout_counter_col with the row block and group known to be aligned.
+          const std::uint32_t ctr_col = (static_cast<std::uint32_t>(col0) / 32 + kk / 2) * 4 + t;
 #pragma unroll
-        for (int n0 = 0; n0 < NT; n0 += 8) {  // 8 nibbles per 32-bit word
-          std::uint32_t own = 0;
-#pragma unroll
-          for (int n = n0; n < n0 + 8 && n < NT; ++n) {
-            const std::uint32_t col4 = static_cast<std::uint32_t>(col0 + n * 8 + 2 * t) >> 2;  // same for t^1
-            const Philox4 w = dropout_words(p.seed, b32, h32, row, col4);
-            const std::uint32_t nib = static_cast<std::uint32_t>(w.x >= thr) | static_cast<std::uint32_t>(w.y >= thr) << 1 |
-                                      static_cast<std::uint32_t>(w.z >= thr) << 2 | static_cast<std::uint32_t>(w.w >= thr) << 3;
-            own |= nib << (4 * (n - n0));
-          }
-          const std::uint32_t other = __shfl_xor_sync(0xffffffffu, own, 1);
-          // Bits 0 and 1 of each nibble are then the keep flags of this thread's two columns:
-          // even t uses words x, y (its own for row g, the partner's for row g+8); odd t uses
-          // z, w (the partner's for row g, its own for row g+8).
-          const std::uint32_t keep_g = (t & 1) ? other >> 2 : own;
-          const std::uint32_t keep_g8 = (t & 1) ? own >> 2 : other;
-#pragma unroll
-          for (int n = n0; n < n0 + 8 && n < NT; ++n) {
-            const int sh = 4 * (n - n0);
-            if (!((keep_g >> sh) & 1u)) s[m][n][0] = 0.f;
-            if (!((keep_g >> (sh + 1)) & 1u)) s[m][n][1] = 0.f;
-            if (!((keep_g8 >> sh) & 1u)) s[m][n][2] = 0.f;
-            if (!((keep_g8 >> (sh + 1)) & 1u)) s[m][n][3] = 0.f;
+          for (int m = 0; m < MT; ++m) {
+            const std::uint32_t ctr_row = static_cast<std::uint32_t>((q0 + warp_row0) / 16 + m) * 8 + g;
+            keep[m] = dropout_keep_flags(dropout_random(p.seed, b32, h32, ctr_row, ctr_col), p.dropout_threshold);
           }
         }
       }
-    }
-
-    // O += P V. The S accumulator of n8 tiles (2kk, 2kk+1) re-packed to 16 bits is the A fragment
-    // of the k16 step kk, so P never leaves registers.
-#pragma unroll
-    for (int kk = 0; kk < Bc / 16; ++kk) {
       std::uint32_t pa[MT][4];
 #pragma unroll
       for (int m = 0; m < MT; ++m) {
@@ -325,6 +304,7 @@ __global__ void __launch_bounds__(Traits::kThreads) flash_fwd_kernel(const Flash
         pa[m][1] = ptx::pack2<T>(s[m][2 * kk][2], s[m][2 * kk][3]);
         pa[m][2] = ptx::pack2<T>(s[m][2 * kk + 1][0], s[m][2 * kk + 1][1]);
         pa[m][3] = ptx::pack2<T>(s[m][2 * kk + 1][2], s[m][2 * kk + 1][3]);
+        if constexpr (kDropout) drop_packed_fragment(pa[m], keep[m], kk % 2);
       }
 #pragma unroll
       for (int dn = 0; dn < D / 16; ++dn) {

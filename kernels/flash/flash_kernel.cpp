@@ -63,8 +63,8 @@ FlashBwdParams params_for(const Problem& p, const Operands* ops, bool use_mask) 
   f.dtype = p.dtype;
   f.scale = static_cast<float>(p.scale());
   f.causal = p.causal;
-  f.dropout = static_cast<float>(p.dropout);
-  f.dropout_threshold = dropout_threshold(p.dropout);
+  f.dropout = static_cast<float>(dropout_p_used(p.dropout));  // t8 / 256: exact in float
+  f.dropout_threshold = dropout_threshold8(p.dropout);
   f.seed = p.seed;
 
   // Strides of the point's layout; the operands' own strides win when given.

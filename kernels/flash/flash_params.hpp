@@ -27,7 +27,10 @@ struct FlashParams {
 
   bool causal = false;  // bottom-right aligned (core/masking.hpp)
 
-  // Dropout with the shared Philox keep-mask (core/philox.hpp).
+  // Dropout with the shared Philox keep-mask (core/philox.hpp). dropout_threshold is the 8-bit
+  // threshold t8 = fa::dropout_threshold8(p) (0..255: an element is kept iff its random byte is
+  // >= t8), and dropout the probability that applies, fa::dropout_p_used(p) = t8 / 256: the
+  // kernels run their dropout instances when it is > 0 and scale kept elements by 1 / (1 - dropout).
   float dropout = 0.0f;
   std::uint32_t dropout_threshold = 0;
   std::uint64_t seed = 0;

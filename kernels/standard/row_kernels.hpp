@@ -19,10 +19,11 @@ struct RowGeometry {
   bool causal = false;
 };
 
-// The shared Philox keep-mask (core/philox.hpp) and the 1/(1-p) rescale of kept elements.
+// The shared Philox keep-mask (core/philox.hpp) and the 1/(1-p) rescale of kept elements:
+// threshold = fa::dropout_threshold8(p), keep_scale = 1 / (1 - fa::dropout_p_used(p)).
 struct DropoutSpec {
   bool enabled = false;
-  std::uint32_t threshold = 0;
+  std::uint32_t threshold = 0;  // 8-bit: an element is kept iff its random byte is >= threshold
   float keep_scale = 1.0f;
   std::uint64_t seed = 0;
 };

@@ -54,12 +54,12 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
     for (int u = 0; u < kUnroll; ++u) {
       const int v = (seg * kUnroll + u) * 32 + lane;
-      if (v >= nvec) continue;
       const int col0 = v * V;
+      float f[V];
+      element_factors<V>(drop, pos, col0, f);  // by the whole warp (dropout_factors.cuh)
+      if (v >= nvec) continue;
       float o[V];
       if (col0 < vis) {
-        float f[V];
-        element_factors<V>(drop, pos, col0, f);
 #pragma unroll
         for (int e = 0; e < V; ++e) {
           const float prob = kFromScores ? exp2f(fmaf(xv[u][e], kLog2e, -lse_l2)) : xv[u][e];

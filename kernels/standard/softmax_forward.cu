@@ -107,12 +107,12 @@ __global__ void __launch_bounds__(TPR* rows_per_block<TPR>())
 #pragma unroll
   for (int c = 0; c < CH; ++c) {
     const int v = c * TPR + t;
-    if (v >= nvec) continue;
     const int col0 = v * V;
+    float f[V];
+    element_factors<V>(drop, pos, col0, f);  // by the whole warp (dropout_factors.cuh)
+    if (v >= nvec) continue;
     float out[V];
     if (col0 < vis) {
-      float f[V];
-      element_factors<V>(drop, pos, col0, f);
 #pragma unroll
       for (int e = 0; e < V; ++e) out[e] = x[c][e] * inv * f[e];  // masked columns: x = 0 already
     } else {
@@ -187,13 +187,16 @@ __global__ void __launch_bounds__(kStreamThreads)
   if (t == 0) lse[row] = row_lse;
 
   const float lse_l2 = row_lse * kLog2e;
-  for (int v = t; v < nvec; v += kStreamThreads) {
+  // Whole warps iterate while any lane has a vector: the dropout factors need the whole warp.
+  const int lane = t % 32;
+  for (int v = t; v - lane < nvec; v += kStreamThreads) {
     const int col0 = v * V;
+    float f[V];
+    element_factors<V>(drop, pos, col0, f);
+    if (v >= nvec) continue;
     float out[V];
     if (col0 < vis) {
       VecIO<T>::load(srow + col0, out);
-      float f[V];
-      element_factors<V>(drop, pos, col0, f);
 #pragma unroll
       for (int e = 0; e < V; ++e)
         out[e] = col0 + e < vis ? exp2f(fmaf(out[e], kLog2e, -lse_l2)) * f[e] : 0.0f;

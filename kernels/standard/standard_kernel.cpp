@@ -70,9 +70,12 @@ class StandardRun final : public PreparedRun {
     geom_.ld = static_cast<std::int32_t>(ld);
     geom_.heads = static_cast<std::int32_t>(p.heads);
     geom_.causal = p.causal;
+    // The dropout path (and its extra passes, which measure/io_model.cpp predicts) runs for any
+    // p > 0, even one that rounds to t8 = 0 and keeps every element.
+    const double p_used = dropout_p_used(p.dropout);  // the probability the 8-bit mask applies
     drop_.enabled = p.dropout > 0.0;
-    drop_.threshold = dropout_threshold(p.dropout);
-    drop_.keep_scale = static_cast<float>(1.0 / (1.0 - p.dropout));
+    drop_.threshold = dropout_threshold8(p.dropout);
+    drop_.keep_scale = static_cast<float>(1.0 / (1.0 - p_used));
     drop_.seed = p.seed;
     s_ref_ = MatRef{s_.get(), ld, p.heads * p.seqlen_q * ld, p.seqlen_q * ld};
     p_ref_ = MatRef{p_buf_.get(), ld, p.heads * p.seqlen_q * ld, p.seqlen_q * ld};

@@ -89,7 +89,7 @@ TEST_CASE("reference backward: delta = rowsum(dP o P) equals rowsum(dO o O) unde
   std::vector<double> o(q_size(c)), lse(lse_size(c));
   ref::forward(c, q.data(), k.data(), v.data(), o.data(), lse.data());
   const std::int64_t d = c.head_dim, nqk = c.seqlen_q, nkk = c.seqlen_kv;
-  const std::uint32_t thr = dropout_threshold(c.dropout);
+  const std::uint32_t thr = dropout_threshold8(c.dropout);
   for (std::int64_t h = 0; h < c.heads; ++h) {
     for (std::int64_t i = 0; i < nqk; ++i) {
       const std::size_t row = static_cast<std::size_t>(h * nqk + i);
@@ -105,7 +105,7 @@ TEST_CASE("reference backward: delta = rowsum(dP o P) equals rowsum(dO o O) unde
         const double p = std::exp(c.scale * s - lse[row]);
         const bool keep = dropout_keep(c.seed, thr, 0, static_cast<std::uint32_t>(h), static_cast<std::uint32_t>(i),
                                        static_cast<std::uint32_t>(j));
-        via_p += p * (keep ? dpd / (1 - c.dropout) : 0.0);
+        via_p += p * (keep ? dpd / (1 - dropout_p_used(c.dropout)) : 0.0);
       }
       REQUIRE(std::abs(via_p) > 1e-6);
       CHECK(via_p == Approx(via_o).epsilon(1e-12).margin(1e-13));

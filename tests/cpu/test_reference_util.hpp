@@ -49,7 +49,7 @@ inline NaiveOut naive_forward(const ref::Config& c, const std::vector<double>& q
   const std::int64_t nq = c.seqlen_q, nk = c.seqlen_kv, d = c.head_dim;
   NaiveOut out{std::vector<double>(q_size(c), 0.0), std::vector<double>(lse_size(c), 0.0)};
   const double ninf = -std::numeric_limits<double>::infinity();
-  const std::uint32_t thr = dropout_threshold(c.dropout);
+  const std::uint32_t thr = dropout_threshold8(c.dropout);
   std::vector<double> s(static_cast<std::size_t>(nq * nk));
   for (std::int64_t b = 0; b < c.batch; ++b) {
     for (std::int64_t h = 0; h < c.heads; ++h) {
@@ -81,7 +81,7 @@ inline NaiveOut naive_forward(const ref::Config& c, const std::vector<double>& q
           if (c.dropout > 0) {
             const bool keep = dropout_keep(c.seed, thr, static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(h),
                                            static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j));
-            p = keep ? p / (1.0 - c.dropout) : 0.0;
+            p = keep ? p / (1.0 - dropout_p_used(c.dropout)) : 0.0;
           }
           for (std::int64_t x = 0; x < d; ++x) out.o[static_cast<std::size_t>((bh * nq + i) * d + x)] += p * V(j, x);
         }

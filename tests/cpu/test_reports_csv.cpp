@@ -38,9 +38,10 @@ TEST_CASE("split_csv reads quoted commas, doubled quotes, line breaks and CRLF",
 
 TEST_CASE("CSV header has every axis in its own column and point_key last", "[reports][csv]") {
   const std::vector<std::string_view> cols = csv_columns();
-  const std::vector<std::string_view> axes = {"kernel", "pass", "batch", "heads", "seqlen_q", "seqlen_kv",
-                                              "head_dim", "dtype", "dropout", "causal", "scale", "layout",
-                                              "sparsity", "density", "block_q", "block_k"};
+  // The axes, with the drop probability actually applied next to the one asked for.
+  const std::vector<std::string_view> axes = {"kernel",  "pass",         "batch",  "heads",  "seqlen_q", "seqlen_kv",
+                                              "head_dim", "dtype",        "dropout", "dropout_used", "causal",
+                                              "scale",   "layout",       "sparsity", "density", "block_q", "block_k"};
   REQUIRE(cols.size() > axes.size());
   for (std::size_t i = 0; i < axes.size(); ++i) CHECK(cols[i] == axes[i]);
   CHECK(cols.back() == "point_key");
@@ -126,6 +127,30 @@ TEST_CASE("read_csv reads columns by name, ignores unknown ones", "[reports][csv
   const std::vector<Row> back = parse_csv(text, "reordered.csv");
   REQUIRE(back.size() == 1);
   check_same_row(back[0], r, false);
+}
+
+TEST_CASE("CSV files written before dropout_used read back with it empty and the same point keys", "[reports][csv]") {
+  const std::vector<Row> rows = fixture_rows();
+  // The fixture written, then its dropout_used column removed: a file from an older version.
+  auto recs = split_csv(csv_text(rows)).records;
+  const auto& header = recs.at(0);
+  const auto col = static_cast<std::size_t>(std::find(header.begin(), header.end(), "dropout_used") - header.begin());
+  REQUIRE(col < header.size());
+  std::string text;
+  for (auto& fields : recs) {
+    fields.erase(fields.begin() + static_cast<std::ptrdiff_t>(col));
+    for (std::size_t i = 0; i < fields.size(); ++i) text += (i ? "," : "") + csv_field(fields[i]);
+    text += "\n";
+  }
+  const std::vector<Row> old = parse_csv(text, "old.csv");
+  REQUIRE(old.size() == rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    CHECK_FALSE(old[i].dropout_used.has_value());
+    CHECK(point_key(old[i].point) == point_key(rows[i].point));  // compare matches them as before
+    Row expect = rows[i];
+    expect.dropout_used.reset();
+    check_same_row(old[i], expect, false);
+  }
 }
 
 TEST_CASE("read_csv rejects foreign and malformed files with the file, line and column", "[reports][csv]") {

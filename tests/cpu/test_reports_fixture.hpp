@@ -99,6 +99,7 @@ inline std::vector<Row> fixture_rows() {
   std1k.max_rel_error = 3.1e-4;
   std1k.tolerance = 2e-3;
   std1k.check_note = "pass";
+  std1k.dropout_used = 0.0;
   rows.push_back(std1k);
 
   Row flash1k = make_row("flash", Pass::fwd, 2, 8, 1024, 1024, 64, DType::fp16);
@@ -110,6 +111,7 @@ inline std::vector<Row> fixture_rows() {
   flash1k.tolerance = 2e-3;
   flash1k.check_note = "pass";
   flash1k.reason = "throttled";
+  flash1k.dropout_used = 0.0;
   rows.push_back(flash1k);
 
   Row cudnn1k = make_row("cudnn", Pass::fwd, 2, 8, 1024, 1024, 64, DType::fp16);
@@ -143,6 +145,7 @@ inline std::vector<Row> fixture_rows() {
   stdbwd.max_rel_error = 4e-3;
   stdbwd.tolerance = 1e-2;
   stdbwd.check_note = "pass";
+  stdbwd.dropout_used = 26.0 / 256;  // the shared keep-mask's rounding of 0.1
   rows.push_back(stdbwd);
 
   Row flashbwd = stdbwd;
@@ -163,6 +166,7 @@ inline std::vector<Row> fixture_rows() {
   sp.softmax_scale = 0.1;
   set_time(sparse, 0.75, 45.1);
   sparse.mask_density = 0.2578125;
+  sparse.dropout_used = 0.0;
   rows.push_back(sparse);
 
   Row ring = sparse;
@@ -175,6 +179,7 @@ inline std::vector<Row> fixture_rows() {
   ring.sm_clock_start_mhz = ring.sm_clock_end_mhz = ring.sm_clock_sample_mhz = 0;
   ring.samples_dropped = 0;
   ring.samples_clock_mhz.clear();
+  ring.dropout_used = std::nullopt;
   ring.reason = "cudaErrorIllegalAddress | in ring_step\nat launch 3";
   rows.push_back(ring);
 
@@ -195,6 +200,7 @@ inline void check_same_row(const Row& a, const Row& b, bool with_samples) {
   CHECK(a.backend == b.backend);
   CHECK(a.device == b.device);
   CHECK(a.timing_mode == b.timing_mode);
+  CHECK(same_double(a.dropout_used, b.dropout_used));
   CHECK(same_double(a.time.median_ms, b.time.median_ms));
   CHECK(same_double(a.time.mean_ms, b.time.mean_ms));
   CHECK(same_double(a.time.min_ms, b.time.min_ms));

@@ -35,6 +35,23 @@ TEST_CASE("JSON round trip of a results file returns every field exactly", "[rep
   check_same_rows(back.rows, rows, /*with_samples=*/true);
 }
 
+TEST_CASE("JSON rows written before dropout_used read back with it empty", "[reports][json]") {
+  const std::vector<Row> rows = fixture_rows();
+  json j = json::parse(results_json_text(fixture_metadata(), rows));
+  for (json& r : j.at("rows")) {
+    REQUIRE(r.contains("dropout_used"));
+    r.erase("dropout_used");
+  }
+  const ResultFile back = results_from_json(j, "old.json");
+  REQUIRE(back.rows.size() == rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    CHECK_FALSE(back.rows[i].dropout_used.has_value());
+    CHECK(point_key(back.rows[i].point) == point_key(rows[i].point));
+  }
+  CHECK(row_to_json(rows[6]).at("dropout_used") == 26.0 / 256);  // the applied value, exactly
+  CHECK(row_to_json(rows[9]).at("dropout_used").is_null());      // unknown: null
+}
+
 TEST_CASE("JSON row has optionals as null and the derived point_key", "[reports][json]") {
   const std::vector<Row> rows = fixture_rows();
   const json j = row_to_json(rows[1]);

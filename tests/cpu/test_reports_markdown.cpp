@@ -107,6 +107,22 @@ TEST_CASE("markdown lists failed checks and one table per problem family", "[rep
   CHECK_THAT(clean, !Catch::Contains("Failed correctness checks") && !Catch::Contains("Rows not measured"));
 }
 
+TEST_CASE("markdown states the dropout each kernel applied under dropout headings", "[reports][markdown]") {
+  const std::vector<Row> rows = fixture_rows();
+  const std::string md = markdown_report(fixture_metadata(), rows);
+  // Family 2 asks for 0.1; standard and flash applied the mask's 26/256.
+  CHECK_THAT(md, Catch::Contains("dropout 0.1, bnhd, dense\n\nDropout applied: 0.1015625 (standard, flash).\n\n| B |"));
+  CHECK(md.find("Dropout applied: 0 ") == std::string::npos);  // nothing said for dropout-free families
+  std::vector<Row> mixed = rows;
+  Row cudnn = rows[6];
+  cudnn.point.kernel = "cudnn";
+  cudnn.dropout_used = 0.1;
+  mixed.push_back(cudnn);
+  CHECK_THAT(markdown_report({}, mixed), Catch::Contains("Dropout applied: 0.1 (cudnn); 0.1015625 (standard, flash)."));
+  for (Row& r : mixed) r.dropout_used.reset();  // a file from before the field: no line
+  CHECK_THAT(markdown_report({}, mixed), !Catch::Contains("Dropout applied:"));
+}
+
 TEST_CASE("failed_check uses the note or the error above tolerance", "[reports][markdown]") {
   Row r = timed("flash", 512, 1.0);
   CHECK_FALSE(failed_check(r));

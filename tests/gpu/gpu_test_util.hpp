@@ -3,7 +3,7 @@
 // them the same way; what differs between files (kernel name, problem seed, label, data-seed
 // start) is passed in. Two groups:
 //  - correctness: attention_point, SeedSequence, check_supported_point (and its pieces) around
-//    fa::verify_point;
+//    fa::verify_point; DirectRun for runs on the caller's own inputs;
 //  - timing probes: median_ms (CUDA events), square_problem, time_kernel_pass, DeviceBuffer.
 // Everything is inline: the header is compiled into each test file (one of them by nvcc).
 #include <catch2/catch.hpp>
@@ -115,6 +115,28 @@ inline void check_supported_point(fa::AttentionKernel& k, const fa::Point& pt, c
   INFO(error_summary(r));
   check_result(r);
 }
+
+// One prepared run of a kernel on given host inputs, outside the verification helper: for checks
+// that need their own inputs (dropout) or several runs of one preparation.
+struct DirectRun {
+  fa::DeviceTrackingAllocator operands_alloc, scratch;
+  fa::StreamHandle stream{true};
+  fa::Problem p;
+  fa::Pass pass;
+  fa::OperandSet ops;
+
+  DirectRun(const fa::Problem& problem, fa::Pass ps, const fa::HostInputs& in)
+      : p(problem), pass(ps), ops(problem, ps, fa::Backend::cuda, operands_alloc, nullptr) {
+    ops.upload(in);
+  }
+  void run(fa::AttentionKernel& k, int times = 1) {
+    ops.poison_outputs(stream.get());
+    fa::ExecContext ctx{stream.get(), &scratch, 0};
+    auto r = k.prepare(p, pass, ops.ops(), ctx);
+    for (int i = 0; i < times; ++i) r->run();
+    stream.synchronize();
+  }
+};
 
 // ---- timing probes -----------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ namespace {
 using fa::DType;
 using fa::Layout;
 using fa::Pass;
+using fa::testing::DirectRun;
 using fa::testing::require_kernel;
 using fa::testing::Shape;
 
@@ -47,28 +48,6 @@ void check_point(fa::AttentionKernel& k, const fa::Point& pt, double input_scale
                                                           " ", fa::to_string(p.layout), " x", input_scale),
                                      data_seeds.next(), input_scale);
 }
-
-// One prepared run of a kernel on given host inputs, outside the verification helper: for checks
-// that need their own inputs (dropout) or several runs of one preparation.
-struct DirectRun {
-  fa::DeviceTrackingAllocator operands_alloc, scratch;
-  fa::StreamHandle stream{true};
-  fa::Problem p;
-  Pass pass;
-  fa::OperandSet ops;
-
-  DirectRun(const fa::Problem& problem, Pass ps, const fa::HostInputs& in)
-      : p(problem), pass(ps), ops(problem, ps, fa::Backend::cuda, operands_alloc, nullptr) {
-    ops.upload(in);
-  }
-  void run(fa::AttentionKernel& k, int times = 1) {
-    ops.poison_outputs(stream.get());
-    fa::ExecContext ctx{stream.get(), &scratch, 0};
-    auto r = k.prepare(p, pass, ops.ops(), ctx);
-    for (int i = 0; i < times; ++i) r->run();
-    stream.synchronize();
-  }
-};
 
 fa::Problem problem(std::int64_t b, std::int64_t h, std::int64_t nq, std::int64_t nk, std::int64_t d, DType dt,
                     bool causal, double dropout) {

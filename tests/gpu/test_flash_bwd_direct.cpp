@@ -163,8 +163,8 @@ void check_case(const Case& c) {
   fp.dtype = c.dt;
   fp.scale = static_cast<float>(p.scale());
   fp.causal = c.causal;
-  fp.dropout = static_cast<float>(c.dropout);
-  fp.dropout_threshold = fa::dropout_threshold(c.dropout);
+  fp.dropout = static_cast<float>(fa::dropout_p_used(c.dropout));  // what flash::params_for sets
+  fp.dropout_threshold = fa::dropout_threshold8(c.dropout);
   fp.seed = p.seed;
   if (masked) {
     fp.block_mask = static_cast<const std::uint8_t*>(mask_d.ptr);

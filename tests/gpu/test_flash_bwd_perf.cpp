@@ -47,7 +47,8 @@ void time_point(int b, int h, int n, int d, fa::DType dt, bool causal, double dr
     *s = sn;
   p.batch = b, p.heads = h, p.seqlen_q = n, p.seqlen_kv = n, p.head_dim = d;
   p.dtype = dt, p.scale = 1.0f / std::sqrt(static_cast<float>(d)), p.causal = causal;
-  p.dropout = static_cast<float>(dropout), p.dropout_threshold = fa::dropout_threshold(dropout), p.seed = 99;
+  p.dropout = static_cast<float>(fa::dropout_p_used(dropout)), p.dropout_threshold = fa::dropout_threshold8(dropout);
+  p.seed = 99;
   DeviceBuffer ws(fa::flash::flash_bwd_workspace_bytes(p));
 
   const double fwd_ms = median_ms(st, [&] { fa::flash::flash_fwd(p, st); });

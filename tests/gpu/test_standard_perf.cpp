@@ -83,7 +83,8 @@ TEST_CASE("standard: forward launches one by one", "[.][perf][standard]") {
   st::RowGeometry g;
   g.rows = B * H * N, g.seqlen_q = g.seqlen_kv = g.ld = static_cast<std::int32_t>(N), g.heads = H;
   st::DropoutSpec none, drop;
-  drop.enabled = true, drop.threshold = fa::dropout_threshold(0.2), drop.keep_scale = 1.25f, drop.seed = 7;
+  drop.enabled = true, drop.threshold = fa::dropout_threshold8(0.2), drop.seed = 7;
+  drop.keep_scale = static_cast<float>(1.0 / (1.0 - fa::dropout_p_used(0.2)));
   const double t_sm = median_ms(s, [&] { st::softmax_forward(dt, S.get(), P.get(), lse.as<float>(), g, none, s); });
   const double t_smd = median_ms(s, [&] { st::softmax_forward(dt, S.get(), P.get(), lse.as<float>(), g, drop, s); });
   g.causal = true;
