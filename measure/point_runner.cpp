@@ -132,6 +132,7 @@ Row run_point(const Point& pt, AttentionKernel* kernel, const RunOptions& opt, c
     row.reason = sup.reason;
     return row;
   }
+  row.dropout_used = applied_dropout(*kernel, p);
 
   try {
 #if FA_HAS_CUDA

@@ -14,7 +14,7 @@
 #include <type_traits>
 
 #include "core/philox.hpp"
-#include "kernels/flash/dropout_pairs.cuh"
+#include "core/dropout_pairs.cuh"
 #include "kernels/flash/flash_fwd_traits.cuh"
 #include "kernels/flash/flash_params.hpp"
 #include "kernels/flash/ptx.cuh"

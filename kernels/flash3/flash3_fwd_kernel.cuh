@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "core/dropout_pairs.cuh"
 #include "core/philox.hpp"
 #include "kernels/flash3/flash3_fwd_traits.cuh"
 #include "kernels/flash3/flash3_params.hpp"
@@ -157,31 +158,23 @@ __device__ __forceinline__ void online_softmax(float (&s)[N / 2], float (&row_ma
   for (int r = 0; r < 2; ++r) row_sum[r] = row_sum[r] * corr[r] + sum[r];
 }
 
-// Dropout with the shared keep-mask (core/philox.hpp): one Philox call gives this thread's 16 elements of a
-// 32-column group (rows r0 and r0 + 8, 4 n8 tiles x 2 columns). Element j = 16 G + 4 q + 2 hh + e of the
-// fragment is byte 8 hh + 2 q + e of call G. Applied after the row sums: lse and the normaliser stay
-// those of the undropped softmax, and 1 / (1 - p) is folded into the final scale.
+// Dropout with the shared keep-mask (core/philox.hpp), on P once it is packed into A-operand registers:
+// one Philox call gives this thread's 16 elements of a 32-column group (rows row0 and row0 + 8, column
+// pairs 2t, 2t + 1 of each 8-column block), i.e. the two k16 fragments 2G and 2G + 1; a SWAR compare per
+// word and one PRMT + AND per packed pair apply it (core/dropout_pairs.cuh). Applied after the row sums:
+// lse and the normaliser stay those of the undropped softmax, and 1 / (1 - p) is folded into the final scale.
 template <int N>
-__device__ __forceinline__ void apply_dropout(float (&s)[N / 2], const Flash3Params& p, int b, int h, int row0,
-                                              int col0, int t) {
-  const std::uint32_t row_pair = static_cast<std::uint32_t>((row0 >> 4) * 8 + (row0 & 7));
-  const std::uint32_t t8 = p.dropout_threshold8;
+__device__ __forceinline__ void apply_dropout(std::uint32_t (&pr)[N / 16][4], const Flash3Params& p, int b, int h,
+                                              int row0, int col0, int t) {
+  const std::uint32_t counter_row = dropout_counter_row(static_cast<std::uint32_t>(row0));
 #pragma unroll
   for (int g = 0; g < N / 32; ++g) {
-    const std::uint32_t ctr_x = static_cast<std::uint32_t>(((col0 >> 5) + g) * 4 + t);
-    const Philox4 r = philox4x32_10(Philox4{ctr_x, row_pair, static_cast<std::uint32_t>(h), static_cast<std::uint32_t>(b)},
-                                    static_cast<std::uint32_t>(p.seed), static_cast<std::uint32_t>(p.seed >> 32));
-    const std::uint32_t words[4] = {r.x, r.y, r.z, r.w};
-#pragma unroll
-    for (int q = 0; q < 4; ++q)
-#pragma unroll
-      for (int hh = 0; hh < 2; ++hh)
-#pragma unroll
-        for (int e = 0; e < 2; ++e) {
-          const int byte = 8 * hh + 2 * q + e;
-          const std::uint32_t v = (words[byte >> 2] >> (8 * (byte & 3))) & 0xFFu;
-          if (v < t8) s[16 * g + 4 * q + 2 * hh + e] = 0.f;
-        }
+    const std::uint32_t counter_col = static_cast<std::uint32_t>(((col0 >> 5) + g) * 4 + t);
+    const Philox4 flags = dropout_keep_flags(
+        dropout_random(p.seed, static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(h), counter_row, counter_col),
+        p.dropout_threshold8);
+    drop_packed_fragment(pr[2 * g], flags, 0);
+    drop_packed_fragment(pr[2 * g + 1], flags, 1);
   }
 }
 
@@ -487,8 +480,8 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       release_q_after_last_s(n);
       if (needs_mask(n)) mask_block<BN, kCausal>(s, n * BN, row0, t, p.seqlen_kv, diag);
       online_softmax<BN>(s, row_max, row_sum, corr, scale_log2);
-      if constexpr (kDropout) apply_dropout<BN>(s, p, tile.b, tile.h, row0, n * BN, t);
       to_a_operand<Tr, T>(s, pr);
+      if constexpr (kDropout) apply_dropout<BN>(pr, p, tile.b, tile.h, row0, n * BN, t);
     }
 
     // Steady state: S(n) and P V(n + 1) in flight together.
@@ -523,8 +516,8 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       vpos.advance();
 #pragma unroll
       for (int j = 0; j < D / 2; ++j) o[j] *= corr[(j / 2) % 2];
-      if constexpr (kDropout) apply_dropout<BN>(s, p, tile.b, tile.h, row0, n * BN, t);
       to_a_operand<Tr, T>(s, pr);
+      if constexpr (kDropout) apply_dropout<BN>(pr, p, tile.b, tile.h, row0, n * BN, t);
     }
 
     // Last GEMM: P V of the first block.

@@ -66,7 +66,7 @@ struct Fwd3Traits {
 template <int D>
 struct Fwd3TraitsFor;
 template <>
-struct Fwd3TraitsFor<64> : Fwd3Traits<64, 128, 2, 3, true> {};
+struct Fwd3TraitsFor<64> : Fwd3Traits<64, 128, 2, 2, true> {};
 template <>
 struct Fwd3TraitsFor<96> : Fwd3Traits<96, 128, 2, 2, true> {};
 template <>

@@ -4,13 +4,12 @@
 
 #include <cuda_runtime_api.h>
 
-#include <algorithm>
 #include <climits>
-#include <cmath>
 #include <stdexcept>
 #include <string>
 
 #include "core/cuda_check.hpp"
+#include "core/philox.hpp"
 #include "kernels/flash3/flash3_fwd.hpp"
 
 namespace fa {
@@ -18,9 +17,6 @@ namespace flash3 {
 namespace {
 
 bool fits_int(std::int64_t v) { return v >= 1 && v <= INT_MAX; }
-
-// Dropout of the shared keep-mask: an 8-bit threshold, the probability rounded to a multiple of 1/256.
-std::uint32_t threshold8(double p) { return static_cast<std::uint32_t>(std::min(255.0, std::nearbyint(p * 256.0))); }
 
 Flash3Params params_for(const Problem& p, const Operands* ops) {
   Flash3Params f;
@@ -32,8 +28,8 @@ Flash3Params params_for(const Problem& p, const Operands* ops) {
   f.dtype = p.dtype;
   f.scale = static_cast<float>(p.scale());
   f.causal = p.causal;
-  f.dropout_threshold8 = threshold8(p.dropout);
-  f.dropout_p_used = static_cast<float>(f.dropout_threshold8 / 256.0);
+  f.dropout_threshold8 = dropout_threshold8(p.dropout);
+  f.dropout_p_used = static_cast<float>(dropout_p_used(p.dropout));
   f.seed = p.seed;
   const Strides sq = strides_for(p.layout, p.heads, p.seqlen_q, p.head_dim);
   const Strides sk = strides_for(p.layout, p.heads, p.seqlen_kv, p.head_dim);

@@ -13,7 +13,7 @@
 
 #include "core/philox.hpp"
 
-namespace fa::flash {
+namespace fa {
 
 // prmt.b32 in its default mode: result byte i is selected by nibble i of `sel`; nibble bits 0-2
 // index the 8 bytes of {b, a} (a = bytes 0-3), bit 3 replicates the top bit of that byte instead.
@@ -42,4 +42,4 @@ __device__ __forceinline__ void drop_packed_fragment(std::uint32_t (&a)[4], cons
   a[3] &= keep_pair_mask(row_g8, true);
 }
 
-}  // namespace fa::flash
+}  // namespace fa
