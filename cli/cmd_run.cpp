@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/point_kernels.hpp"
+#include "cli/run_gate.hpp"
 #include "cli/run_metadata.hpp"
 #include "cli/sweep_flags.hpp"
 #include "core/errors.hpp"
@@ -16,9 +17,6 @@
 #include "measure/point_runner.hpp"
 #include "measure/sm_clock.hpp"
 #include "measure/stream.hpp"
-#include "reports/baseline_store.hpp"
-#include "reports/compare.hpp"
-#include "reports/compare_markdown.hpp"
 #include "reports/result_dir.hpp"
 
 namespace fa::cli {
@@ -33,7 +31,6 @@ struct RunFlags {
   bool hot = false;
   bool graph = false;
   bool no_counters = false;
-  bool clock_normalize = false;
   std::string metrics;
   int min_samples = 10;
   int max_samples = 10000;
@@ -45,8 +42,7 @@ struct RunFlags {
   double throttle_recovery_s = 0.025;
   int device = 0;
   std::uint64_t data_seed = 42;
-  std::string save_baseline, baseline;
-  std::string baseline_dir = std::string(baselines::kDefaultDir);
+  GateFlags gate;
 };
 
 std::string human_bytes(double b) {
@@ -117,13 +113,7 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
       ->check(CLI::Range(0.0, 10.0));
   cmd->add_option("--device", flags->device, "CUDA device index (default 0)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--data-seed", flags->data_seed, "seed of the random input data (default 42)");
-  cmd->add_option("--save-baseline", flags->save_baseline,
-                  "after the run, store results.json as baseline NAME for this GPU model (see docs/ci.md)");
-  cmd->add_option("--baseline", flags->baseline,
-                  "after the run, compare against stored baseline NAME (exit 1 on a regression, like `compare`)");
-  cmd->add_option("--baseline-dir", flags->baseline_dir, "where baselines live (default .fa-bench/baselines)");
-  cmd->add_flag("--clock-normalize", flags->clock_normalize,
-                "with --baseline: compare times at one SM clock, as `compare --clock-normalize` does");
+  add_gate_flags(*cmd, flags->gate);
 
   return [flags, command_line]() -> int {
     const RunFlags& f = *flags;
@@ -132,8 +122,7 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
     if (have_gpu && f.device >= static_cast<int>(devices.devices.size()))
       throw bad_value("--device", std::to_string(f.device), fmt::format("0 to {}", devices.devices.size() - 1));
     if (f.resume && f.out_dir.empty()) throw UsageError("--resume: needs --out DIR naming the run to resume");
-    if (!f.baseline.empty()) baselines::check_name(f.baseline);
-    if (!f.save_baseline.empty()) baselines::check_name(f.save_baseline);
+    check_gate_flags(f.gate);
     if (f.graph && !f.hot) throw UsageError("--graph: only with --hot (cold timing flushes L2 between samples)");
     std::string note;
     const SweepSpec spec = resolve_sweep(f.sweep, have_gpu, &note);
@@ -188,7 +177,8 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
     }
 
     const std::string out = f.out_dir.empty() ? "fa-bench-results/" + utc_timestamp_compact() : f.out_dir;
-    const RunMetadata md = collect_metadata(command_line, devices, have_gpu ? to_string(opt.mode) : "host");
+    RunMetadata md = collect_metadata(command_line, devices, have_gpu ? to_string(opt.mode) : "host");
+    prepare_gate(f.gate, md);
     ResultDirectory results = ResultDirectory::open(out, md, f.resume);
     fmt::print("{} points -> {}/results.{{csv,md,json}} ({} timing)\n", ex.points.size(), out, md.timing_mode);
 
@@ -236,22 +226,13 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
       fmt::print(stderr, "{} point(s) failed the correctness check\n", failed_checks);
       code = 1;
     }
-    if (!f.baseline.empty()) {
-      // Compare before saving, so --baseline X --save-baseline X gates against the old X.
-      const auto base = baselines::path_for(f.baseline_dir, f.baseline, md.device);
-      if (!std::filesystem::exists(base))
-        throw UsageError("--baseline: no baseline '" + f.baseline + "' for " + md.device + " (expected " +
-                         base.string() + "; create it with --save-baseline)");
-      CompareOptions compare_options;
-      compare_options.clock_normalize = f.clock_normalize;
-      const CompareOutcome outcome = compare_files(base.string(), results.json_path().string(), compare_options);
-      fmt::print("\n{}", compare_markdown(outcome));
-      code = std::max(code, outcome.exit_code());
-    }
-    if (!f.save_baseline.empty()) {
-      const auto saved = baselines::save(f.baseline_dir, f.save_baseline, "", results.json_path());
-      fmt::print("baseline saved: {}\n", saved.string());
-    }
+    const Remeasure remeasure = [&](const Point& pt) {
+      const PointKernel pk = describe_point_kernel(pt, have_gpu);
+      const Row row = run_point(pt, pk.runnable ? pool.get(pt.kernel) : nullptr, opt, pk.reason);
+      fmt::print("[re-measured] {:<58} {:>10.4f} ms\n", point_label(pt), row.time.median_ms);
+      return row;
+    };
+    code = std::max(code, finish_gate(f.gate, results, remeasure));
     return code;
   };
 }
