@@ -58,7 +58,7 @@ bool is_baseline_json(const nlohmann::json& j) {
 
 // Why a new run cannot join the stored ones ("" when it can): runs of one baseline must be of one build.
 std::string why_not_same_build(const RunMetadata& stored, const RunMetadata& fresh) {
-  if (fresh.git_commit.empty()) return "this build's commit is unknown, so it cannot be told to match the stored runs'";
+  if (fresh.git_commit.empty() || fresh.git_commit == "unknown") return "this build's commit is unknown, so it cannot be told to match the stored runs'";
   for (const auto& [what, a, b] : {std::tuple{"commit", &stored.git_commit, &fresh.git_commit},
                                    std::tuple{"tool version", &stored.tool_version, &fresh.tool_version},
                                    std::tuple{"build type", &stored.build_type, &fresh.build_type},
