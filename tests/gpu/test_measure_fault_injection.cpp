@@ -13,6 +13,7 @@
 #include "measure/fault_injection.hpp"
 #include "measure/point_runner.hpp"
 #include "tests/gpu/gpu_support.hpp"
+#include "tests/gpu/gpu_test_util.hpp"
 #include "tests/scoped_env.hpp"
 
 namespace {
@@ -23,13 +24,10 @@ std::unique_ptr<fa::AttentionKernel> first_kernel(fa::Point& pt) {
   for (const char* name : {"flash", "standard", "cudnn", "block_sparse"}) {
     if ((kernel = fa::make_kernel(name))) break;
   }
-  if (kernel) pt.kernel = std::string(kernel->name());
-  pt.pass = fa::Pass::fwd;
-  pt.problem.batch = 4;
-  pt.problem.heads = 16;
-  pt.problem.seqlen_q = pt.problem.seqlen_kv = 4096;
-  pt.problem.head_dim = 64;
-  pt.problem.dtype = fa::DType::bf16;
+  if (kernel) {
+    pt = fa::testing::attention_point(kernel->name(), fa::Pass::fwd, fa::DType::bf16, {4, 16, 4096, 4096, 64}, false, 0,
+                                      fa::Layout::bhnd, 0x5eed);
+  }
   return kernel;
 }
 
