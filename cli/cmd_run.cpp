@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/point_kernels.hpp"
+#include "cli/remeasure.hpp"
 #include "cli/run_gate.hpp"
 #include "cli/run_metadata.hpp"
 #include "cli/sweep_flags.hpp"
@@ -17,6 +18,7 @@
 #include "measure/point_runner.hpp"
 #include "measure/sm_clock.hpp"
 #include "measure/stream.hpp"
+#include "reports/number_text.hpp"
 #include "reports/result_dir.hpp"
 
 namespace fa::cli {
@@ -42,6 +44,7 @@ struct RunFlags {
   double throttle_recovery_s = 0.025;
   int device = 0;
   std::uint64_t data_seed = 42;
+  std::string points_from;  // the points of a results file instead of a sweep (re-measurement rounds)
   GateFlags gate;
 };
 
@@ -109,7 +112,44 @@ void add_run_flags(CLI::App& cmd, RunFlags& f) {
       ->check(CLI::Range(0.0, 10.0));
   cmd.add_option("--device", f.device, "CUDA device index (default 0)")->check(CLI::NonNegativeNumber);
   cmd.add_option("--data-seed", f.data_seed, "seed of the random input data (default 42)");
+  cmd.add_option("--points-from", f.points_from,
+                 "measure the points of a results file, in its order, instead of a sweep (how --baseline "
+                 "re-measures; no sweep flags with it)")
+      ->type_name("FILE");
   add_gate_flags(cmd, f.gate);
+}
+
+// The flags that decide how a point is measured, for a re-measurement process to measure the same way.
+std::vector<std::string> measurement_args(const RunFlags& f) {
+  std::vector<std::string> a{"--min-samples", std::to_string(f.min_samples), "--max-samples",
+                             std::to_string(f.max_samples), "--max-noise", round_trip_text(f.max_noise_pct),
+                             "--max-time", round_trip_text(f.max_time_s), "--min-warmup", round_trip_text(f.min_warmup_s),
+                             "--sample-gap", round_trip_text(f.sample_gap), "--throttle-threshold",
+                             round_trip_text(f.throttle_threshold_pct), "--throttle-recovery",
+                             round_trip_text(f.throttle_recovery_s), "--device", std::to_string(f.device),
+                             "--data-seed", std::to_string(f.data_seed)};
+  for (const auto& [on, flag] : {std::pair{f.hot, "--hot"}, std::pair{f.graph, "--graph"},
+                                 std::pair{f.no_counters, "--no-counters"}}) {
+    if (on) a.emplace_back(flag);
+  }
+  if (!f.metrics.empty()) a.insert(a.end(), {"--metrics", f.metrics});
+  return a;
+}
+
+// The points to run: the sweep's, or with --points-from a results file's.
+Expansion planned_points(const RunFlags& f, bool have_gpu) {
+  if (!f.points_from.empty()) {
+    if (!f.sweep.axis_values.empty() || !f.sweep.sweep_name.empty() || !f.sweep.sweep_file.empty()) {
+      throw UsageError("--points-from: takes the points from the file; give no --sweep, --sweep-file or axis flag");
+    }
+    Expansion ex;
+    ex.points = points_from_file(f.points_from);
+    return ex;
+  }
+  std::string note;
+  const SweepSpec spec = resolve_sweep(f.sweep, have_gpu, &note);
+  if (!note.empty()) fmt::print("{}\n", note);
+  return expand_for_catalog(spec);
 }
 
 RunOptions timing_options(const RunFlags& f) {
@@ -228,10 +268,7 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
     if (f.resume && f.out_dir.empty()) throw UsageError("--resume: needs --out DIR naming the run to resume");
     check_gate_flags(f.gate);
     if (f.graph && !f.hot) throw UsageError("--graph: only with --hot (cold timing flushes L2 between samples)");
-    std::string note;
-    const SweepSpec spec = resolve_sweep(f.sweep, have_gpu, &note);
-    const Expansion ex = expand_for_catalog(spec);
-    if (!note.empty()) fmt::print("{}\n", note);
+    const Expansion ex = planned_points(f, have_gpu);
     if (f.dry_run) return dry_run(ex, have_gpu);
 
     RunOptions opt = timing_options(f);
@@ -254,14 +291,19 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
 #endif
     KernelPool pool;
     int code = report_sweep(run_sweep(ex, f, have_gpu, opt, pool, results), out);
-    const Remeasure remeasure = [&](const Point& pt) {
-      const PointKernel pk = describe_point_kernel(pt, have_gpu);
-      const Row row = run_point(pt, pk.runnable ? pool.get(pt.kernel) : nullptr, opt, pk.reason);
-      fmt::print("[re-measured] {:<58} {:>10.4f} ms\n", point_label(pt), row.time.median_ms);
-      return row;
-    };
-    code = std::max(code, finish_gate(f.gate, results, remeasure));
-    return code;
+    // Re-measurements in fresh processes where fa-bench can start itself (cli/remeasure.hpp).
+    const std::filesystem::path exe = own_executable();
+    const RemeasureRound remeasure =
+        exe.empty() ? in_process_rounds(
+                          [&](const Point& pt) {
+                            const PointKernel pk = describe_point_kernel(pt, have_gpu);
+                            return run_point(pt, pk.runnable ? pool.get(pt.kernel) : nullptr, opt, pk.reason);
+                          },
+                          results.dir() / "confirm", md)
+                    : child_process_rounds(exe, measurement_args(f), results.dir() / "confirm");
+    const std::string method = exe.empty() ? "in this process: fa-bench could not start itself"
+                                           : "each round in a fresh fa-bench process";
+    return std::max(code, finish_gate(f.gate, results, remeasure, method));
   };
 }
 

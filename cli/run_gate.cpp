@@ -20,15 +20,6 @@ std::filesystem::path baseline_path(const GateFlags& f, const std::string& devic
   return baselines::path_for(f.baseline_dir, f.baseline, device);
 }
 
-// The re-measured rows, round by round, as results files beside the run's (for the record).
-void write_confirmations(const ResultDirectory& results, const std::vector<std::vector<Row>>& rounds) {
-  for (std::size_t r = 0; r < rounds.size(); ++r) {
-    const auto dir = results.dir() / "confirm" / fmt::format("round-{}", r + 1);
-    std::filesystem::create_directories(dir);
-    write_file_atomically(dir / "results.json", results_json_text(results.metadata(), rounds[r]));
-  }
-}
-
 }  // namespace
 
 void add_gate_flags(CLI::App& cmd, GateFlags& flags) {
@@ -79,7 +70,8 @@ void prepare_gate(const GateFlags& f, RunMetadata& md) {
   }
 }
 
-int finish_gate(const GateFlags& f, const ResultDirectory& results, const Remeasure& remeasure) {
+int finish_gate(const GateFlags& f, const ResultDirectory& results, const RemeasureRound& remeasure,
+                const std::string& method) {
   int code = 0;
   if (!f.baseline.empty()) {
     // Gate before saving, so --baseline X --save-baseline X gates against the old X.
@@ -87,8 +79,8 @@ int finish_gate(const GateFlags& f, const ResultDirectory& results, const Remeas
     options.raw_time = f.raw_time;
     CompareOutcome outcome =
         compare_files(baseline_path(f, results.metadata().device).string(), results.json_path().string(), options);
-    const auto rounds = confirm_regressions(outcome, remeasure, static_cast<std::size_t>(f.confirm));
-    write_confirmations(results, rounds);
+    outcome.confirm_method = method;
+    confirm_regressions(outcome, remeasure, static_cast<std::size_t>(f.confirm));
     const std::string md = compare_markdown(outcome);
     fmt::print("\n{}", md);
     write_file_atomically(results.dir() / "gate.md", md);

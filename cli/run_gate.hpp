@@ -33,9 +33,11 @@ bool check_gate_flags(const GateFlags& flags);
 // on says so in its metadata and on stderr.
 void prepare_gate(const GateFlags& flags, RunMetadata& metadata);
 
-// After the sweep: gates against --baseline (re-measuring with `remeasure`; the verdict is printed
-// and written to gate.md and gate.json in the run's folder, re-measured rows under confirm/), then
-// saves --save-baseline. Returns the gate's exit code (0 without --baseline).
-int finish_gate(const GateFlags& flags, const ResultDirectory& results, const Remeasure& remeasure);
+// After the sweep: gates against --baseline, re-measuring suspects with `remeasure` (`method` says
+// where, for the verdict), prints the verdict and writes it to gate.md and gate.json in the run's
+// folder, then saves --save-baseline. Returns the gate's exit code
+// (0 without --baseline).
+int finish_gate(const GateFlags& flags, const ResultDirectory& results, const RemeasureRound& remeasure,
+                const std::string& method);
 
 }  // namespace fa::cli

@@ -160,6 +160,7 @@ struct CompareOutcome {
   // Rounds of re-measurement behind the verdict: 0 for a comparison of files (one current run's
   // evidence), N after `run --baseline` confirmed each regressed point N times.
   std::size_t confirm_rounds = 0;
+  std::string confirm_method;  // where the re-measurements ran ("each round in a fresh fa-bench process")
   RunMetadata baseline_metadata, current_metadata;  // the baseline's: its last run
   std::string baseline_device, current_device;  // metadata device, else the rows' devices ("" unknown)
   std::vector<PointComparison> points;          // matched points, in baseline order

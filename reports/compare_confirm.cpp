@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include <fmt/core.h>
 
@@ -100,7 +101,7 @@ void judge(PointComparison& p, const std::vector<Row>& rows, const CompareOption
 
 }  // namespace
 
-std::vector<std::vector<Row>> confirm_regressions(CompareOutcome& outcome, const Remeasure& remeasure,
+std::vector<std::vector<Row>> confirm_regressions(CompareOutcome& outcome, const RemeasureRound& remeasure,
                                                   std::size_t rounds) {
   std::vector<std::vector<Row>> by_round;
   if (rounds == 0) return by_round;
@@ -111,12 +112,16 @@ std::vector<std::vector<Row>> confirm_regressions(CompareOutcome& outcome, const
   }
   std::vector<std::vector<Row>> by_point(outcome.points.size());
   for (std::size_t r = 0; r < rounds && !candidates.empty(); ++r) {
-    by_round.emplace_back();
-    for (std::size_t i : round_order(candidates, r)) {
-      Row row = remeasure(outcome.points[i].current.point);
-      by_point[i].push_back(row);
-      by_round.back().push_back(std::move(row));
+    const std::vector<std::size_t> order = round_order(candidates, r);
+    std::vector<Point> points;
+    for (std::size_t i : order) points.push_back(outcome.points[i].current.point);
+    std::vector<Row> rows = remeasure(points, r);
+    if (rows.size() != points.size()) {
+      throw std::logic_error(fmt::format("re-measurement round {} returned {} rows for {} points", r + 1, rows.size(),
+                                         points.size()));
     }
+    for (std::size_t k = 0; k < order.size(); ++k) by_point[order[k]].push_back(rows[k]);
+    by_round.push_back(std::move(rows));
   }
   for (std::size_t i : candidates) judge(outcome.points[i], by_point[i], outcome.options);
   return by_round;

@@ -155,6 +155,7 @@ json compare_json(const CompareOutcome& o) {
           {"evidence", {{"baseline_runs", o.baseline_runs},
                         {"current_runs", 1},
                         {"confirm_rounds", o.confirm_rounds},
+                        {"confirm_method", o.confirm_method},
                         {"one_run_only", o.confirm_rounds == 0}}},
           {"baseline", {{"source", o.baseline_source},
                         {"runs", o.baseline_runs},

@@ -57,9 +57,9 @@ std::string evidence_line(const CompareOutcome& o) {
     s += "**one current run, not re-measured**: a shift between processes can pass for a code change when it "
          "exceeds a point's line; `fa-bench run --baseline NAME` re-measures each regressed point before failing it.";
   } else {
-    s += fmt::format("every point whose time or HBM bytes regressed was re-measured {} times (fresh warm-up, another "
-                     "order) and fails only when the regression showed again.",
-                     o.confirm_rounds);
+    s += fmt::format("every point whose time or HBM bytes regressed was re-measured {} times ({}, fresh warm-up, "
+                     "another order) and fails only when the regression showed again.",
+                     o.confirm_rounds, o.confirm_method.empty() ? "by the caller" : o.confirm_method);
   }
   s += o.baseline_runs == 1
            ? " Baseline: **1 run**: noise lines are the default floor for a point's duration; a baseline of several runs "

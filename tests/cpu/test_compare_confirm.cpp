@@ -17,19 +17,24 @@ using namespace fa::test::cmp;
 
 namespace {
 
-// A fake measurement: each call returns the point's next row from a script (the last one repeats),
-// and records the order of the calls.
+// A fake measurement: each point of a round gets its next row from a script (the last one repeats);
+// the order of the points measured is recorded.
 struct FakeMeasure {
   std::map<std::string, std::vector<Row>> script;  // kernel name -> rows to return
   std::map<std::string, std::size_t> served;
   std::vector<std::string> calls;
 
-  Remeasure fn() {
-    return [this](const Point& pt) {
-      calls.push_back(pt.kernel + "/" + std::to_string(pt.problem.seqlen_q));
-      const std::vector<Row>& rows = script.at(pt.kernel + "/" + std::to_string(pt.problem.seqlen_q));
-      std::size_t& i = served[pt.kernel + "/" + std::to_string(pt.problem.seqlen_q)];
-      return rows[std::min(i++, rows.size() - 1)];
+  RemeasureRound fn() {
+    return [this](const std::vector<Point>& points, std::size_t) {
+      std::vector<Row> rows;
+      for (const Point& pt : points) {
+        const std::string name = pt.kernel + "/" + std::to_string(pt.problem.seqlen_q);
+        calls.push_back(name);
+        const std::vector<Row>& script_rows = script.at(name);
+        std::size_t& i = served[name];
+        rows.push_back(script_rows[std::min(i++, script_rows.size() - 1)]);
+      }
+      return rows;
     };
   }
 };
