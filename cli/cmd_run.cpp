@@ -291,8 +291,14 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
 #endif
     KernelPool pool;
     int code = report_sweep(run_sweep(ex, f, have_gpu, opt, pool, results), out);
-    // Re-measurements in fresh processes where fa-bench can start itself (cli/remeasure.hpp).
+    // Re-measurements in fresh processes where fa-bench can start itself (cli/remeasure.hpp). They read
+    // their own counters: this process lets go of its profiler session first, so that one process
+    // at a time profiles the GPU.
     const std::filesystem::path exe = own_executable();
+    if (!exe.empty()) {
+      opt.counters = nullptr;
+      counters.reset();
+    }
     const RemeasureRound remeasure =
         exe.empty() ? in_process_rounds(
                           [&](const Point& pt) {

@@ -47,7 +47,8 @@ Group parse_group(const std::string& text) {
   return g;
 }
 
-constexpr int kCalibrationSamples = 9;
+// Per median of the calibration: the plain point, the empty spin, the slowed point.
+constexpr int kCalibrationSamples = 15;
 
 double median_sample_ms(Sampler& sampler, const std::function<void()>& launch) {
   std::vector<double> v;
