@@ -145,8 +145,9 @@ std::string inject_slowdown(const Point& pt, Sampler& sampler, void* stream, boo
   } catch (const UsageError&) {
     return {};  // `fa-bench run` refuses a bad setting before any point runs; elsewhere it stays off
   }
-  const std::optional<double> fraction = spec ? fraction_for(*spec, point_key(pt)) : std::nullopt;
-  if (!fraction) return {};
+  if (!spec) return {};
+  const std::optional<double> fraction = fraction_for(*spec, point_key(pt));
+  if (!fraction) return fmt::format("TEST-ONLY fault injection on in this run ({}): this point not slowed", kSpecVar);
   const std::function<void()> plain = timed;
   const double plain_ms = median_sample_ms(sampler, plain);
   const double extra_ms = *fraction * plain_ms;
