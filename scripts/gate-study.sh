@@ -53,6 +53,10 @@ aa_runs=${AA_RUNS:-10}
 detect=${DETECT:-1}
 budget=${BUDGET_S:-345}
 read -r -a run_flags <<<"${RUN_FLAGS:-}"
+if [[ -e $out/runs.tsv ]]; then
+  echo "gate-study.sh: $out already holds a study: give a new OUT" >&2
+  exit 2
+fi
 mkdir -p "$out/runs"
 store=$out/baselines
 [[ -n $against ]] && store=$against/baselines
@@ -62,7 +66,7 @@ start=$SECONDS
 skipped=()
 
 {
-  echo "mode: ${against:+cross-machine against $against}${against:-first machine}"
+  if [[ -n $against ]]; then echo "mode: cross-machine, gated against $against/baselines"; else echo "mode: first machine"; fi
   nvidia-smi --query-gpu=name,uuid,driver_version,clocks.sm,clocks.max.sm,temperature.gpu,power.limit \
     --format=csv,noheader 2>&1
   echo "host: $(hostname)"
