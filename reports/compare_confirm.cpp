@@ -49,7 +49,9 @@ bool retest_time_finding(PointComparison& p, const std::vector<Row>& rows, const
   why += fmt::format("time {} in {} re-measurements (first run {}): median {} {} the line {:.1f}%", changes_text(t.changes),
                      t.changes.size(), compare_change_text(p.time->change), compare_change_text(*t.median_change),
                      *t.median_change > p.time->regression_line ? "beyond" : "within", 100 * p.time->regression_line);
-  if (t.p_value) why += ", p = " + compare_p_text(*t.p_value);
+  const bool beyond = *t.median_change > p.time->regression_line;
+  if (t.p_value) why += fmt::format("{} p = {}", beyond && !t.reproduced ? ", but" : ",", compare_p_text(*t.p_value));
+  if (beyond && !t.reproduced) why += " (within the samples' noise)";
   if (!t.note.empty()) why += " (" + t.note + ")";
   why += t.reproduced ? ": regression confirmed" : ": not reproduced, the first run's shift passes";
   return t.reproduced;
