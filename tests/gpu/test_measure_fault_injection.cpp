@@ -63,7 +63,8 @@ TEST_CASE("fault injection slows a matching GPU point by the fraction asked", "[
     CHECK(slowed.reason.find("TEST-ONLY fault injection") != std::string::npos);
     // Calibrated on the point itself and measured by the run: within a point of the fraction asked.
     CHECK(measured_fraction(slowed.reason) == Approx(asked).margin(0.015));
-    CHECK(slowed.time.median_ms / plain.time.median_ms - 1 == Approx(asked).margin(0.02));
+    // Two separate measurements: the SM clock may differ a little between them.
+    CHECK(slowed.time.median_ms / plain.time.median_ms - 1 == Approx(asked).margin(0.03));
 
     // Another point is not slowed; its row says the run had the injection on.
     fa::Point other = pt;
