@@ -1,6 +1,8 @@
-// `fa-bench compare BASELINE CURRENT`: the CI regression gate. Prints the comparison as Markdown
-// (for a pull-request comment), optionally writes it and a JSON verdict to files, and exits 0 (no
-// regression), 1 (regression) or 2 (bad input: files, schema, devices, flags).
+// `fa-bench compare BASELINE... CURRENT`: the CI regression gate on files. Prints the comparison as
+// Markdown (for a pull-request comment), optionally writes it and a JSON verdict to files, and exits
+// 0 (no regression), 1 (regression) or 2 (bad input: files, schema, devices, flags). Several BASELINE
+// files are several runs of the baseline; it cannot re-measure, and says that its evidence is one
+// current run (`fa-bench run --baseline` re-measures).
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -24,11 +26,13 @@ namespace {
 struct CompareFlags {
   std::vector<std::string> files;
   // Percentages as typed ("5" or "5%"), parsed after CLI11 so errors name the flag like other commands.
-  std::string threshold = "5", bytes_threshold = "10", mem_threshold = "0", alpha = "0.01";
+  std::string threshold = "3", bytes_threshold = "10", mem_threshold = "0", alpha = "0.01";
   double bytes_min_delta = 1048576;
+  double device_peak_tolerance = 2097152;
   bool allow_device_mismatch = false;
   bool fail_on_missing = false;
-  bool clock_normalize = false;
+  bool raw_time = false;
+  bool clock_normalize = false;  // the default since clock-normalized gating; kept for old scripts
   std::string stored;
   std::string baseline_dir = std::string(baselines::kDefaultDir);
   std::string markdown_path, json_path;
@@ -50,17 +54,21 @@ CompareOptions options_from(const CompareFlags& f) {
   o.alpha = parse_number("--alpha", f.alpha, false);
   o.allow_device_mismatch = f.allow_device_mismatch;
   o.fail_on_missing = f.fail_on_missing;
-  o.clock_normalize = f.clock_normalize;
+  o.device_peak_tolerance_bytes = f.device_peak_tolerance;
+  if (f.raw_time && f.clock_normalize) throw UsageError("--raw-time and --clock-normalize: choose one");
+  o.raw_time = f.raw_time;
   validate(o);
   return o;
 }
 
-// BASELINE and CURRENT, or with --stored NAME only CURRENT: the baseline is then the stored one of
-// CURRENT's GPU, so one CI script serves runners with different GPUs.
-std::pair<std::string, std::string> resolve_files(const CompareFlags& f) {
+// BASELINE... and CURRENT (the last file), or with --stored NAME only CURRENT: the baseline is then
+// the stored one of CURRENT's GPU, so one CI script serves runners with different GPUs.
+std::pair<std::vector<std::string>, std::string> resolve_files(const CompareFlags& f) {
   if (f.stored.empty()) {
-    if (f.files.size() != 2) throw UsageError("compare: give BASELINE and CURRENT result files (or --stored NAME CURRENT)");
-    return {f.files[0], f.files[1]};
+    if (f.files.size() < 2) {
+      throw UsageError("compare: give BASELINE (one or more runs) and CURRENT result files (or --stored NAME CURRENT)");
+    }
+    return {std::vector<std::string>(f.files.begin(), f.files.end() - 1), f.files.back()};
   }
   if (f.files.size() != 1) throw UsageError("--stored: give only CURRENT; the baseline comes from --baseline-dir");
   const std::string& current = f.files[0];
@@ -78,7 +86,7 @@ std::pair<std::string, std::string> resolve_files(const CompareFlags& f) {
     throw UsageError(fmt::format("--stored: no baseline '{}' for '{}' in --baseline-dir {} (expected {})", f.stored,
                                  device_model(device), f.baseline_dir, path.string()));
   }
-  return {path.string(), current};
+  return {{path.string()}, current};
 }
 
 void write_output(const std::string& flag, const std::string& path, const std::string& text) {
@@ -95,14 +103,16 @@ void write_output(const std::string& flag, const std::string& path, const std::s
 Command add_compare_command(CLI::App& app) {
   auto flags = std::make_shared<CompareFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "compare", "compare two result files (the CI regression gate): exit 0 no regression, 1 regression, 2 bad input");
-  cmd->add_option("BASELINE CURRENT", flags->files,
-                  "result files of fa-bench run (JSON keeps the samples; CSV accepted); with --stored only CURRENT")
-      ->expected(1, 2)
+      "compare", "compare result files (the CI regression gate): exit 0 no regression, 1 regression, 2 bad input");
+  cmd->add_option("BASELINE... CURRENT", flags->files,
+                  "result files of fa-bench run, the last one CURRENT, those before it runs of the baseline (JSON "
+                  "keeps the samples; CSV accepted; a stored baseline counts as its runs); with --stored only CURRENT")
+      ->expected(1, 1000)
       ->required()
       ->type_name("FILE");
   cmd->add_option("--threshold", flags->threshold,
-                  "percent by which a median must be slower to regress, beyond the noise (default 5)")
+                  "smallest percent change of a median that can regress; a point's between-run noise may set its "
+                  "line higher (default 3)")
       ->type_name("PCT");
   cmd->add_option("--alpha", flags->alpha, "significance level of the Mann-Whitney U test on the samples (default 0.01)")
       ->type_name("P");
@@ -113,14 +123,21 @@ Command add_compare_command(CLI::App& app) {
                   "byte changes smaller than this are never gated (counter noise floor; default 1048576)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--mem-threshold", flags->mem_threshold,
-                  "percent increase of peak memory (scratch, device) that regresses (default 0: any increase)")
+                  "percent increase of memory (tracked operands and scratch; also the device-wide peak, beyond its "
+                  "tolerance) that regresses (default 0: any increase)")
       ->type_name("PCT");
+  cmd->add_option("--device-peak-tolerance", flags->device_peak_tolerance,
+                  "bytes the device-wide peak may grow without regressing: driver allocation granularity (default "
+                  "2097152, one 2 MiB page)")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("BYTES");
   cmd->add_flag("--allow-device-mismatch", flags->allow_device_mismatch,
                 "compare results of different GPU models instead of refusing (exit 2)");
   cmd->add_flag("--fail-on-missing", flags->fail_on_missing, "fail (exit 1) when baseline points are missing from CURRENT");
+  cmd->add_flag("--raw-time", flags->raw_time,
+                "gate on times as measured instead of clock-normalized ones (see docs/ci.md)");
   cmd->add_flag("--clock-normalize", flags->clock_normalize,
-                "compare times at one SM clock: each sample scaled by its recorded SM clock over the baseline's "
-                "median clock (takes the GPU's power management out of the verdict; see docs/ci.md)");
+                "compare times at one SM clock (the default; kept for older scripts)");
   cmd->add_option("--stored", flags->stored, "compare CURRENT against stored baseline NAME of its GPU (see docs/ci.md)")
       ->type_name("NAME");
   cmd->add_option("--baseline-dir", flags->baseline_dir, "stored baselines (default .fa-bench/baselines)")->type_name("DIR");

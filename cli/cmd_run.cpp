@@ -8,6 +8,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/point_kernels.hpp"
+#include "cli/remeasure.hpp"
+#include "cli/run_gate.hpp"
 #include "cli/run_metadata.hpp"
 #include "cli/sweep_flags.hpp"
 #include "core/errors.hpp"
@@ -16,9 +18,7 @@
 #include "measure/point_runner.hpp"
 #include "measure/sm_clock.hpp"
 #include "measure/stream.hpp"
-#include "reports/baseline_store.hpp"
-#include "reports/compare.hpp"
-#include "reports/compare_markdown.hpp"
+#include "reports/number_text.hpp"
 #include "reports/result_dir.hpp"
 
 namespace fa::cli {
@@ -33,7 +33,6 @@ struct RunFlags {
   bool hot = false;
   bool graph = false;
   bool no_counters = false;
-  bool clock_normalize = false;
   std::string metrics;
   int min_samples = 10;
   int max_samples = 10000;
@@ -45,8 +44,8 @@ struct RunFlags {
   double throttle_recovery_s = 0.025;
   int device = 0;
   std::uint64_t data_seed = 42;
-  std::string save_baseline, baseline;
-  std::string baseline_dir = std::string(baselines::kDefaultDir);
+  std::string points_from;  // the points of a results file instead of a sweep (re-measurement rounds)
+  GateFlags gate;
 };
 
 std::string human_bytes(double b) {
@@ -75,55 +74,190 @@ int dry_run(const Expansion& ex, bool have_gpu) {
   return 0;
 }
 
+void add_run_flags(CLI::App& cmd, RunFlags& f) {
+  add_sweep_flags(cmd, f.sweep);
+  cmd.add_option("--out", f.out_dir, "output folder (default: fa-bench-results/<UTC timestamp>)");
+  cmd.add_flag("--resume", f.resume, "skip points already in --out (rows with status error are retried)");
+  cmd.add_flag("--dry-run", f.dry_run, "print the planned points, their count and estimated memory; run nothing");
+  cmd.add_flag("--check", f.check, "check every point against the float64 CPU reference (error column)");
+  cmd.add_flag("--hot", f.hot, "hot-cache timing: no L2 flush between samples (default: cold)");
+  cmd.add_flag("--graph", f.graph, "with --hot: time CUDA-graph replays of one invocation (no launch gaps)");
+  cmd.add_flag("--no-counters", f.no_counters, "do not read hardware counters (HBM bytes) with CUPTI");
+  cmd.add_option("--metrics", f.metrics,
+                 "extra CUPTI metrics, comma-separated (defaults always: dram__bytes_read.sum, "
+                 "dram__bytes_write.sum, lts__t_bytes.sum, gpu__time_duration.sum)");
+  cmd.add_option("--min-samples", f.min_samples, "samples before the stopping rule applies (default 10)")
+      ->check(CLI::Range(1, 1000000));
+  cmd.add_option("--max-samples", f.max_samples, "sample cap per point (default 10000)")
+      ->check(CLI::Range(1, 10000000));
+  cmd.add_option("--max-noise", f.max_noise_pct,
+                 "stop when the relative standard error of the median is below this percentage (default 0.5)")
+      ->check(CLI::Range(0.0, 100.0));
+  cmd.add_option("--max-time", f.max_time_s, "seconds of sampling per point at most (default 0.5)")
+      ->check(CLI::Range(0.0, 3600.0));
+  cmd.add_option("--min-warmup", f.min_warmup_s,
+                 "seconds to run each point back to back right before sampling, so the SM clock settles where "
+                 "the GPU sustains it for that kernel (default 0)")
+      ->check(CLI::Range(0.0, 60.0));
+  cmd.add_option("--sample-gap", f.sample_gap,
+                 "after each sample let the GPU idle for this many times the sample's duration, keeping its "
+                 "average power below the limit where it lowers the clock (default 0: back to back)")
+      ->check(CLI::Range(0.0, 1000.0));
+  cmd.add_option("--throttle-threshold", f.throttle_threshold_pct,
+                 "drop a sample whose SM clock is below this percentage of the point's highest sample clock, "
+                 "and wait for the clock to recover (default 95; 0 keeps every sample)")
+      ->check(CLI::Range(0.0, 100.0));
+  cmd.add_option("--throttle-recovery", f.throttle_recovery_s,
+                 "seconds to wait after a dropped sample, doubled for each consecutive one (default 0.025)")
+      ->check(CLI::Range(0.0, 10.0));
+  cmd.add_option("--device", f.device, "CUDA device index (default 0)")->check(CLI::NonNegativeNumber);
+  cmd.add_option("--data-seed", f.data_seed, "seed of the random input data (default 42)");
+  cmd.add_option("--points-from", f.points_from,
+                 "measure the points of a results file, in its order, instead of a sweep (how --baseline "
+                 "re-measures; no sweep flags with it)")
+      ->type_name("FILE");
+  add_gate_flags(cmd, f.gate);
+}
+
+// The flags that decide how a point is measured, for a re-measurement process to measure the same way.
+std::vector<std::string> measurement_args(const RunFlags& f) {
+  std::vector<std::string> a{"--min-samples", std::to_string(f.min_samples), "--max-samples",
+                             std::to_string(f.max_samples), "--max-noise", round_trip_text(f.max_noise_pct),
+                             "--max-time", round_trip_text(f.max_time_s), "--min-warmup", round_trip_text(f.min_warmup_s),
+                             "--sample-gap", round_trip_text(f.sample_gap), "--throttle-threshold",
+                             round_trip_text(f.throttle_threshold_pct), "--throttle-recovery",
+                             round_trip_text(f.throttle_recovery_s), "--device", std::to_string(f.device),
+                             "--data-seed", std::to_string(f.data_seed)};
+  for (const auto& [on, flag] : {std::pair{f.hot, "--hot"}, std::pair{f.graph, "--graph"},
+                                 std::pair{f.no_counters, "--no-counters"}}) {
+    if (on) a.emplace_back(flag);
+  }
+  if (!f.metrics.empty()) a.insert(a.end(), {"--metrics", f.metrics});
+  return a;
+}
+
+// The points to run: the sweep's, or with --points-from a results file's.
+Expansion planned_points(const RunFlags& f, bool have_gpu) {
+  if (!f.points_from.empty()) {
+    if (!f.sweep.axis_values.empty() || !f.sweep.sweep_name.empty() || !f.sweep.sweep_file.empty()) {
+      throw UsageError("--points-from: takes the points from the file; give no --sweep, --sweep-file or axis flag");
+    }
+    Expansion ex;
+    ex.points = points_from_file(f.points_from);
+    return ex;
+  }
+  std::string note;
+  const SweepSpec spec = resolve_sweep(f.sweep, have_gpu, &note);
+  if (!note.empty()) fmt::print("{}\n", note);
+  return expand_for_catalog(spec);
+}
+
+RunOptions timing_options(const RunFlags& f) {
+  RunOptions opt;
+  opt.rule.min_samples = f.min_samples;
+  opt.rule.max_samples = std::max(f.max_samples, f.min_samples);
+  opt.rule.max_noise = f.max_noise_pct / 100.0;
+  opt.rule.max_time_s = f.max_time_s;
+  opt.mode = f.hot ? TimingMode::hot : TimingMode::cold;
+  opt.check = f.check;
+  opt.graph = f.graph;
+  opt.data_seed = f.data_seed;
+  opt.device = f.device;
+  opt.verify.device = f.device;
+  opt.throttle.threshold = f.throttle_threshold_pct / 100.0;
+  opt.min_warmup_s = f.min_warmup_s;
+  opt.sample_gap = f.sample_gap;
+  opt.throttle.recovery_s = f.throttle_recovery_s;
+  return opt;
+}
+
+// The device's facts for the IO model, and the hardware-counter session (null when off: opt says why).
+std::unique_ptr<CounterSession> open_counters(const RunFlags& f, const DeviceInfo& dev, RunOptions& opt) {
+  opt.device_name = dev.name;
+  opt.io.l2_bytes = static_cast<double>(dev.l2_bytes);
+  opt.io.sm_count = dev.sm_count;
+  if (f.no_counters) {
+    opt.counters_off = "--no-counters";
+    return nullptr;
+  }
+  std::vector<std::string> metrics;
+  for (std::size_t pos = 0; pos < f.metrics.size();) {
+    const std::size_t comma = std::min(f.metrics.find(',', pos), f.metrics.size());
+    if (comma > pos) metrics.push_back(f.metrics.substr(pos, comma - pos));
+    pos = comma + 1;
+  }
+  if (!metrics.empty()) {
+    std::vector<std::string> all = default_counter_metrics();
+    all.insert(all.end(), metrics.begin(), metrics.end());
+    metrics = all;
+  }
+  std::string why;
+  std::unique_ptr<CounterSession> counters = CounterSession::create(f.device, metrics, &why);
+  opt.counters = counters.get();
+  if (!counters) {
+    opt.counters_off = why;
+    if (!metrics.empty()) throw UsageError("--metrics: hardware counters unavailable: " + why);
+    fmt::print("hardware counters off: {}\n", why);
+  }
+  return counters;
+}
+
+void print_row(int index, std::size_t total, const Point& pt, const Row& row) {
+  if (row.status == Status::ok) {
+    fmt::print("[{}/{}] {:<58} {:>10.4f} ms  {:>8.2f} TFLOP/s  cv {:.1f}%{}{}\n", index, total, point_label(pt),
+               row.time.median_ms, row.tflops, 100 * row.time.cv, row.check_note.empty() ? "" : "  " + row.check_note,
+               row.samples_dropped ? fmt::format("  ({} throttled samples dropped)", row.samples_dropped) : "");
+  } else {
+    fmt::print("[{}/{}] {:<58} {}: {}\n", index, total, point_label(pt), to_string(row.status), row.reason);
+  }
+  std::fflush(stdout);
+}
+
+struct SweepTally {
+  std::map<Status, int> counts;
+  int skipped = 0, failed_checks = 0;
+};
+
+// Every point of the sweep (those already in `results` skipped with --resume), each row recorded as it comes.
+SweepTally run_sweep(const Expansion& ex, const RunFlags& f, bool have_gpu, const RunOptions& opt, KernelPool& pool,
+                     ResultDirectory& results) {
+  SweepTally tally;
+  int index = 0;
+  for (const Point& pt : ex.points) {
+    ++index;
+    if (f.resume && results.has(pt)) {
+      ++tally.skipped;
+      continue;
+    }
+    const PointKernel pk = describe_point_kernel(pt, have_gpu);
+    AttentionKernel* kernel = pk.runnable ? pool.get(pt.kernel) : nullptr;
+    const Row row = run_point(pt, kernel, opt, pk.reason);
+    results.add(row);
+    tally.counts[row.status]++;
+    if (row.max_rel_error && row.tolerance && *row.max_rel_error > *row.tolerance) ++tally.failed_checks;
+    print_row(index, ex.points.size(), pt, row);
+  }
+  return tally;
+}
+
+// "done: ..." and the exit code of the sweep itself (1 when a correctness check failed).
+int report_sweep(const SweepTally& tally, const std::string& out) {
+  std::string summary;
+  for (const auto& [s, n] : tally.counts) summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", n, to_string(s));
+  if (tally.skipped) summary += fmt::format("{}{} already done (resume)", summary.empty() ? "" : ", ", tally.skipped);
+  fmt::print("done: {}\nresults: {}/results.csv, results.md, results.json\n",
+             summary.empty() ? "nothing to do" : summary, out);
+  if (!tally.failed_checks) return 0;
+  fmt::print(stderr, "{} point(s) failed the correctness check\n", tally.failed_checks);
+  return 1;
+}
+
 }  // namespace
 
 Command add_run_command(CLI::App& app, const std::string& command_line) {
   auto flags = std::make_shared<RunFlags>();
   CLI::App* cmd = app.add_subcommand("run", "run a sweep and write results (CSV, Markdown, JSON)");
-  add_sweep_flags(*cmd, flags->sweep);
-  cmd->add_option("--out", flags->out_dir, "output folder (default: fa-bench-results/<UTC timestamp>)");
-  cmd->add_flag("--resume", flags->resume, "skip points already in --out (rows with status error are retried)");
-  cmd->add_flag("--dry-run", flags->dry_run, "print the planned points, their count and estimated memory; run nothing");
-  cmd->add_flag("--check", flags->check, "check every point against the float64 CPU reference (error column)");
-  cmd->add_flag("--hot", flags->hot, "hot-cache timing: no L2 flush between samples (default: cold)");
-  cmd->add_flag("--graph", flags->graph, "with --hot: time CUDA-graph replays of one invocation (no launch gaps)");
-  cmd->add_flag("--no-counters", flags->no_counters, "do not read hardware counters (HBM bytes) with CUPTI");
-  cmd->add_option("--metrics", flags->metrics,
-                  "extra CUPTI metrics, comma-separated (defaults always: dram__bytes_read.sum, "
-                  "dram__bytes_write.sum, lts__t_bytes.sum, gpu__time_duration.sum)");
-  cmd->add_option("--min-samples", flags->min_samples, "samples before the stopping rule applies (default 10)")
-      ->check(CLI::Range(1, 1000000));
-  cmd->add_option("--max-samples", flags->max_samples, "sample cap per point (default 10000)")
-      ->check(CLI::Range(1, 10000000));
-  cmd->add_option("--max-noise", flags->max_noise_pct,
-                  "stop when the relative standard error of the median is below this percentage (default 0.5)")
-      ->check(CLI::Range(0.0, 100.0));
-  cmd->add_option("--max-time", flags->max_time_s, "seconds of sampling per point at most (default 0.5)")
-      ->check(CLI::Range(0.0, 3600.0));
-  cmd->add_option("--min-warmup", flags->min_warmup_s,
-                  "seconds to run each point back to back right before sampling, so the SM clock settles where "
-                  "the GPU sustains it for that kernel (default 0)")
-      ->check(CLI::Range(0.0, 60.0));
-  cmd->add_option("--sample-gap", flags->sample_gap,
-                  "after each sample let the GPU idle for this many times the sample's duration, keeping its "
-                  "average power below the limit where it lowers the clock (default 0: back to back)")
-      ->check(CLI::Range(0.0, 1000.0));
-  cmd->add_option("--throttle-threshold", flags->throttle_threshold_pct,
-                  "drop a sample whose SM clock is below this percentage of the point's highest sample clock, "
-                  "and wait for the clock to recover (default 95; 0 keeps every sample)")
-      ->check(CLI::Range(0.0, 100.0));
-  cmd->add_option("--throttle-recovery", flags->throttle_recovery_s,
-                  "seconds to wait after a dropped sample, doubled for each consecutive one (default 0.025)")
-      ->check(CLI::Range(0.0, 10.0));
-  cmd->add_option("--device", flags->device, "CUDA device index (default 0)")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--data-seed", flags->data_seed, "seed of the random input data (default 42)");
-  cmd->add_option("--save-baseline", flags->save_baseline,
-                  "after the run, store results.json as baseline NAME for this GPU model (see docs/ci.md)");
-  cmd->add_option("--baseline", flags->baseline,
-                  "after the run, compare against stored baseline NAME (exit 1 on a regression, like `compare`)");
-  cmd->add_option("--baseline-dir", flags->baseline_dir, "where baselines live (default .fa-bench/baselines)");
-  cmd->add_flag("--clock-normalize", flags->clock_normalize,
-                "with --baseline: compare times at one SM clock, as `compare --clock-normalize` does");
+  add_run_flags(*cmd, *flags);
 
   return [flags, command_line]() -> int {
     const RunFlags& f = *flags;
@@ -132,63 +266,18 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
     if (have_gpu && f.device >= static_cast<int>(devices.devices.size()))
       throw bad_value("--device", std::to_string(f.device), fmt::format("0 to {}", devices.devices.size() - 1));
     if (f.resume && f.out_dir.empty()) throw UsageError("--resume: needs --out DIR naming the run to resume");
-    if (!f.baseline.empty()) baselines::check_name(f.baseline);
-    if (!f.save_baseline.empty()) baselines::check_name(f.save_baseline);
+    check_gate_flags(f.gate);
     if (f.graph && !f.hot) throw UsageError("--graph: only with --hot (cold timing flushes L2 between samples)");
-    std::string note;
-    const SweepSpec spec = resolve_sweep(f.sweep, have_gpu, &note);
-    const Expansion ex = expand_for_catalog(spec);
-    if (!note.empty()) fmt::print("{}\n", note);
+    const Expansion ex = planned_points(f, have_gpu);
     if (f.dry_run) return dry_run(ex, have_gpu);
 
-    RunOptions opt;
-    opt.rule.min_samples = f.min_samples;
-    opt.rule.max_samples = std::max(f.max_samples, f.min_samples);
-    opt.rule.max_noise = f.max_noise_pct / 100.0;
-    opt.rule.max_time_s = f.max_time_s;
-    opt.mode = f.hot ? TimingMode::hot : TimingMode::cold;
-    opt.check = f.check;
-    opt.graph = f.graph;
-    opt.data_seed = f.data_seed;
-    opt.device = f.device;
-    opt.verify.device = f.device;
-    opt.throttle.threshold = f.throttle_threshold_pct / 100.0;
-    opt.min_warmup_s = f.min_warmup_s;
-    opt.sample_gap = f.sample_gap;
-    opt.throttle.recovery_s = f.throttle_recovery_s;
+    RunOptions opt = timing_options(f);
     std::unique_ptr<CounterSession> counters;
-    if (have_gpu) {
-      const DeviceInfo& dev = devices.devices[static_cast<std::size_t>(f.device)];
-      opt.device_name = dev.name;
-      opt.io.l2_bytes = static_cast<double>(dev.l2_bytes);
-      opt.io.sm_count = dev.sm_count;
-      if (f.no_counters) {
-        opt.counters_off = "--no-counters";
-      } else {
-        std::vector<std::string> metrics;
-        for (std::size_t pos = 0; pos < f.metrics.size();) {
-          const std::size_t comma = std::min(f.metrics.find(',', pos), f.metrics.size());
-          if (comma > pos) metrics.push_back(f.metrics.substr(pos, comma - pos));
-          pos = comma + 1;
-        }
-        if (!metrics.empty()) {
-          std::vector<std::string> all = default_counter_metrics();
-          all.insert(all.end(), metrics.begin(), metrics.end());
-          metrics = all;
-        }
-        std::string why;
-        counters = CounterSession::create(f.device, metrics, &why);
-        opt.counters = counters.get();
-        if (!counters) {
-          opt.counters_off = why;
-          if (!metrics.empty()) throw UsageError("--metrics: hardware counters unavailable: " + why);
-          fmt::print("hardware counters off: {}\n", why);
-        }
-      }
-    }
+    if (have_gpu) counters = open_counters(f, devices.devices[static_cast<std::size_t>(f.device)], opt);
 
     const std::string out = f.out_dir.empty() ? "fa-bench-results/" + utc_timestamp_compact() : f.out_dir;
-    const RunMetadata md = collect_metadata(command_line, devices, have_gpu ? to_string(opt.mode) : "host");
+    RunMetadata md = collect_metadata(command_line, devices, have_gpu ? to_string(opt.mode) : "host");
+    prepare_gate(f.gate, md);
     ResultDirectory results = ResultDirectory::open(out, md, f.resume);
     fmt::print("{} points -> {}/results.{{csv,md,json}} ({} timing)\n", ex.points.size(), out, md.timing_mode);
 
@@ -201,58 +290,26 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
     }
 #endif
     KernelPool pool;
-    std::map<Status, int> counts;
-    int index = 0, skipped = 0, failed_checks = 0;
-    for (const Point& pt : ex.points) {
-      ++index;
-      if (f.resume && results.has(pt)) {
-        ++skipped;
-        continue;
-      }
-      const PointKernel pk = describe_point_kernel(pt, have_gpu);
-      AttentionKernel* kernel = pk.runnable ? pool.get(pt.kernel) : nullptr;
-      const Row row = run_point(pt, kernel, opt, pk.reason);
-      results.add(row);
-      counts[row.status]++;
-      if (row.max_rel_error && row.tolerance && *row.max_rel_error > *row.tolerance) ++failed_checks;
-      if (row.status == Status::ok) {
-        fmt::print("[{}/{}] {:<58} {:>10.4f} ms  {:>8.2f} TFLOP/s  cv {:.1f}%{}{}\n", index, ex.points.size(),
-                   point_label(pt), row.time.median_ms, row.tflops, 100 * row.time.cv,
-                   row.check_note.empty() ? "" : "  " + row.check_note,
-                   row.samples_dropped ? fmt::format("  ({} throttled samples dropped)", row.samples_dropped) : "");
-      } else {
-        fmt::print("[{}/{}] {:<58} {}: {}\n", index, ex.points.size(), point_label(pt), to_string(row.status),
-                   row.reason);
-      }
-      std::fflush(stdout);
+    int code = report_sweep(run_sweep(ex, f, have_gpu, opt, pool, results), out);
+    // Re-measurements in fresh processes where fa-bench can start itself (cli/remeasure.hpp). They read
+    // their own counters: this process lets go of its profiler session first, so that one process
+    // at a time profiles the GPU.
+    const std::filesystem::path exe = own_executable();
+    if (!exe.empty()) {
+      opt.counters = nullptr;
+      counters.reset();
     }
-    std::string summary;
-    for (const auto& [s, n] : counts) summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", n, to_string(s));
-    if (skipped) summary += fmt::format("{}{} already done (resume)", summary.empty() ? "" : ", ", skipped);
-    fmt::print("done: {}\nresults: {}/results.csv, results.md, results.json\n", summary.empty() ? "nothing to do" : summary,
-               out);
-    int code = 0;
-    if (failed_checks) {
-      fmt::print(stderr, "{} point(s) failed the correctness check\n", failed_checks);
-      code = 1;
-    }
-    if (!f.baseline.empty()) {
-      // Compare before saving, so --baseline X --save-baseline X gates against the old X.
-      const auto base = baselines::path_for(f.baseline_dir, f.baseline, md.device);
-      if (!std::filesystem::exists(base))
-        throw UsageError("--baseline: no baseline '" + f.baseline + "' for " + md.device + " (expected " +
-                         base.string() + "; create it with --save-baseline)");
-      CompareOptions compare_options;
-      compare_options.clock_normalize = f.clock_normalize;
-      const CompareOutcome outcome = compare_files(base.string(), results.json_path().string(), compare_options);
-      fmt::print("\n{}", compare_markdown(outcome));
-      code = std::max(code, outcome.exit_code());
-    }
-    if (!f.save_baseline.empty()) {
-      const auto saved = baselines::save(f.baseline_dir, f.save_baseline, "", results.json_path());
-      fmt::print("baseline saved: {}\n", saved.string());
-    }
-    return code;
+    const RemeasureRound remeasure =
+        exe.empty() ? in_process_rounds(
+                          [&](const Point& pt) {
+                            const PointKernel pk = describe_point_kernel(pt, have_gpu);
+                            return run_point(pt, pk.runnable ? pool.get(pt.kernel) : nullptr, opt, pk.reason);
+                          },
+                          results.dir() / "confirm", md)
+                    : child_process_rounds(exe, measurement_args(f), results.dir() / "confirm");
+    const std::string method = exe.empty() ? "in this process: fa-bench could not start itself"
+                                           : "each round in a fresh fa-bench process";
+    return std::max(code, finish_gate(f.gate, results, remeasure, method));
   };
 }
 

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "core/flops.hpp"
+#include "measure/fault_injection.hpp"
 #include "measure/graph_launch.hpp"
 #include "measure/input_rotation.hpp"
 #include "measure/operands.hpp"
@@ -244,6 +245,10 @@ Row run_point(const Point& pt, AttentionKernel* kernel, const RunOptions& opt, c
       }
     }
 
+    // TEST-ONLY: a deliberate slowdown of matching points, for measuring the regression gate; off
+    // unless two environment variables turn it on (measure/fault_injection.hpp).
+    const std::string injected = fault_injection::inject_slowdown(pt, sampler, stream.get(), cuda, timed);
+
     if (opt.min_warmup_s > 0) {
       const auto s0 = std::chrono::steady_clock::now();
       while (std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count() < opt.min_warmup_s) {
@@ -317,6 +322,7 @@ Row run_point(const Point& pt, AttentionKernel* kernel, const RunOptions& opt, c
       row.status = Status::error;
       row.reason = "correctness check failed: " + row.check_note;
     }
+    if (!injected.empty()) row.reason += (row.reason.empty() ? "" : "; ") + injected;
   } catch (const OutOfMemory& e) {
     row.status = Status::oom;
     row.reason = "allocation of " + gib(static_cast<double>(e.bytes)) + " failed (" + e.where + ")";

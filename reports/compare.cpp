@@ -9,9 +9,9 @@
 #include <fmt/core.h>
 
 #include "core/errors.hpp"
-#include "core/time_stats.hpp"
+#include "reports/baseline_store.hpp"
 #include "reports/compare_format.hpp"
-#include "reports/compare_stats.hpp"
+#include "reports/compare_point.hpp"
 #include "reports/markdown.hpp"
 
 namespace fa {
@@ -29,183 +29,6 @@ std::string file_device(const ResultFile& file) {
   std::string joined;
   for (const std::string& d : devices) joined += (joined.empty() ? "" : ", ") + d;
   return joined;
-}
-
-std::optional<double> hbm_bytes(const Row& r) {
-  if (!r.hbm_read_bytes || !r.hbm_write_bytes) return std::nullopt;
-  return *r.hbm_read_bytes + *r.hbm_write_bytes;
-}
-
-bool has_ci(const Row& r) { return r.time.ci_low_ms > 0 && r.time.ci_high_ms >= r.time.ci_low_ms; }
-
-std::vector<double> finite_samples(const Row& r) {
-  std::vector<double> out;
-  out.reserve(r.samples_ms.size());
-  for (double x : r.samples_ms) {
-    if (std::isfinite(x)) out.push_back(x);
-  }
-  return out;
-}
-
-std::optional<ValueDelta> value_delta(std::optional<double> baseline, std::optional<double> current) {
-  if (!baseline || !current || !std::isfinite(*baseline) || !std::isfinite(*current)) return std::nullopt;
-  ValueDelta d{*baseline, *current, 0};
-  if (*baseline != 0) d.change = *current / *baseline - 1;
-  else if (*current != 0) d.change = *current > 0 ? INFINITY : -INFINITY;
-  return d;
-}
-
-// ---- time -----------------------------------------------------------------------------------
-
-bool has_sample_clocks(const Row& r) {
-  if (r.samples_ms.empty() || r.samples_clock_mhz.size() != r.samples_ms.size()) return false;
-  return std::all_of(r.samples_clock_mhz.begin(), r.samples_clock_mhz.end(),
-                     [](double c) { return std::isfinite(c) && c > 0; });
-}
-
-// --clock-normalize: both rows' samples re-expressed at the baseline's median sample clock, and their
-// statistics recomputed. Returns the note that goes with the time comparison.
-std::string clock_normalize(Row& b, Row& c) {
-  if (!has_sample_clocks(b) || !has_sample_clocks(c)) return "not clock-normalized: no per-sample SM clocks";
-  const double ref = summarize(b.samples_clock_mhz).median_ms;  // the median clock (summarize is unit-agnostic)
-  for (Row* r : {&b, &c}) {
-    for (std::size_t i = 0; i < r->samples_ms.size(); ++i) r->samples_ms[i] *= r->samples_clock_mhz[i] / ref;
-    r->time = summarize(r->samples_ms);
-  }
-  return fmt::format("clock-normalized to {:.0f} MHz", ref);
-}
-
-std::optional<TimeDelta> compare_time(const Row& b, const Row& c, const CompareOptions& options) {
-  const double mb = b.time.median_ms, mc = c.time.median_ms;
-  if (!(mb > 0) || !(mc > 0) || !std::isfinite(mb) || !std::isfinite(mc)) return std::nullopt;
-  TimeDelta t;
-  t.baseline_ms = mb;
-  t.current_ms = mc;
-  t.change = mc / mb - 1;
-  const std::vector<double> sb = finite_samples(b), sc = finite_samples(c);
-  t.baseline_samples = sb.empty() ? static_cast<std::size_t>(std::max<std::int64_t>(0, b.time.samples)) : sb.size();
-  t.current_samples = sc.empty() ? static_cast<std::size_t>(std::max<std::int64_t>(0, c.time.samples)) : sc.size();
-
-  if (!sb.empty() && !sc.empty()) {
-    const MannWhitney mw = mann_whitney_u(sb, sc);
-    if (mw.min_attainable_p <= options.alpha) {
-      t.method = mw.exact ? Significance::mann_whitney_exact : Significance::mann_whitney_normal;
-      t.p_value = mw.p_value;
-      t.significant = mw.p_value <= options.alpha;
-      return t;
-    }
-    // Too few samples for the test to ever reject: "p > alpha" would say nothing about the change.
-    t.note = fmt::format("{} + {} samples cannot reach p <= {} (smallest possible p {}): confidence intervals used",
-                         sb.size(), sc.size(), options.alpha, compare_p_text(mw.min_attainable_p));
-  } else {
-    t.note = "no samples (CSV input or not recorded): confidence intervals used";
-  }
-
-  if (has_ci(b) || has_ci(c)) {
-    // A side without an interval counts as its median alone.
-    const double b_lo = has_ci(b) ? b.time.ci_low_ms : mb, b_hi = has_ci(b) ? b.time.ci_high_ms : mb;
-    const double c_lo = has_ci(c) ? c.time.ci_low_ms : mc, c_hi = has_ci(c) ? c.time.ci_high_ms : mc;
-    t.method = Significance::confidence_intervals;
-    t.significant = c_lo > b_hi || c_hi < b_lo;
-  } else {
-    t.method = Significance::threshold_only;
-    t.significant = true;
-    t.note += "; no confidence intervals either: threshold only";
-  }
-  return t;
-}
-
-std::string time_evidence(const TimeDelta& t, const Row& b, const Row& c) {
-  switch (t.method) {
-    case Significance::mann_whitney_exact:
-    case Significance::mann_whitney_normal:
-      return fmt::format("p = {} (Mann-Whitney {}, n {}/{})", compare_p_text(t.p_value.value_or(1)),
-                         t.method == Significance::mann_whitney_exact ? "exact" : "normal", t.baseline_samples,
-                         t.current_samples);
-    case Significance::confidence_intervals:
-      return fmt::format("95% CIs {}-{} vs {}-{} apart", compare_ms_text(b.time.ci_low_ms),
-                         compare_ms_text(b.time.ci_high_ms), compare_ms_text(c.time.ci_low_ms),
-                         compare_ms_text(c.time.ci_high_ms));
-    case Significance::threshold_only:
-      return "threshold only (no samples, no CIs)";
-  }
-  return {};
-}
-
-// ---- one point ------------------------------------------------------------------------------
-
-std::string check_text(const Row& r) {
-  if (r.max_rel_error && r.tolerance) {
-    return compare_error_text(r.max_rel_error) + " (tol " + compare_error_text(r.tolerance) + ")";
-  }
-  if (r.max_rel_error) return compare_error_text(r.max_rel_error);
-  return r.check_note.empty() ? "not checked" : r.check_note;
-}
-
-// A check that ran and passed (not merely absent).
-bool passed_check(const Row& r) {
-  return !failed_check(r) && (r.max_rel_error.has_value() || r.check_note.rfind("pass", 0) == 0);
-}
-
-void gate_value(PointComparison& pc, Metric metric, const std::optional<ValueDelta>& d, double threshold_pct,
-                double min_abs_delta = 0) {
-  if (!d) return;
-  if (std::fabs(d->current - d->baseline) < min_abs_delta) return;
-  const double limit = threshold_pct / 100;
-  if (!(d->change > limit) && !(d->change < -limit)) return;
-  pc.findings.push_back(Finding{metric, d->change > limit ? Direction::regression : Direction::improvement,
-                                compare_bytes_text(d->baseline), compare_bytes_text(d->current), d->change,
-                                threshold_pct == 0 ? std::string("any change gated")
-                                                   : fmt::format("threshold {}%", threshold_pct)});
-}
-
-PointComparison compare_point(const std::string& key, const Row& b, const Row& c, const CompareOptions& options) {
-  PointComparison pc;
-  pc.key = key;
-  pc.baseline = b;
-  pc.current = c;
-  const bool b_ok = b.status == Status::ok, c_ok = c.status == Status::ok;
-
-  if (b_ok != c_ok) {
-    pc.findings.push_back(Finding{Metric::status, b_ok ? Direction::regression : Direction::improvement,
-                                  std::string(to_string(b.status)), std::string(to_string(c.status)), std::nullopt,
-                                  b_ok ? c.reason : std::string()});
-  }
-  if (failed_check(c) && !failed_check(b)) {
-    pc.findings.push_back(Finding{Metric::correctness, Direction::regression, check_text(b), check_text(c), std::nullopt,
-                                  c.check_note});
-  } else if (failed_check(b) && passed_check(c)) {
-    pc.findings.push_back(Finding{Metric::correctness, Direction::improvement, check_text(b), check_text(c),
-                                  std::nullopt, c.check_note});
-  }
-  if (b_ok && c_ok) {
-    Row tb = b, tc = c;  // the rows whose samples the time comparison reads
-    const std::string clock_note = options.clock_normalize ? clock_normalize(tb, tc) : "";
-    pc.time = compare_time(tb, tc, options);
-    if (pc.time && !clock_note.empty()) pc.time->note += (pc.time->note.empty() ? "" : "; ") + clock_note;
-    if (pc.time && pc.time->significant) {
-      const double limit = options.time_threshold_pct / 100;
-      if (pc.time->change > limit || pc.time->change < -limit) {
-        std::string evidence = time_evidence(*pc.time, tb, tc);
-        if (!clock_note.empty()) evidence += "; " + clock_note;
-        pc.findings.push_back(Finding{Metric::time, pc.time->change > limit ? Direction::regression : Direction::improvement,
-                                      compare_ms_text(pc.time->baseline_ms), compare_ms_text(pc.time->current_ms),
-                                      pc.time->change, std::move(evidence)});
-      }
-    }
-    pc.hbm_bytes = value_delta(hbm_bytes(b), hbm_bytes(c));
-    pc.scratch_peak = value_delta(b.mem_scratch_peak_bytes, c.mem_scratch_peak_bytes);
-    pc.device_peak = value_delta(b.mem_device_peak_bytes, c.mem_device_peak_bytes);
-    gate_value(pc, Metric::hbm_bytes, pc.hbm_bytes, options.bytes_threshold_pct, options.bytes_min_delta);
-    gate_value(pc, Metric::scratch_peak, pc.scratch_peak, options.mem_threshold_pct);
-    gate_value(pc, Metric::device_peak, pc.device_peak, options.mem_threshold_pct);
-  }
-  // Tested: the samples are no longer needed, and a sweep may hold thousands per point.
-  pc.baseline.samples_ms.clear();
-  pc.current.samples_ms.clear();
-  pc.baseline.samples_clock_mhz.clear();
-  pc.current.samples_clock_mhz.clear();
-  return pc;
 }
 
 // ---- files ----------------------------------------------------------------------------------
@@ -238,13 +61,9 @@ void assign_labels(CompareOutcome& out) {
   for (UnmatchedPoint& u : out.only_in_current) u.label = label(u.row.point, u.key);
 }
 
-void add_metadata_notes(CompareOutcome& out) {
+void add_metadata_notes(CompareOutcome& out, const std::vector<ResultFile>& baseline) {
   const RunMetadata& b = out.baseline_metadata;
   const RunMetadata& c = out.current_metadata;
-  if (out.options.clock_normalize) {
-    out.notes.push_back("times clock-normalized (--clock-normalize): every sample scaled by its SM clock over the "
-                        "baseline's median sample clock of its point");
-  }
   if (!b.timing_mode.empty() && !c.timing_mode.empty() && b.timing_mode != c.timing_mode) {
     out.notes.push_back("timing modes differ (baseline " + b.timing_mode + ", current " + c.timing_mode +
                         "): cold- and hot-cache times are not comparable");
@@ -252,6 +71,96 @@ void add_metadata_notes(CompareOutcome& out) {
   for (const auto& [side, m] : {std::pair{"baseline", &b}, std::pair{"current", &c}}) {
     if (m->build_type == "Debug") out.notes.push_back(std::string(side) + " is a Debug build: its timings mean little");
   }
+  std::set<std::string> commits;
+  for (const ResultFile& f : baseline) commits.insert(f.metadata.git_commit);
+  if (commits.size() > 1) {
+    out.notes.push_back(fmt::format("the {} baseline runs come from {} different commits: their spread is partly code "
+                                    "changes, which widens the noise allowance",
+                                    baseline.size(), commits.size()));
+  }
+  for (const auto& [side, m] : {std::pair{"baseline", &b}, std::pair{"current", &c}}) {
+    if (auto it = m->extra.find(std::string(kFaultInjectionMetadataKey)); it != m->extra.end()) {
+      out.notes.push_back(std::string(side) + " was measured with the TEST-ONLY fault injection on (" + it->second +
+                          "): its timings are deliberately slowed, not the code's");
+    }
+  }
+}
+
+// How the times were put on one scale (after the points are compared: it counts them).
+void add_clock_note(CompareOutcome& out) {
+  std::size_t timed = 0, normalized = 0;
+  for (const PointComparison& p : out.points) {
+    if (!p.time) continue;
+    ++timed;
+    if (p.time->reference_clock_mhz > 0) ++normalized;
+  }
+  if (timed == 0) return;
+  if (out.options.raw_time) {
+    out.notes.push_back("times compared as measured (--raw-time): not clock-normalized");
+  } else if (normalized == 0) {
+    out.notes.push_back("times compared as measured: no point has per-sample SM clocks on both sides (CSV input, host "
+                        "kernels or older files), so none was clock-normalized");
+  } else {
+    out.notes.push_back(fmt::format("times of {} of {} points clock-normalized: every sample scaled by its SM clock over "
+                                    "the baseline's median sample clock of its point (raw changes shown beside; the "
+                                    "others lack per-sample clocks; --raw-time gates on raw times)",
+                                    normalized, timed));
+  }
+}
+
+// Every baseline run must be of the same device as the others (a baseline is per GPU model).
+std::string baseline_device(const std::vector<ResultFile>& runs, const std::string& source) {
+  std::string device;
+  for (const ResultFile& f : runs) {
+    const std::string d = file_device(f);
+    if (d.empty()) continue;
+    if (!device.empty() && d != device) {
+      throw UsageError(fmt::format("{}: its runs were measured on different devices ('{}' and '{}'): a baseline "
+                                   "belongs to one GPU model",
+                                   source, device, d));
+    }
+    device = d;
+  }
+  return device;
+}
+
+void check_devices(CompareOutcome& out) {
+  if (!out.baseline_device.empty() && !out.current_device.empty() && out.baseline_device != out.current_device) {
+    if (!out.options.allow_device_mismatch) {
+      throw UsageError(fmt::format("{} ran on '{}' but {} on '{}': timings of different devices are not comparable "
+                                   "(--allow-device-mismatch compares them anyway)",
+                                   out.baseline_source, out.baseline_device, out.current_source, out.current_device));
+    }
+    out.notes.push_back(fmt::format("devices differ ('{}' vs '{}'): compared because of --allow-device-mismatch",
+                                    out.baseline_device, out.current_device));
+  }
+  for (const auto& [source, device] : {std::pair{&out.baseline_source, &out.baseline_device},
+                                       std::pair{&out.current_source, &out.current_device}}) {
+    if (device->empty()) out.notes.push_back(*source + " names no device: the devices were not checked");
+  }
+}
+
+// The baseline points in the order they were first seen (the runs' order), each with its row in
+// every run that holds it.
+struct BaselinePoint {
+  std::string key;
+  std::vector<const Row*> runs;
+};
+
+std::vector<BaselinePoint> baseline_points(const std::vector<ResultFile>& runs, const std::string& source) {
+  std::vector<BaselinePoint> points;
+  std::unordered_map<std::string, std::size_t> where;
+  for (std::size_t k = 0; k < runs.size(); ++k) {
+    const std::string run_source = runs.size() == 1 ? source : fmt::format("{} (run {})", source, k + 1);
+    (void)index_rows(runs[k].rows, run_source);  // a point twice in one run is not one fa-bench run
+    for (const Row& r : runs[k].rows) {
+      std::string key = point_key(r.point);
+      auto [it, fresh] = where.emplace(key, points.size());
+      if (fresh) points.push_back(BaselinePoint{std::move(key), {}});
+      points[it->second].runs.push_back(&r);
+    }
+  }
+  return points;
 }
 
 }  // namespace
@@ -265,6 +174,8 @@ void validate(const CompareOptions& o) {
   check(o.bytes_threshold_pct, o.bytes_threshold_pct >= 0, "--bytes-threshold", "a percentage >= 0, e.g. 10");
   check(o.bytes_min_delta, o.bytes_min_delta >= 0, "--bytes-min-delta", "a byte count >= 0, e.g. 1048576");
   check(o.mem_threshold_pct, o.mem_threshold_pct >= 0, "--mem-threshold", "a percentage >= 0; 0 = any increase");
+  check(o.device_peak_tolerance_bytes, o.device_peak_tolerance_bytes >= 0, "--device-peak-tolerance",
+        "a byte count >= 0, e.g. 2097152 (one 2 MiB page)");
 }
 
 std::string_view to_string(Metric m) {
@@ -273,6 +184,7 @@ std::string_view to_string(Metric m) {
     case Metric::correctness: return "correctness";
     case Metric::time: return "time";
     case Metric::hbm_bytes: return "hbm_bytes";
+    case Metric::io_bytes: return "mem_io_bytes";
     case Metric::scratch_peak: return "mem_scratch_peak_bytes";
     case Metric::device_peak: return "mem_device_peak_bytes";
   }
@@ -291,7 +203,10 @@ std::string_view to_string(Significance s) {
 
 std::string Finding::reason() const {
   std::string s(to_string(metric));
-  if (change) s += " " + compare_change_text(*change);
+  if (change) {
+    s += ' ';  // appended, not " " + text: GCC 12 warns falsely (-Wrestrict) on that
+    s += compare_change_text(*change);
+  }
   s += ": " + baseline + " -> " + current;
   if (!evidence.empty()) s += ", " + evidence;
   return s;
@@ -307,7 +222,9 @@ bool PointComparison::improved() const {
 }
 
 bool PointComparison::time_within_noise(const CompareOptions& options) const {
-  return time && !time->significant && std::abs(time->change) > options.time_threshold_pct / 100;
+  if (!time || std::abs(time->change) <= options.time_threshold_pct / 100) return false;
+  const bool gated = std::any_of(findings.begin(), findings.end(), [](const Finding& f) { return f.metric == Metric::time; });
+  return !gated;
 }
 
 std::size_t CompareOutcome::regressed_points() const {
@@ -335,74 +252,87 @@ std::string device_model(std::string_view device) {
   return std::string(device);
 }
 
-CompareOutcome compare_results(const ResultFile& baseline, const ResultFile& current, const CompareOptions& options,
-                               const std::string& baseline_source, const std::string& current_source) {
+CompareOutcome compare_results(const std::vector<ResultFile>& baseline, const ResultFile& current,
+                               const CompareOptions& options, const std::string& baseline_source,
+                               const std::string& current_source) {
   validate(options);
+  if (baseline.empty()) throw UsageError(baseline_source + ": no baseline run to compare against");
   CompareOutcome out;
   out.options = options;
   out.baseline_source = baseline_source;
   out.current_source = current_source;
-  out.baseline_metadata = baseline.metadata;
+  out.baseline_runs = baseline.size();
+  out.baseline_metadata = baseline.back().metadata;
   out.current_metadata = current.metadata;
-  out.baseline_device = file_device(baseline);
+  out.baseline_device = baseline_device(baseline, baseline_source);
   out.current_device = file_device(current);
+  check_devices(out);
+  add_metadata_notes(out, baseline);
 
-  if (!out.baseline_device.empty() && !out.current_device.empty() && out.baseline_device != out.current_device) {
-    if (!options.allow_device_mismatch) {
-      throw UsageError(fmt::format("{} ran on '{}' but {} on '{}': timings of different devices are not comparable "
-                                   "(--allow-device-mismatch compares them anyway)",
-                                   baseline_source, out.baseline_device, current_source, out.current_device));
-    }
-    out.notes.push_back(fmt::format("devices differ ('{}' vs '{}'): compared because of --allow-device-mismatch",
-                                    out.baseline_device, out.current_device));
-  }
-  for (const auto& [source, device] : {std::pair{&baseline_source, &out.baseline_device},
-                                       std::pair{&current_source, &out.current_device}}) {
-    if (device->empty()) out.notes.push_back(*source + " names no device: the devices were not checked");
-  }
-  add_metadata_notes(out);
-
-  const auto baseline_index = index_rows(baseline.rows, baseline_source);
+  const std::vector<BaselinePoint> points = baseline_points(baseline, baseline_source);
   const auto current_index = index_rows(current.rows, current_source);
-  for (const Row& b : baseline.rows) {
-    const std::string key = point_key(b.point);
-    const auto it = current_index.find(key);
+  std::set<std::string> in_baseline;
+  std::size_t baseline_rows = 0;
+  for (const BaselinePoint& bp : points) {
+    in_baseline.insert(bp.key);
+    baseline_rows += bp.runs.size();
+    const auto it = current_index.find(bp.key);
     if (it == current_index.end()) {
-      out.only_in_baseline.push_back(UnmatchedPoint{key, {}, b});
+      out.only_in_baseline.push_back(UnmatchedPoint{bp.key, {}, *bp.runs.back()});
       out.only_in_baseline.back().row.samples_ms.clear();
     } else {
-      out.points.push_back(compare_point(key, b, current.rows[it->second], options));
+      out.points.push_back(compare_point(bp.key, bp.runs, current.rows[it->second], options));
     }
   }
   for (const Row& c : current.rows) {
     const std::string key = point_key(c.point);
-    if (!baseline_index.contains(key)) {
+    if (!in_baseline.contains(key)) {
       out.only_in_current.push_back(UnmatchedPoint{key, {}, c});
       out.only_in_current.back().row.samples_ms.clear();
     }
   }
-  if (out.points.empty() && (!baseline.rows.empty() || !current.rows.empty())) {
+  if (out.points.empty() && (baseline_rows > 0 || !current.rows.empty())) {
     throw UsageError(fmt::format("{} ({} rows) and {} ({} rows) have no point in common: not the same sweep",
-                                 baseline_source, baseline.rows.size(), current_source, current.rows.size()));
+                                 baseline_source, baseline_rows, current_source, current.rows.size()));
   }
-  if (baseline.rows.empty() && current.rows.empty()) out.notes.push_back("both files hold no rows: nothing compared");
+  if (baseline_rows == 0 && current.rows.empty()) out.notes.push_back("both files hold no rows: nothing compared");
+  add_clock_note(out);
   assign_labels(out);
   return out;
 }
 
+CompareOutcome compare_results(const ResultFile& baseline, const ResultFile& current, const CompareOptions& options,
+                               const std::string& baseline_source, const std::string& current_source) {
+  return compare_results(std::vector<ResultFile>{baseline}, current, options, baseline_source, current_source);
+}
+
+CompareOutcome compare_files(const std::vector<std::string>& baseline_paths, const std::string& current_path,
+                             const CompareOptions& options) {
+  if (baseline_paths.empty()) throw UsageError("BASELINE: no file given");
+  std::vector<ResultFile> runs;
+  std::string sources;
+  for (const std::string& path : baseline_paths) {
+    if (path.empty()) throw UsageError("BASELINE: no file given");
+    try {
+      for (ResultFile& run : baselines::read_runs(path)) runs.push_back(std::move(run));
+    } catch (const UsageError& e) {
+      throw UsageError(std::string("BASELINE ") + e.what());
+    }
+    sources += (sources.empty() ? "" : ", ") + path;
+  }
+  if (current_path.empty()) throw UsageError("CURRENT: no file given");
+  ResultFile current;
+  try {
+    current = read_results(current_path);
+  } catch (const UsageError& e) {
+    throw UsageError(std::string("CURRENT ") + e.what());
+  }
+  return compare_results(runs, current, options, sources, current_path);
+}
+
 CompareOutcome compare_files(const std::string& baseline_path, const std::string& current_path,
                              const CompareOptions& options) {
-  auto read = [](const std::string& path, const char* role) {
-    if (path.empty()) throw UsageError(std::string(role) + ": no file given");
-    try {
-      return read_results(path);
-    } catch (const UsageError& e) {
-      throw UsageError(std::string(role) + " " + e.what());
-    }
-  };
-  const ResultFile baseline = read(baseline_path, "BASELINE");
-  const ResultFile current = read(current_path, "CURRENT");
-  return compare_results(baseline, current, options, baseline_path, current_path);
+  return compare_files(std::vector<std::string>{baseline_path}, current_path, options);
 }
 
 }  // namespace fa

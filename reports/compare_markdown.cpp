@@ -50,23 +50,46 @@ std::string verdict_line(const CompareOutcome& o) {
   return "## fa-bench compare: FAIL, " + why + "\n\n";
 }
 
+// What the verdict rests on: how many runs on each side, and whether suspects were re-measured.
+std::string evidence_line(const CompareOutcome& o) {
+  std::string s = "Evidence: ";
+  if (o.confirm_rounds == 0) {
+    s += "**one current run, not re-measured**: a shift between processes can pass for a code change when it "
+         "exceeds a point's line; `fa-bench run --baseline NAME` re-measures each regressed point before failing it.";
+  } else {
+    s += fmt::format("every point whose time or HBM bytes regressed was re-measured {} times ({}, fresh warm-up, "
+                     "another order) and fails only when the regression showed again.",
+                     o.confirm_rounds, o.confirm_method.empty() ? "by the caller" : o.confirm_method);
+  }
+  s += o.baseline_runs == 1
+           ? " Baseline: **1 run**: noise lines are the default floor for a point's duration; a baseline of several runs "
+             "of one build measures each point's own spread."
+           : fmt::format(" Baseline: {} runs.", o.baseline_runs);
+  return s + "\n\n";
+}
+
 void write_runs(std::string& md, const CompareOutcome& o) {
   md += fmt::format("{} compared: {} regressed, {} improved, {} unchanged; {} only in the baseline, {} only in the "
                     "current run.\n\n",
                     plural(o.points.size(), "point", "points"), o.regressed_points(), o.improved_points(),
                     o.unchanged_points(), o.only_in_baseline.size(), o.only_in_current.size());
-  md += "| run | file | device | commit | date |\n|---|---|---|---|---|\n";
-  auto line = [&](const char* run, const std::string& source, const std::string& device, const RunMetadata& m) {
-    md += fmt::format("| {} | {} | {} | {} | {} |\n", run, code(source), cell(device.empty() ? "?" : device),
+  md += "| run | file | runs | device | commit | date |\n|---|---|--:|---|---|---|\n";
+  auto line = [&](const char* run, const std::string& source, std::size_t runs, const std::string& device,
+                  const RunMetadata& m) {
+    md += fmt::format("| {} | {} | {} | {} | {} | {} |\n", run, code(source), runs, cell(device.empty() ? "?" : device),
                       cell(m.git_commit.substr(0, 12)), cell(m.date_utc));
   };
-  line("baseline", o.baseline_source, o.baseline_device, o.baseline_metadata);
-  line("current", o.current_source, o.current_device, o.current_metadata);
+  line("baseline", o.baseline_source, o.baseline_runs, o.baseline_device, o.baseline_metadata);
+  line("current", o.current_source, 1, o.current_device, o.current_metadata);
   const CompareOptions& opt = o.options;
-  md += fmt::format("\nGates: time slower by more than {}% with Mann-Whitney p <= {} (95% CIs of the medians apart "
-                    "when there are no samples); HBM bytes beyond {}%; peak memory beyond {}%; status and "
-                    "correctness always.\n\n",
-                    opt.time_threshold_pct, opt.alpha, opt.bytes_threshold_pct, opt.mem_threshold_pct);
+  md += fmt::format("\nGates: time slower than the baseline by more than its line, the larger of --threshold {}% and "
+                    "the point's between-run noise (see the evidence), with Mann-Whitney p <= {} on the samples (95% CIs "
+                    "of the medians apart when there are none); times {}; HBM bytes beyond {}%; tracked memory "
+                    "(operands, scratch) beyond {}%; device-wide peak beyond {}; status and correctness always.\n\n",
+                    opt.time_threshold_pct, opt.alpha,
+                    opt.raw_time ? "as measured (--raw-time)" : "clock-normalized where both sides have SM clocks, raw change shown",
+                    opt.bytes_threshold_pct, opt.mem_threshold_pct, compare_bytes_text(opt.device_peak_tolerance_bytes));
+  md += evidence_line(o);
 }
 
 void write_findings(std::string& md, const CompareOutcome& o, Direction direction, const char* title,
@@ -92,7 +115,7 @@ void write_findings(std::string& md, const CompareOutcome& o, Direction directio
   for (const auto& [p, f] : rows) {
     if (shown++ == options.max_rows) break;
     md += fmt::format("| {} | {} | {} | {} | {} | {} |\n", code(p->label), to_string(f->metric), cell(f->baseline),
-                      cell(f->current), f->change ? compare_change_text(*f->change) : "", cell(f->evidence));
+                      cell(f->current), f->change ? compare_change_text(*f->change) : "", cell(f->evidence, 320));
   }
   if (rows.size() > options.max_rows) {
     md += fmt::format("\n... and {} more (every point is in the JSON verdict, `--json FILE`).\n", rows.size() - options.max_rows);
@@ -107,21 +130,46 @@ void write_unchanged(std::string& md, const CompareOutcome& o, const CompareMark
     if (p.findings.empty() && p.time_within_noise(o.options)) noisy.push_back(&p);
   }
   if (noisy.empty()) return;
-  md += fmt::format("<details><summary>{} slower or faster by more than {}%, but within the noise (not "
-                    "gated)</summary>\n\n",
+  md += fmt::format("<details><summary>{} slower or faster by more than {}%, but within the noise of the samples or "
+                    "between runs (not gated)</summary>\n\n",
                     plural(noisy.size(), "point", "points"), o.options.time_threshold_pct);
-  md += "| point | baseline | current | change | evidence |\n|---|--:|--:|--:|---|\n";
+  md += "| point | baseline | current | change | raw | line | evidence |\n|---|--:|--:|--:|--:|--:|---|\n";
   std::size_t shown = 0;
   for (const PointComparison* p : noisy) {
     if (shown++ == options.max_rows) break;
     const TimeDelta& t = *p->time;
     std::string evidence = t.p_value ? "p = " + compare_p_text(*t.p_value) : std::string(to_string(t.method));
-    evidence += fmt::format(", n {}/{}", t.baseline_samples, t.current_samples);
-    md += fmt::format("| {} | {} | {} | {} | {} |\n", code(p->label), compare_ms_text(t.baseline_ms),
-                      compare_ms_text(t.current_ms), compare_change_text(t.change), cell(evidence));
+    evidence += fmt::format(", n {}/{}; noise {}", t.baseline_samples, t.current_samples, t.allowance.text());
+    const double line = t.change > 0 ? t.regression_line : t.improvement_line;
+    md += fmt::format("| {} | {} | {} | {} | {} | {:.1f}% | {} |\n", code(p->label), compare_ms_text(t.baseline_ms),
+                      compare_ms_text(t.current_ms), compare_change_text(t.change), compare_change_text(t.raw_change),
+                      100 * line, cell(evidence));
   }
   if (noisy.size() > options.max_rows) md += fmt::format("\n... and {} more.\n", noisy.size() - options.max_rows);
   md += "\n</details>\n\n";
+}
+
+// The points re-measured before the verdict: what the re-measurements showed and what was decided.
+void write_confirmations(std::string& md, const CompareOutcome& o, const CompareMarkdownOptions& options) {
+  std::vector<const PointComparison*> rows;
+  for (const PointComparison& p : o.points) {
+    if (p.confirmation) rows.push_back(&p);
+  }
+  if (o.confirm_rounds == 0) return;
+  if (rows.empty()) {
+    md += "### Re-measured: none (no point's time or bytes regressed)\n\n";
+    return;
+  }
+  md += fmt::format("### Re-measured before the verdict ({})\n\n", rows.size());
+  md += "| point | verdict | why |\n|---|---|---|\n";
+  std::size_t shown = 0;
+  for (const PointComparison* p : rows) {
+    if (shown++ == options.max_rows) break;
+    md += fmt::format("| {} | {} | {} |\n", code(p->label), p->confirmation->reproduced ? "**fails**" : "passes",
+                      cell(p->confirmation->why, 600));
+  }
+  if (rows.size() > options.max_rows) md += fmt::format("\n... and {} more.\n", rows.size() - options.max_rows);
+  md += "\n";
 }
 
 void write_unmatched_list(std::string& md, const std::vector<UnmatchedPoint>& points, const std::string& heading,
@@ -161,6 +209,7 @@ std::string compare_markdown(const CompareOutcome& o, const CompareMarkdownOptio
   std::string md = verdict_line(o);
   write_runs(md, o);
   write_findings(md, o, Direction::regression, "Regressions", options);
+  write_confirmations(md, o, options);
   write_findings(md, o, Direction::improvement, "Improvements", options);
   write_unchanged(md, o, options);
   write_unmatched(md, o, options);

@@ -96,9 +96,68 @@ void normal_p(const Ranked& ranked, double n1, double n2, MannWhitney& out) {
   out.min_attainable_p = std::min(1.0, 2 * normal_upper_tail(std::max(0.0, mean - 0.5) / sd));
 }
 
+// The continued fraction of the regularized incomplete beta function I_x(a, b), evaluated by the
+// modified Lentz method; it converges fast for x < (a + 1) / (a + b + 2), where the caller uses it.
+double beta_continued_fraction(double x, double a, double b) {
+  constexpr double tiny = 1e-300, eps = 1e-15;
+  auto guard = [&](double v) { return std::abs(v) < tiny ? tiny : v; };
+  double c = 1, d = 1 / guard(1 - (a + b) * x / (a + 1)), f = d;
+  for (int m = 1; m <= 500; ++m) {
+    const double dm = m;
+    // Even step: m (b - m) x / ((a + 2m - 1)(a + 2m)); odd step: -(a + m)(a + b + m) x / ((a + 2m)(a + 2m + 1)).
+    const double even = dm * (b - dm) * x / ((a + 2 * dm - 1) * (a + 2 * dm));
+    d = 1 / guard(1 + even * d);
+    c = guard(1 + even / c);
+    f *= c * d;
+    const double odd = -(a + dm) * (a + b + dm) * x / ((a + 2 * dm) * (a + 2 * dm + 1));
+    d = 1 / guard(1 + odd * d);
+    c = guard(1 + odd / c);
+    const double step = c * d;
+    f *= step;
+    if (std::abs(step - 1) < eps) break;
+  }
+  return f;
+}
+
+// I_x(a, b) for x in [0, 1], a, b > 0.
+double regularized_beta(double x, double a, double b) {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const double log_front = a * std::log(x) + b * std::log1p(-x) - (std::lgamma(a) + std::lgamma(b) - std::lgamma(a + b));
+  if (x < (a + 1) / (a + b + 2)) return std::exp(log_front) * beta_continued_fraction(x, a, b) / a;
+  // The symmetry I_x(a, b) = 1 - I_{1-x}(b, a) keeps the fraction where it converges.
+  return 1 - std::exp(log_front) * beta_continued_fraction(1 - x, b, a) / b;
+}
+
 }  // namespace
 
 double normal_upper_tail(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
+
+double student_t_cdf(double t, double df) {
+  if (!(df > 0) || std::isnan(t)) throw std::invalid_argument("Student t: df must be > 0 and t a number");
+  if (std::isinf(t)) return t > 0 ? 1 : 0;
+  // P(|T| > |t|) = I_{df / (df + t^2)}(df / 2, 1 / 2).
+  const double tail = 0.5 * regularized_beta(df / (df + t * t), df / 2, 0.5);
+  return t >= 0 ? 1 - tail : tail;
+}
+
+double student_t_quantile(double p, double df) {
+  if (!(p > 0 && p < 1) || !(df > 0)) throw std::invalid_argument("Student t quantile: p in (0, 1) and df > 0");
+  if (p < 0.5) return -student_t_quantile(1 - p, df);
+  if (p == 0.5) return 0;
+  // The CDF is increasing: bracket the quantile by doubling, then bisect to double precision.
+  double lo = 0, hi = 1;
+  while (student_t_cdf(hi, df) < p) {
+    lo = hi;
+    hi *= 2;
+    if (hi > 1e300) return INFINITY;
+  }
+  for (int i = 0; i < 200 && hi - lo > 1e-13 * hi; ++i) {
+    const double mid = (lo + hi) / 2;
+    (student_t_cdf(mid, df) < p ? lo : hi) = mid;
+  }
+  return (lo + hi) / 2;
+}
 
 MannWhitney mann_whitney_u(std::span<const double> first, std::span<const double> second) {
   if (first.empty() || second.empty()) throw std::invalid_argument("Mann-Whitney U: both samples need values");

@@ -33,4 +33,11 @@ MannWhitney mann_whitney_u(std::span<const double> first, std::span<const double
 // Standard normal upper tail P(Z > z).
 double normal_upper_tail(double z);
 
+// Student's t distribution with `df` > 0 degrees of freedom (df need not be an integer): the CDF
+// P(T <= t), and the quantile t with P(T <= t) = p for p in (0, 1). The noise allowance of
+// reports/compare_noise.hpp uses the quantile for its prediction bound; std::invalid_argument
+// for arguments outside these ranges.
+double student_t_cdf(double t, double df);
+double student_t_quantile(double p, double df);
+
 }  // namespace fa

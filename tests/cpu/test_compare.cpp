@@ -2,6 +2,7 @@
 // tested on both sides of its threshold.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -102,22 +103,27 @@ TEST_CASE("a 10% slower point within huge noise does not regress", "[compare]") 
   CHECK(compare_markdown(o).find("within the noise") != std::string::npos);
 }
 
-TEST_CASE("time: improvements, the threshold, and the normal approximation", "[compare]") {
+TEST_CASE("time: improvements, the line (threshold or noise floor), and the normal approximation", "[compare]") {
   const auto base = baseline_rows();
   auto cur = base;
   find_row(cur, "flash", 1024) = tight_row("flash", 1024, 0.45);       // 10% faster
-  find_row(cur, "standard", 1024) = tight_row("standard", 1024, 0.52);  // 4% slower: below 5%
+  find_row(cur, "standard", 4096) = tight_row("standard", 4096, 6.17);  // 2.8% slower: below the 3% threshold
   CompareOutcome o = compare(base, cur);
   CHECK(o.exit_code() == 0);
   CHECK(has_finding(point(o, "flash", 1024), Metric::time, Direction::improvement));
-  CHECK(point(o, "standard", 1024).findings.empty());
-  CHECK(point(o, "standard", 1024).time->significant);  // real, but smaller than the threshold
+  const PointComparison& slower = point(o, "standard", 4096);
+  CHECK(slower.findings.empty());
+  CHECK(slower.time->significant);  // real, but smaller than the line
+  CHECK(slower.time->regression_line == Approx(0.03));
   CHECK(section(compare_markdown(o), "### Improvements").find("flash/fwd/B1-H8-N1024") != std::string::npos);
 
-  // A lower threshold gates the 4%.
-  CompareOptions tight;
-  tight.time_threshold_pct = 3;
-  CHECK(compare(base, cur, tight).exit_code() == 1);
+  // A lower threshold leaves the line at the noise floor of a 6 ms point, sqrt(2.5%^2 + (0.008/6)^2),
+  // which the 2.8% crosses.
+  CompareOptions low;
+  low.time_threshold_pct = 1;
+  o = compare(base, cur, low);
+  CHECK(o.exit_code() == 1);
+  CHECK(point(o, "standard", 4096).time->regression_line == Approx(std::hypot(0.025, 0.008 / 6.0)).epsilon(1e-9));
 
   // 40 + 40 samples go through the normal approximation.
   auto big_base = base, big_cur = base;
@@ -202,24 +208,42 @@ TEST_CASE("HBM bytes are gated by their own threshold", "[compare]") {
   CHECK(n.exit_code() == 0);
 }
 
-TEST_CASE("any increase of peak memory regresses by default", "[compare]") {
+TEST_CASE("memory: tracked bytes exactly, the device-wide peak within one allocation page", "[compare]") {
   const auto base = baseline_rows();
   auto cur = base;
-  *find_row(cur, "flash", 1024).mem_scratch_peak_bytes += 256;       // +0.2%
-  *find_row(cur, "standard", 4096).mem_device_peak_bytes *= 1.05;    // +5%
+  *find_row(cur, "flash", 1024).mem_scratch_peak_bytes += 256;          // tracked: +0.2% fails
+  *find_row(cur, "flash", 4096).mem_io_bytes += 8;                      // tracked operands: fails
+  *find_row(cur, "standard", 1024).mem_device_peak_bytes += 2097152;    // device: one 2 MiB page, within
+  *find_row(cur, "standard", 4096).mem_device_peak_bytes += 2097152 + 4096;  // device: beyond the page
   *find_row(cur, "block_sparse", 1024).mem_scratch_peak_bytes *= 0.5;  // halved
   CompareOutcome o = compare(base, cur);
   CHECK(o.exit_code() == 1);
   CHECK(has_finding(point(o, "flash", 1024), Metric::scratch_peak, Direction::regression));
+  CHECK(has_finding(point(o, "flash", 4096), Metric::io_bytes, Direction::regression));
+  CHECK(point(o, "standard", 1024).findings.empty());
+  CHECK(point(o, "standard", 1024).device_peak->change > 0);  // measured and shown, not gated
   CHECK(has_finding(point(o, "standard", 4096), Metric::device_peak, Direction::regression));
   CHECK(has_finding(point(o, "block_sparse", 1024), Metric::scratch_peak, Direction::improvement));
-  CHECK(o.regressed_points() == 2);
+  CHECK(o.regressed_points() == 3);
   CHECK(o.improved_points() == 1);
+  // Each memory finding names the other figure: tracked findings the device peak, and the reverse.
+  for (const Finding& f : point(o, "flash", 1024).findings) CHECK(f.evidence.find("device-wide peak 6.00 MiB") != std::string::npos);
+  for (const Finding& f : point(o, "standard", 4096).findings) {
+    CHECK(f.evidence.find("tolerance 2.00 MiB") != std::string::npos);
+    CHECK(f.evidence.find("scratch 128.00 KiB unchanged") != std::string::npos);
+  }
+  const auto j = compare_json(o);
+  CHECK(j.at("options").at("device_peak_tolerance_bytes") == 2097152);
 
+  // No tolerance: the page fails too. A lenient --mem-threshold lets tracked changes through.
+  CompareOptions exact;
+  exact.device_peak_tolerance_bytes = 0;
+  CHECK(has_finding(point(compare(base, cur, exact), "standard", 1024), Metric::device_peak, Direction::regression));
   CompareOptions lenient;
   lenient.mem_threshold_pct = 10;
   o = compare(base, cur, lenient);
-  CHECK(o.exit_code() == 0);
+  CHECK(o.regressed_points() == 1);  // the device peak's +68% is beyond 10% too
+  CHECK(has_finding(point(o, "standard", 4096), Metric::device_peak, Direction::regression));
 }
 
 TEST_CASE("status ok -> error always regresses, error -> ok improves", "[compare]") {
@@ -412,7 +436,7 @@ TEST_CASE("byte changes below the absolute floor are counter noise, not regressi
   CHECK(has_finding(point(o, "flash", 1024), Metric::hbm_bytes, Direction::regression));
 }
 
-TEST_CASE("clock normalization (--clock-normalize) compares times at the baseline's SM clock", "[compare]") {
+TEST_CASE("times are clock-normalized by default, raw on request, the raw change shown beside", "[compare]") {
   // The current run of flash N=4096 is 10% slower in milliseconds, but every one of its samples ran
   // at a 10% lower SM clock: the same number of cycles.
   auto base = baseline_rows();
@@ -423,11 +447,13 @@ TEST_CASE("clock normalization (--clock-normalize) compares times at the baselin
   b.samples_clock_mhz.assign(b.samples_ms.size(), 1980.0);
   c.samples_clock_mhz.assign(c.samples_ms.size(), 1800.0);
 
-  const CompareOutcome plain = compare(base, cur);
+  CompareOptions raw;
+  raw.raw_time = true;
+  const CompareOutcome plain = compare(base, cur, raw);
   CHECK(plain.exit_code() == 1);  // without normalization: a regression
+  CHECK(point(plain, "flash", 4096).time->reference_clock_mhz == 0);
 
-  CompareOptions opt;
-  opt.clock_normalize = true;
+  const CompareOptions opt;  // the default
   const CompareOutcome normalized = compare(base, cur, opt);
   CHECK(normalized.exit_code() == 0);
   const PointComparison& p = point(normalized, "flash", 4096);
@@ -435,12 +461,22 @@ TEST_CASE("clock normalization (--clock-normalize) compares times at the baselin
   CHECK(p.time->baseline_ms == Approx(6.0));
   CHECK(p.time->current_ms == Approx(6.6 * 1800.0 / 1980.0));
   CHECK(p.time->note.find("clock-normalized to 1980 MHz") != std::string::npos);
+  CHECK(p.time->raw_change == Approx(0.1));  // shown beside
+  CHECK(p.time->change == Approx(1800.0 / 1980.0 * 1.1 - 1));
   // Points without clocks are compared as they are, and say so.
   const PointComparison& q = point(normalized, "standard", 1024);
   REQUIRE(q.time);
   CHECK(q.time->note.find("not clock-normalized") != std::string::npos);
-  CHECK(compare_json_text(normalized).find("\"clock_normalize\": true") != std::string::npos);
-  CHECK(compare_markdown(normalized).find("clock-normalized") != std::string::npos);
+  const auto j = compare_json(normalized);
+  CHECK(j.at("options").at("clock_normalize") == true);
+  for (const auto& jp : j.at("points")) {
+    if (jp.at("label") == "flash/fwd/B1-H8-N4096-D64-fp16") {
+      CHECK(jp.at("time").at("raw_change_pct").get<double>() == Approx(10));
+      CHECK(jp.at("time").at("clock_normalized_to_mhz") == 1980.0);
+    }
+  }
+  CHECK(compare_markdown(normalized).find("times of 1 of 6 points clock-normalized") != std::string::npos);
+  CHECK(compare_markdown(plain).find("--raw-time") != std::string::npos);
 
   // A real slowdown at the same clock still regresses when normalized.
   c.samples_clock_mhz.assign(c.samples_ms.size(), 1980.0);

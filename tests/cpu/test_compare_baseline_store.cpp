@@ -1,12 +1,15 @@
-// The baseline store: file names from GPU models, saving (validated, byte for byte, by GPU),
-// listing, and names that must never reach the file system.
+// The baseline store: file names from GPU models, saving (validated, by GPU, runs of one build
+// added, another build starting over), reading old single-run files, listing, and names that must
+// never reach the file system.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 
 #include "core/errors.hpp"
 #include "reports/baseline_store.hpp"
+#include "reports/json.hpp"
 #include "test_compare_fixture.hpp"
 
 using namespace fa;
@@ -36,20 +39,24 @@ TEST_CASE("baseline names are checked before use", "[compare]") {
   CHECK_THROWS_WITH(bs::path_for("store", "../escape", "gpu"), Catch::Contains("../escape"));
 }
 
-TEST_CASE("save copies a results file under its GPU, list finds it", "[compare]") {
+TEST_CASE("save files a results file under its GPU, list finds it", "[compare]") {
   Scratch dir;
   const auto store = dir.path / "store";
   CHECK(bs::list(store).empty());  // no directory yet
 
   const std::string results = dir.json("results.json", baseline_rows());
-  const auto saved = bs::save(store, "main", "", results);  // GPU from the file's metadata
-  CHECK(saved == bs::path_for(store, "main", kH100));
-  CHECK(slurp_file(saved) == slurp_file(results));  // byte for byte: samples kept
+  const bs::SaveResult saved = bs::save(store, "main", "", results);  // GPU from the file's metadata
+  CHECK(saved.path == bs::path_for(store, "main", kH100));
+  CHECK(saved.runs == 1);
+  CHECK(saved.note == "new baseline");
+  // Every field survives, samples included (the gate's tests need them).
+  const auto runs = bs::read_runs(saved.path);
+  REQUIRE(runs.size() == 1);
+  CHECK(results_json_text(runs[0].metadata, runs[0].rows) == slurp_file(results));
 
-  // Refresh: replaced, not duplicated. Another GPU and name beside it.
+  // A second run of the same build is added; another name and GPU beside it.
   const std::string newer = dir.json("newer.json", {tight_row("flash", 1024, 0.4)});
-  bs::save(store, "main", kH100, newer);
-  CHECK(slurp_file(saved) == slurp_file(newer));
+  CHECK(bs::save(store, "main", kH100, newer).runs == 2);
   bs::save(store, "nightly", "NVIDIA H200", dir.json("h200.json", baseline_rows(), "NVIDIA H200"));
   write_text(store / "NVIDIA_H200" / "broken.json", "not json");
 
@@ -58,12 +65,68 @@ TEST_CASE("save copies a results file under its GPU, list finds it", "[compare]"
   CHECK(all[0].gpu_model == "NVIDIA_H100_80GB_HBM3");
   CHECK(all[0].name == "main");
   CHECK(all[0].device == kH100);
-  CHECK(all[0].rows == 1);
+  CHECK(all[0].runs == 2);
+  CHECK(all[0].rows == 1);  // of the last run
   CHECK(all[0].error.empty());
   CHECK(all[1].name == "broken");
   CHECK_FALSE(all[1].error.empty());
   CHECK(all[2].name == "nightly");
+  CHECK(all[2].runs == 1);
   CHECK(all[2].rows == 6);
+}
+
+TEST_CASE("runs of one build accumulate, another build starts the baseline over", "[compare]") {
+  Scratch dir;
+  const auto store = dir.path / "store";
+  auto run_file = [&](const std::string& name, const std::string& commit) {
+    RunMetadata m = metadata();
+    m.git_commit = commit;
+    const auto p = dir.path / name;
+    write_text(p, results_json_text(m, baseline_rows()));
+    return p;
+  };
+  for (std::size_t k = 1; k <= bs::kMaxRuns + 2; ++k) {
+    const bs::SaveResult r = bs::save(store, "main", "", run_file("r" + std::to_string(k) + ".json", "abc"));
+    CHECK(r.runs == std::min(k, bs::kMaxRuns));  // the oldest dropped beyond the cap
+  }
+  // Another commit: the old runs describe other code.
+  bs::SaveResult r = bs::save(store, "main", "", run_file("new.json", "def"));
+  CHECK(r.runs == 1);
+  CHECK(r.note.find("started over") != std::string::npos);
+  CHECK(r.note.find("commit def") != std::string::npos);
+  // An unknown commit can never be told to match.
+  r = bs::save(store, "main", "", run_file("anon.json", ""));
+  CHECK(r.runs == 1);
+  CHECK(r.note.find("unknown") != std::string::npos);
+  CHECK(bs::save(store, "main", "", run_file("anon2.json", "")).runs == 1);
+  // Other timing mode: started over too.
+  RunMetadata hot = metadata();
+  hot.timing_mode = "hot";
+  write_text(dir.path / "a.json", results_json_text(metadata(), baseline_rows()));
+  write_text(dir.path / "hot.json", results_json_text(hot, baseline_rows()));
+  bs::save(store, "modes", "", dir.path / "a.json");
+  r = bs::save(store, "modes", "", dir.path / "hot.json");
+  CHECK(r.runs == 1);
+  CHECK(r.note.find("timing mode hot") != std::string::npos);
+}
+
+TEST_CASE("a baseline stored as a plain results file reads as one run", "[compare]") {
+  Scratch dir;
+  const auto store = dir.path / "store";
+  const auto path = bs::path_for(store, "old", kH100);
+  std::filesystem::create_directories(path.parent_path());
+  write_text(path, results_json_text(metadata(), baseline_rows()));  // how baselines were kept before
+  CHECK(bs::read_runs(path).size() == 1);
+  CHECK(bs::read_runs(dir.csv("runs.csv", baseline_rows())).size() == 1);
+  // Saving onto it adds the new run of the same build.
+  CHECK(bs::save(store, "old", "", dir.json("next.json", baseline_rows())).runs == 2);
+  // Malformed stored baselines name the file and what is wrong.
+  write_text(dir.path / "empty.json", R"({"schema": "fa-bench/baseline", "schema_version": 1, "runs": []})");
+  CHECK_THROWS_WITH(bs::read_runs(dir.path / "empty.json"), Catch::Contains("empty.json") && Catch::Contains("runs"));
+  write_text(dir.path / "v9.json", R"({"schema": "fa-bench/baseline", "schema_version": 9, "runs": []})");
+  CHECK_THROWS_WITH(bs::read_runs(dir.path / "v9.json"), Catch::Contains("schema_version"));
+  write_text(dir.path / "badrun.json", R"({"schema": "fa-bench/baseline", "schema_version": 1, "runs": [{}]})");
+  CHECK_THROWS_WITH(bs::read_runs(dir.path / "badrun.json"), Catch::Contains("runs[0]"));
 }
 
 TEST_CASE("save refuses files that would make a wrong baseline", "[compare]") {

@@ -23,15 +23,17 @@ namespace fa::test::cmp {
 
 inline constexpr const char* kH100 = "NVIDIA H100 80GB HBM3";
 
+// Fields built as strings, not assigned from literals: GCC 12 warns falsely (-Wrestrict) on the
+// literal assignments once they are inlined into some callers.
 inline RunMetadata metadata(const std::string& device = kH100) {
   RunMetadata m;
-  m.tool_version = "0.1.0";
-  m.git_commit = "0123456789abcdef0123456789abcdef01234567";
-  m.build_type = "Release";
-  m.date_utc = "2025-01-02T03:04:05Z";
+  m.tool_version = std::string("0.1.0");
+  m.git_commit = std::string("0123456789abcdef0123456789abcdef01234567");
+  m.build_type = std::string("Release");
+  m.date_utc = std::string("2025-01-02T03:04:05Z");
   m.device = device;
-  m.device_count = "1";
-  m.timing_mode = "cold";
+  m.device_count = std::string("1");
+  m.timing_mode = std::string("cold");
   return m;
 }
 
