@@ -3,15 +3,17 @@
 // from the kernel body and the launch code.
 //
 // A CTA computes BM = 64 x (consumer warpgroups) query rows of one (batch, head): warpgroup 0 is the
-// producer (one thread issues every TMA load), the others each own 64 query rows and compute. K and V stream through `kStages`
-// shared-memory stages of BN keys each. Every tile is stored the way TMA writes it with the 128-byte
+// producer (one thread issues every TMA load), the others each own 64 query rows and compute. K and V
+// stream through `kStages` shared-memory stages of BN keys each. Every tile is stored the way TMA writes it with the 128-byte
 // swizzle (64 elements per row; D = 96 uses the 64-byte swizzle, 32 elements per row): a [rows x D] tile
 // is D / kSwz "regions" of [rows x kSwz], each region 1024-byte aligned, which is also the canonical
 // layout that wgmma's shared-memory descriptors read (K-major for Q and K, MN-major for V).
 //
 // Why these shapes: the consumers' registers hold O (D/2 floats per thread), S (BN/2 floats) and P of the
 // previous block (BN/4 words); with setmaxnreg giving a consumer 232 registers, BN = 128 fits up to
-// D = 128, and D = 256 takes BN = 64. Ping-pong (one warpgroup's softmax under the other's GEMMs) pays
+// D = 128, and D = 256 takes BN = 64. At D = 64 the softmax costs as much as the two GEMMs (as many
+// exponentials per FLOP as twice D = 128), so three consumer warpgroups (192 rows, 160 registers each) take
+// turns: on an H200 this ran 1.01x cuDNN at N = 8192 against 0.87x with two (docs/perf/2026-11-30-flash3.md). Ping-pong (one warpgroup's softmax under the other's GEMMs) pays
 // where the softmax is a large share of the time, i.e. D <= 128.
 #include <cstdint>
 
@@ -66,7 +68,7 @@ struct Fwd3Traits {
 template <int D>
 struct Fwd3TraitsFor;
 template <>
-struct Fwd3TraitsFor<64> : Fwd3Traits<64, 128, 2, 2, true> {};
+struct Fwd3TraitsFor<64> : Fwd3Traits<64, 128, 2, 3, true> {};
 template <>
 struct Fwd3TraitsFor<96> : Fwd3Traits<96, 128, 2, 2, true> {};
 template <>
