@@ -1,48 +1,61 @@
-#include "cli/point_kernels.hpp"
+#include "kernels/point_kernels.hpp"
 
-#include "kernels/registry.hpp"
-#include "measure/point_runner.hpp"
+#include "reference/masks.hpp"
 
-namespace fa::cli {
+namespace fa {
 namespace {
-// Kernels used only to ask supports()/workspace_bytes(): created once, never run.
-AttentionKernel* probe_kernel(const std::string& name) {
-  static KernelPool probes;
-  return probes.get(name);
-}
-}  // namespace
 
-PointKernel describe_point_kernel(const Point& pt, bool have_gpu) {
-  const KernelEntry* e = find_kernel_entry(pt.kernel);
+PointKernel describe(const KernelCatalog& catalog, KernelPool& probes, const Point& pt, bool have_gpu, int device) {
+  const KernelEntry* e = catalog.find(pt.kernel);
   if (!e) return {false, "unknown", "unknown kernel " + pt.kernel};
-  if (e->state == KernelState::planned) return {false, "planned", e->reason};
-  if (e->state == KernelState::unavailable) return {false, "unavailable", e->reason};
+  if (e->state != KernelState::available) return {false, std::string(to_string(e->state)), e->reason};
   if (e->backend == Backend::cuda && !have_gpu) return {false, "no-gpu", "no CUDA device on this machine"};
+  if (e->backend == Backend::cuda) {
+    if (const Support s = usable_on_device(*e, device); !s.ok) return {false, "unavailable", s.reason};
+  }
+  // A mask that cannot stand for the density asked for would be a point other than the one named.
+  if (e->uses_block_mask && !pt.problem.sparsity.is_dense()) {
+    const Problem& p = pt.problem;
+    const std::string why = ref::density_out_of_reach(p.sparsity, p.heads, p.seqlen_q, p.seqlen_kv, p.seed);
+    if (!why.empty()) return {false, "unsupported", why};
+  }
   // Shape support is the kernel's own answer.
-  if (AttentionKernel* k = probe_kernel(pt.kernel)) {
+  if (AttentionKernel* k = probes.get(pt.kernel)) {
     const Support s = k->supports(pt.problem, pt.pass);
     if (!s.ok) return {false, "unsupported", s.reason};
   }
   return {true, "ready", ""};
 }
 
-std::uint64_t estimated_point_bytes(const Point& pt) {
-  const KernelEntry* e = find_kernel_entry(pt.kernel);
-  const Backend b = e ? e->backend : Backend::cuda;
-  std::uint64_t bytes = operand_bytes(pt.problem, pt.pass, b);
-  if (e && e->state == KernelState::available) {
-    if (AttentionKernel* k = probe_kernel(pt.kernel)) bytes += k->workspace_bytes(pt.problem, pt.pass);
-  }
-  return bytes;
+KernelPool& probe_pool() {
+  static KernelPool probes;
+  return probes;
 }
 
-AttentionKernel* KernelPool::get(const std::string& name) {
+}  // namespace
+
+PointKernel describe_point_kernel(const Point& pt, bool have_gpu, int device) {
+  return describe(kernel_catalog(), probe_pool(), pt, have_gpu, device);
+}
+
+PointKernel describe_point_kernel(const KernelCatalog& catalog, const Point& pt, bool have_gpu, int device) {
+  KernelPool probes(catalog);
+  return describe(catalog, probes, pt, have_gpu, device);
+}
+
+Support usable_on_device(const KernelEntry& e, int device) {
+  return e.build.usable_on ? e.build.usable_on(device) : Support::yes();
+}
+
+AttentionKernel* KernelPool::get(std::string_view name) {
   auto it = kernels_.find(name);
   if (it != kernels_.end()) return it->second.get();
-  std::unique_ptr<AttentionKernel> k = make_kernel(name);
+  std::unique_ptr<AttentionKernel> k = catalog_->make(name);
   AttentionKernel* raw = k.get();
-  kernels_.emplace(name, std::move(k));
+  kernels_.emplace(std::string(name), std::move(k));
   return raw;
 }
 
-}  // namespace fa::cli
+AttentionKernel* probe_kernel(std::string_view name) { return probe_pool().get(name); }
+
+}  // namespace fa

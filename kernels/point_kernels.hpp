@@ -1,32 +1,44 @@
 #pragma once
-// Which kernel serves a point on this machine, and why not when none does.
+// Which kernel serves a point on this machine, and why not when none does; shared by every front
+// end (fa-bench run / verify / profile, fa-bench-gbench).
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/kernel.hpp"
 #include "core/problem.hpp"
+#include "kernels/registry.hpp"
 
-namespace fa::cli {
+namespace fa {
 
 struct PointKernel {
   bool runnable = false;
-  std::string state;   // ready, planned, unavailable, unsupported, no-gpu
+  std::string state;   // ready, planned, unavailable, unsupported, no-gpu, unknown
   std::string reason;  // empty when ready
 };
 
-PointKernel describe_point_kernel(const Point& pt, bool have_gpu);
+// have_gpu: a CUDA device is present; device: the one the points run on (a family may need a kind
+// of GPU: FamilyBuild::usable_on).
+PointKernel describe_point_kernel(const Point& pt, bool have_gpu, int device = 0);
+PointKernel describe_point_kernel(const KernelCatalog& catalog, const Point& pt, bool have_gpu, int device = 0);
 
-// Operands plus the kernel's declared workspace (operands only when the kernel is not built).
-std::uint64_t estimated_point_bytes(const Point& pt);
+// Whether CUDA device `device` can run an available family (FamilyBuild::usable_on), and why not.
+Support usable_on_device(const KernelEntry& e, int device);
 
 // One instance per kernel family for the whole sweep (handles and plans are reused across points).
 class KernelPool {
  public:
-  AttentionKernel* get(const std::string& name);
+  explicit KernelPool(const KernelCatalog& catalog = kernel_catalog()) : catalog_(&catalog) {}
+  AttentionKernel* get(std::string_view name);
 
  private:
-  std::map<std::string, std::unique_ptr<AttentionKernel>> kernels_;
+  const KernelCatalog* catalog_;
+  std::map<std::string, std::unique_ptr<AttentionKernel>, std::less<>> kernels_;
 };
 
-}  // namespace fa::cli
+// A kernel of the family used only to ask supports() / workspace_bytes(): created once, never run
+// (nullptr when the family is not available here).
+AttentionKernel* probe_kernel(std::string_view name);
+
+}  // namespace fa
