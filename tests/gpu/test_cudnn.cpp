@@ -9,6 +9,8 @@
 //  - support reasons, re-runnable runs, plan caching and scratch accounting.
 #include <catch2/catch.hpp>
 
+#include "kernels/families_built.hpp"
+
 #if FA_FAMILY_CUDNN  // the family is built (cmake/FaKernelFamily.cmake)
 
 #include <algorithm>

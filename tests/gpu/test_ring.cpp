@@ -15,6 +15,8 @@
 //    capture of run(), and the scratch accounting of the harness's device.
 #include <catch2/catch.hpp>
 
+#include "kernels/families_built.hpp"
+
 #if FA_FAMILY_RING  // the family is built (cmake/FaKernelFamily.cmake)
 
 #include <cstdint>
