@@ -28,8 +28,8 @@ struct IoModelParams {
   // Memory hierarchy of the GPU (defaults: H100 SXM 80GB).
   double l2_bytes = 50.0 * 1024 * 1024;
   int sm_count = 132;
-  int ctas_per_sm = 1;  // resident CTAs of a fused kernel per SM (1 for the large-smem flash tiles)
-  // Tile of fused (flash-like) kernels in rows: 0 = the kernel's own tile for this head dim and pass.
+  int ctas_per_sm = 1;  // resident CTAs of a fused kernel per SM (1 for tiles with large shared memory)
+  // Tile of fused kernels in rows: 0 = each family's own tile for the head dim and pass.
   int tile_q = 0;  // Br: query rows per tile
   int tile_k = 0;  // Bc: key columns per tile
   // The paper's on-chip memory M in bytes; when > 0 and no tile is given, the tiles follow the
