@@ -10,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "core/errors.hpp"
+#include "kernels/registry.hpp"
 
 namespace fa::cli {
 
@@ -21,7 +22,9 @@ int run_cli(int argc, const char* const* argv) {
     args.emplace_back(argv[i]);
   }
 
-  CLI::App app{"fa-bench: benchmark and profile attention kernels (standard, flash, block-sparse, cuDNN, ring)"};
+  std::string families;  // the catalogue's, so a family registered later is named here too
+  for (const std::string& name : kernel_catalog().names()) families += (families.empty() ? "" : ", ") + name;
+  CLI::App app{"fa-bench: benchmark and profile attention kernels (" + families + ")"};
   app.name("fa-bench");
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("fa-bench ") + FA_VERSION + " (" + FA_GIT_COMMIT + ")");

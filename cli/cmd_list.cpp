@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "core/dtype.hpp"
 #include "core/problem.hpp"
+#include "kernels/point_kernels.hpp"
 #include "kernels/registry.hpp"
 #include "measure/device_info.hpp"
 #include "sweep/sweep_file.hpp"
@@ -13,13 +14,17 @@
 namespace fa::cli {
 
 namespace {
-const char* state_name(KernelState s) {
-  switch (s) {
-    case KernelState::available: return "available";
-    case KernelState::unavailable: return "unavailable";
-    case KernelState::planned: return "planned";
-  }
-  return "?";
+// available, and where it cannot run on this machine, why not: no GPU, or the GPU (device 0) is not
+// of the kind the family needs.
+std::string state_here(const KernelEntry& e, const DeviceSummary& d, std::string* reason) {
+  std::string state(to_string(e.state));
+  *reason = e.reason;
+  if (e.state != KernelState::available || e.backend != Backend::cuda) return state;
+  if (d.devices.empty()) return state + " (no GPU here)";
+  const Support s = usable_on_device(e, 0);
+  if (s.ok) return state;
+  *reason = s.reason;
+  return state + " (not on this GPU)";
 }
 }  // namespace
 
@@ -29,10 +34,10 @@ Command add_list_command(CLI::App& app) {
     const DeviceSummary d = query_devices();
     fmt::print("Kernels:\n");
     for (const KernelEntry& e : kernel_catalog()) {
-      std::string state = state_name(e.state);
-      if (e.state == KernelState::available && e.backend == Backend::cuda && d.devices.empty()) state += " (no GPU here)";
+      std::string reason;
+      const std::string state = state_here(e, d, &reason);
       fmt::print("  {:<13} {:<5} {:<24} {}{}\n", e.name, to_string(e.backend), state, e.summary,
-                 e.reason.empty() ? "" : "  [" + e.reason + "]");
+                 reason.empty() ? "" : "  [" + reason + "]");
     }
     fmt::print("\nDevices:\n");
     if (d.devices.empty()) fmt::print("  none ({})\n", d.none_reason);

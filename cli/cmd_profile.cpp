@@ -8,9 +8,9 @@
 #include <fmt/core.h>
 
 #include "cli/commands.hpp"
-#include "cli/point_kernels.hpp"
 #include "cli/sweep_flags.hpp"
 #include "core/errors.hpp"
+#include "kernels/point_kernels.hpp"
 #include "measure/device_info.hpp"
 #include "measure/operands.hpp"
 #include "measure/stream.hpp"

@@ -7,14 +7,15 @@
 #include <fmt/core.h>
 
 #include "cli/commands.hpp"
-#include "cli/point_kernels.hpp"
 #include "cli/remeasure.hpp"
 #include "cli/run_gate.hpp"
 #include "cli/run_metadata.hpp"
 #include "cli/sweep_flags.hpp"
 #include "core/errors.hpp"
+#include "kernels/point_kernels.hpp"
 #include "measure/device_info.hpp"
 #include "measure/counters.hpp"
+#include "measure/point_estimate.hpp"
 #include "measure/point_runner.hpp"
 #include "measure/sm_clock.hpp"
 #include "measure/stream.hpp"

@@ -4,8 +4,8 @@
 #include <fmt/core.h>
 
 #include "cli/commands.hpp"
-#include "cli/point_kernels.hpp"
 #include "cli/sweep_flags.hpp"
+#include "kernels/point_kernels.hpp"
 #include "measure/device_info.hpp"
 #include "measure/verify.hpp"
 

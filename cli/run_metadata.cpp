@@ -5,12 +5,7 @@
 #include <chrono>
 #include <ctime>
 
-#if FA_FAMILY_CUDNN && !defined(FA_CUDNN_MISSING)
-#include "kernels/cudnn/cudnn_kernel.hpp"
-#endif
-#if FA_FAMILY_RING && !defined(FA_RING_MISSING)
-#include "kernels/ring/ring_kernel.hpp"
-#endif
+#include "kernels/registry.hpp"
 
 namespace fa::cli {
 namespace {
@@ -47,12 +42,8 @@ RunMetadata collect_metadata(const std::string& command_line, const DeviceSummar
   m.driver_version = devices.driver_version;
   m.cuda_runtime_version = devices.runtime_version;
   m.timing_mode = timing_mode;
-#if FA_FAMILY_CUDNN && !defined(FA_CUDNN_MISSING)
-  m.cudnn_version = cudnn::backend_version();
-#endif
-#if FA_FAMILY_RING && !defined(FA_RING_MISSING)
-  m.nccl_version = ring::nccl_library_version();
-#endif
+  // The libraries the built families load (cuDNN, NCCL, ...), each under the key its family names.
+  for (const LibraryVersion& v : loaded_library_versions()) set_metadata_field(m, v.key, v.version);
   return m;
 }
 

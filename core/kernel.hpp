@@ -64,14 +64,15 @@ class PreparedRun {
   virtual void run() = 0;
 };
 
+// One instance runs the points of one family (kernels/<family>/); what the rest of the program knows
+// of the family without an instance (summary, block mask, IO model, ...) is its face,
+// kernels/family.hpp.
 class AttentionKernel {
  public:
   virtual ~AttentionKernel() = default;
   virtual std::string_view name() const = 0;
   virtual std::string_view summary() const = 0;
   virtual Backend backend() const = 0;
-  // Families that consume a block mask get the sweep's sparsity axis; others run dense only.
-  virtual bool uses_block_mask() const { return false; }
   // Dropout rows of this family draw the shared Philox keep-mask (false for cuDNN's own RNG).
   virtual bool shares_dropout_mask() const { return true; }
   virtual Support supports(const Problem& p, Pass pass) const = 0;

@@ -13,6 +13,11 @@ std::string_view to_string(Status s) {
   return "?";
 }
 
+std::optional<double> measured_hbm_bytes(const Row& r) {
+  if (!r.hbm_read_bytes || !r.hbm_write_bytes) return std::nullopt;
+  return *r.hbm_read_bytes + *r.hbm_write_bytes;
+}
+
 std::optional<Status> parse_status(std::string_view s) {
   for (Status st : {Status::ok, Status::oom, Status::unsupported, Status::error, Status::planned}) {
     if (to_string(st) == s) return st;

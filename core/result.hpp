@@ -70,4 +70,7 @@ struct Row {
   std::vector<double> samples_clock_mhz;  // per kept sample, parallel to samples_ms (JSON only)
 };
 
+// HBM bytes the counters measured: read + write, or empty unless both were measured.
+std::optional<double> measured_hbm_bytes(const Row& r);
+
 }  // namespace fa

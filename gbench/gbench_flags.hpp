@@ -13,13 +13,13 @@
 #include <cstdint>
 #include <string>
 
-#include "cli/sweep_flags.hpp"
+#include "sweep/resolve.hpp"
 #include "measure/sampler.hpp"
 
 namespace fa::gbench {
 
 struct Options {
-  cli::SweepFlags sweep;
+  SweepFlags sweep;
   TimingMode mode = TimingMode::cold;
   int device = 0;
   std::uint64_t data_seed = 42;

@@ -2,10 +2,11 @@
 
 #include <map>
 
-#include "cli/point_kernels.hpp"
 #include "core/errors.hpp"
 #include "core/flops.hpp"
+#include "kernels/point_kernels.hpp"
 #include "measure/point_runner.hpp"
+#include "sweep/resolve.hpp"
 
 namespace fa::gbench {
 
@@ -14,8 +15,8 @@ Plan plan_points(const Options& opt, bool have_gpu) {
   SweepSpec spec;
   Expansion ex;
   try {
-    spec = cli::resolve_sweep(opt.sweep, have_gpu, &plan.note);
-    ex = cli::expand_for_catalog(spec);
+    spec = resolve_sweep(opt.sweep, have_gpu, &plan.note, opt.device);
+    ex = expand_for_catalog(spec);
   } catch (const UsageError& e) {
     throw UsageError(reword_for_fa_flags(e.what()));
   }
@@ -29,7 +30,7 @@ Plan plan_points(const Options& opt, bool have_gpu) {
     pp.point = pt;
     pp.name = point_label(pt);
     if (const int n = ++seen[pp.name]; n > 1) pp.name += "-dup" + std::to_string(n);
-    const cli::PointKernel pk = cli::describe_point_kernel(pt, have_gpu);
+    const PointKernel pk = describe_point_kernel(pt, have_gpu, opt.device);
     pp.runnable = pk.runnable;
     pp.reason = pk.reason;
     pp.flops = dense_forward_flops(pt.problem) * pass_multiplier(pt.pass) * point_visible_fraction(pt.problem);

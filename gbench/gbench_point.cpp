@@ -26,7 +26,7 @@
 namespace fa::gbench {
 
 void run_point_benchmark(benchmark::State& state, const PlannedPoint& pp, const Timing& timing,
-                         cli::KernelPool& kernels) {
+                         KernelPool& kernels) {
   // Google Benchmark's documented way out: SkipWithError, then leave without (or break out of) the
   // timing loop. It copies the message.
   if (!pp.runnable) {
@@ -93,7 +93,7 @@ void run_point_benchmark(benchmark::State& state, const PlannedPoint& pp, const 
   }
 }
 
-void register_points(const Plan& plan, const Timing& timing, cli::KernelPool& kernels) {
+void register_points(const Plan& plan, const Timing& timing, KernelPool& kernels) {
   for (const PlannedPoint& pp : plan.points) {
     benchmark::RegisterBenchmark(pp.name.c_str(),
                                  [&pp, timing, &kernels](benchmark::State& state) {

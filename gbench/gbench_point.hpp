@@ -13,8 +13,8 @@
 
 #include <cstdint>
 
-#include "cli/point_kernels.hpp"
 #include "gbench/gbench_plan.hpp"
+#include "kernels/point_kernels.hpp"
 #include "measure/sampler.hpp"
 
 namespace fa::gbench {
@@ -28,10 +28,10 @@ struct Timing {
 // The benchmark function. Points that cannot run, and points that fail (out of memory, CUDA
 // errors), end with state.SkipWithError(reason).
 void run_point_benchmark(benchmark::State& state, const PlannedPoint& pp, const Timing& timing,
-                         cli::KernelPool& kernels);
+                         KernelPool& kernels);
 
 // Registers one benchmark per planned point, named pp.name. `plan` and `kernels` must outlive
 // benchmark::RunSpecifiedBenchmarks().
-void register_points(const Plan& plan, const Timing& timing, cli::KernelPool& kernels);
+void register_points(const Plan& plan, const Timing& timing, KernelPool& kernels);
 
 }  // namespace fa::gbench

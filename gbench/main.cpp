@@ -9,11 +9,11 @@
 #include <exception>
 #include <string>
 
-#include "cli/point_kernels.hpp"
 #include "core/errors.hpp"
 #include "gbench/gbench_flags.hpp"
 #include "gbench/gbench_plan.hpp"
 #include "gbench/gbench_point.hpp"
+#include "kernels/point_kernels.hpp"
 #include "measure/device_info.hpp"
 
 namespace {
@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("fa_time", "manual: CUDA events per invocation (host clock for host kernels)");
 
   const gbench::Timing timing{opt.mode, opt.device, opt.data_seed};
-  cli::KernelPool kernels;
+  KernelPool kernels;
   gbench::register_points(plan, timing, kernels);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -1,5 +1,5 @@
 // CounterSession on the CUPTI Range Profiler, in the call order that worked on the H100 (see
-// /work/shared/notes/device-facts.md and docs/perf/counters-notes.md):
+// docs/perf/counters-notes.md):
 //   create:  context -> cuptiProfilerInitialize -> device support -> chip name -> counter
 //            availability -> cuptiRangeProfilerEnable -> host object + metrics -> config image ->
 //            counter data image size.

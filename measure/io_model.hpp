@@ -1,7 +1,9 @@
 #pragma once
 // IO-complexity model: how many bytes a kernel family moves for one pass of a point, following the
 // HBM-access analysis of the FlashAttention paper (Dao et al. 2022, Theorem 2 and its proof) made
-// concrete for the kernels in kernels/. docs/io-model.md gives every formula.
+// concrete for the kernels in kernels/. Each family lists its own launches and streams (its face's
+// io_model, core/io_ledger.hpp); this model adds the L2 rule and the derived columns, and knows no
+// family. docs/io-model.md gives every formula.
 //
 // Two numbers per point, because a GPU has an L2 cache between the SMs and HBM:
 //   global_bytes: every load and store the kernel issues to global memory (the paper's count, where
@@ -16,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/io_ledger.hpp"
 #include "core/problem.hpp"
 #include "core/result.hpp"
 
@@ -25,30 +28,16 @@ struct IoModelParams {
   // Memory hierarchy of the GPU (defaults: H100 SXM 80GB).
   double l2_bytes = 50.0 * 1024 * 1024;
   int sm_count = 132;
-  int ctas_per_sm = 1;  // resident CTAs of a fused kernel per SM (1 for the large-smem flash tiles)
-  // Tile of fused (flash-like) kernels in rows: 0 = the kernel's own tile for this head dim and pass.
+  int ctas_per_sm = 1;  // resident CTAs of a fused kernel per SM (1 for tiles with large shared memory)
+  // Tile of fused kernels in rows: 0 = each family's own tile for the head dim and pass.
   int tile_q = 0;  // Br: query rows per tile
   int tile_k = 0;  // Bc: key columns per tile
   // The paper's on-chip memory M in bytes; when > 0 and no tile is given, the tiles follow the
   // paper's rule Bc = ceil(M / (4 d e)), Br = min(Bc, d) with e bytes per element.
   double sram_bytes = 0;
-  // Ceilings for the derived columns (measured on the H100 of device-facts.md).
+  // Ceilings for the derived columns (measured on an H100: docs/perf/h100-anchors.md).
   double peak_hbm_bytes_per_s = 3.02e12;  // device-to-device copy, read + write counted
   double peak_flops = 779e12;             // bf16 dense GEMM
-};
-
-// One load or store stream of one launch: `distinct_bytes` of the tensor are touched, `global_bytes`
-// are issued (more than distinct when tiles are re-read), `reread_working_set` is the bytes the CTAs
-// that run concurrently re-read (what must stay in L2 for the re-reads to hit).
-struct IoTerm {
-  int launch = 0;
-  std::string kernel;  // "gemm QK^T", "softmax", "flash fwd", ...
-  std::string tensor;  // "Q", "S", "dq_accum", ...
-  bool write = false;
-  double distinct_bytes = 0;
-  double global_bytes = 0;
-  double reread_working_set = 0;
-  double hbm_bytes = 0;  // filled in by the model
 };
 
 struct IoPrediction {
@@ -58,14 +47,15 @@ struct IoPrediction {
   double hbm_bytes = 0;
   double hbm_read_bytes = 0, hbm_write_bytes = 0;
   double compulsory_bytes = 0;  // every distinct tensor of the pass read or written once
-  int tile_q = 0, tile_k = 0;   // the tile used for the fused-kernel terms (0 for standard)
+  int tile_q = 0, tile_k = 0;   // the tile of the fused-kernel terms (0 when the family has none)
   std::vector<IoTerm> terms;
 };
 
-// Families modelled: standard, flash, block_sparse, cudnn (as flash with assumed tiles).
+// The prediction for the family's listing of the point's pass (not modelled: a family unknown here or
+// without an io_model, with the reason in the note).
 IoPrediction predict_io(const Point& pt, std::string_view kernel_family, const IoModelParams& params);
 
-// Predicted HBM bytes (IoPrediction::hbm_bytes), or NaN for a family the model does not know.
+// Predicted HBM bytes (IoPrediction::hbm_bytes), or NaN when not modelled.
 double predicted_hbm_bytes(const Point& pt, std::string_view kernel_family, const IoModelParams& params);
 
 // Columns derived from a measured row. Each is empty when its inputs are missing.

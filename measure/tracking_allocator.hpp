@@ -17,7 +17,6 @@ class TrackingAllocator : public Allocator {
  public:
   std::size_t current_bytes() const { return current_; }
   std::size_t peak_bytes() const { return peak_; }
-  void reset_peak() { peak_ = current_; }
 
  protected:
   void on_alloc(void* p, std::size_t bytes);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -46,18 +47,18 @@ void fill(BlockMask& m, const std::function<bool(std::int64_t, std::int64_t)>& k
   }
 }
 
-// Patterns with one integer knob: pick the knob value whose density is nearest the target (ties
-// go to the smaller knob), then build that mask. Densities come from per-row counts so the search
-// stays O(knobs * blocks_q) even for long sequences.
+// Patterns with an integer knob: pick the candidate knob whose density is nearest the target (ties
+// go to the earlier candidate), then build that mask. Densities come from per-row counts so the
+// search stays O(knobs * blocks_q) even for long sequences.
 using RowCount = std::function<std::int64_t(std::int64_t knob, std::int64_t bq)>;
 using Keep = std::function<bool(std::int64_t knob, std::int64_t bq, std::int64_t bk)>;
 
-BlockMask nearest(BlockMask m, std::int64_t lo, std::int64_t hi, double target, const RowCount& row_count,
+BlockMask nearest(BlockMask m, const std::vector<std::int64_t>& knobs, double target, const RowCount& row_count,
                   const Keep& keep) {
-  std::int64_t best = lo;
+  std::int64_t best = knobs.front();
   double best_err = 2.0;
   const double total = static_cast<double>(m.blocks_q * m.blocks_k);
-  for (std::int64_t knob = lo; knob <= hi; ++knob) {
+  for (const std::int64_t knob : knobs) {
     std::int64_t kept = 0;
     for (std::int64_t bq = 0; bq < m.blocks_q; ++bq) kept += row_count(knob, bq);
     const double err = std::abs(static_cast<double>(kept) / total - target);
@@ -70,10 +71,52 @@ BlockMask nearest(BlockMask m, std::int64_t lo, std::int64_t hi, double target, 
   return m;
 }
 
+std::vector<std::int64_t> knob_range(std::int64_t lo, std::int64_t hi) {
+  std::vector<std::int64_t> v;
+  for (std::int64_t k = lo; k <= hi; ++k) v.push_back(k);
+  return v;
+}
+
 int levels_for(std::int64_t blocks) {  // number of i with 2^i < blocks
   int l = 0;
   while ((std::int64_t{1} << l) < blocks) ++l;
   return l;
+}
+
+// Butterfly over groups of g adjacent key blocks: group d links with group d XOR 2^i for each level
+// i < levels (levels 0: the diagonal group only). g = 1 is the classic block butterfly, whose density
+// tops out at (1 + log2 nb) / nb (0.11 at 64 blocks); coarser groups reach the higher densities
+// asked for (one group of every block: density 1). The knob packs (log2 g, levels); candidates go
+// fine to coarse, so a density the fine pattern reaches keeps it.
+constexpr int kLevelBits = 6;  // levels < 64
+
+BlockMask butterfly(BlockMask m, double target, const std::function<std::int64_t(std::int64_t)>& diag) {
+  const std::int64_t nb = m.blocks_k;
+  const auto group = [](std::int64_t knob) { return std::int64_t{1} << (knob >> kLevelBits); };
+  const auto levels = [](std::int64_t knob) { return knob & ((std::int64_t{1} << kLevelBits) - 1); };
+  std::vector<std::int64_t> knobs;
+  for (int lg = 0; (std::int64_t{1} << lg) < 2 * nb; ++lg) {
+    const std::int64_t groups = ceil_div(nb, std::int64_t{1} << lg);
+    for (std::int64_t l = 0; l <= levels_for(groups); ++l) knobs.push_back((std::int64_t{lg} << kLevelBits) | l);
+  }
+  const auto linked = [&](std::int64_t knob, std::int64_t a, std::int64_t b) {  // key groups a and b
+    const std::int64_t x = a ^ b;
+    return x == 0 || ((x & (x - 1)) == 0 && x < (std::int64_t{1} << levels(knob)));  // 0 or 2^i, i < levels
+  };
+  return nearest(
+      m, knobs, target,
+      [&](std::int64_t knob, std::int64_t bq) {
+        const std::int64_t g = group(knob), groups = ceil_div(nb, g), d = diag(bq) / g;
+        const auto width = [&](std::int64_t c) { return std::min(g, nb - c * g); };  // last group may be short
+        std::int64_t n = width(d);
+        for (std::int64_t i = 0; i < levels(knob); ++i)
+          if (const std::int64_t c = d ^ (std::int64_t{1} << i); c < groups) n += width(c);
+        return n;
+      },
+      [&](std::int64_t knob, std::int64_t bq, std::int64_t bk) {
+        const std::int64_t g = group(knob);
+        return linked(knob, diag(bq) / g, bk / g);
+      });
 }
 
 void check(const Sparsity& s, std::int64_t heads, std::int64_t nq, std::int64_t nk) {
@@ -110,7 +153,7 @@ BlockMask make_block_mask(const Sparsity& s, std::int64_t heads, std::int64_t se
   } else if (s.pattern == "local") {
     const std::int64_t nb = m.blocks_k;
     m = nearest(
-        m, 0, nb - 1, s.density,
+        m, knob_range(0, nb - 1), s.density,
         [&](std::int64_t w, std::int64_t bq) {
           return std::min(diag(bq) + w, nb - 1) - std::max<std::int64_t>(diag(bq) - w, 0) + 1;
         },
@@ -120,23 +163,11 @@ BlockMask make_block_mask(const Sparsity& s, std::int64_t heads, std::int64_t se
     // "summary" columns of Child et al.'s fixed pattern). stride = blocks_k + 1: diagonal only.
     const auto summary = [](std::int64_t stride, std::int64_t bk) { return bk % stride == stride - 1; };
     m = nearest(
-        m, 1, m.blocks_k + 1, s.density,
+        m, knob_range(1, m.blocks_k + 1), s.density,
         [&](std::int64_t stride, std::int64_t bq) { return m.blocks_k / stride + (summary(stride, diag(bq)) ? 0 : 1); },
         [&](std::int64_t stride, std::int64_t bq, std::int64_t bk) { return bk == diag(bq) || summary(stride, bk); });
   } else if (s.pattern == "butterfly") {
-    // Level i links block d with d XOR 2^i; the knob is how many levels (0 = diagonal only).
-    const std::int64_t nb = m.blocks_k;
-    m = nearest(
-        m, 0, levels_for(nb), s.density,
-        [&](std::int64_t levels, std::int64_t bq) {
-          std::int64_t n = 1;
-          for (std::int64_t i = 0; i < levels; ++i) n += (diag(bq) ^ (std::int64_t{1} << i)) < nb ? 1 : 0;
-          return n;
-        },
-        [&](std::int64_t levels, std::int64_t bq, std::int64_t bk) {
-          const std::int64_t x = bk ^ diag(bq);
-          return x == 0 || ((x & (x - 1)) == 0 && x < (std::int64_t{1} << levels));  // 0 or 2^i, i < levels
-        });
+    m = butterfly(m, s.density, diag);
   } else {  // random
     // Philox on (bk, bq, head, tag) keyed by the seed: reproducible on any platform, and
     // independent of the dropout stream (different fourth counter word).
@@ -158,6 +189,25 @@ BlockMask make_block_mask(const Sparsity& s, std::int64_t heads, std::int64_t se
     }
   }
   return m;
+}
+
+std::string density_out_of_reach(const Sparsity& s, std::int64_t heads, std::int64_t seqlen_q, std::int64_t seqlen_kv,
+                                 std::uint64_t seed) {
+  if (s.pattern == "dense" || s.pattern == "causal-blocks") return "";
+  check(s, heads, seqlen_q, seqlen_kv);
+  // random draws each block with the target probability: only its floor of one block per row is
+  // systematic, and it only errs upwards.
+  const bool random = s.pattern == "random";
+  const BlockMask m = random ? empty_mask(s, 1, seqlen_q, seqlen_kv) : make_block_mask(s, heads, seqlen_q, seqlen_kv, seed);
+  const double kept = random ? 1.0 / static_cast<double>(m.blocks_k) : m.density();
+  if (kept <= 2.0 * s.density && (random || kept >= 0.5 * s.density)) return "";
+  char text[256];
+  std::snprintf(text, sizeof text,
+                "%s mask at density %g over %lldx%lld blocks of %dx%d: %s %.3g of the blocks, not within a factor 2",
+                s.pattern.c_str(), s.density, static_cast<long long>(m.blocks_q), static_cast<long long>(m.blocks_k),
+                s.block_q, s.block_k,
+                s.pattern == "random" ? "one per row at least, i.e." : "the nearest structure keeps", kept);
+  return text;
 }
 
 double visible_element_fraction(const BlockMask* mask, bool causal, std::int64_t heads, std::int64_t seqlen_q,

@@ -1,5 +1,7 @@
 #include "reports/metadata.hpp"
 
+#include <utility>
+
 namespace fa {
 
 const std::vector<MetadataField>& metadata_fields() {
@@ -23,6 +25,16 @@ const std::vector<MetadataField>& metadata_fields() {
       {"resumed_from", &RunMetadata::resumed_from},
   };
   return fields;
+}
+
+void set_metadata_field(RunMetadata& m, std::string_view key, std::string value) {
+  for (const MetadataField& field : metadata_fields()) {
+    if (field.name == key) {
+      m.*field.member = std::move(value);
+      return;
+    }
+  }
+  m.extra[std::string(key)] = std::move(value);
 }
 
 }  // namespace fa

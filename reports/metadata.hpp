@@ -10,7 +10,7 @@ namespace fa {
 
 struct RunMetadata {
   std::string tool_version;          // fa-bench version
-  std::string git_commit;            // source commit (and "-dirty" when modified)
+  std::string git_commit;            // source commit when the build was configured (uncommitted edits not marked)
   std::string build_type;            // Release / Debug: a Debug build's timings mean little
   std::string compiler;              // host compiler and nvcc versions
   std::string cuda_architectures;    // architectures compiled for ("90a;80")
@@ -38,5 +38,8 @@ struct MetadataField {
   std::string RunMetadata::*member;
 };
 const std::vector<MetadataField>& metadata_fields();
+
+// Sets the named field `key`, or for a key with no field of its own, the extra entry.
+void set_metadata_field(RunMetadata& m, std::string_view key, std::string value);
 
 }  // namespace fa

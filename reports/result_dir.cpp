@@ -115,11 +115,6 @@ void ResultDirectory::add(const Row& row) {
   rewrite_summaries();
 }
 
-void ResultDirectory::set_metadata(RunMetadata metadata) {
-  metadata_ = std::move(metadata);
-  rewrite_summaries();
-}
-
 void ResultDirectory::rewrite_csv() {
   if (csv_.is_open()) csv_.close();
   write_file_atomically(csv_path(), csv_text(rows_));

@@ -34,8 +34,6 @@ class ResultDirectory {
   bool has(const Point& point) const;
   // Records one row in all three files (replacing an earlier row of the same point_key).
   void add(const Row& row);
-  // Replaces the metadata (e.g. notes added at the end of the run) and rewrites JSON and Markdown.
-  void set_metadata(RunMetadata metadata);
 
   const std::vector<Row>& rows() const { return rows_; }
   const RunMetadata& metadata() const { return metadata_; }

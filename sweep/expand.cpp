@@ -22,6 +22,12 @@ std::vector<Sparsity> sparsity_variants(const SweepSpec& spec, bool uses_mask) {
       out.push_back(dense);
       continue;
     }
+    if (pattern == "causal-blocks") {  // no density knob: one point, not one copy per density
+      Sparsity s = dense;
+      s.pattern = pattern;
+      out.push_back(s);
+      continue;
+    }
     for (const double d : spec.density) {
       Sparsity s = dense;
       s.pattern = pattern;

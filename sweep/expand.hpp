@@ -8,7 +8,8 @@
 // Rules:
 //  - sparsity and density multiply only kernels for which uses_block_mask(kernel) is true; every
 //    other kernel gets exactly one dense point per combination of the remaining axes, whatever the
-//    sparsity list holds. The "dense" pattern ignores density (one point, density 1).
+//    sparsity list holds. The "dense" and "causal-blocks" patterns have no density knob: one point
+//    each, density 1, whatever the density list holds.
 //  - seqlen_kv empty: each point's key length equals its query length.
 //  - tokens set: batch = tokens / seqlen_q and the batch axis is ignored; hidden set:
 //    heads = hidden / head_dim and the heads axis is ignored. A combination whose length does not

@@ -1,6 +1,7 @@
 // block_sparse = FlashKernel with the block mask passed through (see block_sparse_kernel.hpp).
 #include "kernels/block_sparse/block_sparse_kernel.hpp"
 
+#include "kernels/block_sparse/block_sparse_family.hpp"
 #include "kernels/flash/flash_kernel.hpp"
 
 namespace fa {
@@ -8,9 +9,8 @@ namespace {
 
 class BlockSparseKernel final : public flash::FlashKernel {
  public:
-  std::string_view name() const override { return "block_sparse"; }
-  std::string_view summary() const override { return "flash driven by a block mask; masked tiles never loaded"; }
-  bool uses_block_mask() const override { return true; }
+  std::string_view name() const override { return block_sparse_family().name; }
+  std::string_view summary() const override { return block_sparse_family().summary; }
 
  protected:
   bool takes_block_mask() const override { return true; }
@@ -19,5 +19,7 @@ class BlockSparseKernel final : public flash::FlashKernel {
 }  // namespace
 
 std::unique_ptr<AttentionKernel> make_block_sparse_kernel() { return std::make_unique<BlockSparseKernel>(); }
+
+FamilyBuild block_sparse_build() { return {.factory = &make_block_sparse_kernel}; }
 
 }  // namespace fa

@@ -273,4 +273,9 @@ std::unique_ptr<PreparedRun> CudnnKernel::prepare(const Problem& p, Pass pass, c
 
 std::unique_ptr<AttentionKernel> make_cudnn_kernel() { return std::make_unique<cudnn::CudnnKernel>(); }
 
+FamilyBuild cudnn_build() {
+  return {.factory = &make_cudnn_kernel,
+          .library_versions = [] { return std::vector<LibraryVersion>{{"cudnn_version", cudnn::backend_version()}}; }};
+}
+
 }  // namespace fa

@@ -4,13 +4,14 @@
 // are built once per geometry (all problem fields that shape the graph, the operands' strides, and
 // whether it is the forward or backward graph) and cached in the kernel object; workspace comes from
 // ExecContext::scratch. Dropout uses cuDNN's own RNG, so verification skips dropout rows.
-// This header needs no cuDNN header (the registry includes it).
+// This header needs no cuDNN header.
 #include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "core/kernel.hpp"
+#include "kernels/cudnn/cudnn_family.hpp"
 
 namespace fa {
 
@@ -25,10 +26,8 @@ class CudnnKernel final : public AttentionKernel {
  public:
   CudnnKernel();
   ~CudnnKernel() override;
-  std::string_view name() const override { return "cudnn"; }
-  std::string_view summary() const override {
-    return "cuDNN fused flash SDPA through the cuDNN frontend (vendor yardstick)";
-  }
+  std::string_view name() const override { return cudnn_family().name; }
+  std::string_view summary() const override { return cudnn_family().summary; }
   Backend backend() const override { return Backend::cuda; }
   bool shares_dropout_mask() const override { return false; }
   // Static limits first; then, where a GPU is present, cuDNN itself decides by building the graph

@@ -23,28 +23,6 @@ bool aligned16(const void* ptr) { return reinterpret_cast<std::uintptr_t>(ptr) %
 
 namespace bwd {
 
-int q_tile_rows(int d) {
-  switch (d) {
-    case 32: return BwdTraits<32>::kBr;
-    case 64: return BwdTraits<64>::kBr;
-    case 96: return BwdTraits<96>::kBr;
-    case 128: return BwdTraits<128>::kBr;
-    case 256: return BwdTraits<256>::kBr;
-    default: return 0;
-  }
-}
-
-int k_tile_cols(int d) {
-  switch (d) {
-    case 32: return BwdTraits<32>::kBc;
-    case 64: return BwdTraits<64>::kBc;
-    case 96: return BwdTraits<96>::kBc;
-    case 128: return BwdTraits<128>::kBc;
-    case 256: return BwdTraits<256>::kBc;
-    default: return 0;
-  }
-}
-
 std::size_t workspace_layout(const FlashParams& p, void* base, Workspace* ws) {
   const std::size_t rows = static_cast<std::size_t>(p.batch) * p.heads * padded_rows(p.seqlen_q);
   const std::size_t dq_bytes = align_up(rows * p.head_dim * sizeof(float));
@@ -66,7 +44,7 @@ std::size_t workspace_layout(const FlashParams& p, void* base, Workspace* ws) {
 
 const char* flash_bwd_unsupported_reason(const FlashParams& p) {
   if (p.dtype != DType::fp16 && p.dtype != DType::bf16) return "flash backward: fp16 and bf16 only";
-  const int br = bwd::q_tile_rows(p.head_dim), bc = bwd::k_tile_cols(p.head_dim);
+  const int br = bwd_tile(p.head_dim).br, bc = bwd_tile(p.head_dim).bc;
   if (br == 0) return "flash backward: head dim must be 32, 64, 96, 128 or 256";
   if (p.batch < 1 || p.heads < 1 || p.seqlen_q < 1 || p.seqlen_kv < 1) return "flash backward: empty problem";
   if (!(p.dropout >= 0.0f && p.dropout < 1.0f)) return "flash backward: dropout must be in [0, 1)";

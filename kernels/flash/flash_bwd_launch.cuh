@@ -34,8 +34,4 @@ void launch_postprocess(const FlashBwdParams& p, const Workspace& ws, void* stre
 template <int D>
 void launch_main(const FlashBwdParams& p, const Workspace& ws, void* stream);
 
-// Q tile (Br) and K tile (Bc) of the main kernel for a head dim; 0 for unsupported head dims.
-int q_tile_rows(int head_dim);
-int k_tile_cols(int head_dim);
-
 }  // namespace fa::flash::bwd

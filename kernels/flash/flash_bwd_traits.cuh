@@ -1,6 +1,7 @@
 #pragma once
-// Tile shapes of the flash backward kernel, per head dim. Kept apart from the launch code so a shape
-// change is one line here and the kernel body stays generic.
+// Tile shapes of the flash backward kernel, per head dim, kept apart from the launch code so the
+// kernel body stays generic. Br x Bc come from flash_tiles.hpp (which the IO model reads too); the
+// warp grids are set here.
 //
 // One thread block = 8 warps owns a K/V tile of kBc keys and loops over Q tiles of kBr rows.
 // Its five products are split over the 8 warps in three different ways (warp grids):
@@ -13,6 +14,7 @@
 // The shapes follow the register budget: dK + dV accumulators are (kBc * D * 2) / 256 fp32 per
 // thread (128 at D = 128), S and dP add (kBr * kBc * 2) / 256 (64 at kBr = 64, kBc = 128).
 #include "kernels/flash/flash_bwd_gemm.cuh"
+#include "kernels/flash/flash_tiles.hpp"
 
 namespace fa::flash::bwd {
 
@@ -72,18 +74,18 @@ struct BwdTraits;
 
 // D = 32: the accumulators are small enough for 128-row Q tiles (fewer barriers per FLOP).
 template <>
-struct BwdTraits<32> : BwdTraitsBase<32, 128, 128, 2, 4, 4> {};
+struct BwdTraits<32> : BwdTraitsBase<32, bwd_tile(32).br, bwd_tile(32).bc, 2, 4, 4> {};
 // D = 64 with 128-row Q tiles (S and dP at 64 registers each) spilled; 64 rows cost nothing in dQ
 // atomics per FLOP (that depends on Bc only).
 template <>
-struct BwdTraits<64> : BwdTraitsBase<64, 64, 128, 2, 4, 4> {};
+struct BwdTraits<64> : BwdTraitsBase<64, bwd_tile(64).br, bwd_tile(64).bc, 2, 4, 4> {};
 template <>
-struct BwdTraits<96> : BwdTraitsBase<96, 64, 128, 2, 4, 4> {};
+struct BwdTraits<96> : BwdTraitsBase<96, bwd_tile(96).br, bwd_tile(96).bc, 2, 4, 4> {};
 template <>
-struct BwdTraits<128> : BwdTraitsBase<128, 64, 128, 2, 4, 2> {};
+struct BwdTraits<128> : BwdTraitsBase<128, bwd_tile(128).br, bwd_tile(128).bc, 2, 4, 2> {};
 // D = 256: dK + dV of a 128-key tile would need 256 registers per thread; halve the key tile, and
 // compute dQ (32 x 64 per warp) in four slices of 16 columns (fewer slices spilled).
 template <>
-struct BwdTraits<256> : BwdTraitsBase<256, 64, 64, 4, 2, 2, 4> {};
+struct BwdTraits<256> : BwdTraitsBase<256, bwd_tile(256).br, bwd_tile(256).bc, 4, 2, 2, 4> {};
 
 }  // namespace fa::flash::bwd

@@ -20,7 +20,7 @@ bool strides_ok(std::int64_t b, std::int64_t h, std::int64_t n) { return b % 8 =
 
 const char* flash_fwd_unsupported_reason(const FlashParams& p) {
   if (p.dtype != DType::fp16 && p.dtype != DType::bf16) return "flash takes fp16/bf16";
-  const FwdTileShape tile = fwd_tile_shape(p.head_dim);
+  const TileShape tile = fwd_tile(p.head_dim);
   if (tile.br == 0) return "flash head dims: 32, 64, 96, 128, 256";
   if (p.batch < 1 || p.heads < 1 || p.seqlen_q < 1 || p.seqlen_kv < 1) return "flash needs batch, heads, seqlens >= 1";
   if (!(p.scale > 0.f)) return "flash needs a positive softmax scale";
@@ -41,7 +41,7 @@ const char* flash_fwd_unsupported_reason(const FlashParams& p) {
     if (p.mask_block_q <= 0 || p.mask_block_k <= 0 || p.mask_block_q % tile.br != 0 || p.mask_block_k % tile.bc != 0) {
       static_assert([] {
         for (int d : {32, 64, 96, 128, 256})
-          if (fwd_tile_shape(d).br != 128 || fwd_tile_shape(d).bc != 64) return false;
+          if (fwd_tile(d).br != 128 || fwd_tile(d).bc != 64) return false;
         return true;
       }(), "keep the message below true");
       return "flash block mask: blocks must be multiples of 128 (query) x 64 (key)";

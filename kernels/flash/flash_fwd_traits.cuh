@@ -1,7 +1,7 @@
 #pragma once
 // Tile shapes of the flash forward kernel, one trait struct per head dim, kept apart from the
-// kernel body and the launch code (the CUTLASS / FlashAttention split): retuning a head dim means
-// editing one line here.
+// kernel body and the launch code (the CUTLASS / FlashAttention split). Br x Bc come from
+// flash_tiles.hpp (which the IO model reads too); warps and Q placement are set here.
 //
 // Why these shapes (per thread registers: O = Br*D/threads floats, S = Br*Bc/threads floats):
 //   * Br = 128 query rows per block, 32 per warp (two m16 tiles) for D <= 128: every K/V fragment
@@ -12,6 +12,7 @@
 //   * Q stays in registers (loaded once) when it is small (D <= 64); otherwise its fragments are
 //     re-read from shared memory for each K tile, which costs smem bandwidth but no registers.
 //   * K and V tiles are double-buffered: tile j+1 streams in (cp.async) while tile j is computed.
+#include "kernels/flash/flash_tiles.hpp"
 #include "kernels/flash/ptx.cuh"
 
 namespace fa::flash {
@@ -42,29 +43,14 @@ struct FwdTraits {
 template <int D>
 struct FwdTraitsFor;
 template <>
-struct FwdTraitsFor<32> : FwdTraits<32, 128, 64, 4, true> {};
+struct FwdTraitsFor<32> : FwdTraits<32, fwd_tile(32).br, fwd_tile(32).bc, 4, true> {};
 template <>
-struct FwdTraitsFor<64> : FwdTraits<64, 128, 64, 4, true> {};
+struct FwdTraitsFor<64> : FwdTraits<64, fwd_tile(64).br, fwd_tile(64).bc, 4, true> {};
 template <>
-struct FwdTraitsFor<96> : FwdTraits<96, 128, 64, 4, false> {};
+struct FwdTraitsFor<96> : FwdTraits<96, fwd_tile(96).br, fwd_tile(96).bc, 4, false> {};
 template <>
-struct FwdTraitsFor<128> : FwdTraits<128, 128, 64, 4, false> {};
+struct FwdTraitsFor<128> : FwdTraits<128, fwd_tile(128).br, fwd_tile(128).bc, 4, false> {};
 template <>
-struct FwdTraitsFor<256> : FwdTraits<256, 128, 64, 8, false> {};
-
-// Host-side view of the same numbers (for unsupported-reason checks without CUDA templates).
-struct FwdTileShape {
-  int br = 0, bc = 0;
-};
-constexpr FwdTileShape fwd_tile_shape(int d) {
-  switch (d) {
-    case 32: return {FwdTraitsFor<32>::Br, FwdTraitsFor<32>::Bc};
-    case 64: return {FwdTraitsFor<64>::Br, FwdTraitsFor<64>::Bc};
-    case 96: return {FwdTraitsFor<96>::Br, FwdTraitsFor<96>::Bc};
-    case 128: return {FwdTraitsFor<128>::Br, FwdTraitsFor<128>::Bc};
-    case 256: return {FwdTraitsFor<256>::Br, FwdTraitsFor<256>::Bc};
-    default: return {};
-  }
-}
+struct FwdTraitsFor<256> : FwdTraits<256, fwd_tile(256).br, fwd_tile(256).bc, 8, false> {};
 
 }  // namespace fa::flash

@@ -147,4 +147,6 @@ std::unique_ptr<PreparedRun> FlashKernel::prepare(const Problem& p, Pass pass, c
 
 std::unique_ptr<AttentionKernel> make_flash_kernel() { return std::make_unique<flash::FlashKernel>(); }
 
+FamilyBuild flash_build() { return {.factory = &make_flash_kernel}; }
+
 }  // namespace fa

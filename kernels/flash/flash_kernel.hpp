@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/kernel.hpp"
+#include "kernels/flash/flash_family.hpp"
 #include "kernels/flash/flash_params.hpp"
 
 namespace fa {
@@ -21,10 +22,8 @@ FlashBwdParams params_for(const Problem& p, const Operands* ops, bool use_mask);
 
 class FlashKernel : public AttentionKernel {
  public:
-  std::string_view name() const override { return "flash"; }
-  std::string_view summary() const override {
-    return "fused tiled attention, online softmax, recompute in backward (FA2 style)";
-  }
+  std::string_view name() const override { return flash_family().name; }
+  std::string_view summary() const override { return flash_family().summary; }
   Backend backend() const override { return Backend::cuda; }
   Support supports(const Problem& p, Pass pass) const override;
   std::size_t workspace_bytes(const Problem& p, Pass pass) const override;

@@ -76,19 +76,6 @@ __device__ __forceinline__ void ldmatrix_x4_trans(std::uint32_t (&r)[4], std::ui
                : "r"(smem_addr));
 }
 
-// Two matrices (lanes 0-15 supply addresses; the others' are ignored but must be valid-looking).
-__device__ __forceinline__ void ldmatrix_x2(std::uint32_t (&r)[2], std::uint32_t smem_addr) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%0, %1}, [%2];\n"
-               : "=r"(r[0]), "=r"(r[1])
-               : "r"(smem_addr));
-}
-
-__device__ __forceinline__ void ldmatrix_x2_trans(std::uint32_t (&r)[2], std::uint32_t smem_addr) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16 {%0, %1}, [%2];\n"
-               : "=r"(r[0]), "=r"(r[1])
-               : "r"(smem_addr));
-}
-
 // ---------------------------------------------------------------------------------------------
 // cp.async: 16-byte global -> shared copies that bypass registers (.cg: cache in L2 only, which
 // suits streamed K/V tiles). With pred == false the source size is 0, so the 16 destination bytes

@@ -17,6 +17,8 @@
 // where the softmax is a large share of the time, i.e. D <= 128.
 #include <cstdint>
 
+#include "kernels/flash3/flash3_tiles.hpp"
+
 namespace fa::flash3 {
 
 template <int D_, int BN_, int Stages_, int ConsumerWGs_, bool PingPong_>
@@ -65,15 +67,9 @@ struct Fwd3Traits {
   static_assert(kSmemBytes <= 227 * 1024, "shared memory per block on sm_90");
 };
 
+// Per head dim, from the tile table (flash3_tiles.hpp). Ping-pong where the softmax is a large share of
+// the time (D <= 128).
 template <int D>
-struct Fwd3TraitsFor;
-template <>
-struct Fwd3TraitsFor<64> : Fwd3Traits<64, 128, 2, 3, true> {};
-template <>
-struct Fwd3TraitsFor<96> : Fwd3Traits<96, 128, 2, 2, true> {};
-template <>
-struct Fwd3TraitsFor<128> : Fwd3Traits<128, 128, 2, 2, true> {};
-template <>
-struct Fwd3TraitsFor<256> : Fwd3Traits<256, 64, 2, 2, false> {};
+struct Fwd3TraitsFor : Fwd3Traits<D, fwd3_tile(D).bn, 2, fwd3_tile(D).consumer_wgs, (D <= 128)> {};
 
 }  // namespace fa::flash3

@@ -10,6 +10,8 @@
 
 #include "core/cuda_check.hpp"
 #include "core/philox.hpp"
+#include "kernels/cuda_arch.hpp"
+#include "kernels/family.hpp"
 #include "kernels/flash3/flash3_fwd.hpp"
 
 namespace fa {
@@ -64,14 +66,7 @@ Support device_support() {
     (void)cudaGetLastError();
     return Support::no("flash3 needs an NVIDIA Hopper GPU (sm_90: H100/H200); none is visible");
   }
-  int major = 0, minor = 0;
-  FA_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
-  FA_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
-  if (major != 9 || minor != 0) {
-    return Support::no("flash3 needs a Hopper GPU (sm_90: H100/H200); this one is sm_" + std::to_string(major) +
-                       std::to_string(minor));
-  }
-  return Support::yes();
+  return require_compute_capability("flash3", device, 9, 0);
 }
 
 class Flash3Run final : public PreparedRun {
@@ -129,5 +124,10 @@ class Flash3Kernel final : public AttentionKernel {
 }  // namespace flash3
 
 std::unique_ptr<AttentionKernel> make_flash3_kernel() { return std::make_unique<flash3::Flash3Kernel>(); }
+
+FamilyBuild flash3_build() {
+  return {.factory = &make_flash3_kernel,
+          .usable_on = [](int device) { return require_compute_capability("flash3", device, 9, 0); }};
+}
 
 }  // namespace fa

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "kernels/reference/reference_family.hpp"
 #include "reference/attention.hpp"
 
 namespace fa {
@@ -36,10 +37,9 @@ class ReferenceRun final : public PreparedRun {
 
 class ReferenceKernel final : public AttentionKernel {
  public:
-  std::string_view name() const override { return "reference"; }
-  std::string_view summary() const override { return "float64 CPU reference (exact; slow; runs anywhere)"; }
+  std::string_view name() const override { return reference_family().name; }
+  std::string_view summary() const override { return reference_family().summary; }
   Backend backend() const override { return Backend::host; }
-  bool uses_block_mask() const override { return true; }
   Support supports(const Problem& p, Pass) const override {
     if (p.layout != Layout::bhnd) return Support::no("reference takes the bhnd layout only");
     // Refuse points that would take minutes on a CPU: ~1e10 multiply-adds.
@@ -68,5 +68,7 @@ class ReferenceKernel final : public AttentionKernel {
 }  // namespace
 
 std::unique_ptr<AttentionKernel> make_reference_kernel() { return std::make_unique<ReferenceKernel>(); }
+
+FamilyBuild reference_build() { return {.factory = &make_reference_kernel}; }
 
 }  // namespace fa

@@ -141,4 +141,9 @@ std::shared_ptr<const RingComm> RingKernel::comm_for(const std::vector<int>& dev
 
 std::unique_ptr<AttentionKernel> make_ring_kernel() { return std::make_unique<ring::RingKernel>(); }
 
+FamilyBuild ring_build() {
+  return {.factory = &make_ring_kernel,
+          .library_versions = [] { return std::vector<LibraryVersion>{{"nccl_version", ring::nccl_library_version()}}; }};
+}
+
 }  // namespace fa

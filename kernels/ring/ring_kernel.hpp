@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/kernel.hpp"
+#include "kernels/ring/ring_family.hpp"
 #include "kernels/ring/ring_sharding.hpp"
 
 namespace fa {
@@ -41,7 +42,7 @@ class RingKernel final : public AttentionKernel {
   RingKernel();
   ~RingKernel() override;
 
-  std::string_view name() const override { return "ring"; }
+  std::string_view name() const override { return ring_family().name; }
   std::string_view summary() const override { return summary_; }
   Backend backend() const override { return Backend::cuda; }
   Support supports(const Problem& p, Pass pass) const override;

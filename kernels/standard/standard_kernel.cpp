@@ -28,6 +28,7 @@
 #include "kernels/standard/batched_gemm.hpp"
 #include "kernels/standard/cublas_check.hpp"
 #include "kernels/standard/row_kernels.hpp"
+#include "kernels/standard/standard_family.hpp"
 
 namespace fa {
 namespace {
@@ -165,12 +166,9 @@ class StandardKernel final : public AttentionKernel {
     if (handle_) cublasDestroy(handle_);  // no throw from a destructor; a failure here is harmless
   }
 
-  std::string_view name() const override { return "standard"; }
-  std::string_view summary() const override {
-    return "cuBLAS QK^T, fused mask+softmax+dropout, cuBLAS PV; S and P in HBM";
-  }
+  std::string_view name() const override { return standard_family().name; }
+  std::string_view summary() const override { return standard_family().summary; }
   Backend backend() const override { return Backend::cuda; }
-  bool uses_block_mask() const override { return false; }
 
   Support supports(const Problem& p, Pass pass) const override {
     (void)pass;
@@ -227,5 +225,7 @@ class StandardKernel final : public AttentionKernel {
 }  // namespace
 
 std::unique_ptr<AttentionKernel> make_standard_kernel() { return std::make_unique<StandardKernel>(); }
+
+FamilyBuild standard_build() { return {.factory = &make_standard_kernel}; }
 
 }  // namespace fa

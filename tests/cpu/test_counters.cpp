@@ -8,13 +8,13 @@
 
 #include "core/result.hpp"
 #include "measure/counters.hpp"
+#include "tests/scoped_env.hpp"
 
 #if FA_HAS_CUDA
 #include <cuda_runtime_api.h>
 #include <cupti_result.h>
 
 #include "measure/cupti_check.hpp"
-#include "tests/scoped_env.hpp"
 #endif
 
 namespace {

@@ -1,6 +1,6 @@
 // The IO-complexity model (measure/io_model.hpp) on hand-computed cases: the FlashAttention paper's
 // HBM-access counts for standard and flash attention made concrete for our kernels, checked against
-// the bytes ncu measured on the H100 (docs/perf/counters-notes.md, device-facts.md), and its scaling
+// the bytes ncu measured on the H100 (docs/perf/counters-notes.md, docs/perf/h100-anchors.md), and its scaling
 // with N, tile size, block density and causal masking.
 #include <catch2/catch.hpp>
 
@@ -25,7 +25,7 @@ fa::Point point(std::int64_t b, std::int64_t h, std::int64_t n, std::int64_t d, 
   return pt;
 }
 
-// The anchor point of device-facts.md: B=32 H=8 N=2048 D=64 fp16.
+// The anchor point of docs/perf/h100-anchors.md: B=32 H=8 N=2048 D=64 fp16.
 constexpr double kOperand = 32.0 * 8 * 2048 * 64 * 2;   // one of Q, K, V, O: 64 MiB
 constexpr double kScores = 32.0 * 8 * 2048 * 2048 * 2;  // S or P: 2 GiB
 constexpr double kRowF = 32.0 * 8 * 2048 * 4;           // lse / delta: 2 MiB

@@ -139,7 +139,7 @@ TEST_CASE("strided mask: diagonal plus evenly spaced columns shared by all rows"
 TEST_CASE("butterfly mask links blocks whose indices differ in one bit", "[reference]") {
   for (std::int64_t nb : {16, 12}) {  // power of two and not
     double prev_density = 0;
-    for (double target : {0.01, 0.15, 0.25, 1.0}) {
+    for (double target : {0.01, 0.15, 0.25}) {  // up to the density all levels give
       const BlockMask m = make("butterfly", target, 8, 8, 1, nb * 8, nb * 8);
       INFO(nb << " blocks, target " << target << " got " << m.density());
       CHECK(m.density() >= prev_density);  // more density asked, never fewer levels
@@ -151,17 +151,61 @@ TEST_CASE("butterfly mask links blocks whose indices differ in one bit", "[refer
         }
       }
     }
-    // All levels: every partner a ^ 2^i inside the range is kept.
-    const BlockMask full = make("butterfly", 1.0, 8, 8, 1, nb * 8, nb * 8);
-    for (std::int64_t a = 0; a < nb; ++a) {
-      for (std::int64_t i = 0; (std::int64_t{1} << i) < nb; ++i) {
-        const std::int64_t c = a ^ (std::int64_t{1} << i);
-        if (c < nb) CHECK(full.at(0, a, c));
-      }
-    }
     CHECK(make("butterfly", 0.01, 8, 8, 1, nb * 8, nb * 8).density() == Approx(1.0 / static_cast<double>(nb)));
   }
-  CHECK(make("butterfly", 1.0, 8, 8, 1, 128, 128).density() == Approx(5.0 / 16.0));  // 1 + log2(16) per row
+  // All levels (1 + log2(16) blocks per row): every partner a ^ 2^i is kept.
+  const BlockMask full = make("butterfly", 5.0 / 16.0, 8, 8, 1, 128, 128);
+  CHECK(full.density() == Approx(5.0 / 16.0));
+  for (std::int64_t a = 0; a < 16; ++a)
+    for (std::int64_t i = 0; i < 4; ++i) CHECK(full.at(0, a, a ^ (std::int64_t{1} << i)));
+}
+
+TEST_CASE("butterfly reaches densities above all levels through groups of key blocks", "[reference]") {
+  // 64 key blocks (N = 8192 in blocks of 128): all levels give 7/64 = 0.109; 0.25 and 0.5 used to
+  // give that same mask. Groups of 4 and 8 blocks reach them exactly.
+  std::set<std::vector<std::uint8_t>> masks;
+  for (const auto& [target, group] : {std::pair{0.25, 4}, std::pair{0.5, 8}}) {
+    const BlockMask m = make("butterfly", target, 128, 128, 1, 8192, 8192);
+    INFO("target " << target << " got " << m.density());
+    CHECK(m.density() == Approx(target));
+    masks.insert(m.bits);
+    // The structure of a butterfly over groups: whole groups kept, linked when their indices differ
+    // in at most one bit.
+    for (std::int64_t a = 0; a < 64; ++a) {
+      for (std::int64_t c = 0; c < 64; ++c) {
+        CHECK(m.at(0, a, c) == m.at(0, a, c / group * group));
+        if (m.at(0, a, c)) CHECK(std::popcount(static_cast<std::uint64_t>(a / group ^ c / group)) <= 1);
+      }
+    }
+  }
+  CHECK(masks.size() == 2);
+  CHECK(make("butterfly", 1.0, 128, 128, 1, 8192, 8192).density() == 1.0);
+  // Non power-of-two block counts, short last group included: every density within one group step.
+  for (double target : {0.3, 0.6, 0.9}) {
+    const BlockMask m = make("butterfly", target, 64, 64, 1, 12 * 64, 12 * 64);
+    INFO("12 blocks, target " << target << " got " << m.density());
+    CHECK(std::abs(m.density() - target) < 0.2);
+  }
+}
+
+TEST_CASE("density_out_of_reach refuses masks that cannot stand for the density asked", "[reference]") {
+  const auto reach = [](const char* pattern, double density, std::int64_t n) {
+    return ref::density_out_of_reach(Sparsity{pattern, density, 128, 128}, 2, n, n, 1);
+  };
+  // 8 key blocks: every structured pattern keeps at least the diagonal, 1/8 of the blocks.
+  const std::string local = reach("local", 0.01, 1024);
+  CHECK_THAT(local, Catch::Contains("local") && Catch::Contains("0.125"));
+  CHECK(reach("local", 0.1, 1024).empty());
+  CHECK_FALSE(reach("strided", 0.02, 1024).empty());
+  CHECK_FALSE(reach("butterfly", 0.05, 1024).empty());
+  CHECK(reach("butterfly", 0.5, 8192).empty());  // reached through groups
+  CHECK(reach("butterfly", 0.25, 8192).empty());
+  // random: only its floor of one block per row counts.
+  CHECK_THAT(reach("random", 0.01, 1024), Catch::Contains("random"));
+  CHECK(reach("random", 0.1, 1024).empty());
+  // No density knob.
+  CHECK(reach("dense", 0.01, 1024).empty());
+  CHECK(reach("causal-blocks", 0.01, 1024).empty());
 }
 
 TEST_CASE("random mask: seeded, per head, density ~ target, never an empty row", "[reference]") {

@@ -147,6 +147,15 @@ TEST_CASE("sparsity and density multiply only kernels that use a block mask", "[
     CHECK(count_by_kernel(e.points) == std::map<std::string, int>{{"flash", 2}, {"block_sparse", 2}});
     for (const auto& p : e.points) CHECK(p.problem.sparsity.density == 1.0);
   }
+  SECTION("causal-blocks has no density knob: one point, not one copy per density") {
+    fa::set_axis(s, "sparsity", "causal-blocks,local");
+    e = fa::expand(s, mask_kernel);
+    // block_sparse per seqlen: causal-blocks once + local at 0.25 and 0.5.
+    CHECK(count_by_kernel(e.points) == std::map<std::string, int>{{"flash", 2}, {"block_sparse", 6}});
+    require_unique_keys(e.points);
+    for (const auto& p : e.points)
+      if (p.problem.sparsity.pattern == "causal-blocks") CHECK(p.problem.sparsity.density == 1.0);
+  }
   SECTION("an empty predicate means no kernel uses a mask") {
     e = fa::expand(s, nullptr);
     CHECK(count_by_kernel(e.points) == std::map<std::string, int>{{"flash", 2}, {"block_sparse", 2}});

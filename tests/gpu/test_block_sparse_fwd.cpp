@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/kernel.hpp"
+#include "kernels/registry.hpp"
 #include "tests/gpu/gpu_support.hpp"
 #include "tests/gpu/gpu_test_util.hpp"
 
@@ -36,7 +37,7 @@ void check_point(fa::AttentionKernel& k, const fa::Point& pt) {
 TEST_CASE("block_sparse fwd: every pattern at N = 1000 and 2048", "[gpu][block_sparse]") {
   FA_REQUIRE_GPU();
   auto k = require_kernel("block_sparse");
-  REQUIRE(k->uses_block_mask());
+  REQUIRE(fa::find_kernel_entry("block_sparse")->uses_block_mask);
   struct Pattern {
     const char* name;
     double density;

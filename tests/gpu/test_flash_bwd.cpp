@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "core/kernel.hpp"
+#include "kernels/families_built.hpp"
 #include "tests/gpu/gpu_support.hpp"
 #include "tests/gpu/gpu_test_util.hpp"
 
@@ -71,7 +72,7 @@ TEST_CASE("flash bwd: bnhd layout and large logits", "[gpu][flash]") {
   }
 }
 
-#if FA_FAMILY_BLOCK_SPARSE  // the family can be left out of a build (FA_BENCH_FAMILIES)
+#if FA_FAMILY_BLOCK_SPARSE  // the family can be left out of a build (kernels/families_built.hpp)
 TEST_CASE("block_sparse bwd: local and random masks", "[gpu][flash]") {
   FA_REQUIRE_GPU();
   auto k = require_kernel("block_sparse");

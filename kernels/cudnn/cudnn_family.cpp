@@ -1,0 +1,28 @@
+// The cudnn family's face (kernels/family.hpp). Host C++ only: no cuDNN header, so it builds where
+// cuDNN is missing and `fa-bench list` can say so.
+#include "kernels/cudnn/cudnn_family.hpp"
+
+#include "kernels/flash/flash_io.hpp"
+
+namespace fa {
+namespace {
+
+// cuDNN's SDPA engines are fused flash kernels whose tiles cuDNN does not report: the fused model
+// with tiles assumed, and the row says so.
+IoListing cudnn_io(const Point& pt, const IoContext& ctx, IoLedger& ledger) {
+  IoListing r = flash::fused_io(pt, {{128, 128}, {64, 128}}, /*masked=*/false, ctx, ledger);
+  if (r.modelled) r.note = "cuDNN tiles assumed (128x128 forward, 64x128 backward)";
+  return r;
+}
+
+}  // namespace
+
+KernelFamily cudnn_family() {
+  return {.name = "cudnn",
+          .summary = "cuDNN fused flash SDPA through the cuDNN frontend (vendor yardstick)",
+          .backend = Backend::cuda,
+          .uses_block_mask = false,
+          .io_model = &cudnn_io};
+}
+
+}  // namespace fa

@@ -1,0 +1,16 @@
+// The flash family's face (kernels/family.hpp).
+#include "kernels/flash/flash_family.hpp"
+
+#include "kernels/flash/flash_io.hpp"
+
+namespace fa {
+
+KernelFamily flash_family() {
+  return {.name = "flash",
+          .summary = "fused tiled attention, online softmax, recompute in backward (FA2 style)",
+          .backend = Backend::cuda,
+          .uses_block_mask = false,
+          .io_model = &flash::flash_io};
+}
+
+}  // namespace fa
