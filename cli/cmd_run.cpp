@@ -148,7 +148,7 @@ Expansion planned_points(const RunFlags& f, bool have_gpu) {
     return ex;
   }
   std::string note;
-  const SweepSpec spec = resolve_sweep(f.sweep, have_gpu, &note);
+  const SweepSpec spec = resolve_sweep(f.sweep, have_gpu, &note, f.device);
   if (!note.empty()) fmt::print("{}\n", note);
   return expand_for_catalog(spec);
 }
@@ -230,7 +230,7 @@ SweepTally run_sweep(const Expansion& ex, const RunFlags& f, bool have_gpu, cons
       ++tally.skipped;
       continue;
     }
-    const PointKernel pk = describe_point_kernel(pt, have_gpu);
+    const PointKernel pk = describe_point_kernel(pt, have_gpu, f.device);
     AttentionKernel* kernel = pk.runnable ? pool.get(pt.kernel) : nullptr;
     const Row row = run_point(pt, kernel, opt, pk.reason);
     results.add(row);
@@ -303,7 +303,7 @@ Command add_run_command(CLI::App& app, const std::string& command_line) {
     const RemeasureRound remeasure =
         exe.empty() ? in_process_rounds(
                           [&](const Point& pt) {
-                            const PointKernel pk = describe_point_kernel(pt, have_gpu);
+                            const PointKernel pk = describe_point_kernel(pt, have_gpu, f.device);
                             return run_point(pt, pk.runnable ? pool.get(pt.kernel) : nullptr, opt, pk.reason);
                           },
                           results.dir() / "confirm", md)

@@ -93,10 +93,7 @@ void gate_memory(PointComparison& pc, const CompareOptions& o) {
 
 }  // namespace
 
-std::optional<double> hbm_bytes(const Row& r) {
-  if (!r.hbm_read_bytes || !r.hbm_write_bytes) return std::nullopt;
-  return *r.hbm_read_bytes + *r.hbm_write_bytes;
-}
+std::optional<double> hbm_bytes(const Row& r) { return measured_hbm_bytes(r); }
 
 std::optional<double> median_hbm_bytes(std::span<const Row* const> rows) {
   std::vector<double> v;

@@ -75,8 +75,9 @@ int to_int32(std::string_view s) {
 }
 
 std::optional<double> hbm_over_model(const Row& r) {
-  if (!r.hbm_read_bytes || !r.hbm_write_bytes || !r.io_model_bytes || *r.io_model_bytes <= 0) return std::nullopt;
-  return (*r.hbm_read_bytes + *r.hbm_write_bytes) / *r.io_model_bytes;
+  const std::optional<double> measured = measured_hbm_bytes(r);
+  if (!measured || !r.io_model_bytes || *r.io_model_bytes <= 0) return std::nullopt;
+  return *measured / *r.io_model_bytes;
 }
 
 #define FA_PROBLEM(field) r.point.problem.field

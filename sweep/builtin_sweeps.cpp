@@ -9,8 +9,8 @@ std::string_view builtin_sweeps() {
   static constexpr std::string_view text = R"json({
   "sweeps": {
     "default": {
-      "description": "Small GPU sweep: flash, standard, block_sparse and cuDNN at B2 H8, seqlen 512-2048, head dim 64/128, fp16, forward and backward",
-      "kernel": "flash,standard,block_sparse,cudnn",
+      "description": "Small GPU sweep: flash, flash3 (Hopper), standard, block_sparse and cuDNN at B2 H8, seqlen 512-2048, head dim 64/128, fp16, forward and backward",
+      "kernel": "flash,flash3,standard,block_sparse,cudnn",
       "pass": "fwd,bwd",
       "batch": 2,
       "heads": 8,
@@ -30,7 +30,7 @@ std::string_view builtin_sweeps() {
     },
     "fa2-benchmark": {
       "description": "FlashAttention-2 paper grid: 16k tokens, hidden 2048, seqlen 512-16k, head dim 64/128, causal and not, bf16, forward and forward+backward",
-      "kernel": "standard,flash,cudnn",
+      "kernel": "standard,flash,flash3,cudnn",
       "pass": "fwd,fwdbwd",
       "tokens": 16384,
       "hidden": 2048,

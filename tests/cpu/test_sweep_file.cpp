@@ -45,7 +45,7 @@ class TempSweepFile {
 
 fa::SweepSpec base_spec() {
   fa::SweepSpec s;
-  s.known_kernels = {"reference", "standard", "flash", "block_sparse", "cudnn", "ring"};
+  s.known_kernels = {"reference", "standard", "flash", "flash3", "block_sparse", "cudnn", "ring"};
   return s;
 }
 
@@ -153,7 +153,7 @@ TEST_CASE("the built-in sweeps parse and expand to their documented point counts
 
   // Kernel names in the built-ins must all be in the catalogue, so every one must load.
   const std::map<std::string, std::size_t> expected = {
-      {"default", 48}, {"cpu-default", 24}, {"fa2-benchmark", 144}, {"block-sparse", 56}};
+      {"default", 60}, {"cpu-default", 24}, {"fa2-benchmark", 192}, {"block-sparse", 56}};
   for (const auto& [name, count] : expected) {
     INFO(name);
     const auto e = fa::expand(fa::load_builtin_sweep(name, base_spec()), mask_kernel);
@@ -185,7 +185,7 @@ TEST_CASE("cpu-default is 24 small reference points", "[sweep]") {
 
 TEST_CASE("fa2-benchmark keeps 16k tokens and hidden 2048 at every point", "[sweep]") {
   const auto e = fa::expand(fa::load_builtin_sweep("fa2-benchmark", base_spec()), mask_kernel);
-  REQUIRE(e.points.size() == 144);
+  REQUIRE(e.points.size() == 192);
   std::set<std::int64_t> seqlens;
   for (const auto& p : e.points) {
     CHECK(p.problem.batch * p.problem.seqlen_q == 16384);
