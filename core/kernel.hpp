@@ -36,6 +36,13 @@ struct TensorRef {
   std::int64_t stride_b = 0, stride_h = 0, stride_n = 0;
 };
 
+// A tensor's strides into a kernel's own parameter fields.
+inline void copy_strides(const TensorRef& t, std::int64_t& b, std::int64_t& h, std::int64_t& n) {
+  b = t.stride_b;
+  h = t.stride_h;
+  n = t.stride_n;
+}
+
 // All operands of one point. Forward reads q, k, v and writes o and lse; backward reads q, k, v,
 // o, lse, dout and writes dq, dk, dv. lse is [B, H, Nq] contiguous, float for cuda kernels and
 // double for host kernels; a fully masked row has lse = -inf and o = 0.

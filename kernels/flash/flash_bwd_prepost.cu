@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "core/cuda_check.hpp"
+#include "core/pack_half2.cuh"
 #include "kernels/flash/flash_bwd_launch.cuh"
 
 namespace fa::flash::bwd {
@@ -26,16 +27,6 @@ __device__ __forceinline__ float2 to_float2(std::uint32_t bits) {
   }
 }
 
-template <class T>
-__device__ __forceinline__ std::uint32_t from_floats(float lo, float hi) {
-  if constexpr (std::is_same_v<T, __nv_bfloat16>) {
-    __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
-    return *reinterpret_cast<std::uint32_t*>(&v);
-  } else {
-    __half2 v = __floats2half2_rn(lo, hi);
-    return *reinterpret_cast<std::uint32_t*>(&v);
-  }
-}
 
 // One warp per (padded) query row: 16-byte loads of O and dO, warp reduction, the row's lse in
 // the log2 domain the main kernel uses, then the row of the dQ accumulator is zeroed (so a re-run
@@ -90,10 +81,10 @@ __global__ void __launch_bounds__(kThreads) postprocess_kernel(const FlashBwdPar
     const float4 lo = src[0], hi = src[1];
     const float s = p.scale;
     uint4 out;
-    out.x = from_floats<T>(lo.x * s, lo.y * s);
-    out.y = from_floats<T>(lo.z * s, lo.w * s);
-    out.z = from_floats<T>(hi.x * s, hi.y * s);
-    out.w = from_floats<T>(hi.z * s, hi.w * s);
+    out.x = pack_half2<T>(lo.x * s, lo.y * s);
+    out.y = pack_half2<T>(lo.z * s, lo.w * s);
+    out.z = pack_half2<T>(hi.x * s, hi.y * s);
+    out.w = pack_half2<T>(hi.z * s, hi.w * s);
     T* dst = static_cast<T*>(p.dq) + b * p.dq_stride_b + h * p.dq_stride_h + i * p.dq_stride_n + c * 8;
     *reinterpret_cast<uint4*>(dst) = out;
   }

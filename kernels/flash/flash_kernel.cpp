@@ -16,12 +16,6 @@ namespace flash {
 
 namespace {
 
-void set_strides(const TensorRef& t, std::int64_t& b, std::int64_t& h, std::int64_t& n) {
-  b = t.stride_b;
-  h = t.stride_h;
-  n = t.stride_n;
-}
-
 bool fits_int(std::int64_t v) { return v >= 1 && v <= INT_MAX; }
 
 class FlashRun final : public PreparedRun {
@@ -88,19 +82,19 @@ FlashBwdParams params_for(const Problem& p, const Operands* ops, bool use_mask) 
   f.v = ops->v.data;
   f.o = ops->o.data;
   f.lse = static_cast<float*>(ops->lse);
-  set_strides(ops->q, f.q_stride_b, f.q_stride_h, f.q_stride_n);
-  set_strides(ops->k, f.k_stride_b, f.k_stride_h, f.k_stride_n);
-  set_strides(ops->v, f.v_stride_b, f.v_stride_h, f.v_stride_n);
-  set_strides(ops->o, f.o_stride_b, f.o_stride_h, f.o_stride_n);
+  copy_strides(ops->q, f.q_stride_b, f.q_stride_h, f.q_stride_n);
+  copy_strides(ops->k, f.k_stride_b, f.k_stride_h, f.k_stride_n);
+  copy_strides(ops->v, f.v_stride_b, f.v_stride_h, f.v_stride_n);
+  copy_strides(ops->o, f.o_stride_b, f.o_stride_h, f.o_stride_n);
   f.dout = ops->dout.data;
   f.dq = ops->dq.data;
   f.dk = ops->dk.data;
   f.dv = ops->dv.data;
   // Gradient tensors exist only for backward passes; keep the layout's strides otherwise.
-  if (ops->dout.data) set_strides(ops->dout, f.do_stride_b, f.do_stride_h, f.do_stride_n);
-  if (ops->dq.data) set_strides(ops->dq, f.dq_stride_b, f.dq_stride_h, f.dq_stride_n);
-  if (ops->dk.data) set_strides(ops->dk, f.dk_stride_b, f.dk_stride_h, f.dk_stride_n);
-  if (ops->dv.data) set_strides(ops->dv, f.dv_stride_b, f.dv_stride_h, f.dv_stride_n);
+  if (ops->dout.data) copy_strides(ops->dout, f.do_stride_b, f.do_stride_h, f.do_stride_n);
+  if (ops->dq.data) copy_strides(ops->dq, f.dq_stride_b, f.dq_stride_h, f.dq_stride_n);
+  if (ops->dk.data) copy_strides(ops->dk, f.dk_stride_b, f.dk_stride_h, f.dk_stride_n);
+  if (ops->dv.data) copy_strides(ops->dv, f.dv_stride_b, f.dv_stride_h, f.dv_stride_n);
 
   if (use_mask && ops->block_mask != nullptr) {
     f.block_mask = ops->block_mask;

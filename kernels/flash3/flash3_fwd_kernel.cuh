@@ -25,6 +25,7 @@
 #include <type_traits>
 
 #include "core/dropout_pairs.cuh"
+#include "core/pack_half2.cuh"
 #include "core/philox.hpp"
 #include "kernels/flash3/flash3_fwd_traits.cuh"
 #include "kernels/flash3/flash3_params.hpp"
@@ -62,17 +63,6 @@ __device__ __forceinline__ int kv_blocks(int m, const Flash3Params& p) {
   int end = p.seqlen_kv;
   if constexpr (kCausal) end = min(end, min(p.seqlen_q, (m + 1) * Tr::BM) + p.seqlen_kv - p.seqlen_q);
   return end <= 0 ? 0 : (end + Tr::BN - 1) / Tr::BN;
-}
-
-template <class T>
-__device__ __forceinline__ std::uint32_t pack2(float lo, float hi) {
-  if constexpr (std::is_same_v<T, __nv_bfloat16>) {
-    __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
-    return *reinterpret_cast<std::uint32_t*>(&v);
-  } else {
-    __half2 v = __floats2half2_rn(lo, hi);
-    return *reinterpret_cast<std::uint32_t*>(&v);
-  }
 }
 
 __device__ __forceinline__ void st_shared_u32(std::uint32_t addr, std::uint32_t v) {
@@ -182,11 +172,20 @@ template <class Tr, class T>
 __device__ __forceinline__ void to_a_operand(const float (&s)[Tr::BN / 2], std::uint32_t (&pr)[Tr::BN / 16][4]) {
 #pragma unroll
   for (int kk = 0; kk < Tr::BN / 16; ++kk) {
-    pr[kk][0] = pack2<T>(s[8 * kk + 0], s[8 * kk + 1]);
-    pr[kk][1] = pack2<T>(s[8 * kk + 2], s[8 * kk + 3]);
-    pr[kk][2] = pack2<T>(s[8 * kk + 4], s[8 * kk + 5]);
-    pr[kk][3] = pack2<T>(s[8 * kk + 6], s[8 * kk + 7]);
+    pr[kk][0] = pack_half2<T>(s[8 * kk + 0], s[8 * kk + 1]);
+    pr[kk][1] = pack_half2<T>(s[8 * kk + 2], s[8 * kk + 3]);
+    pr[kk][2] = pack_half2<T>(s[8 * kk + 4], s[8 * kk + 5]);
+    pr[kk][3] = pack_half2<T>(s[8 * kk + 6], s[8 * kk + 7]);
   }
+}
+
+// Pins O and P before a wgmma fence: otherwise the compiler may sink their last writes (the rescale, the
+// packing) past the fence, and ptxas then adds a warpgroup-wide arrive of its own (warning C7519).
+template <class Tr>
+__device__ __forceinline__ void pin_o_and_p(float (&o)[Tr::D / 2], std::uint32_t (&pr)[Tr::BN / 16][4]) {
+  ptx::fence_regs(o);
+#pragma unroll
+  for (int kk = 0; kk < Tr::BN / 16; ++kk) ptx::fence_regs(pr[kk]);
 }
 
 // Shared-memory addresses of the pipeline: a tile of Q, kStages K and V buffers, O (its own buffer or Q's),
@@ -358,7 +357,7 @@ __device__ __forceinline__ void epilogue(const Smem<Tr>& sm, const CUtensorMap* 
   for (int j = 0; j < Tr::D / 2; j += 2) {
     const int hh = (j / 2) % 2;
     st_shared_u32(sm.o() + swizzled_offset<Tr>(lrow0 + 8 * hh, 8 * (j / 4) + 2 * t, Tr::kQRegionBytes),
-                  pack2<T>(o[j] * inv[hh], o[j + 1] * inv[hh]));
+                  pack_half2<T>(o[j] * inv[hh], o[j + 1] * inv[hh]));
   }
   ptx::fence_proxy_async_smem();
   ptx::named_bar_sync(kBarEpilogue + cw, 128);
@@ -488,11 +487,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     for (int n = n_blocks - 2; n >= 0; --n) {
       ptx::mbar_wait(sm.full_k(kpos.stage), kpos.phase);
       sched_sync();
-      // Pin the rescaled O and the new P before the fence: otherwise the compiler may sink their last
-      // writes past it, and ptxas then has to add a warpgroup-wide arrive of its own (warning C7519).
-      ptx::fence_regs(o);
-#pragma unroll
-      for (int kk = 0; kk < BN / 16; ++kk) ptx::fence_regs(pr[kk]);
+      pin_o_and_p<Tr>(o, pr);
       ptx::wgmma_fence();
       gemm_qk<Tr, T>(s, q_base, sm.k(kpos.stage));
       ptx::wgmma_commit();
@@ -509,9 +504,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       if (needs_mask(n)) mask_block<BN, kCausal>(s, n * BN, row0, t, p.seqlen_kv, diag);
       online_softmax<BN>(s, row_max, row_sum, corr, scale_log2);
       ptx::wgmma_wait<0>();
-      ptx::fence_regs(o);
-#pragma unroll
-      for (int kk = 0; kk < BN / 16; ++kk) ptx::fence_regs(pr[kk]);
+      pin_o_and_p<Tr>(o, pr);  // P stays live until its GEMM is done
       if (leader) ptx::mbar_arrive(sm.empty_v(vpos.stage));
       vpos.advance();
 #pragma unroll
@@ -523,17 +516,13 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     // Last GEMM: P V of the first block.
     ptx::mbar_wait(sm.full_v(vpos.stage), vpos.phase);
     sched_sync();
-    ptx::fence_regs(o);
-#pragma unroll
-    for (int kk = 0; kk < BN / 16; ++kk) ptx::fence_regs(pr[kk]);
+    pin_o_and_p<Tr>(o, pr);
     ptx::wgmma_fence();
     gemm_pv<Tr, T>(o, pr, sm.v(vpos.stage));
     ptx::wgmma_commit();
     sched_pass();
     ptx::wgmma_wait<0>();
-    ptx::fence_regs(o);
-#pragma unroll
-    for (int kk = 0; kk < BN / 16; ++kk) ptx::fence_regs(pr[kk]);
+    pin_o_and_p<Tr>(o, pr);
     if (leader) ptx::mbar_arrive(sm.empty_v(vpos.stage));
     vpos.advance();
 

@@ -47,15 +47,10 @@ Flash3Params params_for(const Problem& p, const Operands* ops) {
   f.v = ops->v.data;
   f.o = ops->o.data;
   f.lse = static_cast<float*>(ops->lse);
-  auto take = [](const TensorRef& t, std::int64_t& b, std::int64_t& h, std::int64_t& n) {
-    b = t.stride_b;
-    h = t.stride_h;
-    n = t.stride_n;
-  };
-  take(ops->q, f.q_stride_b, f.q_stride_h, f.q_stride_n);
-  take(ops->k, f.k_stride_b, f.k_stride_h, f.k_stride_n);
-  take(ops->v, f.v_stride_b, f.v_stride_h, f.v_stride_n);
-  take(ops->o, f.o_stride_b, f.o_stride_h, f.o_stride_n);
+  copy_strides(ops->q, f.q_stride_b, f.q_stride_h, f.q_stride_n);
+  copy_strides(ops->k, f.k_stride_b, f.k_stride_h, f.k_stride_n);
+  copy_strides(ops->v, f.v_stride_b, f.v_stride_h, f.v_stride_n);
+  copy_strides(ops->o, f.o_stride_b, f.o_stride_h, f.o_stride_n);
   return f;
 }
 

@@ -55,6 +55,11 @@ inline fa::Point attention_point(std::string_view kernel, fa::Pass pass, fa::DTy
   return pt;
 }
 
+// The problem seed (dropout mask) the correctness files derive from a shape: base + Nq * 7919 + Nk * 31 + D.
+inline std::uint64_t shape_seed(std::uint64_t base, const Shape& s) {
+  return base + static_cast<std::uint64_t>(s.nq * 7919 + s.nk * 31 + s.d);
+}
+
 // Data seeds for fresh random inputs at every check, as the verification method asks. Each file
 // owns one sequence with its own start, so checks added to one file leave the others' data alone.
 class SeedSequence {
@@ -137,6 +142,17 @@ struct DirectRun {
     stream.synchronize();
   }
 };
+
+// check_supported_point with the label every correctness file uses: the point, both lengths, the layout
+// and the input scale.
+inline void check_labelled_point(fa::AttentionKernel& k, const fa::Point& pt, std::uint64_t data_seed,
+                                 double input_scale = 1.0) {
+  const fa::Problem& p = pt.problem;
+  check_supported_point(k, pt,
+                        to_text(fa::point_label(pt), " Nq", p.seqlen_q, " Nk", p.seqlen_kv, " ",
+                                fa::to_string(p.layout), " x", input_scale),
+                        data_seed, input_scale);
+}
 
 // ---- timing probes -----------------------------------------------------------------------------
 

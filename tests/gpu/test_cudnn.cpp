@@ -40,15 +40,11 @@ fa::testing::SeedSequence data_seeds{31000};
 
 fa::Point cudnn_point(Pass pass, DType dt, Shape s, bool causal, double dropout = 0.0, Layout layout = Layout::bhnd) {
   return fa::testing::attention_point("cudnn", pass, dt, s, causal, dropout, layout,
-                                      0xcd00ULL + static_cast<std::uint64_t>(s.nq * 7919 + s.nk * 31 + s.d));
+                                      fa::testing::shape_seed(0xcd00ULL, s));
 }
 
 void check_point(fa::AttentionKernel& k, const fa::Point& pt, double input_scale = 1.0) {
-  const fa::Problem& p = pt.problem;
-  fa::testing::check_supported_point(k, pt,
-                                     fa::testing::to_text(fa::point_label(pt), " Nq", p.seqlen_q, " Nk", p.seqlen_kv,
-                                                          " ", fa::to_string(p.layout), " x", input_scale),
-                                     data_seeds.next(), input_scale);
+  fa::testing::check_labelled_point(k, pt, data_seeds.next(), input_scale);
 }
 
 fa::Problem problem(std::int64_t b, std::int64_t h, std::int64_t nq, std::int64_t nk, std::int64_t d, DType dt,

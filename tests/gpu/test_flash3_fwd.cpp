@@ -25,15 +25,11 @@ fa::testing::SeedSequence data_seeds{93000};
 
 fa::Point fwd_point(DType dt, Shape s, bool causal, double dropout, Layout layout = Layout::bhnd) {
   return fa::testing::attention_point("flash3", Pass::fwd, dt, s, causal, dropout, layout,
-                                      0xf1a53000ULL + static_cast<std::uint64_t>(s.nq * 7919 + s.nk * 31 + s.d));
+                                      fa::testing::shape_seed(0xf1a53000ULL, s));
 }
 
 void check_point(fa::AttentionKernel& k, const fa::Point& pt, double input_scale = 1.0) {
-  const fa::Problem& p = pt.problem;
-  fa::testing::check_supported_point(k, pt,
-                                     fa::testing::to_text(fa::point_label(pt), " Nq", p.seqlen_q, " Nk", p.seqlen_kv,
-                                                          " ", fa::to_string(p.layout), " x", input_scale),
-                                     data_seeds.next(), input_scale);
+  fa::testing::check_labelled_point(k, pt, data_seeds.next(), input_scale);
 }
 
 // The family needs an sm_90 GPU; elsewhere every test here stops with the kernel's own reason.

@@ -25,7 +25,7 @@ fa::testing::SeedSequence data_seeds{5000};
 fa::Point make_point(const char* kernel, DType dt, Shape s, bool causal, double dropout,
                      Layout layout = Layout::bhnd) {
   return fa::testing::attention_point(kernel, Pass::bwd, dt, s, causal, dropout, layout,
-                                      0xf1a50000ULL + static_cast<std::uint64_t>(s.nq * 7919 + s.nk * 31 + s.d));
+                                      fa::testing::shape_seed(0xf1a50000ULL, s));
 }
 
 void check_point(fa::AttentionKernel& k, const fa::Point& pt, double input_scale = 1.0) {
