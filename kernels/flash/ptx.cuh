@@ -19,6 +19,9 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
+#include "core/pack_half2.cuh"
+#include "core/warp_math.cuh"
+
 namespace fa::flash::ptx {
 
 // ---------------------------------------------------------------------------------------------
@@ -60,9 +63,6 @@ __device__ __forceinline__ void mma_m16n8k16(float (&d)[4], const std::uint32_t 
 // along m / n); with .trans it receives column l/4, rows 2(l%4), 2(l%4)+1 (use when the matrix is
 // stored k-major, e.g. V[key][d] as the B operand of P V).
 // ---------------------------------------------------------------------------------------------
-__device__ __forceinline__ std::uint32_t smem_u32(const void* p) {
-  return static_cast<std::uint32_t>(__cvta_generic_to_shared(p));
-}
 
 __device__ __forceinline__ void ldmatrix_x4(std::uint32_t (&r)[4], std::uint32_t smem_addr) {
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
@@ -98,56 +98,18 @@ __device__ __forceinline__ void cp_async_wait() {
   asm volatile("cp.async.wait_group %0;\n" ::"n"(N));
 }
 
-// ---------------------------------------------------------------------------------------------
-// Packing fp32 pairs into one .b32 of two 16-bit values (lo = first argument), the layout of
-// mma A/B fragment registers and of 4-byte global stores of two neighbouring elements.
-// ---------------------------------------------------------------------------------------------
-__device__ __forceinline__ std::uint32_t pack_half2(float lo, float hi) {
-  __half2 h = __floats2half2_rn(lo, hi);
-  return *reinterpret_cast<std::uint32_t*>(&h);
-}
+// The shared helpers (core/warp_math.cuh, core/pack_half2.cuh) under the names the flash kernels use.
+using fa::exp2_approx;
+using fa::kLn2;
+using fa::kLog2e;
+using fa::quad_max;
+using fa::quad_sum;
+using fa::smem_u32;
 
-__device__ __forceinline__ std::uint32_t pack_bf162(float lo, float hi) {
-  __nv_bfloat162 h = __floats2bfloat162_rn(lo, hi);
-  return *reinterpret_cast<std::uint32_t*>(&h);
-}
-
+// An fp32 pair as one .b32 of two 16-bit values (lo first): mma fragment registers, 4-byte stores.
 template <class T>
 __device__ __forceinline__ std::uint32_t pack2(float lo, float hi) {
-  if constexpr (std::is_same_v<T, __nv_bfloat16>) {
-    return pack_bf162(lo, hi);
-  } else {
-    return pack_half2(lo, hi);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// exp2 on the SFU (ex2.approx.ftz: ~2 ulp, denormals flushed; exp2(-inf) = 0). Softmax is written
-// as exp2(x * scale * log2(e) - m * scale * log2(e)) so one FFMA feeds one MUFU.EX2.
-// ---------------------------------------------------------------------------------------------
-__device__ __forceinline__ float exp2_approx(float x) {
-  float y;
-  asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
-  return y;
-}
-
-inline constexpr float kLog2e = 1.4426950408889634f;
-inline constexpr float kLn2 = 0.6931471805599453f;
-
-// ---------------------------------------------------------------------------------------------
-// Reductions over the 4 lanes of a quad (lanes sharing g = lane / 4), i.e. over one accumulator
-// row's columns held by a warp. Every lane of the quad gets the result.
-// ---------------------------------------------------------------------------------------------
-__device__ __forceinline__ float quad_max(float x) {
-  x = fmaxf(x, __shfl_xor_sync(0xffffffffu, x, 1));
-  x = fmaxf(x, __shfl_xor_sync(0xffffffffu, x, 2));
-  return x;
-}
-
-__device__ __forceinline__ float quad_sum(float x) {
-  x += __shfl_xor_sync(0xffffffffu, x, 1);
-  x += __shfl_xor_sync(0xffffffffu, x, 2);
-  return x;
+  return fa::pack_half2<T>(lo, hi);
 }
 
 // ---------------------------------------------------------------------------------------------

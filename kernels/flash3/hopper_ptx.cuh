@@ -5,11 +5,11 @@
 // instructions. The MMA instructions themselves are in wgmma_ops.cuh (generated).
 #include <cstdint>
 
+#include "core/warp_math.cuh"
+
 namespace fa::flash3::ptx {
 
-__device__ __forceinline__ std::uint32_t smem_u32(const void* p) {
-  return static_cast<std::uint32_t>(__cvta_generic_to_shared(p));
-}
+using fa::smem_u32;
 
 // ---------------------------------------------------------------------------------------------
 // mbarrier: a shared-memory barrier with an arrival count and a transaction (byte) count. A phase
@@ -148,25 +148,9 @@ __device__ __forceinline__ std::uint64_t smem_desc(std::uint32_t addr, std::uint
          (static_cast<std::uint64_t>(sbo >> 4) << 32) | (static_cast<std::uint64_t>(swizzle_mode) << 62);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Small numeric helpers.
-// ---------------------------------------------------------------------------------------------
-__device__ __forceinline__ float exp2_approx(float x) {
-  float y;
-  asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
-  return y;
-}
-
-__device__ __forceinline__ float quad_max(float x) {
-  x = fmaxf(x, __shfl_xor_sync(0xffffffffu, x, 1));
-  return fmaxf(x, __shfl_xor_sync(0xffffffffu, x, 2));
-}
-
-__device__ __forceinline__ float quad_sum(float x) {
-  x += __shfl_xor_sync(0xffffffffu, x, 1);
-  return x + __shfl_xor_sync(0xffffffffu, x, 2);
-}
-
-inline constexpr float kLog2e = 1.4426950408889634f;
+using fa::exp2_approx;
+using fa::kLog2e;
+using fa::quad_max;
+using fa::quad_sum;
 
 }  // namespace fa::flash3::ptx

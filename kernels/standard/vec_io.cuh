@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "core/warp_math.cuh"
+
 namespace fa::standard {
 
 template <typename T>
@@ -76,6 +78,6 @@ __device__ __forceinline__ float warp_max(float v) {
   return v;
 }
 
-inline constexpr float kLog2e = 1.4426950408889634f;
+using fa::kLog2e;
 
 }  // namespace fa::standard
