@@ -290,6 +290,7 @@ Row run_point(const Point& pt, AttentionKernel* kernel, const RunOptions& opt, c
       }
     }
 #endif
+    if (!sampler.hold_note().empty()) mode_note += (mode_note.empty() ? "" : "; ") + sampler.hold_note();
     if (!mode_note.empty()) row.timing_mode += " (" + mode_note + ")";
     if (const std::string n = screen.note(); !n.empty()) row.reason += (row.reason.empty() ? "" : "; ") + n;
     row.samples_dropped = screen.dropped();

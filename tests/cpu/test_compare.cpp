@@ -117,13 +117,13 @@ TEST_CASE("time: improvements, the line (threshold or noise floor), and the norm
   CHECK(slower.time->regression_line == Approx(0.03));
   CHECK(section(compare_markdown(o), "### Improvements").find("flash/fwd/B1-H8-N1024") != std::string::npos);
 
-  // A lower threshold leaves the line at the noise floor of a 6 ms point, sqrt(2.5%^2 + (0.008/6)^2),
+  // A lower threshold leaves the line at the noise floor of a 6 ms point, sqrt(2.5%^2 + (0.002/6)^2),
   // which the 2.8% crosses.
   CompareOptions low;
   low.time_threshold_pct = 1;
   o = compare(base, cur, low);
   CHECK(o.exit_code() == 1);
-  CHECK(point(o, "standard", 4096).time->regression_line == Approx(std::hypot(0.025, 0.008 / 6.0)).epsilon(1e-9));
+  CHECK(point(o, "standard", 4096).time->regression_line == Approx(std::hypot(0.025, 0.002 / 6.0)).epsilon(1e-9));
 
   // 40 + 40 samples go through the normal approximation.
   auto big_base = base, big_cur = base;

@@ -42,27 +42,26 @@ bool time_regressed(const CompareOutcome& o) {
 
 }  // namespace
 
-TEST_CASE("a 50 us point: a one-run baseline tolerates a 15% shift, five agreeing runs catch 10% but not 2%",
+TEST_CASE("a 15 us point: a one-run baseline tolerates a 10% shift, five agreeing runs catch 10% but not 2%",
           "[compare]") {
-  const std::vector<ResultFile> one = runs_at({0.05});
-  // The H200 observation: 0.0486 -> 0.0419 ms between two processes. A one-run baseline has
-  // only the floor to go by (16% at 50 us).
-  CompareOutcome o = compare_results(one, one_point(0.0575), {});
+  const std::vector<ResultFile> one = runs_at({0.015});
+  // A one-run baseline has only the floor to go by (14% at 15 us).
+  CompareOutcome o = compare_results(one, one_point(0.0165), {});
   CHECK_FALSE(time_regressed(o));
   CHECK(only_point(o).time->significant);  // the samples do differ
-  CHECK(only_point(o).time->regression_line == Approx(run_noise_floor(0.05)).epsilon(1e-9));
+  CHECK(only_point(o).time->regression_line == Approx(run_noise_floor(0.015)).epsilon(1e-9));
   CHECK(only_point(o).time_within_noise(o.options));
 
-  const std::vector<ResultFile> five = runs_at({0.05, 0.0502, 0.0499, 0.0501, 0.05});
-  o = compare_results(five, one_point(0.055), {});
+  const std::vector<ResultFile> five = runs_at({0.015, 0.01505, 0.01497, 0.01502, 0.015});
+  o = compare_results(five, one_point(0.0165), {});
   CHECK(time_regressed(o));
   CHECK(o.baseline_runs == 5);
   CHECK(only_point(o).time->allowance.runs == 5);
   CHECK(only_point(o).time->regression_line < 0.07);
-  CHECK_FALSE(time_regressed(compare_results(five, one_point(0.051), {})));  // +2%
+  CHECK_FALSE(time_regressed(compare_results(five, one_point(0.0153), {})));  // +2%
   // Runs that disagree by +-10% widen the line past a 15% shift.
-  const std::vector<ResultFile> noisy = runs_at({0.045, 0.055, 0.05, 0.0455, 0.0545});
-  CHECK_FALSE(time_regressed(compare_results(noisy, one_point(0.0575), {})));
+  const std::vector<ResultFile> noisy = runs_at({0.0135, 0.0165, 0.015, 0.01365, 0.01635});
+  CHECK_FALSE(time_regressed(compare_results(noisy, one_point(0.01725), {})));
 }
 
 TEST_CASE("ms-scale points: 5% slower is caught against one run or several", "[compare]") {

@@ -40,11 +40,11 @@ TEST_CASE("Student t quantiles match the printed tables", "[compare]") {
 }
 
 TEST_CASE("the single-run noise floor grows as points get shorter", "[compare]") {
-  // sqrt(2.5%^2 + (8 us / duration)^2): 2.5% for long points, ~16% at 50 us, ~27% at 30 us.
+  // sqrt(2.5%^2 + (2 us / duration)^2): 2.5% for long points, ~4.7% at 50 us, ~14% at 15 us.
   CHECK(run_noise_floor(100.0) == Approx(0.025).epsilon(1e-3));
-  CHECK(run_noise_floor(1.0) == Approx(std::hypot(0.025, 0.008)));
-  CHECK(run_noise_floor(0.05) == Approx(std::hypot(0.025, 0.16)));
-  CHECK(run_noise_floor(0.03) == Approx(std::hypot(0.025, 0.008 / 0.03)));
+  CHECK(run_noise_floor(1.0) == Approx(std::hypot(0.025, 0.002)));
+  CHECK(run_noise_floor(0.05) == Approx(std::hypot(0.025, 0.04)));
+  CHECK(run_noise_floor(0.015) == Approx(std::hypot(0.025, 0.002 / 0.015)));
   CHECK(run_noise_floor(0.5) < 0.035);  // a 5% slowdown of a 0.5 ms point stays above it
   RunNoiseModel wider;
   wider.relative = 0.05;
@@ -62,24 +62,25 @@ TEST_CASE("a one-run baseline's allowance is the floor, agreeing runs tighten it
     CHECK(a.speedup_fraction == Approx(1 - 1 / (1 + a.fraction)).epsilon(1e-9));  // the same distance in log
     CHECK(a.text().find("noise floor") != std::string::npos);
   }
-  // Five runs of a 0.05 ms point that agree: the prior (4 df) is pooled with zero spread (4 df), and
+  // Five runs of a 0.015 ms point (the shortest of the default sweep) that agree: the prior (4 df) is
+  // pooled with zero spread (4 df), and
   // the bound is t(0.999, 8) * s0 * sqrt(4/8) * sqrt(1 + 1/5) with s0 = log(1 + floor) / (t(0.999, 4) sqrt 2).
-  const std::vector<double> agree(5, 0.05);
+  const std::vector<double> agree(5, 0.015);
   const NoiseAllowance a5 = noise_allowance(agree);
-  const double s0 = std::log1p(run_noise_floor(0.05)) / (student_t_quantile(0.999, 4) * std::sqrt(2.0));
+  const double s0 = std::log1p(run_noise_floor(0.015)) / (student_t_quantile(0.999, 4) * std::sqrt(2.0));
   const double bound = student_t_quantile(0.999, 8) * s0 * std::sqrt(0.5) * std::sqrt(1.2);
   CHECK(a5.df == 8);
   CHECK(a5.fraction == Approx(std::expm1(bound)).epsilon(1e-9));
   CHECK(a5.fraction < 0.06);  // a 10% slowdown of such a point is caught
   CHECK(a5.fraction > 0.02);  // a 2% one is not
   // Three agreeing runs: between the two.
-  const NoiseAllowance a3 = noise_allowance(std::vector<double>(3, 0.05));
-  CHECK(a3.fraction < noise_allowance(std::vector<double>{0.05}).fraction);
+  const NoiseAllowance a3 = noise_allowance(std::vector<double>(3, 0.015));
+  CHECK(a3.fraction < noise_allowance(std::vector<double>{0.015}).fraction);
   CHECK(a3.fraction > a5.fraction);
   // Runs 10% apart: wider than the floor; the reference is their geometric mean.
   const std::vector<double> spread{0.045, 0.05, 0.055, 0.05, 0.0475};
   const NoiseAllowance wide = noise_allowance(spread);
-  CHECK(wide.fraction > a5.fraction);
+  CHECK(wide.fraction > noise_allowance(std::vector<double>(5, 0.05)).fraction);
   CHECK(wide.runs_spread > 0);
   CHECK(wide.reference_ms == Approx(std::exp((std::log(0.045) + std::log(0.05) * 2 + std::log(0.055) +
                                                std::log(0.0475)) / 5)));

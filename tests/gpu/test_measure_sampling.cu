@@ -4,9 +4,11 @@
 
 #include <cuda_runtime_api.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "core/cuda_check.hpp"
 #include "kernels/registry.hpp"
@@ -95,4 +97,55 @@ TEST_CASE("cold timing rotates operands that fit in L2, hot timing does not", "[
   REQUIRE(hot.mem_device_peak_bytes);
   CHECK(*cold.mem_device_peak_bytes <= *hot.mem_device_peak_bytes + 4.0 * (1 << 20));
   CHECK(cold.mem_scratch_peak_bytes == hot.mem_scratch_peak_bytes);
+}
+
+TEST_CASE("a held sample times the GPU's work, not the host's enqueueing", "[gpu][measure]") {
+  FA_REQUIRE_GPU();
+  fa::StreamHandle stream(true);
+  auto s = static_cast<cudaStream_t>(stream.get());
+  fa::Sampler sampler(fa::Backend::cuda, stream.get(), fa::TimingMode::hot, 0);
+  // Two 50 us kernels with 30 ms of host work between their launches: held, the second is queued before
+  // the GPU starts the first, so the sample is about 0.1 ms; unheld it would be over 30 ms.
+  const auto slow_enqueue = [&] {
+    spin_for<<<1, 1, 0, s>>>(50'000);
+    FA_CUDA_CHECK_LAUNCH();
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    spin_for<<<1, 1, 0, s>>>(50'000);
+    FA_CUDA_CHECK_LAUNCH();
+  };
+  const double ms = sampler.sample_ms(slow_enqueue);
+  CHECK(sampler.hold_note().empty());
+  CHECK(ms >= 0.1);
+  CHECK(ms < 15.0);  // the 30 ms of enqueueing stayed out (a 2x margin against any GPU's launch gaps)
+}
+
+TEST_CASE("an invocation that synchronises while enqueued is timed unheld, and says so", "[gpu][measure]") {
+  FA_REQUIRE_GPU();
+  fa::StreamHandle stream(true);
+  auto s = static_cast<cudaStream_t>(stream.get());
+  fa::Sampler sampler(fa::Backend::cuda, stream.get(), fa::TimingMode::hot, 0);
+  int calls = 0;
+  bool always = false;
+  const auto synchronising = [&] {
+    spin_for<<<1, 1, 0, s>>>(100'000);
+    FA_CUDA_CHECK_LAUNCH();
+    // Would wait on the hold for ever without its timeout.
+    if (always || calls++ == 0) FA_CUDA_CHECK(cudaStreamSynchronize(s));
+  };
+  // Once (as a kernel's first launch under lazy loading): that sample is retaken unheld, the next is held.
+  const double first = sampler.sample_ms(synchronising);
+  CHECK(first >= 0.1);
+  CHECK(first < 40.0);  // the retaken sample, not the hold's 50 ms timeout
+  CHECK(sampler.hold_note().empty());
+  // Every time: after a few timeouts in a row the point is timed unheld, and the note says so.
+  always = true;
+  for (int i = 0; i < 3; ++i) {
+    const double ms = sampler.sample_ms(synchronising);
+    CHECK(ms >= 0.1);
+    CHECK(ms < 40.0);
+  }
+  CHECK_FALSE(sampler.hold_note().empty());
+  const double unheld = sampler.sample_ms(synchronising);
+  CHECK(unheld >= 0.1);
+  CHECK(unheld < 40.0);
 }
