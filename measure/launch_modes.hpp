@@ -3,7 +3,7 @@
 // mode (the sampler around it does the timing and, in cold mode, the L2 flush):
 //   plain_launch  run() of the prepared run: cold timing, and hot timing without --graph
 //   graph_launch  hot timing with --graph: replays of one invocation captured in a CUDA graph, so a
-//                 multi-kernel pass (standard: GEMM, softmax, GEMM) runs without launch gaps
+//                 multi-kernel pass (e.g. GEMM, softmax, GEMM) runs without launch gaps
 // Cold timing of operands that fit in L2 also rotates copies of them (measure/input_rotation.hpp).
 #include <memory>
 #include <string>
