@@ -39,9 +39,9 @@ std::uint64_t operand_bytes(const Problem& p, Pass pass, Backend backend) {
 }
 
 double point_visible_fraction(const Problem& p) {
-  if (p.sparsity.is_dense()) return visible_fraction(p, 1.0);
-  const BlockMask m = ref::make_block_mask(p.sparsity, p.heads, p.seqlen_q, p.seqlen_kv, p.seed);
-  return ref::visible_element_fraction(&m, p.causal, p.heads, p.seqlen_q, p.seqlen_kv);
+  const std::optional<BlockMask> m = ref::problem_block_mask(p);
+  if (!m) return visible_fraction(p, 1.0);
+  return ref::visible_element_fraction(&*m, p.causal, p.heads, p.seqlen_q, p.seqlen_kv);
 }
 
 namespace {
