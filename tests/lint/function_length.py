@@ -96,7 +96,7 @@ def strip_template_prefix(head):
 
 
 def top_level_text(head):
-    """The head with everything inside (), [] and <> removed, to look for `=` and `:` outside them."""
+    """The head with everything inside () and [] removed, to look for `=` outside them."""
     depth, kept = 0, []
     for ch in head:
         if ch in "([":
@@ -116,8 +116,8 @@ def classify(head, before_brace):
         return "scope"
     if first_word == "enum" or "(" not in head:
         return "initializer"
-    outside = top_level_text(head)
-    if "=" in outside.replace("==", "").replace("operator=", "") and "[" not in head:
+    outside = re.sub(r"operator\s*[^\s\w(]+", "operator", top_level_text(head))  # operator!=, <=, =
+    if "=" in outside.replace("==", "") and "[" not in head:
         return "initializer"
     # A constructor's member initializer `member{value}` after `) :`.
     if re.search(r"\)\s*(noexcept\s*)?:(?!:)", head) and IDENTIFIER_CHAR.match(before_brace or " "):

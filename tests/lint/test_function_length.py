@@ -47,6 +47,14 @@ def main():
     expect(failures, "and it is the only one (the table, ctor and literals are not functions)",
            out.count("function of") == 1 and "function of 80 lines" in out and "exactly_eighty" in out, out)
 
+    code, out = run("--max-lines", "2", fits)
+    found = [line.split(": ", 2)[-1] for line in out.splitlines() if "function of" in line]
+    expect(failures, "every function of the fixture is seen: constructor with braced initializers, operator!=, "
+           "default argument, trailing return type, template (and the table is not one)",
+           code == 1 and len(found) == 6 and all(any(name in f for f in found) for name in
+                                                 ("Widget(int a", "operator!=", "scaled(int k = 2)", "later()",
+                                                  "exactly_eighty", "twice(T x)")), out)
+
     code, out = run()
     expect(failures, "no files and no --root is a usage error (exit 2)", code == 2, out)
     code, out = run("--max-lines", "0", fits)
