@@ -253,65 +253,83 @@ int report_sweep(const SweepTally& tally, const std::string& out) {
   return 1;
 }
 
+// Flag combinations that cannot work are refused (exit 2) before anything runs.
+void check_run_flags(const RunFlags& f, const DeviceSummary& devices) {
+  const std::size_t gpus = devices.devices.size();
+  if (gpus > 0 && f.device >= static_cast<int>(gpus))
+    throw bad_value("--device", std::to_string(f.device), fmt::format("0 to {}", gpus - 1));
+  if (f.resume && f.out_dir.empty()) throw UsageError("--resume: needs --out DIR naming the run to resume");
+  check_gate_flags(f.gate);
+  if (f.graph && !f.hot) throw UsageError("--graph: only with --hot (cold timing flushes L2 between samples)");
+}
+
+// Clock ramp-up before the first timed point: an idle H100 reads ~400 MHz, and the first points of a
+// sweep should not be timed while it climbs.
+void ramp_up_clocks(bool have_gpu) {
+#if FA_HAS_CUDA
+  if (!have_gpu) return;
+  StreamHandle warm(true);
+  spin_gpu(0.3, warm.get());
+#else
+  (void)have_gpu;
+#endif
+}
+
+// The gate's re-measurements: in fresh processes where fa-bench can start itself (cli/remeasure.hpp),
+// else in this one; `method` says which, for the verdict. Child processes read their own counters:
+// this process lets go of its profiler session first, so that one process at a time profiles the GPU.
+RemeasureRound remeasure_rounds(const RunFlags& f, bool have_gpu, RunOptions& opt,
+                                std::unique_ptr<CounterSession>& counters, KernelPool& pool,
+                                const ResultDirectory& results, const RunMetadata& md, std::string* method) {
+  const std::filesystem::path exe = own_executable();
+  if (!exe.empty()) {
+    opt.counters = nullptr;
+    counters.reset();
+    *method = "each round in a fresh fa-bench process";
+    return child_process_rounds(exe, measurement_args(f), results.dir() / "confirm");
+  }
+  *method = "in this process: fa-bench could not start itself";
+  return in_process_rounds(
+      [&f, have_gpu, &opt, &pool](const Point& pt) {
+        const PointKernel pk = describe_point_kernel(pt, have_gpu, f.device);
+        return run_point(pt, pk.runnable ? pool.get(pt.kernel) : nullptr, opt, pk.reason);
+      },
+      results.dir() / "confirm", md);
+}
+
+// `run` once its flags are parsed: plan, measure every point into the result folder, then the gate.
+int execute_run(const RunFlags& f, const std::string& command_line) {
+  const DeviceSummary devices = query_devices();
+  const bool have_gpu = !devices.devices.empty();
+  check_run_flags(f, devices);
+  const Expansion ex = planned_points(f, have_gpu);
+  if (f.dry_run) return dry_run(ex, have_gpu);
+
+  RunOptions opt = timing_options(f);
+  std::unique_ptr<CounterSession> counters;
+  if (have_gpu) counters = open_counters(f, devices.devices[static_cast<std::size_t>(f.device)], opt);
+
+  const std::string out = f.out_dir.empty() ? "fa-bench-results/" + utc_timestamp_compact() : f.out_dir;
+  RunMetadata md = collect_metadata(command_line, devices, have_gpu ? to_string(opt.mode) : "host");
+  prepare_gate(f.gate, md);
+  ResultDirectory results = ResultDirectory::open(out, md, f.resume);
+  fmt::print("{} points -> {}/results.{{csv,md,json}} ({} timing)\n", ex.points.size(), out, md.timing_mode);
+
+  ramp_up_clocks(have_gpu);
+  KernelPool pool;
+  const int code = report_sweep(run_sweep(ex, f, have_gpu, opt, pool, results), out);
+  std::string method;
+  const RemeasureRound remeasure = remeasure_rounds(f, have_gpu, opt, counters, pool, results, md, &method);
+  return std::max(code, finish_gate(f.gate, results, remeasure, method));
+}
+
 }  // namespace
 
 Command add_run_command(CLI::App& app, const std::string& command_line) {
   auto flags = std::make_shared<RunFlags>();
   CLI::App* cmd = app.add_subcommand("run", "run a sweep and write results (CSV, Markdown, JSON)");
   add_run_flags(*cmd, *flags);
-
-  return [flags, command_line]() -> int {
-    const RunFlags& f = *flags;
-    const DeviceSummary devices = query_devices();
-    const bool have_gpu = !devices.devices.empty();
-    if (have_gpu && f.device >= static_cast<int>(devices.devices.size()))
-      throw bad_value("--device", std::to_string(f.device), fmt::format("0 to {}", devices.devices.size() - 1));
-    if (f.resume && f.out_dir.empty()) throw UsageError("--resume: needs --out DIR naming the run to resume");
-    check_gate_flags(f.gate);
-    if (f.graph && !f.hot) throw UsageError("--graph: only with --hot (cold timing flushes L2 between samples)");
-    const Expansion ex = planned_points(f, have_gpu);
-    if (f.dry_run) return dry_run(ex, have_gpu);
-
-    RunOptions opt = timing_options(f);
-    std::unique_ptr<CounterSession> counters;
-    if (have_gpu) counters = open_counters(f, devices.devices[static_cast<std::size_t>(f.device)], opt);
-
-    const std::string out = f.out_dir.empty() ? "fa-bench-results/" + utc_timestamp_compact() : f.out_dir;
-    RunMetadata md = collect_metadata(command_line, devices, have_gpu ? to_string(opt.mode) : "host");
-    prepare_gate(f.gate, md);
-    ResultDirectory results = ResultDirectory::open(out, md, f.resume);
-    fmt::print("{} points -> {}/results.{{csv,md,json}} ({} timing)\n", ex.points.size(), out, md.timing_mode);
-
-#if FA_HAS_CUDA
-    if (have_gpu) {
-      // Clock ramp-up before the first timed point: an idle H100 reads ~400 MHz, and the first points of
-      // a sweep should not be timed while it climbs.
-      StreamHandle warm(true);
-      spin_gpu(0.3, warm.get());
-    }
-#endif
-    KernelPool pool;
-    int code = report_sweep(run_sweep(ex, f, have_gpu, opt, pool, results), out);
-    // Re-measurements in fresh processes where fa-bench can start itself (cli/remeasure.hpp). They read
-    // their own counters: this process lets go of its profiler session first, so that one process
-    // at a time profiles the GPU.
-    const std::filesystem::path exe = own_executable();
-    if (!exe.empty()) {
-      opt.counters = nullptr;
-      counters.reset();
-    }
-    const RemeasureRound remeasure =
-        exe.empty() ? in_process_rounds(
-                          [&](const Point& pt) {
-                            const PointKernel pk = describe_point_kernel(pt, have_gpu, f.device);
-                            return run_point(pt, pk.runnable ? pool.get(pt.kernel) : nullptr, opt, pk.reason);
-                          },
-                          results.dir() / "confirm", md)
-                    : child_process_rounds(exe, measurement_args(f), results.dir() / "confirm");
-    const std::string method = exe.empty() ? "in this process: fa-bench could not start itself"
-                                           : "each round in a fresh fa-bench process";
-    return std::max(code, finish_gate(f.gate, results, remeasure, method));
-  };
+  return [flags, command_line]() -> int { return execute_run(*flags, command_line); };
 }
 
 }  // namespace fa::cli

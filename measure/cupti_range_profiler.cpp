@@ -101,6 +101,37 @@ class RangeProfilerSession final : public CounterSession {
 
   // Returns false with *why set when counters cannot be read.
   bool open(std::string* why) {
+    CUdevice cu_device = 0;
+    return open_context(&cu_device, why) && profiler_initialized(why) && check_support(cu_device, why) &&
+           enable(why) && build_config(why) && size_counter_data(why);
+  }
+
+  CounterValues measure(const std::string& range_name, const std::function<void()>& launch_once,
+                        const std::function<void()>& before_each_pass) override {
+    CounterValues out;
+    if (!broken_.empty()) {
+      out.note = "counter session unusable: " + broken_;
+      return out;
+    }
+    if (const cudaError_t e = cudaSetDevice(device_); e != cudaSuccess) {
+      out.note = cuda_failure("cudaSetDevice", e);
+      return out;
+    }
+    std::string why;
+    if (!configure_counter_data(&why) || !run_passes(range_name, launch_once, before_each_pass, &out.passes, &why) ||
+        !decode(&why) || !read_values(range_name, &out, &why))
+      return noted(out, why);
+    return out;
+  }
+
+  const std::vector<std::string>& metrics() const override { return metrics_; }
+  int passes() const override { return passes_; }
+  std::string chip() const override { return chip_; }
+
+ private:
+  // open(), step by step; each returns false with *why set.
+  // The device's primary context (made current) and its driver handle.
+  bool open_context(CUdevice* cu_device, std::string* why) {
     int count = 0;
     if (const cudaError_t e = cudaGetDeviceCount(&count); e != cudaSuccess) {
       *why = "no CUDA device: " + cuda_failure("cudaGetDeviceCount", e);
@@ -119,12 +150,13 @@ class RangeProfilerSession final : public CounterSession {
       return false;
     if (const CUresult r = ctx_get_current(&ctx_); r != CUDA_SUCCESS || !ctx_)
       return fail(why, "cuCtxGetCurrent failed (CUresult " + std::to_string(static_cast<int>(r)) + ")");
-    CUdevice cu_device = 0;
-    if (const CUresult r = device_get(&cu_device, device_); r != CUDA_SUCCESS)
+    if (const CUresult r = device_get(cu_device, device_); r != CUDA_SUCCESS)
       return fail(why, "cuDeviceGet failed (CUresult " + std::to_string(static_cast<int>(r)) + ")");
+    return true;
+  }
 
-    if (!profiler_initialized(why)) return false;
-
+  // The GPU supports range profiling; its chip name and counter availability.
+  bool check_support(CUdevice cu_device, std::string* why) {
     CUpti_Profiler_DeviceSupported_Params sup{};
     sup.structSize = CUpti_Profiler_DeviceSupported_Params_STRUCT_SIZE;
     sup.cuDevice = cu_device;
@@ -146,14 +178,20 @@ class RangeProfilerSession final : public CounterSession {
       return false;
     availability_.resize(av.counterAvailabilityImageSize);
     av.pCounterAvailabilityImage = availability_.data();
-    if (!check(cuptiProfilerGetCounterAvailability(&av), "cuptiProfilerGetCounterAvailability", why)) return false;
+    return check(cuptiProfilerGetCounterAvailability(&av), "cuptiProfilerGetCounterAvailability", why);
+  }
 
+  bool enable(std::string* why) {
     CUpti_RangeProfiler_Enable_Params en{};
     en.structSize = CUpti_RangeProfiler_Enable_Params_STRUCT_SIZE;
     en.ctx = ctx_;
     if (!check(cuptiRangeProfilerEnable(&en), "cuptiRangeProfilerEnable", why)) return false;
     rp_ = en.pRangeProfilerObject;
+    return true;
+  }
 
+  // The metrics' configuration image and the counter passes it takes.
+  bool build_config(std::string* why) {
     if (!init_host(&host_, why)) return false;
     CUpti_Profiler_Host_ConfigAddMetrics_Params add{};
     add.structSize = CUpti_Profiler_Host_ConfigAddMetrics_Params_STRUCT_SIZE;
@@ -182,7 +220,10 @@ class RangeProfilerSession final : public CounterSession {
     np.pConfigImage = config_.data();
     if (!check(cuptiProfilerHostGetNumOfPasses(&np), "cuptiProfilerHostGetNumOfPasses", why)) return false;
     passes_ = static_cast<int>(np.numOfPasses);
+    return true;
+  }
 
+  bool size_counter_data(std::string* why) {
     CUpti_RangeProfiler_GetCounterDataSize_Params ds{};
     ds.structSize = CUpti_RangeProfiler_GetCounterDataSize_Params_STRUCT_SIZE;
     ds.pRangeProfilerObject = rp_;
@@ -195,27 +236,17 @@ class RangeProfilerSession final : public CounterSession {
     return true;
   }
 
-  CounterValues measure(const std::string& range_name, const std::function<void()>& launch_once,
-                        const std::function<void()>& before_each_pass) override {
-    CounterValues out;
-    if (!broken_.empty()) {
-      out.note = "counter session unusable: " + broken_;
-      return out;
-    }
-    std::string why;
-    if (const cudaError_t e = cudaSetDevice(device_); e != cudaSuccess) {
-      out.note = cuda_failure("cudaSetDevice", e);
-      return out;
-    }
-
+  // measure(), step by step; each returns false with *why set.
+  // A fresh counter data image, and the configuration for user ranges replayed by the caller.
+  bool configure_counter_data(std::string* why) {
     CUpti_RangeProfiler_CounterDataImage_Initialize_Params init{};
     init.structSize = CUpti_RangeProfiler_CounterDataImage_Initialize_Params_STRUCT_SIZE;
     init.pRangeProfilerObject = rp_;
     init.counterDataSize = counter_data_.size();
     init.pCounterData = counter_data_.data();
     if (!check(cuptiRangeProfilerCounterDataImageInitialize(&init), "cuptiRangeProfilerCounterDataImageInitialize",
-               &why))
-      return noted(out, why);
+               why))
+      return false;
 
     CUpti_RangeProfiler_SetConfig_Params cfg{};
     cfg.structSize = CUpti_RangeProfiler_SetConfig_Params_STRUCT_SIZE;
@@ -231,68 +262,74 @@ class RangeProfilerSession final : public CounterSession {
     cfg.minNestingLevel = 1;
     cfg.passIndex = 0;
     cfg.targetNestingLevel = 1;
-    if (!check(cuptiRangeProfilerSetConfig(&cfg), "cuptiRangeProfilerSetConfig", &why)) return noted(out, why);
+    return check(cuptiRangeProfilerSetConfig(&cfg), "cuptiRangeProfilerSetConfig", why);
+  }
 
+  bool run_passes(const std::string& range_name, const std::function<void()>& launch_once,
+                  const std::function<void()>& before_each_pass, int* passes, std::string* why) {
     // One iteration per counter pass; the bound only guards against a profiler that never reports
     // completion.
     bool all_submitted = false;
     for (int pass = 0; !all_submitted && pass < passes_ + 2; ++pass) {
       if (before_each_pass) before_each_pass();
-      if (cold_l2_ && !scrub(&why)) return noted(out, why);
-      if (!sync("cudaDeviceSynchronize (before pass)", &why)) return noted(out, why);
-      if (!run_pass(range_name, launch_once, &all_submitted, &why)) return noted(out, why);
-      ++out.passes;
+      if (cold_l2_ && !scrub(why)) return false;
+      if (!sync("cudaDeviceSynchronize (before pass)", why)) return false;
+      if (!run_pass(range_name, launch_once, &all_submitted, why)) return false;
+      ++*passes;
     }
     if (!all_submitted) {
       broken_ = "the range profiler never reported all passes submitted";
-      return noted(out, broken_);
+      *why = broken_;
+      return false;
     }
-    if (!sync("cudaDeviceSynchronize (after passes)", &why)) return noted(out, why);
+    return sync("cudaDeviceSynchronize (after passes)", why);
+  }
 
+  // The recorded data decoded, with every range there.
+  bool decode(std::string* why) {
     CUpti_RangeProfiler_DecodeData_Params dec{};
     dec.structSize = CUpti_RangeProfiler_DecodeData_Params_STRUCT_SIZE;
     dec.pRangeProfilerObject = rp_;
-    if (!check(cuptiRangeProfilerDecodeData(&dec), "cuptiRangeProfilerDecodeData", &why)) return noted(out, why);
+    if (!check(cuptiRangeProfilerDecodeData(&dec), "cuptiRangeProfilerDecodeData", why)) return false;
     if (dec.numOfRangeDropped > 0) {
-      out.note = std::to_string(dec.numOfRangeDropped) + " range(s) dropped by the profiler";
-      return out;
+      *why = std::to_string(dec.numOfRangeDropped) + " range(s) dropped by the profiler";
+      return false;
     }
     CUpti_RangeProfiler_GetCounterDataInfo_Params info{};
     info.structSize = CUpti_RangeProfiler_GetCounterDataInfo_Params_STRUCT_SIZE;
     info.pCounterDataImage = counter_data_.data();
     info.counterDataImageSize = counter_data_.size();
-    if (!check(cuptiRangeProfilerGetCounterDataInfo(&info), "cuptiRangeProfilerGetCounterDataInfo", &why))
-      return noted(out, why);
+    if (!check(cuptiRangeProfilerGetCounterDataInfo(&info), "cuptiRangeProfilerGetCounterDataInfo", why))
+      return false;
     if (info.numTotalRanges < static_cast<size_t>(ranges())) {
-      out.note = "the profiler recorded " + std::to_string(info.numTotalRanges) + " of " +
-                 std::to_string(ranges()) + " ranges";
-      return out;
+      *why = "the profiler recorded " + std::to_string(info.numTotalRanges) + " of " + std::to_string(ranges()) +
+             " ranges";
+      return false;
     }
+    return true;
+  }
 
+  // The work range's values, plus the DRAM writes that reached DRAM in the drain range.
+  bool read_values(const std::string& range_name, CounterValues* out, std::string* why) const {
     // Ranges are recorded in push order; the names confirm which is which.
     const size_t work = 0, drain = 1;
-    if (!range_named(work, range_name, &why)) return noted(out, why);
+    if (!range_named(work, range_name, why)) return false;
     std::vector<double> vals;
-    if (!evaluate(work, &vals, &why)) return noted(out, why);
-    for (std::size_t i = 0; i < names_.size(); ++i) out.values[metrics_[i]] = vals[i];
+    if (!evaluate(work, &vals, why)) return false;
+    for (std::size_t i = 0; i < names_.size(); ++i) out->values[metrics_[i]] = vals[i];
     if (cold_l2_) {
-      if (!range_named(drain, kDrainRange, &why) || !evaluate(drain, &vals, &why)) return noted(out, why);
+      if (!range_named(drain, kDrainRange, why) || !evaluate(drain, &vals, why)) return false;
       // Only DRAM writes carry over from the work into the drain; everything else in the drain
       // range (its own reads, time, L2 traffic) is the scrub's.
       for (std::size_t i = 0; i < names_.size(); ++i) {
         if (metrics_[i].rfind("dram__bytes_write", 0) == 0 || metrics_[i].rfind("dram__sectors_write", 0) == 0)
-          out.values[metrics_[i]] += vals[i];
-        if (metrics_[i] == "dram__bytes_write.sum") out.drained_write_bytes = vals[i];
+          out->values[metrics_[i]] += vals[i];
+        if (metrics_[i] == "dram__bytes_write.sum") out->drained_write_bytes = vals[i];
       }
     }
-    return out;
+    return true;
   }
 
-  const std::vector<std::string>& metrics() const override { return metrics_; }
-  int passes() const override { return passes_; }
-  std::string chip() const override { return chip_; }
-
- private:
   static bool fail(std::string* why, std::string reason) {
     *why = std::move(reason);
     return false;

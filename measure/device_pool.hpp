@@ -4,7 +4,7 @@
 // Why: memory returned to the driver is scrubbed in the background, and the scrub takes about an eighth
 // of the HBM bandwidth from whatever runs next. On an H200 a memory-bound copy ran 11 % slower for about
 // 2.5 ms per GB freed just before it (docs/perf/2026-11-28-h200-session9.md); a sweep that freed a
-// standard point's S and P timed the next point in that state for a few samples, then not: medians of
+// point's unfused S and P timed the next point in that state for a few samples, then not: medians of
 // identical sweeps disagreed by up to 8 %. Reusing pool memory is what PyTorch's caching allocator does too.
 // FA_DEVICE_POOL=0 turns the pool off (plain cudaMalloc/cudaFree per buffer), to compare the two.
 #include <cstddef>

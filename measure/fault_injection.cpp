@@ -18,7 +18,7 @@
 namespace fa::fault_injection {
 namespace {
 
-constexpr const char* kSyntax = "PCT:GLOB[,GLOB...][;PCT:GLOB...] with PCT in (0, 1000], e.g. 5%:flash|bwd|*";
+constexpr const char* kSyntax = "PCT:GLOB[,GLOB...][;PCT:GLOB...] with PCT in (0, 1000], e.g. 5%:*|bwd|*";
 
 std::vector<std::string> split(std::string_view s, char sep) {
   std::vector<std::string> out;

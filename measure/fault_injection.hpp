@@ -4,10 +4,10 @@
 //
 // Two environment variables turn it on, both required, so that it cannot be switched on by accident:
 //
-//   FA_BENCH_TEST_SLOWDOWN="PCT:GLOB[,GLOB...][;PCT:GLOB...]"    e.g. "5%:flash|bwd|*;10%:standard|*"
+//   FA_BENCH_TEST_SLOWDOWN="PCT:GLOB[,GLOB...][;PCT:GLOB...]"    e.g. "5%:*|bwd|*;10%:*|fwd|*|fp16|*"
 //   FA_BENCH_TEST_SLOWDOWN_ACK=falsify-timings
 //
-// GLOB matches a whole point_key() ("flash|fwd|B2|H8|Nq512|Nk512|D64|fp16|p0|full|s0.125|bhnd|dense";
+// GLOB matches a whole point_key() ("<kernel>|fwd|B2|H8|Nq512|Nk512|D64|fp16|p0|full|s0.125|bhnd|dense";
 // '*' any run of characters, '?' one); the first group whose pattern matches decides the point's
 // slowdown. A matching point's timed invocation then also runs, before it and inside the timed
 // interval, a spin (a one-thread kernel counting SM cycles; a busy wait for host kernels) lasting

@@ -1,6 +1,6 @@
 #pragma once
 // One invocation of a point captured into a CUDA graph, for hot-mode timing without launch gaps
-// between the kernels of a multi-kernel pass (standard: GEMM, softmax, GEMM).
+// between the kernels of a multi-kernel pass (e.g. GEMM, softmax, GEMM).
 #include <functional>
 #include <string>
 

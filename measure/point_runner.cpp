@@ -1,31 +1,28 @@
 #include "measure/point_runner.hpp"
 
 #include <algorithm>
-#include <chrono>
-#include <cmath>
-#include <cstdio>
 #include <exception>
 #include <functional>
-#include <thread>
-
-#include <fmt/core.h>
+#include <memory>
 #include <optional>
 
+#include <fmt/core.h>
+
 #include "core/flops.hpp"
+#include "measure/device_memory.hpp"
 #include "measure/fault_injection.hpp"
-#include "measure/graph_launch.hpp"
 #include "measure/input_rotation.hpp"
-#include "measure/operands.hpp"
+#include "measure/launch_modes.hpp"
+#include "measure/nvtx_range.hpp"
+#include "measure/point_setup.hpp"
+#include "measure/sample_loop.hpp"
 #include "measure/stream.hpp"
-#include "measure/tracking_allocator.hpp"
 #include "reference/masks.hpp"
 
 #if FA_HAS_CUDA
 #include <cuda_runtime_api.h>
-#include <nvtx3/nvToolsExt.h>
 
 #include "core/cuda_check.hpp"
-#include "measure/device_pool.hpp"
 #include "measure/sm_clock.hpp"
 #endif
 
@@ -42,49 +39,12 @@ std::uint64_t operand_bytes(const Problem& p, Pass pass, Backend backend) {
 }
 
 double point_visible_fraction(const Problem& p) {
-  if (p.sparsity.is_dense()) return visible_fraction(p, 1.0);
-  const BlockMask m = ref::make_block_mask(p.sparsity, p.heads, p.seqlen_q, p.seqlen_kv, p.seed);
-  return ref::visible_element_fraction(&m, p.causal, p.heads, p.seqlen_q, p.seqlen_kv);
+  const std::optional<BlockMask> m = ref::problem_block_mask(p);
+  if (!m) return visible_fraction(p, 1.0);
+  return ref::visible_element_fraction(&*m, p.causal, p.heads, p.seqlen_q, p.seqlen_kv);
 }
 
 namespace {
-
-// Device memory in use (bytes), for the device-wide peak that includes library-internal allocations.
-// What the harness's pool holds unused is free memory, not the point's (measure/device_pool.hpp).
-std::optional<std::uint64_t> device_used_bytes(int device) {
-#if FA_HAS_CUDA
-  std::size_t free_b = 0, total_b = 0;
-  if (cudaMemGetInfo(&free_b, &total_b) != cudaSuccess) return std::nullopt;
-  const std::uint64_t used = total_b - free_b, slack = device_pool::slack_bytes(device);
-  return used > slack ? used - slack : 0;
-#else
-  (void)device;
-  return std::nullopt;
-#endif
-}
-
-// RAII NVTX range so ncu --nvtx-include can select exactly this point's work.
-struct NvtxRange {
-  explicit NvtxRange(const std::string& name, bool on) : on_(on) {
-#if FA_HAS_CUDA
-    if (on_) nvtxRangePushA(name.c_str());
-#endif
-  }
-  ~NvtxRange() {
-#if FA_HAS_CUDA
-    if (on_) nvtxRangePop();
-#endif
-  }
-  bool on_;
-};
-
-// One more copy of a point's operands (and the prepared run that reads them) for input rotation.
-// Its memory is not the point's: the row reports one invocation's operands and scratch.
-struct InputCopy {
-  DeviceTrackingAllocator io, scratch;
-  std::unique_ptr<OperandSet> ops;
-  std::unique_ptr<PreparedRun> run;
-};
 
 std::uint64_t l2_cache_bytes(int device) {
 #if FA_HAS_CUDA
@@ -97,236 +57,221 @@ std::uint64_t l2_cache_bytes(int device) {
 #endif
 }
 
+// The SM clock now (MHz), for the clock at start and end of sampling; 0 without CUDA.
+double sm_clock_now_mhz(void* stream) {
+#if FA_HAS_CUDA
+  return measure_sm_clock_mhz(stream);
+#else
+  (void)stream;
+  return 0;
+#endif
+}
+
 // Median of the known (positive) values; 0 when there are none.
 double median_of(std::vector<double> v) {
   v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return x <= 0; }), v.end());
   return summarize(v).median_ms;  // summarize is unit-agnostic; 0 for no values
 }
 
-std::string gib(double bytes) {
-  char b[64];
-  std::snprintf(b, sizeof b, "%.2f GiB", bytes / 1073741824.0);
-  return b;
+void append_reason(Row& row, const std::string& note) {
+  if (!note.empty()) row.reason += (row.reason.empty() ? "" : "; ") + note;
 }
+
+// What a row says before anything runs: the point, where it runs and what it costs.
+Row point_row(const Point& pt, const AttentionKernel& kernel, const RunOptions& opt) {
+  Row row;
+  row.point = pt;
+  const bool cuda = kernel.backend() == Backend::cuda;
+  row.backend = std::string(to_string(kernel.backend()));
+  row.device = cuda ? opt.device_name : "cpu";
+  row.mask_density = point_visible_fraction(pt.problem);
+  row.flops = dense_forward_flops(pt.problem) * pass_multiplier(pt.pass) * row.mask_density;
+  row.mem_io_bytes = static_cast<double>(operand_bytes(pt.problem, pt.pass, kernel.backend()));
+  return row;
+}
+
+// One point measured in phases, the order run_point calls them in. Each phase writes its columns of
+// the row and leaves what the next one needs; a phase may throw (the row then says why).
+class PointMeasurement {
+ public:
+  PointMeasurement(const Point& pt, AttentionKernel& kernel, const RunOptions& opt, Row& row)
+      : pt_(pt), kernel_(kernel), opt_(opt), row_(row), cuda_(kernel.backend() == Backend::cuda) {}
+
+  // Operands and scratch fit in the GPU's free memory; otherwise the row is `oom` and the point ends.
+  bool fits_in_memory() {
+    if (!cuda_) return true;
+    const double need = *row_.mem_io_bytes + static_cast<double>(kernel_.workspace_bytes(pt_.problem, pt_.pass));
+    const std::string shortfall = memory_shortfall(need, opt_.device);
+    if (shortfall.empty()) return true;
+    row_.status = Status::oom;
+    row_.reason = shortfall;
+    return false;
+  }
+
+  // --check: correctness first, on its own small-enough inputs with poisoned outputs (untimed).
+  void check_correctness() {
+    if (!opt_.check) return;
+    const VerifyResult v = verify_point(kernel_, pt_, opt_.verify);
+    row_.check_note = v.note;
+    if (!v.skipped) {
+      row_.max_rel_error = v.max_rel_error;
+      row_.tolerance = v.tolerance;
+    }
+  }
+
+  // The stream, the sampler, the operands and the prepared run, and how one invocation is launched.
+  void set_up() {
+    stream_.emplace(cuda_);
+    sampler_.emplace(kernel_.backend(), stream_->get(), opt_.mode, opt_.device);
+    row_.timing_mode = sampler_->mode_name();
+    usage_.emplace(cuda_, opt_.device);
+    mask_ = ref::problem_block_mask(pt_.problem);
+    setup_ = std::make_unique<PointSetup>(kernel_, pt_, mask_ ? &*mask_ : nullptr, PointInputs{opt_.data_seed},
+                                          place());
+    usage_->note();
+    setup_->prepare();
+    usage_->note();
+    invocation_ = launch_for_timing(opt_.mode, opt_.graph, cuda_, setup_->run(), stream_->get());
+    launch_ = [this] { invocation_->launch(); };
+    timed_ = launch_;
+  }
+
+  void warm_up() { fa::warm_up(*sampler_, launch_, opt_.warmup_max_s, [this] { usage_->note(); }); }
+
+  // Cold timing of operands that fit in L2: more copies, made after the memory readings above so the
+  // row's peaks stay one invocation's.
+  void rotate_inputs() {
+    if (!cuda_) return;
+    const int want = input_rotation_copies(setup_->operands().bytes(), l2_cache_bytes(opt_.device), opt_.mode);
+    rotation_ = std::make_unique<InputRotation>(kernel_, pt_, mask_ ? &*mask_ : nullptr, opt_.data_seed, place(), want);
+    if (rotation_->copies() == 1) return;
+    timed_ = [this] { rotation_->launch(setup_->run()); };
+    row_.timing_mode += " (" + std::to_string(rotation_->copies()) + " input copies rotated)";
+  }
+
+  // TEST-ONLY slowdown of matching points (off unless two environment variables turn it on:
+  // measure/fault_injection.hpp), then --min-warmup.
+  void settle() {
+    injected_ = fault_injection::inject_slowdown(pt_, *sampler_, stream_->get(), cuda_, timed_);
+    settle_clock(*sampler_, timed_, opt_.min_warmup_s);
+  }
+
+  void sample() {
+    if (cuda_) row_.sm_clock_start_mhz = sm_clock_now_mhz(stream_->get());
+    {
+      NvtxRange range(point_label(pt_), cuda_);
+      series_ = sample_until_stopped(*sampler_, timed_, opt_.rule, opt_.throttle, opt_.sample_gap);
+    }
+    if (!rotating()) usage_->note();
+    if (cuda_) {
+      row_.sm_clock_end_mhz = sm_clock_now_mhz(stream_->get());
+      // Flag, never fix: clocks are left as the machine has them.
+      if (row_.sm_clock_end_mhz < 0.9 * row_.sm_clock_start_mhz) {
+        row_.reason = fmt::format("throttled: SM clock fell from {:.0f} to {:.0f} MHz during sampling",
+                                  row_.sm_clock_start_mhz, row_.sm_clock_end_mhz);
+      }
+    }
+    std::string mode_note = invocation_->note();
+    if (!sampler_->hold_note().empty()) mode_note += (mode_note.empty() ? "" : "; ") + sampler_->hold_note();
+    if (!mode_note.empty()) row_.timing_mode += " (" + mode_note + ")";
+    record_samples();
+  }
+
+  // HBM traffic: the IO model's prediction, and the counters over one more invocation (replayed once
+  // per counter pass; run() is re-runnable by contract).
+  void read_counters() {
+    const IoPrediction prediction = predict_io(pt_, kernel_.name(), opt_.io);
+    if (prediction.modelled) row_.io_model_bytes = prediction.hbm_bytes;
+    if (!cuda_) {
+      row_.counters_note = "host kernel: no GPU counters";
+    } else if (opt_.counters) {
+      apply_counters(opt_.counters->measure(point_label(pt_), launch_), row_);
+    } else {
+      row_.counters_note = opt_.counters_off;
+    }
+  }
+
+  // The columns derived from the others, and the verdicts: a failed check, an injected slowdown.
+  void annotate() {
+    const IoDerived derived = derive_io(row_, opt_.io);
+    row_.achieved_hbm_gbps = derived.achieved_hbm_gbps;
+    row_.arithmetic_intensity = derived.arithmetic_intensity;
+    row_.pct_peak_bandwidth = derived.pct_peak_bandwidth;
+    row_.pct_peak_flops = derived.pct_peak_flops;
+    if (row_.max_rel_error && row_.tolerance && *row_.max_rel_error > *row_.tolerance) {
+      row_.status = Status::error;
+      row_.reason = "correctness check failed: " + row_.check_note;
+    }
+    append_reason(row_, injected_);
+  }
+
+ private:
+  PointPlace place() const { return PointPlace{stream_->get(), opt_.device}; }
+  bool rotating() const { return rotation_ && rotation_->copies() > 1; }
+
+  void record_samples() {
+    append_reason(row_, series_.throttle_note);
+    row_.samples_dropped = series_.dropped;
+    row_.sm_clock_sample_mhz = median_of(series_.clock_mhz);
+    row_.samples_clock_mhz = cuda_ ? std::move(series_.clock_mhz) : std::vector<double>{};
+    row_.time = summarize(series_.ms);
+    row_.samples_ms = std::move(series_.ms);
+    row_.tflops = row_.time.median_ms > 0 ? row_.flops / (row_.time.median_ms * 1e-3) / 1e12 : 0;
+    row_.mem_scratch_peak_bytes = static_cast<double>(setup_->scratch().peak_bytes());
+    if (const std::optional<double> peak = usage_->peak_above_start()) row_.mem_device_peak_bytes = *peak;
+  }
+
+  const Point& pt_;
+  AttentionKernel& kernel_;
+  const RunOptions& opt_;
+  Row& row_;
+  const bool cuda_;
+  // Declared in the order they are made, so that each is released before what it uses.
+  std::optional<StreamHandle> stream_;
+  std::optional<Sampler> sampler_;
+  std::optional<DeviceUsageWatch> usage_;
+  std::optional<BlockMask> mask_;
+  std::unique_ptr<PointSetup> setup_;
+  std::unique_ptr<InvocationLaunch> invocation_;
+  std::function<void()> launch_;  // one invocation: what warm-up and the counters run
+  std::unique_ptr<InputRotation> rotation_;
+  std::function<void()> timed_;  // what a sample times: launch_, or the rotation, maybe slowed down
+  std::string injected_;
+  SampleSeries series_;
+};
 
 }  // namespace
 
 Row run_point(const Point& pt, AttentionKernel* kernel, const RunOptions& opt, const std::string& unavailable_reason) {
-  Row row;
-  row.point = pt;
-  const Problem& p = pt.problem;
   if (!kernel) {
+    Row row;
+    row.point = pt;
     row.status = Status::unsupported;
     row.reason = unavailable_reason.empty() ? "kernel not available in this build" : unavailable_reason;
     return row;
   }
-  const bool cuda = kernel->backend() == Backend::cuda;
-  row.backend = std::string(to_string(kernel->backend()));
-  row.device = cuda ? opt.device_name : "cpu";
-  row.mask_density = point_visible_fraction(p);
-  row.flops = dense_forward_flops(p) * pass_multiplier(pt.pass) * row.mask_density;
-  row.mem_io_bytes = static_cast<double>(operand_bytes(p, pt.pass, kernel->backend()));
-
-  const Support sup = kernel->supports(p, pt.pass);
+  Row row = point_row(pt, *kernel, opt);
+  const Support sup = kernel->supports(pt.problem, pt.pass);
   if (!sup.ok) {
     row.status = Status::unsupported;
     row.reason = sup.reason;
     return row;
   }
-  row.dropout_used = applied_dropout(*kernel, p);
-
+  row.dropout_used = applied_dropout(*kernel, pt.problem);
   try {
-#if FA_HAS_CUDA
-    if (cuda) {
-      FA_CUDA_CHECK(cudaSetDevice(opt.device));
-      std::size_t free_b = 0, total_b = 0;
-      FA_CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
-      free_b += device_pool::slack_bytes(opt.device);
-      const double need = *row.mem_io_bytes + static_cast<double>(kernel->workspace_bytes(p, pt.pass));
-      if (need > static_cast<double>(free_b)) {
-        row.status = Status::oom;
-        row.reason = "needs " + gib(need) + ", " + gib(static_cast<double>(free_b)) + " free";
-        return row;
-      }
-    }
-#endif
-    // Correctness first (own small-enough inputs and poisoned outputs), then timing.
-    if (opt.check) {
-      const VerifyResult v = verify_point(*kernel, pt, opt.verify);
-      row.check_note = v.note;
-      if (!v.skipped) {
-        row.max_rel_error = v.max_rel_error;
-        row.tolerance = v.tolerance;
-      }
-    }
-
-    StreamHandle stream(cuda);
-    Sampler sampler(kernel->backend(), stream.get(), opt.mode, opt.device);
-    row.timing_mode = sampler.mode_name();
-    const std::optional<std::uint64_t> used_at_start = cuda ? device_used_bytes(opt.device) : std::nullopt;
-    const std::uint64_t used0 = used_at_start.value_or(0);
-    std::uint64_t used_peak = used0;
-    auto note_used = [&] {
-      if (auto u = cuda ? device_used_bytes(opt.device) : std::nullopt) used_peak = std::max(used_peak, *u);
-    };
-
-    HostTrackingAllocator host_alloc;
-    DeviceTrackingAllocator dev_io, dev_scratch;
-    HostTrackingAllocator host_scratch;
-    Allocator& io = cuda ? static_cast<Allocator&>(dev_io) : static_cast<Allocator&>(host_alloc);
-    TrackingAllocator& scratch = cuda ? static_cast<TrackingAllocator&>(dev_scratch)
-                                      : static_cast<TrackingAllocator&>(host_scratch);
-    std::optional<BlockMask> mask;
-    if (!p.sparsity.is_dense()) mask = ref::make_block_mask(p.sparsity, p.heads, p.seqlen_q, p.seqlen_kv, p.seed);
-    OperandSet ops(p, pt.pass, kernel->backend(), io, mask ? &*mask : nullptr);
-    ops.fill_random(opt.data_seed, stream.get());
-    note_used();
-
-    ExecContext ctx{stream.get(), &scratch, opt.device};
-    std::unique_ptr<PreparedRun> run = kernel->prepare(p, pt.pass, ops.ops(), ctx);
-    note_used();
-    std::function<void()> launch = [&] { run->run(); };
-    GraphLaunch graph;
-    std::string mode_note;
-    if (cuda && opt.mode == TimingMode::hot && opt.graph) {
-      std::string why;
-      if (graph.capture(stream.get(), launch, &why)) {
-        launch = [&] { graph.launch(stream.get()); };
-        mode_note = "cuda graph";
-      } else {
-        mode_note = "graph capture failed (" + why + "); timed plain launches";
-      }
-    }
-
-    // Warm-up: at least one launch (module load, handles, lazy allocations stay out of the numbers),
-    // then until two consecutive samples agree within 5% or the warm-up budget is spent.
-    {
-      const auto w0 = std::chrono::steady_clock::now();
-      double prev = sampler.sample_ms(launch);
-      note_used();
-      while (std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count() < opt.warmup_max_s) {
-        const double t = sampler.sample_ms(launch);
-        if (std::fabs(t - prev) <= 0.05 * prev) break;
-        prev = t;
-      }
-    }
-
-    // Input rotation (cold mode, operands that fit in L2): more copies of the operands, each prepared
-    // and run once here, made after the memory readings above so the row's peaks stay one invocation's.
-    std::vector<std::unique_ptr<InputCopy>> copies;
-    std::function<void()> timed = launch;
-    bool rotating = false;
-    if (cuda) {
-      const int want = input_rotation_copies(ops.bytes(), l2_cache_bytes(opt.device), opt.mode);
-      for (int i = 1; i < want; ++i) {
-        auto c = std::make_unique<InputCopy>();
-        try {
-          c->ops = std::make_unique<OperandSet>(p, pt.pass, kernel->backend(), c->io, mask ? &*mask : nullptr);
-          c->ops->fill_random(opt.data_seed + static_cast<std::uint64_t>(i), stream.get());
-          ExecContext cctx{stream.get(), &c->scratch, opt.device};
-          c->run = kernel->prepare(p, pt.pass, c->ops->ops(), cctx);
-          c->run->run();
-        } catch (const OutOfMemory&) {
-          break;  // rotate through the copies that fit; the flush still runs before every sample
-        }
-        copies.push_back(std::move(c));
-      }
-      if (!copies.empty()) {
-        rotating = true;
-        timed = [&, turn = std::size_t{0}]() mutable {
-          const std::size_t i = turn++ % (copies.size() + 1);
-          if (i == 0) {
-            run->run();
-          } else {
-            copies[i - 1]->run->run();
-          }
-        };
-        row.timing_mode += " (" + std::to_string(copies.size() + 1) + " input copies rotated)";
-      }
-    }
-
-    // TEST-ONLY: a deliberate slowdown of matching points, for measuring the regression gate; off
-    // unless two environment variables turn it on (measure/fault_injection.hpp).
-    const std::string injected = fault_injection::inject_slowdown(pt, sampler, stream.get(), cuda, timed);
-
-    if (opt.min_warmup_s > 0) {
-      const auto s0 = std::chrono::steady_clock::now();
-      while (std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count() < opt.min_warmup_s) {
-        (void)sampler.sample_ms(timed);
-      }
-    }
-
-#if FA_HAS_CUDA
-    if (cuda) row.sm_clock_start_mhz = measure_sm_clock_mhz(stream.get());
-#endif
-    const std::string label = point_label(pt);
-    std::vector<double> samples, clocks;
-    ThrottleScreen screen(opt.throttle);
-    const auto t0 = std::chrono::steady_clock::now();
-    {
-      NvtxRange range(label, cuda);
-      for (;;) {
-        const double ms = sampler.sample_ms(timed);
-        const ThrottleScreen::Decision d = screen.judge(sampler.last_clock_mhz());
-        if (d.keep) {
-          samples.push_back(ms);
-          clocks.push_back(sampler.last_clock_mhz());
-        } else {
-          std::this_thread::sleep_for(std::chrono::duration<double>(d.wait_s));
-        }
-        if (opt.sample_gap > 0) std::this_thread::sleep_for(std::chrono::duration<double>(opt.sample_gap * ms * 1e-3));
-        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        if (should_stop(opt.rule, samples, elapsed) != StopReason::none) break;
-      }
-    }
-    if (!rotating) note_used();
-#if FA_HAS_CUDA
-    if (cuda) {
-      row.sm_clock_end_mhz = measure_sm_clock_mhz(stream.get());
-      // Flag, never fix: clocks are left as the machine has them.
-      if (row.sm_clock_end_mhz < 0.9 * row.sm_clock_start_mhz) {
-        row.reason = fmt::format("throttled: SM clock fell from {:.0f} to {:.0f} MHz during sampling",
-                                 row.sm_clock_start_mhz, row.sm_clock_end_mhz);
-      }
-    }
-#endif
-    if (!sampler.hold_note().empty()) mode_note += (mode_note.empty() ? "" : "; ") + sampler.hold_note();
-    if (!mode_note.empty()) row.timing_mode += " (" + mode_note + ")";
-    if (const std::string n = screen.note(); !n.empty()) row.reason += (row.reason.empty() ? "" : "; ") + n;
-    row.samples_dropped = screen.dropped();
-    row.sm_clock_sample_mhz = median_of(clocks);
-    row.samples_clock_mhz = cuda ? std::move(clocks) : std::vector<double>{};
-    row.time = summarize(samples);
-    row.samples_ms = std::move(samples);
-    row.tflops = row.time.median_ms > 0 ? row.flops / (row.time.median_ms * 1e-3) / 1e12 : 0;
-    row.mem_scratch_peak_bytes = static_cast<double>(scratch.peak_bytes());
-    if (used_at_start) row.mem_device_peak_bytes = static_cast<double>(used_peak - used0);
-    // HBM traffic: the IO model's prediction, and the counters over one more invocation (replayed
-    // once per counter pass; run() is re-runnable by contract).
-    const IoPrediction prediction = predict_io(pt, kernel->name(), opt.io);
-    if (prediction.modelled) row.io_model_bytes = prediction.hbm_bytes;
-    if (cuda) {
-      if (opt.counters) {
-        apply_counters(opt.counters->measure(label, launch), row);
-      } else {
-        row.counters_note = opt.counters_off;
-      }
-    } else {
-      row.counters_note = "host kernel: no GPU counters";
-    }
-    const IoDerived derived = derive_io(row, opt.io);
-    row.achieved_hbm_gbps = derived.achieved_hbm_gbps;
-    row.arithmetic_intensity = derived.arithmetic_intensity;
-    row.pct_peak_bandwidth = derived.pct_peak_bandwidth;
-    row.pct_peak_flops = derived.pct_peak_flops;
-    if (row.max_rel_error && row.tolerance && *row.max_rel_error > *row.tolerance) {
-      row.status = Status::error;
-      row.reason = "correctness check failed: " + row.check_note;
-    }
-    if (!injected.empty()) row.reason += (row.reason.empty() ? "" : "; ") + injected;
+    PointMeasurement m(pt, *kernel, opt, row);
+    if (!m.fits_in_memory()) return row;
+    m.check_correctness();
+    m.set_up();
+    m.warm_up();
+    m.rotate_inputs();
+    m.settle();
+    m.sample();
+    m.read_counters();
+    m.annotate();
   } catch (const OutOfMemory& e) {
     row.status = Status::oom;
-    row.reason = "allocation of " + gib(static_cast<double>(e.bytes)) + " failed (" + e.where + ")";
+    row.reason = allocation_failure_text(e);
   } catch (const std::exception& e) {
     row.status = Status::error;
     row.reason = e.what();

@@ -7,7 +7,7 @@
 //
 // The reference is the point's own highest sample clock, not one for the whole sweep: a GPU at its
 // power limit runs heavy tensor-core kernels a few percent below the clock it gives light ones (an
-// H200 ran flash at 1720-1820 MHz and lighter points at 1910), so a sweep-wide reference would drop
+// H200 ran a fused attention kernel at 1720-1820 MHz and lighter points at 1910), so a sweep-wide reference would drop
 // most samples of every heavy point (measured: 180 samples a sweep, twice the sweep time, no gain in
 // repeatability). The few-percent drift that remains is the GPU's power management; compare it away
 // with `fa-bench compare --clock-normalize`, which uses each sample's clock.

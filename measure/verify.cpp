@@ -1,13 +1,14 @@
 #include "measure/verify.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <optional>
 
 #include "measure/operands.hpp"
+#include "measure/point_setup.hpp"
 #include "measure/stream.hpp"
-#include "measure/tracking_allocator.hpp"
 #include "reference/attention.hpp"
 #include "reference/masks.hpp"
 
@@ -59,107 +60,97 @@ std::vector<double> head0_rows(const std::vector<double>& x, std::int64_t first,
   return std::vector<double>(x.begin() + first * d, x.begin() + (first + count) * d);
 }
 
-}  // namespace
+// What the reference computes: the whole problem when it is small enough; else head (0, 0); else, for
+// dense problems without dropout, the last `sub_rows` query rows of head (0, 0). Those rows form an
+// exact smaller problem (bottom-right causal alignment keeps each row's visible keys), so O, lse and dQ
+// of those rows are checked exactly; dK and dV need every row and are not checked then.
+struct ReferenceScope {
+  bool whole = true;
+  std::int64_t rows = 0;       // query rows of head (0, 0) compared
+  std::int64_t first_row = 0;  // the first of them
+  bool subsample() const { return first_row > 0; }
+  std::string skipped;  // why nothing is compared, or empty
+};
 
-VerifyResult verify_point(AttentionKernel& kernel, const Point& pt, const VerifyOptions& opt) {
-  const Problem& p = pt.problem;
-  VerifyResult res;
-  res.tolerance = tolerance_for(p.dtype, pt.pass);
-  if (p.dropout > 0 && !kernel.shares_dropout_mask()) {
-    res.ok = true;
-    res.note = "skipped: kernel uses its own dropout RNG (check with dropout 0)";
-    res.skipped = true;
-    return res;
-  }
-
-  // Reference: the whole problem when it is small enough; else head (0, 0); else, for dense
-  // problems without dropout, the last `sub_rows` query rows of head (0, 0). Those rows form an exact
-  // smaller problem (bottom-right causal alignment keeps each row's visible keys), so O, lse and dQ of
-  // those rows are checked exactly; dK and dV need every row and are not checked then.
+ReferenceScope reference_scope(const Problem& p, const VerifyOptions& opt) {
+  ReferenceScope s;
   const double work = static_cast<double>(p.seqlen_q) * static_cast<double>(p.seqlen_kv) *
                       static_cast<double>(p.head_dim);
-  const bool whole = work * static_cast<double>(p.batch * p.heads) <= opt.max_reference_work;
-  std::int64_t rows = p.seqlen_q;  // query rows of head (0, 0) compared
-  if (!whole && work > opt.max_reference_work) {
+  s.whole = work * static_cast<double>(p.batch * p.heads) <= opt.max_reference_work;
+  s.rows = p.seqlen_q;
+  if (!s.whole && work > opt.max_reference_work) {
     const bool can_subsample = p.sparsity.is_dense() && p.dropout == 0.0;
-    rows = std::min<std::int64_t>(p.seqlen_q, opt.sub_rows);
-    if (!can_subsample || static_cast<double>(rows) * static_cast<double>(p.seqlen_kv) *
+    s.rows = std::min<std::int64_t>(p.seqlen_q, opt.sub_rows);
+    if (!can_subsample || static_cast<double>(s.rows) * static_cast<double>(p.seqlen_kv) *
                                   static_cast<double>(p.head_dim) > opt.max_reference_work) {
-      res.ok = true;
-      res.note = "skipped: too large for the CPU reference (Nq*Nk*D > max_reference_work; row subsampling "
-                 "needs a dense mask and no dropout)";
-      res.skipped = true;
-      return res;
+      s.skipped = "skipped: too large for the CPU reference (Nq*Nk*D > max_reference_work; row subsampling "
+                  "needs a dense mask and no dropout)";
     }
   }
-  const bool subsample = rows < p.seqlen_q;
-  const std::int64_t first_row = p.seqlen_q - rows;
+  s.first_row = p.seqlen_q - s.rows;
+  return s;
+}
+
+// The problem, mask and inputs the reference computes: the point's own, or head (0, 0)'s rows in scope.
+struct ReferenceCase {
+  Problem p;
   std::optional<BlockMask> mask;
-  if (!p.sparsity.is_dense()) mask = ref::make_block_mask(p.sparsity, p.heads, p.seqlen_q, p.seqlen_kv, p.seed);
-  const HostInputs in = make_host_inputs(p, pt.pass, opt.input_scale, opt.data_seed);
+  HostInputs in;
+};
 
-  // Run the kernel on these inputs with poisoned outputs.
-  const bool cuda = kernel.backend() == Backend::cuda;
-  HostTrackingAllocator host_alloc;
-  DeviceTrackingAllocator dev_alloc;
-  Allocator& alloc = cuda ? static_cast<Allocator&>(dev_alloc) : static_cast<Allocator&>(host_alloc);
-  StreamHandle stream(cuda);
-  OperandSet ops(p, pt.pass, kernel.backend(), alloc, mask ? &*mask : nullptr);
-  ops.upload(in);
-  ops.poison_outputs(stream.get());
-  {
-    ExecContext ctx{stream.get(), &alloc, opt.device};
-    auto run = kernel.prepare(p, pt.pass, ops.ops(), ctx);
-    run->run();
-    stream.synchronize();
+ReferenceCase reference_case(const Problem& p, const std::optional<BlockMask>& mask, const HostInputs& in,
+                             const ReferenceScope& s) {
+  ReferenceCase c{p, mask, in};
+  if (s.whole) return c;
+  c.p.batch = c.p.heads = 1;
+  c.p.seqlen_q = s.rows;
+  c.in.q = head0_rows(in.q, s.first_row, s.rows, p.head_dim);
+  c.in.k = head0_rows(in.k, 0, p.seqlen_kv, p.head_dim);
+  c.in.v = head0_rows(in.v, 0, p.seqlen_kv, p.head_dim);
+  if (!in.dout.empty()) c.in.dout = head0_rows(in.dout, s.first_row, s.rows, p.head_dim);
+  if (c.mask && c.mask->heads > 1) {
+    c.mask->heads = 1;
+    c.mask->bits.resize(static_cast<std::size_t>(c.mask->blocks_q * c.mask->blocks_k));
   }
+  return c;
+}
 
-  Problem rp = p;
-  std::optional<BlockMask> rmask = mask;
-  HostInputs rin = in;
-  if (!whole) {
-    rp.batch = rp.heads = 1;
-    rp.seqlen_q = rows;
-    rin.q = head0_rows(in.q, first_row, rows, p.head_dim);
-    rin.k = head0_rows(in.k, 0, p.seqlen_kv, p.head_dim);
-    rin.v = head0_rows(in.v, 0, p.seqlen_kv, p.head_dim);
-    if (!in.dout.empty()) rin.dout = head0_rows(in.dout, first_row, rows, p.head_dim);
-    if (rmask && rmask->heads > 1) {
-      rmask->heads = 1;
-      rmask->bits.resize(static_cast<std::size_t>(rmask->blocks_q * rmask->blocks_k));
-    }
-  }
-  const ref::Config cfg = ref::config_for(rp, rmask ? &*rmask : nullptr);
-  const std::int64_t nq = rp.batch * rp.heads * rp.seqlen_q * p.head_dim;
-  const std::int64_t nk = rp.batch * rp.heads * p.seqlen_kv * p.head_dim;
-  std::vector<double> o(static_cast<std::size_t>(nq)), lse(static_cast<std::size_t>(rp.batch * rp.heads * rp.seqlen_q));
-  ref::forward(cfg, rin.q.data(), rin.k.data(), rin.v.data(), o.data(), lse.data());
-
+// The kernel's outputs against the reference's on the scope, each output's error recorded in `res`.
+void compare_outputs(const OperandSet& ops, const ReferenceCase& c, const Point& pt, const ReferenceScope& s,
+                     VerifyResult& res) {
+  const ref::Config cfg = ref::config_for(c.p, c.mask ? &*c.mask : nullptr);
+  const std::int64_t d = pt.problem.head_dim, nk_rows = pt.problem.seqlen_kv;
+  const std::int64_t nq = c.p.batch * c.p.heads * c.p.seqlen_q * d;
+  const std::int64_t nk = c.p.batch * c.p.heads * nk_rows * d;
+  std::vector<double> o(static_cast<std::size_t>(nq)), lse(static_cast<std::size_t>(c.p.batch * c.p.heads * c.p.seqlen_q));
+  ref::forward(cfg, c.in.q.data(), c.in.k.data(), c.in.v.data(), o.data(), lse.data());
   // The kernel's output restricted to what the reference computed.
-  auto take = [&](Tensor t, std::int64_t first, std::int64_t n, std::int64_t d) {
+  auto take = [&](Tensor t, std::int64_t first, std::int64_t n, std::int64_t width) {
     std::vector<double> x = ops.download(t);
-    if (!whole) x = head0_rows(x, first, n, d);
+    if (!s.whole) x = head0_rows(x, first, n, width);
     return x;
   };
   auto record = [&](const char* name, const std::vector<double>& out, const std::vector<double>& ref) {
-    const Compare c = compare(out, ref);
-    res.errors[name] = c.rel;
-    res.unwritten += c.bad;
-    res.max_rel_error = std::max(res.max_rel_error, c.rel);
+    const Compare cmp = compare(out, ref);
+    res.errors[name] = cmp.rel;
+    res.unwritten += cmp.bad;
+    res.max_rel_error = std::max(res.max_rel_error, cmp.rel);
   };
-  record("o", take(Tensor::o, first_row, rows, p.head_dim), o);
-  record("lse", take(Tensor::lse, first_row, rows, 1), lse);
-  if (pt.pass != Pass::fwd) {
-    std::vector<double> dq(static_cast<std::size_t>(nq)), dk(static_cast<std::size_t>(nk)), dv(static_cast<std::size_t>(nk));
-    ref::backward(cfg, rin.q.data(), rin.k.data(), rin.v.data(), o.data(), lse.data(), rin.dout.data(), dq.data(),
-                  dk.data(), dv.data());
-    record("dq", take(Tensor::dq, first_row, rows, p.head_dim), dq);
-    if (!subsample) {
-      record("dk", take(Tensor::dk, 0, p.seqlen_kv, p.head_dim), dk);
-      record("dv", take(Tensor::dv, 0, p.seqlen_kv, p.head_dim), dv);
-    }
+  record("o", take(Tensor::o, s.first_row, s.rows, d), o);
+  record("lse", take(Tensor::lse, s.first_row, s.rows, 1), lse);
+  if (pt.pass == Pass::fwd) return;
+  std::vector<double> dq(static_cast<std::size_t>(nq)), dk(static_cast<std::size_t>(nk)), dv(static_cast<std::size_t>(nk));
+  ref::backward(cfg, c.in.q.data(), c.in.k.data(), c.in.v.data(), o.data(), lse.data(), c.in.dout.data(), dq.data(),
+                dk.data(), dv.data());
+  record("dq", take(Tensor::dq, s.first_row, s.rows, d), dq);
+  if (!s.subsample()) {
+    record("dk", take(Tensor::dk, 0, nk_rows, d), dk);
+    record("dv", take(Tensor::dv, 0, nk_rows, d), dv);
   }
-  res.ok = res.unwritten == 0 && res.max_rel_error <= res.tolerance;
+}
+
+// "pass: o=1.2e-03 lse=..." with the scope checked, or "FAIL (tol ..., N non-finite/unwritten): ...".
+std::string result_note(const VerifyResult& res, const ReferenceScope& s) {
   char buf[256];
   std::string detail;
   for (const auto& [name, err] : res.errors) {
@@ -167,15 +158,52 @@ VerifyResult verify_point(AttentionKernel& kernel, const Point& pt, const Verify
     detail += buf;
   }
   if (res.ok) {
-    const std::string scope = whole       ? "pass"
-                              : subsample ? "pass (head 0,0, last " + std::to_string(rows) + " query rows; dk/dv not checked)"
-                                          : "pass (head 0,0 only)";
-    res.note = scope + ": " + detail;
-  } else {
-    std::snprintf(buf, sizeof buf, "FAIL (tol %.1e, %lld non-finite/unwritten): ", res.tolerance,
-                  static_cast<long long>(res.unwritten));
-    res.note = buf + detail;
+    const std::string scope = s.whole         ? "pass"
+                              : s.subsample() ? "pass (head 0,0, last " + std::to_string(s.rows) +
+                                                    " query rows; dk/dv not checked)"
+                                              : "pass (head 0,0 only)";
+    return scope + ": " + detail;
   }
+  std::snprintf(buf, sizeof buf, "FAIL (tol %.1e, %lld non-finite/unwritten): ", res.tolerance,
+                static_cast<long long>(res.unwritten));
+  return buf + detail;
+}
+
+VerifyResult skipped_result(double tolerance, std::string why) {
+  VerifyResult res;
+  res.tolerance = tolerance;
+  res.ok = true;
+  res.skipped = true;
+  res.note = std::move(why);
+  return res;
+}
+
+}  // namespace
+
+VerifyResult verify_point(AttentionKernel& kernel, const Point& pt, const VerifyOptions& opt) {
+  const Problem& p = pt.problem;
+  const double tolerance = tolerance_for(p.dtype, pt.pass);
+  if (p.dropout > 0 && !kernel.shares_dropout_mask()) {
+    return skipped_result(tolerance, "skipped: kernel uses its own dropout RNG (check with dropout 0)");
+  }
+  const ReferenceScope scope = reference_scope(p, opt);
+  if (!scope.skipped.empty()) return skipped_result(tolerance, scope.skipped);
+
+  // The kernel on these inputs, with poisoned outputs.
+  const std::optional<BlockMask> mask = ref::problem_block_mask(p);
+  const HostInputs in = make_host_inputs(p, pt.pass, opt.input_scale, opt.data_seed);
+  const bool cuda = kernel.backend() == Backend::cuda;
+  StreamHandle stream(cuda);
+  PointSetup setup(kernel, pt, mask ? &*mask : nullptr, PointInputs{opt.data_seed, &in},
+                   PointPlace{stream.get(), opt.device});
+  setup.prepare().run();
+  stream.synchronize();
+
+  VerifyResult res;
+  res.tolerance = tolerance;
+  compare_outputs(setup.operands(), reference_case(p, mask, in, scope), pt, scope, res);
+  res.ok = res.unwritten == 0 && res.max_rel_error <= res.tolerance;
+  res.note = result_note(res, scope);
   return res;
 }
 

@@ -191,6 +191,11 @@ BlockMask make_block_mask(const Sparsity& s, std::int64_t heads, std::int64_t se
   return m;
 }
 
+std::optional<BlockMask> problem_block_mask(const Problem& p) {
+  if (p.sparsity.is_dense()) return std::nullopt;
+  return make_block_mask(p.sparsity, p.heads, p.seqlen_q, p.seqlen_kv, p.seed);
+}
+
 std::string density_out_of_reach(const Sparsity& s, std::int64_t heads, std::int64_t seqlen_q, std::int64_t seqlen_kv,
                                  std::uint64_t seed) {
   if (s.pattern == "dense" || s.pattern == "causal-blocks") return "";

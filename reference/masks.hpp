@@ -4,6 +4,7 @@
 // BlockMask::density(), and density_out_of_reach() says when it is too far from the target to
 // stand for it.
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/block_mask.hpp"
@@ -24,6 +25,10 @@ namespace fa::ref {
 //                  blocks: group(bk) == group(bq_diag) XOR 2^i
 BlockMask make_block_mask(const Sparsity& s, std::int64_t heads, std::int64_t seqlen_q, std::int64_t seqlen_kv,
                           std::uint64_t seed);
+
+// The block mask of a problem (its sparsity over its heads and sizes, seeded by p.seed), as every kernel
+// and the reference of that problem see it; nullopt for a dense problem.
+std::optional<BlockMask> problem_block_mask(const Problem& p);
 
 // Why the mask for `s` cannot stand for the density it asks for at this size, or empty when it can:
 // the nearest structure keeps more than twice or less than half the target density (a pattern keeps

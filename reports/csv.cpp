@@ -81,8 +81,9 @@ std::optional<double> hbm_over_model(const Row& r) {
 }
 
 #define FA_PROBLEM(field) r.point.problem.field
-const std::vector<Column>& columns() {
-  static const std::vector<Column> cols = {
+// The point: every axis that identifies it.
+std::vector<Column> point_columns() {
+  return {
       {"kernel", [](const Row& r) { return r.point.kernel; },
        [](Row& r, std::string_view s) {
          if (s.empty()) expected("a kernel name");
@@ -153,6 +154,12 @@ const std::vector<Column>& columns() {
          FA_PROBLEM(seed) = *v;
        },
        false},
+  };
+}
+
+// What became of it: status, where and how it was timed, the time statistics and FLOPs.
+std::vector<Column> timing_columns() {
+  return {
       {"status", [](const Row& r) { return std::string(to_string(r.status)); },
        [](Row& r, std::string_view s) {
          auto st = parse_status(s);
@@ -190,6 +197,12 @@ const std::vector<Column>& columns() {
        [](Row& r, std::string_view s) { r.flops = to_double_or_zero(s); }, false},
       {"tflops", [](const Row& r) { return measured(r, r.tflops); },
        [](Row& r, std::string_view s) { r.tflops = to_double_or_zero(s); }, false},
+  };
+}
+
+// Memory, and HBM traffic from the counters beside the IO model's prediction.
+std::vector<Column> memory_and_traffic_columns() {
+  return {
       {"mask_density", [](const Row& r) { return text(r.mask_density); },
        [](Row& r, std::string_view s) { r.mask_density = s.empty() ? 1.0 : to_double(s); }, false},
       {"mem_io_bytes", [](const Row& r) { return text(r.mem_io_bytes); },
@@ -221,6 +234,12 @@ const std::vector<Column>& columns() {
        [](Row& r, std::string_view s) { r.pct_peak_flops = to_optional(s); }, false},
       {"extra_counters", [](const Row& r) { return counters_text(r.extra_counters); },
        [](Row& r, std::string_view s) { r.extra_counters = parse_counters_text(s); }, false},
+  };
+}
+
+// The correctness check, the SM clocks, and the key that matches points across files.
+std::vector<Column> check_and_clock_columns() {
+  return {
       {"max_rel_error", [](const Row& r) { return text(r.max_rel_error); },
        [](Row& r, std::string_view s) { r.max_rel_error = to_optional(s); }, false},
       {"tolerance", [](const Row& r) { return text(r.tolerance); },
@@ -237,6 +256,19 @@ const std::vector<Column>& columns() {
        [](Row& r, std::string_view s) { r.samples_dropped = static_cast<std::int64_t>(to_double_or_zero(s)); }, false},
       {"point_key", [](const Row& r) { return point_key(r.point); }, nullptr, false},
   };
+}
+
+// Every column, in file order.
+const std::vector<Column>& columns() {
+  static const std::vector<Column> cols = [] {
+    std::vector<Column> all;
+    for (std::vector<Column> (*group)() :
+         {point_columns, timing_columns, memory_and_traffic_columns, check_and_clock_columns}) {
+      const std::vector<Column> part = group();
+      all.insert(all.end(), part.begin(), part.end());
+    }
+    return all;
+  }();
   return cols;
 }
 #undef FA_PROBLEM

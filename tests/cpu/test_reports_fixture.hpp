@@ -82,10 +82,8 @@ inline void set_time(Row& r, double median_ms, double tflops) {
   r.samples_clock_mhz = {1980, 1905, 1890};
 }
 
-inline std::vector<Row> fixture_rows() {
-  std::vector<Row> rows;
-
-  // Family 1: fwd fp16 D64, dense.
+// Family 1: fwd fp16 D64, dense.
+inline void add_forward_family(std::vector<Row>& rows) {
   Row std1k = make_row("standard", Pass::fwd, 2, 8, 1024, 1024, 64, DType::fp16);
   set_time(std1k, 1.25, 27.5);
   std1k.mem_io_bytes = 8388608;
@@ -135,8 +133,10 @@ inline std::vector<Row> fixture_rows() {
   set_time(flash512, 0.0625, 4.3);
   flash512.point.problem.seed = 42;
   rows.push_back(flash512);
+}
 
-  // Family 2: bwd bf16 D128 causal with dropout, bnhd; the flash row fails its check.
+// Family 2: bwd bf16 D128 causal with dropout, bnhd; the flash row fails its check.
+inline void add_backward_family(std::vector<Row>& rows) {
   Row stdbwd = make_row("standard", Pass::bwd, 4, 16, 2048, 2048, 128, DType::bf16);
   stdbwd.point.problem.causal = true;
   stdbwd.point.problem.dropout = 0.1;
@@ -155,8 +155,10 @@ inline std::vector<Row> fixture_rows() {
   flashbwd.tolerance = 1e-2;
   flashbwd.check_note = "FAIL: dq 3e-2 > 1e-2";
   rows.push_back(flashbwd);
+}
 
-  // Family 3: block-sparse with an explicit scale; a ring row that failed with an error.
+// Family 3: block-sparse with an explicit scale; a ring row that failed with an error.
+inline void add_sparse_family(std::vector<Row>& rows) {
   Row sparse = make_row("block_sparse", Pass::fwd, 1, 4, 4096, 4096, 64, DType::fp16);
   Problem& sp = sparse.point.problem;
   sp.sparsity.pattern = "local";
@@ -182,7 +184,13 @@ inline std::vector<Row> fixture_rows() {
   ring.dropout_used = std::nullopt;
   ring.reason = "cudaErrorIllegalAddress | in ring_step\nat launch 3";
   rows.push_back(ring);
+}
 
+inline std::vector<Row> fixture_rows() {
+  std::vector<Row> rows;
+  add_forward_family(rows);
+  add_backward_family(rows);
+  add_sparse_family(rows);
   return rows;
 }
 

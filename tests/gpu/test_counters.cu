@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,10 +21,9 @@
 #include "measure/counters.hpp"
 #include "measure/counters_l2_scrub.hpp"
 #include "measure/io_model.hpp"
-#include "measure/operands.hpp"
+#include "measure/point_setup.hpp"
 #include "measure/sampler.hpp"
 #include "measure/stream.hpp"
-#include "measure/tracking_allocator.hpp"
 #include "tests/gpu/gpu_support.hpp"
 
 namespace {
@@ -206,6 +206,57 @@ TEST_CASE("counters: an unknown metric is refused by name", "[gpu][counters]") {
   CHECK(ok != nullptr);
 }
 
+namespace {
+
+// The standard family's point of the counter tests: B4 H8 N2048 D64 fp16, S and P far above L2.
+fa::Point standard_point(fa::Pass pass, double dropout) {
+  fa::Point pt;
+  pt.kernel = "standard";
+  pt.pass = pass;
+  pt.problem.batch = 4, pt.problem.heads = 8, pt.problem.seqlen_q = 2048, pt.problem.seqlen_kv = 2048;
+  pt.problem.head_dim = 64;
+  pt.problem.dtype = fa::DType::fp16;
+  pt.problem.dropout = dropout;
+  return pt;
+}
+
+// The columns a row derives from the counters and the model, printed for the perf notes.
+void print_derived(const fa::CounterValues& v, const fa::IoPrediction& model, const fa::Problem& p) {
+  fa::Row row;
+  fa::apply_counters(v, row);
+  row.io_model_bytes = model.hbm_bytes;
+  row.flops = 4.0 * p.batch * p.heads * p.seqlen_q * p.seqlen_kv * p.head_dim;
+  row.time.median_ms = *row.counter_time_ms;
+  const fa::IoDerived d = fa::derive_io(row, fa::IoModelParams{});
+  std::printf("DERIVED time %.4f ms, %.1f GB/s (%.1f%% of peak), AI %.1f FLOP/B, %.1f%% of GEMM peak, "
+              "measured/model %.3f\n",
+              row.time.median_ms, *d.achieved_hbm_gbps, *d.pct_peak_bandwidth, *d.arithmetic_intensity,
+              *d.pct_peak_flops, *d.bytes_over_model);
+}
+
+// Informational: the backward pass (with and without dropout) against the model, each in its own session.
+void print_backward_against_model(fa::AttentionKernel& kernel, void* stream) {
+  for (double dropout : {0.0, 0.1}) {
+    const fa::Point bp = standard_point(fa::Pass::bwd, dropout);
+    const std::unique_ptr<fa::PointSetup> setup = fa::set_up_point(kernel, bp, fa::PointInputs{43}, {stream, 0});
+    setup->run().run();
+    FA_CUDA_CHECK(cudaStreamSynchronize(static_cast<cudaStream_t>(stream)));
+    std::string why;
+    auto session = fa::CounterSession::create(0, {}, &why);
+    REQUIRE(session != nullptr);
+    const fa::CounterValues bv = session->measure(fa::point_label(bp), [&] { setup->run().run(); });
+    const fa::IoPrediction bm = fa::predict_io(bp, "standard", fa::IoModelParams{});
+    print_values(fa::point_label(bp).c_str(), bv);
+    if (bv.ok())
+      std::printf("COUNTERS %s: measured read %.4g write %.4g; model read %.4g write %.4g; measured/model %.3f\n",
+                  fa::point_label(bp).c_str(), *bv.get("dram__bytes_read.sum"), *bv.get("dram__bytes_write.sum"),
+                  bm.hbm_read_bytes, bm.hbm_write_bytes,
+                  (*bv.get("dram__bytes_read.sum") + *bv.get("dram__bytes_write.sum")) / bm.hbm_bytes);
+  }
+}
+
+}  // namespace
+
 TEST_CASE("counters: standard forward bytes vs the IO model", "[gpu][counters][standard_fwd]") {
   FA_REQUIRE_GPU();
   auto kernel = fa::make_kernel("standard");
@@ -213,22 +264,11 @@ TEST_CASE("counters: standard forward bytes vs the IO model", "[gpu][counters][s
     WARN("the standard family is not built here: nothing to measure");
     return;
   }
-  fa::Point pt;
-  pt.kernel = "standard";
-  pt.pass = fa::Pass::fwd;
-  pt.problem.batch = 4, pt.problem.heads = 8, pt.problem.seqlen_q = 2048, pt.problem.seqlen_kv = 2048;
-  pt.problem.head_dim = 64;
-  pt.problem.dtype = fa::DType::fp16;
-  const fa::Problem& p = pt.problem;
-
+  const fa::Point pt = standard_point(fa::Pass::fwd, 0.0);
   fa::StreamHandle stream_h(true);
   const auto stream = static_cast<cudaStream_t>(stream_h.get());
-  fa::DeviceTrackingAllocator io, scratch;
-  fa::OperandSet ops(p, pt.pass, fa::Backend::cuda, io, nullptr);
-  ops.fill_random(42, stream);
-  fa::ExecContext ctx{stream, &scratch, 0};
-  auto run = kernel->prepare(p, pt.pass, ops.ops(), ctx);
-  run->run();  // warm-up: cuBLAS heuristics and module loads stay out of the range
+  const std::unique_ptr<fa::PointSetup> setup = fa::set_up_point(*kernel, pt, fa::PointInputs{42}, {stream, 0});
+  setup->run().run();  // warm-up: cuBLAS heuristics and module loads stay out of the range
   Flushers flush(stream);
   FA_CUDA_CHECK(cudaStreamSynchronize(stream));
 
@@ -241,7 +281,7 @@ TEST_CASE("counters: standard forward bytes vs the IO model", "[gpu][counters][s
     flush.scrub();
     FA_CUDA_CHECK(cudaStreamSynchronize(stream));
     nvtxRangePushA("fa_counters");
-    run->run();
+    setup->run().run();
     FA_CUDA_CHECK(cudaStreamSynchronize(stream));
     nvtxRangePop();
     return;
@@ -251,7 +291,7 @@ TEST_CASE("counters: standard forward bytes vs the IO model", "[gpu][counters][s
   auto session = fa::CounterSession::create(0, {}, &why);
   INFO("create: " << why);
   REQUIRE(session != nullptr);
-  const fa::CounterValues v = session->measure(fa::point_label(pt), [&] { run->run(); });
+  const fa::CounterValues v = session->measure(fa::point_label(pt), [&] { setup->run().run(); });
   print_values("standard fwd B4 H8 N2048 D64 fp16", v);
   REQUIRE(v.ok());
   const double rd = *v.get("dram__bytes_read.sum"), wr = *v.get("dram__bytes_write.sum");
@@ -262,40 +302,7 @@ TEST_CASE("counters: standard forward bytes vs the IO model", "[gpu][counters][s
   CHECK(rd + wr == Approx(model.hbm_bytes).epsilon(0.15));
   CHECK(rd == Approx(model.hbm_read_bytes).epsilon(0.15));
   CHECK(wr == Approx(model.hbm_write_bytes).epsilon(0.15));
-
-  fa::Row row;
-  fa::apply_counters(v, row);
-  row.io_model_bytes = model.hbm_bytes;
-  row.flops = 4.0 * p.batch * p.heads * p.seqlen_q * p.seqlen_kv * p.head_dim;
-  row.time.median_ms = *row.counter_time_ms;
-  const fa::IoDerived d = fa::derive_io(row, fa::IoModelParams{});
-  std::printf("DERIVED time %.4f ms, %.1f GB/s (%.1f%% of peak), AI %.1f FLOP/B, %.1f%% of GEMM peak, "
-              "measured/model %.3f\n",
-              row.time.median_ms, *d.achieved_hbm_gbps, *d.pct_peak_bandwidth, *d.arithmetic_intensity,
-              *d.pct_peak_flops, *d.bytes_over_model);
-
-  // Informational: the backward pass (with and without dropout) against the model.
+  print_derived(v, model, pt.problem);
   session.reset();
-  for (double dropout : {0.0, 0.1}) {
-    fa::Point bp = pt;
-    bp.pass = fa::Pass::bwd;
-    bp.problem.dropout = dropout;
-    fa::DeviceTrackingAllocator bio, bscratch;
-    fa::OperandSet bops(bp.problem, bp.pass, fa::Backend::cuda, bio, nullptr);
-    bops.fill_random(43, stream);
-    fa::ExecContext bctx{stream, &bscratch, 0};
-    auto brun = kernel->prepare(bp.problem, bp.pass, bops.ops(), bctx);
-    brun->run();
-    FA_CUDA_CHECK(cudaStreamSynchronize(stream));
-    auto s2 = fa::CounterSession::create(0, {}, &why);
-    REQUIRE(s2 != nullptr);
-    const fa::CounterValues bv = s2->measure(fa::point_label(bp), [&] { brun->run(); });
-    const fa::IoPrediction bm = fa::predict_io(bp, "standard", fa::IoModelParams{});
-    print_values(fa::point_label(bp).c_str(), bv);
-    if (bv.ok())
-      std::printf("COUNTERS %s: measured read %.4g write %.4g; model read %.4g write %.4g; measured/model %.3f\n",
-                  fa::point_label(bp).c_str(), *bv.get("dram__bytes_read.sum"), *bv.get("dram__bytes_write.sum"),
-                  bm.hbm_read_bytes, bm.hbm_write_bytes,
-                  (*bv.get("dram__bytes_read.sum") + *bv.get("dram__bytes_write.sum")) / bm.hbm_bytes);
-  }
+  print_backward_against_model(*kernel, stream);
 }

@@ -111,53 +111,71 @@ double rel_l2(const std::vector<double>& got, const std::vector<double>& ref, st
 // Problem seeds (dropout mask, block mask) and data seeds both come from this one sequence.
 fa::testing::SeedSequence seeds{77000};
 
-void check_case(const Case& c) {
+fa::Problem problem_for(const Case& c) {
   fa::Problem p;
   p.batch = c.b, p.heads = c.h, p.seqlen_q = c.nq, p.seqlen_kv = c.nk, p.head_dim = c.d;
   p.dtype = c.dt, p.causal = c.causal, p.dropout = c.dropout, p.layout = c.layout;
   p.seed = 0xb00c0000ULL + seeds.next();
   p.sparsity.pattern = c.sparsity;
   p.sparsity.density = c.density;
+  return p;
+}
 
-  fa::BlockMask mask;
-  const bool masked = c.sparsity != "dense";
-  if (masked) mask = fa::ref::make_block_mask(p.sparsity, c.h, c.nq, c.nk, p.seed);
-  const fa::ref::Config cfg = fa::ref::config_for(p, masked ? &mask : nullptr);
+// The float64 forward (O and lse, which the backward reads) and the gradients it must match.
+struct Reference {
+  std::vector<double> o, lse, dq, dk, dv;
+};
 
-  const fa::HostInputs in = fa::make_host_inputs(p, fa::Pass::bwd, c.input_scale, seeds.next());
+Reference reference_backward(const fa::ref::Config& cfg, const fa::HostInputs& in, const Case& c) {
   const std::size_t q_n = static_cast<std::size_t>(c.b * c.h * c.nq * c.d);
   const std::size_t kv_n = static_cast<std::size_t>(c.b * c.h * c.nk * c.d);
-  std::vector<double> o(q_n), lse(static_cast<std::size_t>(c.b * c.h * c.nq));
-  fa::ref::forward(cfg, in.q.data(), in.k.data(), in.v.data(), o.data(), lse.data());
-  std::vector<double> dq_ref(q_n), dk_ref(kv_n), dv_ref(kv_n);
-  fa::ref::backward(cfg, in.q.data(), in.k.data(), in.v.data(), o.data(), lse.data(), in.dout.data(), dq_ref.data(),
-                    dk_ref.data(), dv_ref.data());
+  Reference r{std::vector<double>(q_n), std::vector<double>(static_cast<std::size_t>(c.b * c.h * c.nq)),
+              std::vector<double>(q_n), std::vector<double>(kv_n), std::vector<double>(kv_n)};
+  fa::ref::forward(cfg, in.q.data(), in.k.data(), in.v.data(), r.o.data(), r.lse.data());
+  fa::ref::backward(cfg, in.q.data(), in.k.data(), in.v.data(), r.o.data(), r.lse.data(), in.dout.data(), r.dq.data(),
+                    r.dk.data(), r.dv.data());
+  return r;
+}
 
-  DeviceTensor q(c.dt, c.layout, c.b, c.h, c.nq, c.d), k(c.dt, c.layout, c.b, c.h, c.nk, c.d),
-      v(c.dt, c.layout, c.b, c.h, c.nk, c.d), od(c.dt, c.layout, c.b, c.h, c.nq, c.d),
-      dout(c.dt, c.layout, c.b, c.h, c.nq, c.d), dq(c.dt, c.layout, c.b, c.h, c.nq, c.d),
-      dk(c.dt, c.layout, c.b, c.h, c.nk, c.d), dv(c.dt, c.layout, c.b, c.h, c.nk, c.d);
-  q.upload(in.q), k.upload(in.k), v.upload(in.v), od.upload(o), dout.upload(in.dout);
-  std::vector<float> lse_f(lse.begin(), lse.end());
-  DeviceBuffer lse_d(lse_f.size() * sizeof(float));
-  FA_CUDA_CHECK(cudaMemcpy(lse_d.ptr, lse_f.data(), lse_d.bytes, cudaMemcpyHostToDevice));
-  DeviceBuffer mask_d(masked ? mask.bits.size() : 0);
-  if (masked) FA_CUDA_CHECK(cudaMemcpy(mask_d.ptr, mask.bits.data(), mask.bits.size(), cudaMemcpyHostToDevice));
+// The kernel's inputs on the device in the case's layout (O and lse the reference's), its outputs, the mask.
+struct DeviceOperands {
+  DeviceTensor q, k, v, o, dout, dq, dk, dv;
+  DeviceBuffer lse, mask;
 
+  DeviceOperands(const Case& c, const fa::HostInputs& in, const Reference& r, const fa::BlockMask* m)
+      : q(c.dt, c.layout, c.b, c.h, c.nq, c.d),
+        k(c.dt, c.layout, c.b, c.h, c.nk, c.d),
+        v(c.dt, c.layout, c.b, c.h, c.nk, c.d),
+        o(c.dt, c.layout, c.b, c.h, c.nq, c.d),
+        dout(c.dt, c.layout, c.b, c.h, c.nq, c.d),
+        dq(c.dt, c.layout, c.b, c.h, c.nq, c.d),
+        dk(c.dt, c.layout, c.b, c.h, c.nk, c.d),
+        dv(c.dt, c.layout, c.b, c.h, c.nk, c.d),
+        lse(r.lse.size() * sizeof(float)),
+        mask(m ? m->bits.size() : 0) {
+    q.upload(in.q), k.upload(in.k), v.upload(in.v), o.upload(r.o), dout.upload(in.dout);
+    const std::vector<float> lse_f(r.lse.begin(), r.lse.end());
+    FA_CUDA_CHECK(cudaMemcpy(lse.ptr, lse_f.data(), lse.bytes, cudaMemcpyHostToDevice));
+    if (m) FA_CUDA_CHECK(cudaMemcpy(mask.ptr, m->bits.data(), m->bits.size(), cudaMemcpyHostToDevice));
+  }
+};
+
+fa::flash::FlashBwdParams bwd_params(const DeviceOperands& d, const Case& c, const fa::Problem& p,
+                                     const fa::BlockMask* mask) {
   fa::flash::FlashBwdParams fp;
   auto set = [](const DeviceTensor& t, std::int64_t& sb, std::int64_t& sh, std::int64_t& sn) {
     sb = t.strides().b, sh = t.strides().h, sn = t.strides().n;
   };
-  fp.q = q.get(), fp.k = k.get(), fp.v = v.get(), fp.o = od.get(), fp.lse = static_cast<float*>(lse_d.ptr);
-  fp.dout = dout.get(), fp.dq = dq.get(), fp.dk = dk.get(), fp.dv = dv.get();
-  set(q, fp.q_stride_b, fp.q_stride_h, fp.q_stride_n);
-  set(k, fp.k_stride_b, fp.k_stride_h, fp.k_stride_n);
-  set(v, fp.v_stride_b, fp.v_stride_h, fp.v_stride_n);
-  set(od, fp.o_stride_b, fp.o_stride_h, fp.o_stride_n);
-  set(dout, fp.do_stride_b, fp.do_stride_h, fp.do_stride_n);
-  set(dq, fp.dq_stride_b, fp.dq_stride_h, fp.dq_stride_n);
-  set(dk, fp.dk_stride_b, fp.dk_stride_h, fp.dk_stride_n);
-  set(dv, fp.dv_stride_b, fp.dv_stride_h, fp.dv_stride_n);
+  fp.q = d.q.get(), fp.k = d.k.get(), fp.v = d.v.get(), fp.o = d.o.get(), fp.lse = static_cast<float*>(d.lse.ptr);
+  fp.dout = d.dout.get(), fp.dq = d.dq.get(), fp.dk = d.dk.get(), fp.dv = d.dv.get();
+  set(d.q, fp.q_stride_b, fp.q_stride_h, fp.q_stride_n);
+  set(d.k, fp.k_stride_b, fp.k_stride_h, fp.k_stride_n);
+  set(d.v, fp.v_stride_b, fp.v_stride_h, fp.v_stride_n);
+  set(d.o, fp.o_stride_b, fp.o_stride_h, fp.o_stride_n);
+  set(d.dout, fp.do_stride_b, fp.do_stride_h, fp.do_stride_n);
+  set(d.dq, fp.dq_stride_b, fp.dq_stride_h, fp.dq_stride_n);
+  set(d.dk, fp.dk_stride_b, fp.dk_stride_h, fp.dk_stride_n);
+  set(d.dv, fp.dv_stride_b, fp.dv_stride_h, fp.dv_stride_n);
   fp.batch = static_cast<int>(c.b), fp.heads = static_cast<int>(c.h);
   fp.seqlen_q = static_cast<int>(c.nq), fp.seqlen_kv = static_cast<int>(c.nk), fp.head_dim = static_cast<int>(c.d);
   fp.dtype = c.dt;
@@ -166,12 +184,26 @@ void check_case(const Case& c) {
   fp.dropout = static_cast<float>(fa::dropout_p_used(c.dropout));  // what flash::params_for sets
   fp.dropout_threshold = fa::dropout_threshold8(c.dropout);
   fp.seed = p.seed;
-  if (masked) {
-    fp.block_mask = static_cast<const std::uint8_t*>(mask_d.ptr);
-    fp.mask_heads = static_cast<int>(mask.heads);
-    fp.mask_blocks_q = static_cast<int>(mask.blocks_q), fp.mask_blocks_k = static_cast<int>(mask.blocks_k);
-    fp.mask_block_q = mask.block_q, fp.mask_block_k = mask.block_k;
+  if (mask) {
+    fp.block_mask = static_cast<const std::uint8_t*>(d.mask.ptr);
+    fp.mask_heads = static_cast<int>(mask->heads);
+    fp.mask_blocks_q = static_cast<int>(mask->blocks_q), fp.mask_blocks_k = static_cast<int>(mask->blocks_k);
+    fp.mask_block_q = mask->block_q, fp.mask_block_k = mask->block_k;
   }
+  return fp;
+}
+
+void check_case(const Case& c) {
+  const fa::Problem p = problem_for(c);
+  fa::BlockMask mask;
+  const bool masked = c.sparsity != "dense";
+  if (masked) mask = fa::ref::make_block_mask(p.sparsity, c.h, c.nq, c.nk, p.seed);
+  const fa::ref::Config cfg = fa::ref::config_for(p, masked ? &mask : nullptr);
+  const fa::HostInputs in = fa::make_host_inputs(p, fa::Pass::bwd, c.input_scale, seeds.next());
+  const Reference ref = reference_backward(cfg, in, c);
+
+  DeviceOperands d(c, in, ref, masked ? &mask : nullptr);
+  const fa::flash::FlashBwdParams fp = bwd_params(d, c, p, masked ? &mask : nullptr);
   const char* why = fa::flash::flash_bwd_unsupported_reason(fp);
   INFO(describe(c) << " unsupported: " << why);
   REQUIRE(std::string(why).empty());
@@ -179,13 +211,13 @@ void check_case(const Case& c) {
   DeviceBuffer ws(fa::flash::flash_bwd_workspace_bytes(fp));
   const double tol = fa::tolerance_for(c.dt, fa::Pass::bwd);
   for (int run = 0; run < 2; ++run) {  // the second run reuses the dirty workspace
-    dq.poison(), dk.poison(), dv.poison();
+    d.dq.poison(), d.dk.poison(), d.dv.poison();
     fa::flash::flash_bwd(fp, ws.ptr, nullptr);
     FA_CUDA_CHECK(cudaDeviceSynchronize());
     std::int64_t bad = 0;
-    const double e_dq = rel_l2(dq.download(), dq_ref, &bad);
-    const double e_dk = rel_l2(dk.download(), dk_ref, &bad);
-    const double e_dv = rel_l2(dv.download(), dv_ref, &bad);
+    const double e_dq = rel_l2(d.dq.download(), ref.dq, &bad);
+    const double e_dk = rel_l2(d.dk.download(), ref.dk, &bad);
+    const double e_dv = rel_l2(d.dv.download(), ref.dv, &bad);
     INFO(describe(c) << " run " << run << ": dq " << e_dq << " dk " << e_dk << " dv " << e_dv << " non-finite " << bad
                      << " (tol " << tol << ")");
     CHECK(bad == 0);

@@ -149,3 +149,32 @@ TEST_CASE("an invocation that synchronises while enqueued is timed unheld, and s
   CHECK(unheld >= 0.1);
   CHECK(unheld < 40.0);
 }
+
+TEST_CASE("hot timing with --graph replays one captured invocation, for a fused and a multi-kernel family",
+          "[gpu][measure]") {
+  FA_REQUIRE_GPU();
+  int families = 0;
+  for (const char* name : {"flash", "standard"}) {
+    auto kernel = fa::make_kernel(name);
+    if (!kernel) continue;
+    ++families;
+    const fa::Point pt = small_point(name);
+    fa::RunOptions opt;
+    opt.rule.min_samples = 10;
+    opt.rule.max_time_s = 0.05;
+    opt.mode = fa::TimingMode::hot;
+    opt.graph = true;
+    const fa::Row graphed = fa::run_point(pt, kernel.get(), opt);
+    INFO(name << ": timing mode " << graphed.timing_mode << "; reason: " << graphed.reason);
+    REQUIRE(graphed.status == fa::Status::ok);
+    CHECK(graphed.timing_mode == "hot (cuda graph)");
+    CHECK(graphed.samples_ms.size() >= 10);
+    opt.graph = false;
+    const fa::Row plain = fa::run_point(pt, kernel.get(), opt);
+    REQUIRE(plain.status == fa::Status::ok);
+    CHECK(plain.timing_mode == "hot");
+    // The same work: a replay is not much faster or slower than plain launches (no launch gaps at most).
+    CHECK(graphed.time.median_ms == Approx(plain.time.median_ms).epsilon(0.5));
+  }
+  REQUIRE(families > 0);
+}
