@@ -109,10 +109,12 @@ def duration_class(ms, asked):
 
 
 def as_asked(asked, achieved):
-    """Whether the calibrated slowdown is the one asked for, within half of it either way. On the
-    shortest points the spin's own launch can cost more than a small fraction of the point: such a
-    trial tests a bigger slowdown than its class and is counted apart."""
-    return 0.5 * asked <= achieved <= 1.5 * asked
+    """Whether the calibrated slowdown is the one asked for, within half of it either way (a quarter
+    for the 2% class: it sits 1% below the 3% threshold, and an injection measuring 3% would test the
+    threshold, not the class). On the shortest points the spin's own launch can cost more than a small
+    fraction of the point: such a trial tests a bigger slowdown than its class and is counted apart."""
+    tolerance = 0.25 if asked <= 0.025 else 0.5
+    return (1 - tolerance) * asked <= achieved <= (1 + tolerance) * asked
 
 
 def new_class():
@@ -134,6 +136,8 @@ def add_trial(c, run_label, p, ms, asked, achieved):
     c["reported"] += reported
     if not reported and asked > 0.025:
         c["missed"].append(f"{run_label}: {p['label']} ({ms:.4f} ms, injected {achieved:+.1%})")
+    if reported and asked <= 0.025:
+        c["missed"].append(f"{run_label}: {p['label']} ({ms:.4f} ms, injected {achieved:+.1%}) reported, should pass")
 
 
 def finish_class(c):
@@ -224,14 +228,15 @@ def cmd_summary(args):
         lines.append(f"| detection runs, all | | | {seconds['detect']} |")
     lines += ["", "A detection trial is one injected point of one gated run: the points of a run share its process, "
               "so trials are not independent. Injected: the slowdown measured when the spin was calibrated (the extra "
-              "launch included). Trials whose injected slowdown is not within half of the one asked (on the shortest "
-              "points the spin's launch alone can cost more) are counted apart, off target, and not in the verdict.", ""]
+              "launch included). Trials whose injected slowdown is not within half of the one asked (a quarter for "
+              "the 2% class) are counted apart, off target, and not in the verdict: on the shortest points the spin's "
+              "launch alone costs more.", ""]
     for sweep, s in sorted({**result["aa"], **result["cross_machine_aa"]}.items()):
         for f in s["failures"]:
             lines.append(f"- A/A failure: {f}")
     for c in result["detection"].values():
         for m in c["missed"]:
-            lines.append(f"- detection missed: {m}")
+            lines.append(f"- detection {'wrong' if m.endswith('should pass') else 'missed'}: {m}")
     for s in result["detection_stray_failures"]:
         lines.append(f"- {s}")
     if skipped:

@@ -14,6 +14,7 @@
 
 #include "core/kernel.hpp"
 #include "core/philox.hpp"
+#include "kernels/families_built.hpp"
 #include "tests/dropout_probe.hpp"
 #include "tests/gpu/gpu_support.hpp"
 #include "tests/gpu/gpu_test_util.hpp"
