@@ -194,7 +194,7 @@ std::string time_evidence(const TimeDelta& t) {
 TimeRetest retest_time(const TimeDelta& first, const RetestBasis& basis, std::span<const Row> remeasured,
                        const CompareOptions& options) {
   TimeRetest r;
-  std::vector<double> pooled;
+  std::vector<double> pooled, raw_changes;
   for (const Row& row : remeasured) {
     if (!usable(row)) continue;
     // A re-measurement goes on the scale the first one was judged on; one without clocks cannot.
@@ -205,6 +205,7 @@ TimeRetest retest_time(const TimeDelta& first, const RetestBasis& basis, std::sp
     }
     const std::vector<double> s = gated_samples(row, ref);
     r.changes.push_back((s.empty() ? row.time.median_ms : median_of(s)) / first.baseline_ms - 1);
+    raw_changes.push_back(row.time.median_ms / first.raw_baseline_ms - 1);
     pooled.insert(pooled.end(), s.begin(), s.end());
   }
   if (r.changes.empty()) {
@@ -222,7 +223,11 @@ TimeRetest retest_time(const TimeDelta& first, const RetestBasis& basis, std::sp
       append(r.note, "too few samples for Mann-Whitney: the median change alone decided");
     }
   }
-  r.reproduced = significant && *r.median_change > first.regression_line;
+  // As in the first look: on the normalized scale, the raw change must cross the line as well.
+  const bool raw_too = basis.reference_clock_mhz <= 0 || median_of(raw_changes) > first.regression_line;
+  r.raw_within = !raw_too;
+  if (!raw_too) append(r.note, fmt::format("raw change {} within the line", compare_change_text(median_of(raw_changes))));
+  r.reproduced = significant && *r.median_change > first.regression_line && raw_too;
   return r;
 }
 

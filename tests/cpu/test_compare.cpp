@@ -481,4 +481,17 @@ TEST_CASE("times are clock-normalized by default, raw on request, the raw change
   // A real slowdown at the same clock still regresses when normalized.
   c.samples_clock_mhz.assign(c.samples_ms.size(), 1980.0);
   CHECK(compare(base, cur, opt).exit_code() == 1);
+
+  // The same milliseconds at a 10% higher clock (a memory-bound point on a machine whose clocks run
+  // higher): 10% slower normalized, unchanged raw. Only a change both scales show is one.
+  c = tight_row("flash", 4096, 6.0);
+  c.samples_clock_mhz.assign(c.samples_ms.size(), 1980.0 * 1.1);
+  const CompareOutcome clock_only = compare(base, cur, opt);
+  CHECK(point(clock_only, "flash", 4096).time->change == Approx(0.1));
+  CHECK(point(clock_only, "flash", 4096).time->raw_change == Approx(0.0).margin(1e-12));
+  CHECK(clock_only.exit_code() == 0);
+  CHECK_FALSE(has_finding(point(clock_only, "flash", 4096), Metric::time, Direction::regression));
+  // And the same the other way: faster at a lower clock is no improvement.
+  c.samples_clock_mhz.assign(c.samples_ms.size(), 1980.0 / 1.1);
+  CHECK_FALSE(has_finding(point(compare(base, cur, opt), "flash", 4096), Metric::time, Direction::improvement));
 }

@@ -208,4 +208,17 @@ TEST_CASE("re-measurements go on the first measurement's clock-normalized scale"
   confirm_regressions(o, fake.fn(), 3);
   CHECK(o.exit_code() == 0);
   CHECK(point(o, "flash", 4096).confirmation->time_changes[0] == Approx(6.6 * 1800 / 1980 / 6.0 - 1));
+
+  // Re-measured at the baseline's milliseconds but a 10% higher clock: 10% slower normalized, unchanged
+  // raw. The regression does not stand: a change must show on both scales, in re-measurements too.
+  CompareOutcome o2 = first_look(base, cur);
+  REQUIRE(o2.exit_code() == 1);
+  Row fast_clock = tight_row("flash", 4096, 6.0);
+  fast_clock.samples_clock_mhz.assign(fast_clock.samples_ms.size(), 1980.0 * 1.1);
+  FakeMeasure fake2;
+  fake2.script["flash/4096"] = {fast_clock};
+  confirm_regressions(o2, fake2.fn(), 3);
+  CHECK(o2.exit_code() == 0);
+  CHECK(point(o2, "flash", 4096).confirmation->time_changes[0] == Approx(0.1));
+  CHECK(point(o2, "flash", 4096).confirmation->why.find("raw change") != std::string::npos);
 }
