@@ -11,7 +11,7 @@ struct TensorMapShape {
   const void* base = nullptr;
   int batch = 0, heads = 0, seqlen = 0, head_dim = 0;
   std::int64_t stride_b = 0, stride_h = 0, stride_n = 0;  // elements
-  int elem_bytes = 2;
+  int elem_bytes = 2;  // 2: any 16-bit type (moved as raw bits); 4: fp32 (TMA reduce-adds need the type)
 };
 
 // A map whose box is [box_rows x box_cols] elements of one (b, h) (box_cols * elem_bytes must equal the

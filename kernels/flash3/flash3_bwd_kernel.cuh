@@ -1,0 +1,395 @@
+#pragma once
+// flash3 backward main kernel: FlashAttention-3's backward design (Shah et al. 2024) in our own code, for
+// sm_90a. Around it run the flash family's preprocess (dPsum = rowsum(dO * O), lse in the log2 domain,
+// the fp32 dQ accumulator zeroed) and postprocess (dQ = scale * accumulator in the element type).
+//
+// One CTA per (key block of BN = 128, head, batch), keys fastest (causal: the key blocks that see the most
+// query blocks run first). Per CTA:
+//   producer warpgroup  one thread: K and V once (TMA), then per query block of BM = 64 rows Q + lse2 and
+//                       dO + dPsum into a ring of stages, each with a "full" and an "empty" mbarrier;
+//   2 consumer warpgroups, 64 keys each; per query block, everything transposed (keys are the M dimension):
+//     S^T  = K Q^T,  dP^T = V dO^T          wgmma, both operands K-major in shared memory;
+//     P^T  = exp2(S^T scale log2e - lse2)   masked (ragged key edge, causal diagonal);
+//     dS^T = P^T (dP^T - dPsum)
+//     dV  += P^T dO,  dK += dS^T Q          wgmma with A = P^T / dS^T re-packed from the accumulator
+//                                           registers, B = dO / Q (MN-major for this product);
+//     dQ   = dS K                           dS^T of both warpgroups through shared memory; warpgroup c
+//                                           computes its slice of dQ's columns over all 128 keys (A = dS^T
+//                                           read transposed, B = K MN-major), stages it (fp32, swizzled)
+//                                           and one thread adds it into the accumulator in global memory
+//                                           with TMA reduce-adds (cp.reduce.async.bulk.tensor .add.f32).
+//   dK (times the softmax scale) and dV are stored once at the end.
+// Why a TMA reduce for dQ rather than red.global.add from registers: one instruction per 32 x 64 block
+// instead of 16 vector atomics per thread, issued off the consumers' critical path (the copy engine reads
+// the staging buffer while the warpgroup goes on), and the adds reach L2 as whole 128-byte lines. The
+// swizzled staging layout makes the fp32 pair stores bank-conflict free and is what the TMA box expects.
+#include <cuda.h>
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#include <cstdint>
+
+#include "core/pack_half2.cuh"
+#include "kernels/flash3/flash3_bwd_traits.cuh"
+#include "kernels/flash3/flash3_params.hpp"
+#include "kernels/flash3/flash3_tile_ops.cuh"
+#include "kernels/flash3/hopper_ptx.cuh"
+#include "kernels/flash3/wgmma_ops.cuh"
+
+namespace fa::flash3 {
+
+namespace bwd3 {
+
+// Named barrier ids: dS^T of the step written by both consumer warpgroups (256 threads); warpgroup c alone
+// around its dQ staging buffer (128 threads).
+constexpr int kBarDsFull = 1;
+constexpr int kBarDqStage = 2;
+
+template <class Tr>
+struct Smem {
+  std::uint32_t base;
+  __device__ std::uint32_t k() const { return base + Tr::kOffK; }
+  __device__ std::uint32_t v() const { return base + Tr::kOffV; }
+  __device__ std::uint32_t q(int s) const { return base + Tr::kOffQ + s * Tr::kQBytes; }
+  __device__ std::uint32_t dout(int s) const { return base + Tr::kOffDO + s * Tr::kQBytes; }
+  __device__ std::uint32_t ds(int buf) const { return base + Tr::kOffDs + buf * Tr::kDsBytes; }
+  __device__ std::uint32_t dq(int cw) const { return base + (cw == 0 ? Tr::kOffDq0 : Tr::kOffDq1); }
+  __device__ std::uint32_t lse(int s) const { return base + Tr::kOffLse + s * Tr::kRowBytes; }
+  __device__ std::uint32_t dpsum(int s) const { return base + Tr::kOffDpsum + s * Tr::kRowBytes; }
+  __device__ std::uint32_t bar(int i) const { return base + Tr::kOffBars + 8 * i; }
+  __device__ std::uint32_t full_kv() const { return bar(0); }
+  __device__ std::uint32_t full_q(int s) const { return bar(1 + s); }
+  __device__ std::uint32_t empty_q(int s) const { return bar(1 + Tr::kStages + s); }
+  __device__ std::uint32_t full_do(int s) const { return bar(1 + 2 * Tr::kStages + s); }
+  __device__ std::uint32_t empty_do(int s) const { return bar(1 + 3 * Tr::kStages + s); }
+};
+
+// This CTA's key block and (batch, head), and the query blocks that see any of its keys.
+struct Work {
+  int n0;          // first key
+  int h, b;
+  long long bh;    // b * heads + h
+  int m_begin, m_end;
+};
+
+template <class Tr, bool kCausal>
+__device__ __forceinline__ Work work_of(unsigned block, const Flash3BwdParams& p) {
+  const unsigned num_n = static_cast<unsigned>((p.seqlen_kv + Tr::BN - 1) / Tr::BN);
+  Work w;
+  w.n0 = static_cast<int>(block % num_n) * Tr::BN;
+  w.bh = static_cast<long long>(block / num_n);
+  w.h = static_cast<int>(w.bh % p.heads);
+  w.b = static_cast<int>(w.bh / p.heads);
+  w.m_end = (p.seqlen_q + Tr::BM - 1) / Tr::BM;
+  w.m_begin = 0;
+  if constexpr (kCausal) {
+    // Row i sees key j iff j <= i + Nk - Nq: the first row that sees key n0.
+    const int first_row = w.n0 - (p.seqlen_kv - p.seqlen_q);
+    if (first_row > 0) w.m_begin = first_row / Tr::BM;
+  }
+  return w;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The GEMMs of one step, as wgmma batches (the caller fences, commits and waits).
+// ---------------------------------------------------------------------------------------------
+
+// S^T = K_w Q^T or dP^T = V_w dO^T: A = the warpgroup's 64 keys of K / V, B = the query block of Q / dO;
+// both K-major (the head dim is contiguous), k16 steps through the head dim.
+template <class Tr, class T>
+__device__ __forceinline__ void gemm_keys_queries(float (&acc)[Tr::BM / 2], std::uint32_t a_base, std::uint32_t b_base) {
+  constexpr std::uint32_t kSbo = 8 * Tr::kSwzBytes;  // 8-row groups
+#pragma unroll
+  for (int kk = 0; kk < Tr::D / 16; ++kk) {
+    const int region = kk * 16 / Tr::kSwz, within = (kk * 16 % Tr::kSwz) * 2;
+    const std::uint64_t da = ptx::smem_desc(a_base + region * Tr::kKVRegionBytes + within, 16, kSbo, Tr::kSwzMode);
+    const std::uint64_t db = ptx::smem_desc(b_base + region * Tr::kQRegionBytes + within, 16, kSbo, Tr::kSwzMode);
+    wgmma::wgmma_ss<Tr::BM, T, 0, 0>(acc, da, db, kk > 0 ? 1 : 0);
+  }
+}
+
+// dV += P^T dO or dK += dS^T Q: A from registers (k = the block's 64 queries), B = the [BM x D] tile of dO
+// / Q, MN-major for this product (N = D contiguous): regions of kSwz columns LBO apart, 8-row groups SBO apart.
+template <class Tr, class T>
+__device__ __forceinline__ void gemm_keys_dims(float (&acc)[Tr::D / 2], const std::uint32_t (&a)[Tr::BM / 16][4],
+                                               std::uint32_t b_base) {
+#pragma unroll
+  for (int kk = 0; kk < Tr::BM / 16; ++kk) {
+    const std::uint64_t db =
+        ptx::smem_desc(b_base + kk * 16 * Tr::kSwzBytes, Tr::kQRegionBytes, 8 * Tr::kSwzBytes, Tr::kSwzMode);
+    wgmma::wgmma_rs<Tr::D, T, 1>(acc, a[kk], db, 1);
+  }
+}
+
+// dQ[:, col0 : col0 + N] = dS K[:, col0 : col0 + N] over the CTA's 128 keys: A = dS^T (stored [keys x
+// queries], so MN-major: transposed), B = K (MN-major: transposed). col0 / N keep each B inside whole
+// swizzle regions or (D = 64) inside one 128-byte row of a region.
+template <class Tr, class T, int N>
+__device__ __forceinline__ void gemm_dq(float (&acc)[N / 2], std::uint32_t ds_base, std::uint32_t k_base, int col0) {
+  const std::uint32_t kb = k_base + (col0 / Tr::kSwz) * Tr::kKVRegionBytes + (col0 % Tr::kSwz) * 2;
+#pragma unroll
+  for (int kk = 0; kk < Tr::BN / 16; ++kk) {
+    const std::uint64_t da = ptx::smem_desc(ds_base + kk * 16 * (Tr::BM * 2), Tr::kDsBytes, 8 * (Tr::BM * 2),
+                                            Tr::kDsSwzMode);
+    const std::uint64_t db =
+        ptx::smem_desc(kb + kk * 16 * Tr::kSwzBytes, Tr::kKVRegionBytes, 8 * Tr::kSwzBytes, Tr::kSwzMode);
+    wgmma::wgmma_ss<N, T, 1, 1>(acc, da, db, kk > 0 ? 1 : 0);
+  }
+}
+
+template <int R>
+__device__ __forceinline__ void zero(float (&r)[R]) {
+#pragma unroll
+  for (int i = 0; i < R; ++i) r[i] = 0.f;
+}
+
+template <int K>
+__device__ __forceinline__ void pin_frags(std::uint32_t (&a)[K][4]) {
+#pragma unroll
+  for (int kk = 0; kk < K; ++kk) ptx::fence_regs(a[kk]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Element j of a thread's m64nN fp32 fragment is row 16 * warp + lane / 4 + 8 * ((j / 2) % 2) (a key of
+// the warpgroup's slice) and column 8 * (j / 4) + 2 * (lane % 4) + (j % 2) (a query of the block).
+// ---------------------------------------------------------------------------------------------
+
+// P^T = exp2(S^T scale log2e - lse2[query]) in place; with `masked`, 0 for keys past Nk and (causal) keys
+// past the diagonal. Rows past Nq and fully masked rows have lse2 = +inf: P = 0 there without a test.
+template <class Tr, bool kCausal>
+__device__ __forceinline__ void probabilities(float (&s)[Tr::BM / 2], std::uint32_t lse_row, float scale_log2,
+                                              bool masked, int key0, int q0, int t, const Flash3BwdParams& p) {
+  const int diag = p.seqlen_kv - p.seqlen_q;
+#pragma unroll
+  for (int i = 0; i < Tr::BM / 8; ++i) {
+    const float2 l = ld_shared_f32x2(lse_row + (8 * i + 2 * t) * 4);
+#pragma unroll
+    for (int e = 0; e < 4; ++e) {
+      const int j = 4 * i + e;
+      s[j] = ptx::exp2_approx(fmaf(s[j], scale_log2, -((e & 1) ? l.y : l.x)));
+      if (masked) {
+        const int key = key0 + 8 * (e >> 1), query = q0 + 8 * i + 2 * t + (e & 1);
+        if (key >= p.seqlen_kv || (kCausal && key > query + diag)) s[j] = 0.f;
+      }
+    }
+  }
+}
+
+// dS^T = P^T (dP^T - dPsum[query]), in place of dP^T.
+template <class Tr>
+__device__ __forceinline__ void score_grads(float (&dp)[Tr::BM / 2], const float (&pt)[Tr::BM / 2],
+                                            std::uint32_t dpsum_row, int t) {
+#pragma unroll
+  for (int i = 0; i < Tr::BM / 8; ++i) {
+    const float2 d = ld_shared_f32x2(dpsum_row + (8 * i + 2 * t) * 4);
+#pragma unroll
+    for (int e = 0; e < 4; ++e) dp[4 * i + e] = pt[4 * i + e] * (dp[4 * i + e] - ((e & 1) ? d.y : d.x));
+  }
+}
+
+// The warpgroup's rows of dS^T (packed pairs, as the A fragments hold them) into the swizzled [BN x BM] tile.
+template <class Tr>
+__device__ __forceinline__ void store_ds(std::uint32_t ds_tile, const std::uint32_t (&dsa)[Tr::BM / 16][4], int lrow0,
+                                         int t) {
+#pragma unroll
+  for (int kk = 0; kk < Tr::BM / 16; ++kk)
+#pragma unroll
+    for (int r = 0; r < 4; ++r) {
+      const int row = lrow0 + 8 * (r & 1), col = 16 * kk + 8 * (r >> 1) + 2 * t;
+      st_shared_u32(ds_tile + swizzled_offset<64>(row, col, Tr::kDsBytes), dsa[kk][r]);
+    }
+}
+
+// The warpgroup's dQ slice of one step, N columns from col0: dS K over the CTA's keys, staged in the
+// warpgroup's own buffer (once the previous reduce has read it), then added into the accumulator in global
+// memory by one TMA reduce-add per 32-column region. Returns with every wgmma of the step complete.
+template <class Tr, class T, int N>
+__device__ __forceinline__ void dq_step(const Smem<Tr>& sm, std::uint32_t ds_tile, const CUtensorMap* tm_dq, int cw,
+                                        int col0, int q0, const Work& w, int lrow, int t, bool leader) {
+  float dq[N / 2];
+  ptx::wgmma_fence();
+  gemm_dq<Tr, T, N>(dq, ds_tile, sm.k(), col0);
+  ptx::wgmma_commit();
+  ptx::wgmma_wait<0>();
+  ptx::fence_regs(dq);
+  const std::uint32_t stage = sm.dq(cw);
+  if (leader) ptx::tma_store_wait_read();
+  ptx::named_bar_sync(kBarDqStage + cw, 128);
+#pragma unroll
+  for (int j = 0; j < N / 2; j += 2)
+    st_shared_f32x2(stage + swizzled_offset_f32(lrow + 8 * ((j / 2) % 2), 8 * (j / 4) + 2 * t, Tr::kDqRegionBytes),
+                    dq[j], dq[j + 1]);
+  ptx::fence_proxy_async_smem();
+  ptx::named_bar_sync(kBarDqStage + cw, 128);
+  if (leader) {
+#pragma unroll
+    for (int r = 0; r < N / 32; ++r)
+      ptx::tma_reduce_add_4d(tm_dq, stage + r * Tr::kDqRegionBytes, col0 + 32 * r, q0, w.h, w.b);
+    ptx::tma_store_commit();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Producer: one thread. K and V once, then Q + lse2 and dO + dPsum of each query block as stages free up.
+// ---------------------------------------------------------------------------------------------
+template <class Tr>
+__device__ void produce(const Smem<Tr>& sm, const CUtensorMap* tm_q, const CUtensorMap* tm_k, const CUtensorMap* tm_v,
+                        const CUtensorMap* tm_do, const Flash3BwdParams& p, const Work& w) {
+  ptx::mbar_arrive_expect_tx(sm.full_kv(), 2 * Tr::kKVBytes);
+#pragma unroll
+  for (int r = 0; r < Tr::kRegions; ++r) {
+    ptx::tma_load_4d(sm.k() + r * Tr::kKVRegionBytes, tm_k, sm.full_kv(), r * Tr::kSwz, w.n0, w.h, w.b);
+    ptx::tma_load_4d(sm.v() + r * Tr::kKVRegionBytes, tm_v, sm.full_kv(), r * Tr::kSwz, w.n0, w.h, w.b);
+  }
+  const float* lse2 = p.lse2 + w.bh * p.nq_pad;
+  const float* dpsum = p.dpsum + w.bh * p.nq_pad;
+  RingPos<Tr::kStages> pos;
+  for (int m = w.m_begin; m < w.m_end; ++m) {
+    const int s = pos.stage;
+    ptx::mbar_wait(sm.empty_q(s), pos.phase ^ 1u);
+    ptx::mbar_arrive_expect_tx(sm.full_q(s), Tr::kQBytes + Tr::kRowBytes);
+#pragma unroll
+    for (int r = 0; r < Tr::kRegions; ++r)
+      ptx::tma_load_4d(sm.q(s) + r * Tr::kQRegionBytes, tm_q, sm.full_q(s), r * Tr::kSwz, m * Tr::BM, w.h, w.b);
+    ptx::bulk_load(sm.lse(s), lse2 + m * Tr::BM, Tr::kRowBytes, sm.full_q(s));
+    ptx::mbar_wait(sm.empty_do(s), pos.phase ^ 1u);
+    ptx::mbar_arrive_expect_tx(sm.full_do(s), Tr::kQBytes + Tr::kRowBytes);
+#pragma unroll
+    for (int r = 0; r < Tr::kRegions; ++r)
+      ptx::tma_load_4d(sm.dout(s) + r * Tr::kQRegionBytes, tm_do, sm.full_do(s), r * Tr::kSwz, m * Tr::BM, w.h, w.b);
+    ptx::bulk_load(sm.dpsum(s), dpsum + m * Tr::BM, Tr::kRowBytes, sm.full_do(s));
+    pos.advance();
+  }
+}
+
+// dK (times the softmax scale) and dV of the warpgroup's 64 keys, rows past Nk left out.
+template <class Tr, class T>
+__device__ __forceinline__ void store_dk_dv(const float (&dk)[Tr::D / 2], const float (&dv)[Tr::D / 2], const Work& w,
+                                            int key0, int t, const Flash3BwdParams& p) {
+  T* gdk = static_cast<T*>(p.dk) + w.b * p.dk_stride_b + w.h * p.dk_stride_h;
+  T* gdv = static_cast<T*>(p.dv) + w.b * p.dv_stride_b + w.h * p.dv_stride_h;
+#pragma unroll
+  for (int j = 0; j < Tr::D / 2; j += 2) {
+    const int key = key0 + 8 * ((j / 2) % 2), col = 8 * (j / 4) + 2 * t;
+    if (key >= p.seqlen_kv) continue;
+    *reinterpret_cast<std::uint32_t*>(gdk + key * p.dk_stride_n + col) = pack_half2<T>(dk[j] * p.scale, dk[j + 1] * p.scale);
+    *reinterpret_cast<std::uint32_t*>(gdv + key * p.dv_stride_n + col) = pack_half2<T>(dv[j], dv[j + 1]);
+  }
+}
+
+}  // namespace bwd3
+
+template <class Tr, class T, bool kCausal>
+__global__ void __launch_bounds__(Tr::kThreads, 1)
+    flash3_bwd_kernel(const __grid_constant__ CUtensorMap tm_q, const __grid_constant__ CUtensorMap tm_k,
+                      const __grid_constant__ CUtensorMap tm_v, const __grid_constant__ CUtensorMap tm_do,
+                      const __grid_constant__ CUtensorMap tm_dq, const Flash3BwdParams p) {
+#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+  using namespace bwd3;
+  constexpr int BM = Tr::BM, D = Tr::D;
+  extern __shared__ unsigned char smem_raw[];
+  const Smem<Tr> sm{(ptx::smem_u32(smem_raw) + 1023u) & ~1023u};
+  const Work w = work_of<Tr, kCausal>(blockIdx.x, p);
+
+  if (threadIdx.x == 0) {
+    ptx::prefetch_tmap(&tm_q);
+    ptx::prefetch_tmap(&tm_k);
+    ptx::prefetch_tmap(&tm_v);
+    ptx::prefetch_tmap(&tm_do);
+    ptx::prefetch_tmap(&tm_dq);
+    ptx::mbar_init(sm.full_kv(), 1);
+    for (int s = 0; s < Tr::kStages; ++s) {
+      ptx::mbar_init(sm.full_q(s), 1);
+      ptx::mbar_init(sm.empty_q(s), Tr::kConsumerWGs);
+      ptx::mbar_init(sm.full_do(s), 1);
+      ptx::mbar_init(sm.empty_do(s), Tr::kConsumerWGs);
+    }
+    ptx::fence_mbar_init();
+  }
+  __syncthreads();
+
+  const int wg = threadIdx.x / 128;
+  if (wg == 0) {
+    ptx::regs_dealloc<Tr::kProducerRegs>();
+    if (threadIdx.x == 0 && w.m_begin < w.m_end) produce<Tr>(sm, &tm_q, &tm_k, &tm_v, &tm_do, p, w);
+    return;
+  }
+  ptx::regs_alloc<Tr::kConsumerRegs>();
+
+  // ---- consumer warpgroup cw: keys [n0 + 64 cw, n0 + 64 cw + 64) ----
+  const int cw = wg - 1;
+  const int tid = threadIdx.x % 128, warp = tid / 32, lane = tid % 32, t = lane % 4;
+  const bool leader = tid == 0;
+  const int lrow0 = 64 * cw + 16 * warp + lane / 4;  // this thread's first key inside the block
+  const int key0 = w.n0 + lrow0;                     // its keys: key0, key0 + 8
+  const float scale_log2 = p.scale * ptx::kLog2e;
+  const std::uint32_t k_rows = sm.k() + 64 * cw * Tr::kSwzBytes, v_rows = sm.v() + 64 * cw * Tr::kSwzBytes;
+  const int dq_col0 = cw == 0 ? 0 : Tr::kDqCols0;
+
+  float dk[D / 2], dv[D / 2];
+  zero(dk);
+  zero(dv);
+  if (w.m_begin < w.m_end) ptx::mbar_wait(sm.full_kv(), 0);
+  RingPos<Tr::kStages> pos;
+  for (int m = w.m_begin; m < w.m_end; ++m) {
+    const int s = pos.stage, q0 = m * BM;
+    const std::uint32_t ds_tile = sm.ds((m - w.m_begin) & 1);
+    const bool masked = w.n0 + Tr::BN > p.seqlen_kv || (kCausal && w.n0 + Tr::BN - 1 > q0 + p.seqlen_kv - p.seqlen_q);
+    float st[BM / 2], dpt[BM / 2];
+    std::uint32_t pa[BM / 16][4], dsa[BM / 16][4];
+
+    ptx::mbar_wait(sm.full_q(s), pos.phase);
+    ptx::wgmma_fence();
+    gemm_keys_queries<Tr, T>(st, k_rows, sm.q(s));
+    ptx::wgmma_commit();
+    ptx::mbar_wait(sm.full_do(s), pos.phase);
+    ptx::wgmma_fence();  // the wait loop above is a new basic block: wgmma needs its own fence there
+    gemm_keys_queries<Tr, T>(dpt, v_rows, sm.dout(s));
+    ptx::wgmma_commit();
+    ptx::wgmma_wait<1>();
+    ptx::fence_regs(st);
+    probabilities<Tr, kCausal>(st, sm.lse(s), scale_log2, masked, key0, q0, t, p);
+    ptx::wgmma_wait<0>();
+    ptx::fence_regs(dpt);
+    score_grads<Tr>(dpt, st, sm.dpsum(s), t);
+    acc_to_a<BM, T>(st, pa);
+    acc_to_a<BM, T>(dpt, dsa);
+    store_ds<Tr>(ds_tile, dsa, lrow0, t);
+    ptx::fence_proxy_async_smem();  // dS^T is read by wgmma (the async proxy) next
+
+    ptx::fence_regs(dk);
+    ptx::fence_regs(dv);
+    pin_frags(pa);
+    pin_frags(dsa);
+    ptx::wgmma_fence();
+    gemm_keys_dims<Tr, T>(dv, pa, sm.dout(s));
+    gemm_keys_dims<Tr, T>(dk, dsa, sm.q(s));
+    ptx::wgmma_commit();
+
+    // Both warpgroups' dS^T are in place (and, dS^T being double-buffered, every reader of this buffer two
+    // steps ago is done: each warpgroup waits for its dQ GEMM before it reaches this barrier again).
+    ptx::named_bar_sync(kBarDsFull, 256);
+    const int lrow = lrow0 - 64 * cw;  // row inside the query block's dQ slice
+    if constexpr (Tr::kDqCols0 == Tr::kDqCols1) {
+      dq_step<Tr, T, Tr::kDqCols0>(sm, ds_tile, &tm_dq, cw, dq_col0, q0, w, lrow, t, leader);
+    } else if (cw == 0) {
+      dq_step<Tr, T, Tr::kDqCols0>(sm, ds_tile, &tm_dq, cw, dq_col0, q0, w, lrow, t, leader);
+    } else {
+      dq_step<Tr, T, Tr::kDqCols1>(sm, ds_tile, &tm_dq, cw, dq_col0, q0, w, lrow, t, leader);
+    }
+    ptx::fence_regs(dk);
+    ptx::fence_regs(dv);
+    pin_frags(pa);
+    pin_frags(dsa);
+    if (leader) {
+      ptx::mbar_arrive(sm.empty_q(s));
+      ptx::mbar_arrive(sm.empty_do(s));
+    }
+    pos.advance();
+  }
+  store_dk_dv<Tr, T>(dk, dv, w, key0, t, p);
+  if (leader) ptx::tma_store_wait_all();
+#endif
+}
+
+}  // namespace fa::flash3

@@ -1,0 +1,327 @@
+// Correctness of the flash3 backward (Hopper, sm_90a) against the float64 reference, two ways:
+//  - direct: fa::flash3::run_bwd on O and lse of the float64 reference forward (a forward bug can neither
+//    cause nor hide a backward failure), dQ, dK, dV NaN-poisoned before each of two runs on one workspace
+//    (the second checks the accumulator is re-initialised). On failure it names the gradient, its relative
+//    L2 error and the element with the largest error, (b, h, n, d), with both values: tiny shapes first, so
+//    a first run on a new GPU says where the kernel goes wrong;
+//  - through the kernel interface (Pass::bwd and fwdbwd, flash3's own forward): the edge shapes — lengths
+//    that are multiples of no tile (TMA zero-fill of query rows and keys past the end, masked keys), Nq != Nk
+//    both ways under the bottom-right causal mask (rows that see no key: lse = -inf, zero gradients), bnhd,
+//    large logits, batch x heads beyond one grid dimension.
+// On a GPU that is not sm_90 the family declines and the tests say so.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/cuda_check.hpp"
+#include "core/kernel.hpp"
+#include "core/philox.hpp"
+#include "core/problem.hpp"
+#include "kernels/flash3/flash3_bwd.hpp"
+#include "measure/operands.hpp"
+#include "measure/verify.hpp"
+#include "reference/attention.hpp"
+#include "tests/gpu/device_tensor.hpp"
+#include "tests/gpu/gpu_support.hpp"
+#include "tests/gpu/gpu_test_util.hpp"
+
+namespace {
+
+using fa::DType;
+using fa::Layout;
+using fa::Pass;
+using fa::testing::DeviceBuffer;
+using fa::testing::DeviceTensor;
+using fa::testing::require_kernel;
+using fa::testing::Shape;
+
+fa::testing::SeedSequence data_seeds{94000};
+
+// The family needs an sm_90 GPU; elsewhere every test here stops with the kernel's own reason.
+std::unique_ptr<fa::AttentionKernel> require_flash3() {
+  auto k = require_kernel("flash3");
+  const fa::Support s = k->supports(fa::Problem{}, Pass::bwd);
+  INFO("flash3 backward on this GPU: " << (s.ok ? "supported" : s.reason));
+  REQUIRE(s.ok);
+  return k;
+}
+
+// ---- direct: the backward on reference O and lse ---------------------------------------------------
+
+struct Case {
+  Shape s;
+  DType dt = DType::bf16;
+  bool causal = false;
+  double dropout = 0.0;
+  Layout layout = Layout::bhnd;
+  double input_scale = 1.0;
+};
+
+std::string describe(const Case& c) {
+  return fa::testing::to_text("B", c.s.b, " H", c.s.h, " Nq", c.s.nq, " Nk", c.s.nk, " D", c.s.d, " ",
+                              fa::to_string(c.dt), c.causal ? " causal" : "", " p", c.dropout, " ",
+                              fa::to_string(c.layout), " x", c.input_scale);
+}
+
+// The element of `got` (bhnd, n rows of d) farthest from `ref`, as "(b, h, n, d) got G ref R"; non-finite
+// values count as infinitely far.
+std::string worst_element(const std::vector<double>& got, const std::vector<double>& ref, const Case& c,
+                          std::int64_t n) {
+  std::size_t worst = 0;
+  double err = -1;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const double e = std::isfinite(got[i]) ? std::fabs(got[i] - ref[i]) : INFINITY;
+    if (e > err) err = e, worst = i;
+  }
+  const auto d = static_cast<std::size_t>(c.s.d), nn = static_cast<std::size_t>(n);
+  const auto h = static_cast<std::size_t>(c.s.h);
+  const std::size_t di = worst % d, ni = worst / d % nn, hi = worst / d / nn % h, bi = worst / d / nn / h;
+  return fa::testing::to_text("max |error| ", err, " at (b ", bi, ", h ", hi, ", n ", ni, ", d ", di, "): got ",
+                              got[worst], " ref ", ref[worst]);
+}
+
+void set_strides(const DeviceTensor& t, std::int64_t& sb, std::int64_t& sh, std::int64_t& sn) {
+  sb = t.strides().b, sh = t.strides().h, sn = t.strides().n;
+}
+
+struct DeviceOperands {
+  DeviceTensor q, k, v, o, dout, dq, dk, dv;
+  DeviceBuffer lse;
+  explicit DeviceOperands(const Case& c)
+      : q(c.dt, c.layout, c.s.b, c.s.h, c.s.nq, c.s.d),
+        k(c.dt, c.layout, c.s.b, c.s.h, c.s.nk, c.s.d),
+        v(c.dt, c.layout, c.s.b, c.s.h, c.s.nk, c.s.d),
+        o(c.dt, c.layout, c.s.b, c.s.h, c.s.nq, c.s.d),
+        dout(c.dt, c.layout, c.s.b, c.s.h, c.s.nq, c.s.d),
+        dq(c.dt, c.layout, c.s.b, c.s.h, c.s.nq, c.s.d),
+        dk(c.dt, c.layout, c.s.b, c.s.h, c.s.nk, c.s.d),
+        dv(c.dt, c.layout, c.s.b, c.s.h, c.s.nk, c.s.d),
+        lse(static_cast<std::size_t>(c.s.b * c.s.h * c.s.nq) * sizeof(float)) {}
+
+  fa::flash3::Flash3BwdParams params(const Case& c, const fa::Problem& p) const {
+    fa::flash3::Flash3BwdParams f;
+    f.q = q.get(), f.k = k.get(), f.v = v.get(), f.o = o.get(), f.lse = static_cast<float*>(lse.ptr);
+    f.dout = dout.get(), f.dq = dq.get(), f.dk = dk.get(), f.dv = dv.get();
+    set_strides(q, f.q_stride_b, f.q_stride_h, f.q_stride_n);
+    set_strides(k, f.k_stride_b, f.k_stride_h, f.k_stride_n);
+    set_strides(v, f.v_stride_b, f.v_stride_h, f.v_stride_n);
+    set_strides(o, f.o_stride_b, f.o_stride_h, f.o_stride_n);
+    set_strides(dout, f.do_stride_b, f.do_stride_h, f.do_stride_n);
+    set_strides(dq, f.dq_stride_b, f.dq_stride_h, f.dq_stride_n);
+    set_strides(dk, f.dk_stride_b, f.dk_stride_h, f.dk_stride_n);
+    set_strides(dv, f.dv_stride_b, f.dv_stride_h, f.dv_stride_n);
+    f.batch = static_cast<int>(c.s.b), f.heads = static_cast<int>(c.s.h);
+    f.seqlen_q = static_cast<int>(c.s.nq), f.seqlen_kv = static_cast<int>(c.s.nk), f.head_dim = static_cast<int>(c.s.d);
+    f.dtype = c.dt;
+    f.scale = static_cast<float>(p.scale());
+    f.causal = c.causal;
+    f.dropout_threshold8 = fa::dropout_threshold8(c.dropout);  // as the family's params_for sets them
+    f.dropout_p_used = static_cast<float>(fa::dropout_p_used(c.dropout));
+    f.seed = p.seed;
+    return f;
+  }
+};
+
+struct Reference {
+  std::vector<double> o, lse, dq, dk, dv;
+};
+
+Reference reference_for(const fa::Problem& p, const fa::HostInputs& in) {
+  const fa::ref::Config cfg = fa::ref::config_for(p, nullptr);
+  const auto q_n = static_cast<std::size_t>(p.batch * p.heads * p.seqlen_q * p.head_dim);
+  const auto kv_n = static_cast<std::size_t>(p.batch * p.heads * p.seqlen_kv * p.head_dim);
+  Reference r{std::vector<double>(q_n), std::vector<double>(static_cast<std::size_t>(p.batch * p.heads * p.seqlen_q)),
+              std::vector<double>(q_n), std::vector<double>(kv_n), std::vector<double>(kv_n)};
+  fa::ref::forward(cfg, in.q.data(), in.k.data(), in.v.data(), r.o.data(), r.lse.data());
+  fa::ref::backward(cfg, in.q.data(), in.k.data(), in.v.data(), r.o.data(), r.lse.data(), in.dout.data(), r.dq.data(),
+                    r.dk.data(), r.dv.data());
+  return r;
+}
+
+void check_gradient(const char* name, const DeviceTensor& t, const std::vector<double>& ref, const Case& c,
+                    std::int64_t n, double tol) {
+  const std::vector<double> got = t.download();
+  std::int64_t nonfinite = 0;
+  const double e = fa::testing::rel_l2(got, ref, &nonfinite);
+  const bool ok = nonfinite == 0 && e <= tol;
+  INFO(name << ": relative L2 error " << e << " (tol " << tol << "), non-finite " << nonfinite
+            << (ok ? std::string() : "; " + worst_element(got, ref, c, n)));
+  CHECK(ok);
+}
+
+void check_direct(const Case& c) {
+  fa::Problem p;
+  p.batch = c.s.b, p.heads = c.s.h, p.seqlen_q = c.s.nq, p.seqlen_kv = c.s.nk, p.head_dim = c.s.d;
+  p.dtype = c.dt, p.causal = c.causal, p.dropout = c.dropout, p.layout = c.layout;
+  p.seed = fa::testing::shape_seed(0xf1a53b00ULL, c.s);
+  const fa::HostInputs in = fa::make_host_inputs(p, Pass::bwd, c.input_scale, data_seeds.next());
+  const Reference ref = reference_for(p, in);
+
+  DeviceOperands dev(c);
+  dev.q.upload(in.q), dev.k.upload(in.k), dev.v.upload(in.v), dev.o.upload(ref.o), dev.dout.upload(in.dout);
+  const std::vector<float> lse_f(ref.lse.begin(), ref.lse.end());
+  FA_CUDA_CHECK(cudaMemcpy(dev.lse.ptr, lse_f.data(), dev.lse.bytes, cudaMemcpyHostToDevice));
+  const fa::flash3::Flash3BwdParams f = dev.params(c, p);
+  const std::string why = fa::flash3::bwd_unsupported_reason(f);
+  INFO(describe(c) << (why.empty() ? "" : " unsupported: " + why));
+  REQUIRE(why.empty());
+
+  DeviceBuffer ws(fa::flash3::bwd_workspace_bytes(f));
+  const fa::flash3::Bwd3Plan plan = fa::flash3::plan_bwd(f, ws.ptr);
+  const double tol = fa::tolerance_for(c.dt, Pass::bwd);
+  for (int run = 0; run < 2; ++run) {  // the second run reuses the dirty workspace
+    INFO("run " << run);
+    dev.dq.poison(), dev.dk.poison(), dev.dv.poison();
+    fa::flash3::run_bwd(f, plan, nullptr);
+    FA_CUDA_CHECK(cudaDeviceSynchronize());
+    check_gradient("dV", dev.dv, ref.dv, c, c.s.nk, tol);
+    check_gradient("dK", dev.dk, ref.dk, c, c.s.nk, tol);
+    check_gradient("dQ", dev.dq, ref.dq, c, c.s.nq, tol);
+  }
+}
+
+// ---- through the kernel interface -----------------------------------------------------------------
+
+fa::Point bwd_point(DType dt, Shape s, bool causal, double dropout, Layout layout = Layout::bhnd,
+                    Pass pass = Pass::bwd) {
+  return fa::testing::attention_point("flash3", pass, dt, s, causal, dropout, layout,
+                                      fa::testing::shape_seed(0xf1a53b00ULL, s));
+}
+
+void check_point(fa::AttentionKernel& k, const fa::Point& pt, double input_scale = 1.0) {
+  fa::testing::check_labelled_point(k, pt, data_seeds.next(), input_scale);
+}
+
+}  // namespace
+
+TEST_CASE("flash3 bwd direct: tiny shapes first (which gradient, where)", "[gpu][flash3]") {
+  FA_REQUIRE_GPU();
+  require_flash3();
+  // One key block, one or two query blocks, then one consumer warpgroup's keys ragged.
+  for (std::int64_t d : {64, 128})
+    for (std::int64_t n : {64, 128}) {
+      Case c;
+      c.s = Shape{1, 1, n, n, d};
+      check_direct(c);
+    }
+  Case c;
+  c.s = Shape{1, 1, 128, 128, 64}, c.causal = true;
+  check_direct(c);
+  c.s = Shape{1, 2, 100, 70, 128}, c.causal = false, c.dt = DType::fp16;
+  check_direct(c);
+}
+
+TEST_CASE("flash3 bwd direct: dtypes x head dims x causal, ragged and unequal lengths", "[gpu][flash3]") {
+  FA_REQUIRE_GPU();
+  require_flash3();
+  for (DType dt : {DType::fp16, DType::bf16})
+    for (std::int64_t d : {64, 96, 128})
+      for (bool causal : {false, true}) {
+        Case c;
+        c.dt = dt, c.causal = causal;
+        c.s = Shape{1, 2, 200, 300, d};
+        check_direct(c);
+        c.s = Shape{2, 1, 300, 200, d};  // Nq > Nk: causal leaves the first 100 rows without keys
+        check_direct(c);
+      }
+}
+
+TEST_CASE("flash3 bwd direct: bnhd, large logits", "[gpu][flash3]") {
+  FA_REQUIRE_GPU();
+  require_flash3();
+  Case c;
+  c.s = Shape{2, 3, 300, 200, 64}, c.layout = Layout::bnhd, c.causal = true;
+  check_direct(c);
+  c.s = Shape{2, 3, 129, 257, 128}, c.dt = DType::fp16, c.causal = false;
+  check_direct(c);
+  for (DType dt : {DType::fp16, DType::bf16}) {
+    c = Case{};
+    c.dt = dt, c.input_scale = 8, c.s = Shape{1, 2, 256, 256, 128};
+    check_direct(c);
+    c.causal = true, c.s = Shape{1, 2, 255, 300, 64};
+    check_direct(c);
+  }
+}
+
+TEST_CASE("flash3 bwd: dtypes x head dims x causal, bwd and fwdbwd", "[gpu][flash3]") {
+  FA_REQUIRE_GPU();
+  auto k = require_flash3();
+  for (DType dt : {DType::fp16, DType::bf16})
+    for (std::int64_t d : {64, 96, 128})
+      for (bool causal : {false, true}) {
+        Shape s;
+        s.d = d;
+        check_point(*k, bwd_point(dt, s, causal, 0.0));
+        s.nq = 255, s.nk = 173;
+        check_point(*k, bwd_point(dt, s, causal, 0.0, Layout::bhnd, Pass::fwdbwd));
+      }
+}
+
+TEST_CASE("flash3 bwd: sequence lengths 1, 17, 255, 1000, 4097 (all pairs)", "[gpu][flash3]") {
+  FA_REQUIRE_GPU();
+  auto k = require_flash3();
+  int i = 0;
+  for (std::int64_t nq : {1, 17, 255, 1000, 4097})
+    for (std::int64_t nk : {1, 17, 255, 1000, 4097})
+      for (bool causal : {false, true}) {
+        // Spread dtype and head dim over the pairs so they also cover the instances.
+        Shape s;
+        s.h = 1, s.nq = nq, s.nk = nk;
+        const std::int64_t dims[3] = {64, 128, 96};
+        s.d = dims[i % 3];
+        check_point(*k, bwd_point(i % 2 == 0 ? DType::fp16 : DType::bf16, s, causal, 0.0));
+        ++i;
+      }
+}
+
+TEST_CASE("flash3 bwd: bnhd layout and large logits", "[gpu][flash3]") {
+  FA_REQUIRE_GPU();
+  auto k = require_flash3();
+  Shape s;
+  s.b = 2, s.h = 3, s.nq = 200, s.nk = 130;
+  for (std::int64_t d : {64, 96, 128}) {
+    s.d = d;
+    check_point(*k, bwd_point(DType::fp16, s, false, 0.0, Layout::bnhd));
+    check_point(*k, bwd_point(DType::bf16, s, true, 0.0, Layout::bnhd));
+  }
+  s = Shape{1, 2, 300, 300, 128};
+  for (bool causal : {false, true}) check_point(*k, bwd_point(DType::bf16, s, causal, 0.0), 8.0);
+}
+
+TEST_CASE("flash3 bwd: batch x heads beyond one grid dimension (66000 heads)", "[gpu][flash3]") {
+  FA_REQUIRE_GPU();
+  auto k = require_flash3();
+  Shape s;
+  s.b = 2, s.h = 33000, s.nq = 5, s.nk = 9, s.d = 64;
+  check_point(*k, bwd_point(DType::fp16, s, true, 0.0));
+  check_point(*k, bwd_point(DType::bf16, s, false, 0.0));
+}
+
+TEST_CASE("flash3 bwd: unsupported points say why", "[gpu][flash3]") {
+  FA_REQUIRE_GPU();
+  auto k = require_flash3();
+  fa::Problem p;
+  p.dtype = DType::bf16;
+  p.head_dim = 256;
+  CHECK(k->supports(p, Pass::fwd).ok);
+  CHECK(k->supports(p, Pass::bwd).reason == "flash3 backward head dims: 64, 96, 128 (256 is not written yet)");
+  p.head_dim = 128;
+  CHECK(k->supports(p, Pass::bwd).ok);
+  CHECK(k->supports(p, Pass::fwdbwd).ok);
+}
+
+// Small points for compute-sanitizer (memcheck, racecheck, synccheck); hidden from normal runs.
+TEST_CASE("flash3 bwd: sanitizer points", "[.flash3_bwd_sanitize]") {
+  FA_REQUIRE_GPU();
+  require_flash3();
+  Case c;
+  c.s = Shape{1, 1, 200, 130, 64}, c.causal = true, c.dt = DType::fp16;
+  check_direct(c);
+  c.s = Shape{1, 1, 130, 200, 96}, c.causal = false, c.dt = DType::bf16, c.layout = Layout::bnhd;
+  check_direct(c);
+  c.s = Shape{1, 1, 150, 150, 128}, c.causal = true, c.layout = Layout::bhnd;
+  check_direct(c);
+}
