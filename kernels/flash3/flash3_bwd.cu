@@ -84,6 +84,10 @@ Bwd3Plan plan_bwd(const Flash3BwdParams& p, void* workspace) {
       make_tensor_map(shape_of(p, p.dout, p.seqlen_q, p.do_stride_b, p.do_stride_h, p.do_stride_n), swz, tile.bm, 2 * swz);
   plan.k = make_tensor_map(shape_of(p, p.k, p.seqlen_kv, p.k_stride_b, p.k_stride_h, p.k_stride_n), swz, tile.bn, 2 * swz);
   plan.v = make_tensor_map(shape_of(p, p.v, p.seqlen_kv, p.v_stride_b, p.v_stride_h, p.v_stride_n), swz, tile.bn, 2 * swz);
+  const int dq_swz = bwd3_dq_swizzle_cols(p.head_dim);
+  plan.k_dq = dq_swz == swz ? plan.k
+                            : make_tensor_map(shape_of(p, p.k, p.seqlen_kv, p.k_stride_b, p.k_stride_h, p.k_stride_n),
+                                              dq_swz, tile.bn, 2 * dq_swz);
   // The fp32 accumulator [B, H, nq_pad, D], added to in boxes of 32 columns x BM rows (128-byte swizzle).
   flash::bwd::Workspace ws;
   flash::bwd::workspace_layout(flash_view(p), workspace, &ws);

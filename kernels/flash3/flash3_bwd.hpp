@@ -11,7 +11,7 @@
 namespace fa::flash3 {
 
 struct Bwd3Plan {
-  CUtensorMap q{}, k{}, v{}, dout{}, dq_accum{};
+  CUtensorMap q{}, k{}, v{}, dout{}, k_dq{}, dq_accum{};  // k_dq: K as dQ = dS K reads it (flash3_tiles.hpp)
   unsigned grid = 0;
   void* workspace = nullptr;
 };

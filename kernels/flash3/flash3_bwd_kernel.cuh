@@ -50,6 +50,7 @@ struct Smem {
   std::uint32_t base;
   __device__ std::uint32_t k() const { return base + Tr::kOffK; }
   __device__ std::uint32_t v() const { return base + Tr::kOffV; }
+  __device__ std::uint32_t k_dq() const { return Tr::kDqOwnK ? base + Tr::kOffKdq : k(); }
   __device__ std::uint32_t q(int s) const { return base + Tr::kOffQ + s * Tr::kQBytes; }
   __device__ std::uint32_t dout(int s) const { return base + Tr::kOffDO + s * Tr::kQBytes; }
   __device__ std::uint32_t ds(int buf) const { return base + Tr::kOffDs + buf * Tr::kDsBytes; }
@@ -122,17 +123,18 @@ __device__ __forceinline__ void gemm_keys_dims(float (&acc)[Tr::D / 2], const st
 }
 
 // dQ[:, col0 : col0 + N] = dS K[:, col0 : col0 + N] over the CTA's 128 keys: A = dS^T (stored [keys x
-// queries], so MN-major: transposed), B = K (MN-major: transposed). col0 / N keep each B inside whole
-// swizzle regions or (D = 64) inside one 128-byte row of a region.
+// queries], so MN-major: transposed), B = K (MN-major: transposed) in its dQ view (regions of kDqSwz
+// columns), col0 and N whole regions.
 template <class Tr, class T, int N>
 __device__ __forceinline__ void gemm_dq(float (&acc)[N / 2], std::uint32_t ds_base, std::uint32_t k_base, int col0) {
-  const std::uint32_t kb = k_base + (col0 / Tr::kSwz) * Tr::kKVRegionBytes + (col0 % Tr::kSwz) * 2;
+  constexpr int kRowBytes = Tr::kDqSwz * 2;
+  const std::uint32_t kb = k_base + (col0 / Tr::kDqSwz) * Tr::kDqKRegionBytes;
 #pragma unroll
   for (int kk = 0; kk < Tr::BN / 16; ++kk) {
     const std::uint64_t da = ptx::smem_desc(ds_base + kk * 16 * (Tr::BM * 2), Tr::kDsBytes, 8 * (Tr::BM * 2),
                                             Tr::kDsSwzMode);
     const std::uint64_t db =
-        ptx::smem_desc(kb + kk * 16 * Tr::kSwzBytes, Tr::kKVRegionBytes, 8 * Tr::kSwzBytes, Tr::kSwzMode);
+        ptx::smem_desc(kb + kk * 16 * kRowBytes, Tr::kDqKRegionBytes, 8 * kRowBytes, Tr::kDqSwzMode);
     wgmma::wgmma_ss<N, T, 1, 1>(acc, da, db, kk > 0 ? 1 : 0);
   }
 }
@@ -208,7 +210,7 @@ __device__ __forceinline__ void dq_step(const Smem<Tr>& sm, std::uint32_t ds_til
                                         int col0, int q0, const Work& w, int lrow, int t, bool leader) {
   float dq[N / 2];
   ptx::wgmma_fence();
-  gemm_dq<Tr, T, N>(dq, ds_tile, sm.k(), col0);
+  gemm_dq<Tr, T, N>(dq, ds_tile, sm.k_dq(), col0);
   ptx::wgmma_commit();
   ptx::wgmma_wait<0>();
   ptx::fence_regs(dq);
@@ -234,12 +236,17 @@ __device__ __forceinline__ void dq_step(const Smem<Tr>& sm, std::uint32_t ds_til
 // ---------------------------------------------------------------------------------------------
 template <class Tr>
 __device__ void produce(const Smem<Tr>& sm, const CUtensorMap* tm_q, const CUtensorMap* tm_k, const CUtensorMap* tm_v,
-                        const CUtensorMap* tm_do, const Flash3BwdParams& p, const Work& w) {
-  ptx::mbar_arrive_expect_tx(sm.full_kv(), 2 * Tr::kKVBytes);
+                        const CUtensorMap* tm_do, const CUtensorMap* tm_kdq, const Flash3BwdParams& p, const Work& w) {
+  ptx::mbar_arrive_expect_tx(sm.full_kv(), 2 * Tr::kKVBytes + Tr::kDqKBytes);
 #pragma unroll
   for (int r = 0; r < Tr::kRegions; ++r) {
     ptx::tma_load_4d(sm.k() + r * Tr::kKVRegionBytes, tm_k, sm.full_kv(), r * Tr::kSwz, w.n0, w.h, w.b);
     ptx::tma_load_4d(sm.v() + r * Tr::kKVRegionBytes, tm_v, sm.full_kv(), r * Tr::kSwz, w.n0, w.h, w.b);
+  }
+  if constexpr (Tr::kDqOwnK) {
+#pragma unroll
+    for (int r = 0; r < Tr::D / Tr::kDqSwz; ++r)
+      ptx::tma_load_4d(sm.k_dq() + r * Tr::kDqKRegionBytes, tm_kdq, sm.full_kv(), r * Tr::kDqSwz, w.n0, w.h, w.b);
   }
   const float* lse2 = p.lse2 + w.bh * p.nq_pad;
   const float* dpsum = p.dpsum + w.bh * p.nq_pad;
@@ -283,7 +290,8 @@ template <class Tr, class T, bool kCausal>
 __global__ void __launch_bounds__(Tr::kThreads, 1)
     flash3_bwd_kernel(const __grid_constant__ CUtensorMap tm_q, const __grid_constant__ CUtensorMap tm_k,
                       const __grid_constant__ CUtensorMap tm_v, const __grid_constant__ CUtensorMap tm_do,
-                      const __grid_constant__ CUtensorMap tm_dq, const Flash3BwdParams p) {
+                      const __grid_constant__ CUtensorMap tm_kdq, const __grid_constant__ CUtensorMap tm_dq,
+                      const Flash3BwdParams p) {
 #if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
   using namespace bwd3;
   constexpr int BM = Tr::BM, D = Tr::D;
@@ -296,6 +304,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     ptx::prefetch_tmap(&tm_k);
     ptx::prefetch_tmap(&tm_v);
     ptx::prefetch_tmap(&tm_do);
+    ptx::prefetch_tmap(&tm_kdq);
     ptx::prefetch_tmap(&tm_dq);
     ptx::mbar_init(sm.full_kv(), 1);
     for (int s = 0; s < Tr::kStages; ++s) {
@@ -311,7 +320,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   const int wg = threadIdx.x / 128;
   if (wg == 0) {
     ptx::regs_dealloc<Tr::kProducerRegs>();
-    if (threadIdx.x == 0 && w.m_begin < w.m_end) produce<Tr>(sm, &tm_q, &tm_k, &tm_v, &tm_do, p, w);
+    if (threadIdx.x == 0 && w.m_begin < w.m_end) produce<Tr>(sm, &tm_q, &tm_k, &tm_v, &tm_do, &tm_kdq, p, w);
     return;
   }
   ptx::regs_alloc<Tr::kConsumerRegs>();

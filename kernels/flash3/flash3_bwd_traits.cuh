@@ -12,8 +12,8 @@
 // block over all 128 keys (dS^T of both warpgroups goes through shared memory). Its fp32 result is staged,
 // swizzled, in the warpgroup's own buffer of 32-column regions and added into the fp32 accumulator in
 // global memory by one TMA reduce-add per region. The split follows the swizzle regions of K so that the
-// B operand of every dQ wgmma starts inside one region: D = 64: 32 + 32 (inside one 128-byte region),
-// D = 96: 64 + 32 (regions of 32), D = 128: 64 + 64.
+// B operand of every dQ wgmma starts on a region boundary: D = 64: 32 + 32 (from a copy of K in 32-column
+// regions), D = 96: 64 + 32 (regions of 32), D = 128: 64 + 64.
 //
 // Every 16-bit tile is stored the way TMA writes it with the 128-byte swizzle (64 elements per row;
 // D = 96 uses the 64-byte swizzle, 32 per row): a [rows x D] tile is D / kSwz regions of [rows x kSwz],
@@ -56,15 +56,23 @@ struct Bwd3Traits {
   // dQ columns of consumer warpgroup c and its fp32 staging buffer (regions of 32 columns x BM rows).
   static constexpr int kDqCols0 = D == 96 ? 64 : D / 2;
   static constexpr int kDqCols1 = D - kDqCols0;
+  // The K tile dQ's GEMM reads: K itself, or (D = 64, flash3_tiles.hpp says why) a copy in 32-column regions.
+  static constexpr int kDqSwz = bwd3_dq_swizzle_cols(D);
+  static constexpr bool kDqOwnK = kDqSwz != kSwz;
+  static constexpr std::uint32_t kDqSwzMode = kDqSwz == 64 ? 1 : 2;
+  static constexpr int kDqKRegionBytes = BN * kDqSwz * 2;
+  static constexpr int kDqKBytes = kDqOwnK ? kKVBytes : 0;
   static constexpr int kDqRegionBytes = BM * 128;
   static constexpr int kDqBytes0 = kDqCols0 / 32 * kDqRegionBytes;
   static constexpr int kDqBytes1 = kDqCols1 / 32 * kDqRegionBytes;
 
   // Shared memory, from a 1024-byte aligned base:
-  // K | V | Q stages | dO stages | dS^T x 2 | dQ staging WG0 | WG1 | lse2 stages | dPsum stages | mbarriers.
+  // K | V | K for dQ (D = 64) | Q stages | dO stages | dS^T x 2 | dQ staging WG0 | WG1 | lse2 stages |
+  // dPsum stages | mbarriers.
   static constexpr int kOffK = 0;
   static constexpr int kOffV = kOffK + kKVBytes;
-  static constexpr int kOffQ = kOffV + kKVBytes;
+  static constexpr int kOffKdq = kOffV + kKVBytes;
+  static constexpr int kOffQ = kOffKdq + kDqKBytes;
   static constexpr int kOffDO = kOffQ + kStages * kQBytes;
   static constexpr int kOffDs = kOffDO + kStages * kQBytes;
   static constexpr int kOffDq0 = kOffDs + 2 * kDsBytes;
@@ -77,7 +85,8 @@ struct Bwd3Traits {
 
   static_assert(BM == 64 && BN == 64 * kConsumerWGs, "one 64-key slice per consumer warpgroup, 64-row query blocks");
   static_assert(D % kSwz == 0 && D % 16 == 0 && D <= 128, "head dim: whole swizzled regions, k16 steps");
-  static_assert(kDqCols0 % 32 == 0 && kDqCols1 % 32 == 0, "dQ slices: whole 32-column fp32 regions");
+  static_assert(kDqCols0 % kDqSwz == 0 && kDqCols1 % kDqSwz == 0 && kDqCols0 % 32 == 0 && kDqCols1 % 32 == 0,
+                "dQ slices: whole swizzle regions of K's dQ view, whole 32-column fp32 staging regions");
   static_assert(kQRegionBytes % 1024 == 0 && kKVRegionBytes % 1024 == 0 && kDsBytes % 1024 == 0 &&
                     kDqRegionBytes % 1024 == 0,
                 "tiles stay 1024-byte aligned");

@@ -33,4 +33,10 @@ struct Bwd3Tile {
 // {0, 0} for a head dim the backward is not instantiated for.
 constexpr Bwd3Tile bwd3_tile(int d) { return d == 64 || d == 96 || d == 128 ? Bwd3Tile{64, 128} : Bwd3Tile{}; }
 
+// Columns per swizzled row of the K tile the backward's dQ = dS K reads (MN-major B operand). Each consumer
+// warpgroup computes half of dQ's columns (64 + 32 at D = 96) and its B must start on a swizzle-atom
+// boundary; at D = 64 the halves are 32 columns, half a 128-byte atom, so there the producer loads K a
+// second time with the 64-byte swizzle (32-column regions) for this GEMM alone.
+constexpr int bwd3_dq_swizzle_cols(int d) { return d == 64 ? 32 : swizzle_cols(d); }
+
 }  // namespace fa::flash3
