@@ -47,10 +47,11 @@ const char* gradient_unsupported_reason(const Flash3BwdParams& p) {
       !rows_aligned(p.dk_stride_b, p.dk_stride_h, p.dk_stride_n) ||
       !rows_aligned(p.dv_stride_b, p.dv_stride_h, p.dv_stride_n))
     return "flash3 backward: gradient strides must be multiples of 8 elements";
-  const void* tensors[] = {p.q, p.k, p.v, p.o, p.lse, p.dout, p.dq, p.dk, p.dv};
+  if (p.lse == nullptr) return "flash3 backward: needs the forward's lse";
+  const void* tensors[] = {p.q, p.k, p.v, p.o, p.dout, p.dq, p.dk, p.dv};
   for (const void* t : tensors)
     if (t == nullptr || reinterpret_cast<std::uintptr_t>(t) % 16 != 0)
-      return "flash3 backward: every tensor must be present and 16-byte aligned";
+      return "flash3 backward: Q, K, V, O, dO, dQ, dK, dV must be present and 16-byte aligned";
   return "";
 }
 

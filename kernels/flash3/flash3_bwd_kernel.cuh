@@ -204,14 +204,18 @@ __device__ __forceinline__ void store_ds(std::uint32_t ds_tile, const std::uint3
 
 // The warpgroup's dQ slice of one step, N columns from col0: dS K over the CTA's keys, staged in the
 // warpgroup's own buffer (once the previous reduce has read it), then added into the accumulator in global
-// memory by one TMA reduce-add per 32-column region. Returns with every wgmma of the step complete.
-template <class Tr, class T, int N>
+// memory by one TMA reduce-add per 32-column region. `operands_free` runs once every earlier wgmma group of
+// the step is complete; returns with all of them complete.
+template <class Tr, class T, int N, class F>
 __device__ __forceinline__ void dq_step(const Smem<Tr>& sm, std::uint32_t ds_tile, const CUtensorMap* tm_dq, int cw,
-                                        int col0, int q0, const Work& w, int lrow, int t, bool leader) {
+                                        int col0, int q0, const Work& w, int lrow, int t, bool leader,
+                                        F&& operands_free) {
   float dq[N / 2];
   ptx::wgmma_fence();
   gemm_dq<Tr, T, N>(dq, ds_tile, sm.k_dq(), col0);
   ptx::wgmma_commit();
+  ptx::wgmma_wait<1>();
+  operands_free();
   ptx::wgmma_wait<0>();
   ptx::fence_regs(dq);
   const std::uint32_t stage = sm.dq(cw);
@@ -358,41 +362,48 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     ptx::wgmma_wait<1>();
     ptx::fence_regs(st);
     probabilities<Tr, kCausal>(st, sm.lse(s), scale_log2, masked, key0, q0, t, p);
-    ptx::wgmma_wait<0>();
+    acc_to_a<BM, T>(st, pa);
+
+    // dV += P^T dO goes to the tensor cores while dS is computed.
+    ptx::fence_regs(dv);
+    pin_frags(pa);
+    ptx::wgmma_fence();
+    gemm_keys_dims<Tr, T>(dv, pa, sm.dout(s));
+    ptx::wgmma_commit();
+    ptx::wgmma_wait<1>();  // dP^T
     ptx::fence_regs(dpt);
     score_grads<Tr>(dpt, st, sm.dpsum(s), t);
-    acc_to_a<BM, T>(st, pa);
     acc_to_a<BM, T>(dpt, dsa);
     store_ds<Tr>(ds_tile, dsa, lrow0, t);
     ptx::fence_proxy_async_smem();  // dS^T is read by wgmma (the async proxy) next
 
     ptx::fence_regs(dk);
-    ptx::fence_regs(dv);
-    pin_frags(pa);
     pin_frags(dsa);
     ptx::wgmma_fence();
-    gemm_keys_dims<Tr, T>(dv, pa, sm.dout(s));
     gemm_keys_dims<Tr, T>(dk, dsa, sm.q(s));
     ptx::wgmma_commit();
 
     // Both warpgroups' dS^T are in place (and, dS^T being double-buffered, every reader of this buffer two
     // steps ago is done: each warpgroup waits for its dQ GEMM before it reaches this barrier again).
     ptx::named_bar_sync(kBarDsFull, 256);
+    // Once dV and dK are done with Q and dO (the dQ GEMM reads only K and dS^T), the stage goes back.
+    auto release_stage = [&] {
+      ptx::fence_regs(dk);
+      ptx::fence_regs(dv);
+      pin_frags(pa);
+      pin_frags(dsa);
+      if (leader) {
+        ptx::mbar_arrive(sm.empty_q(s));
+        ptx::mbar_arrive(sm.empty_do(s));
+      }
+    };
     const int lrow = lrow0 - 64 * cw;  // row inside the query block's dQ slice
     if constexpr (Tr::kDqCols0 == Tr::kDqCols1) {
-      dq_step<Tr, T, Tr::kDqCols0>(sm, ds_tile, &tm_dq, cw, dq_col0, q0, w, lrow, t, leader);
+      dq_step<Tr, T, Tr::kDqCols0>(sm, ds_tile, &tm_dq, cw, dq_col0, q0, w, lrow, t, leader, release_stage);
     } else if (cw == 0) {
-      dq_step<Tr, T, Tr::kDqCols0>(sm, ds_tile, &tm_dq, cw, dq_col0, q0, w, lrow, t, leader);
+      dq_step<Tr, T, Tr::kDqCols0>(sm, ds_tile, &tm_dq, cw, dq_col0, q0, w, lrow, t, leader, release_stage);
     } else {
-      dq_step<Tr, T, Tr::kDqCols1>(sm, ds_tile, &tm_dq, cw, dq_col0, q0, w, lrow, t, leader);
-    }
-    ptx::fence_regs(dk);
-    ptx::fence_regs(dv);
-    pin_frags(pa);
-    pin_frags(dsa);
-    if (leader) {
-      ptx::mbar_arrive(sm.empty_q(s));
-      ptx::mbar_arrive(sm.empty_do(s));
+      dq_step<Tr, T, Tr::kDqCols1>(sm, ds_tile, &tm_dq, cw, dq_col0, q0, w, lrow, t, leader, release_stage);
     }
     pos.advance();
   }
