@@ -65,7 +65,6 @@ TensorMapShape shape_of(const Flash3Params& p, const void* base, int seqlen, std
 const char* bwd_unsupported_reason(const Flash3Params& p) {
   if (p.dtype != DType::fp16 && p.dtype != DType::bf16) return "flash3 takes fp16/bf16";
   if (bwd3_tile(p.head_dim).bm == 0) return "flash3 backward head dims: 64, 96, 128 (256 is not written yet)";
-  if (p.dropout_threshold8 > 0) return "flash3 backward: dropout is not written yet (dropout 0 only)";
   return fwd_unsupported_reason(p);
 }
 

@@ -1,4 +1,4 @@
-// flash3 backward main-kernel instances for head dim 64 (fp16 and bf16, causal or not).
+// flash3 backward main-kernel instances for head dim 64 (fp16 and bf16, causal and dropout variants).
 #include "kernels/flash3/flash3_bwd_launch.cuh"
 
 namespace fa::flash3 {

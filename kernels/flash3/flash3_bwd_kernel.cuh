@@ -10,8 +10,8 @@
 //   2 consumer warpgroups, 64 keys each; per query block, everything transposed (keys are the M dimension):
 //     S^T  = K Q^T,  dP^T = V dO^T          wgmma, both operands K-major in shared memory;
 //     P^T  = exp2(S^T scale log2e - lse2)   masked (ragged key edge, causal diagonal);
-//     dS^T = P^T (dP^T - dPsum)
-//     dV  += P^T dO,  dK += dS^T Q          wgmma with A = P^T / dS^T re-packed from the accumulator
+//     dS^T = P^T (dP^T Z / (1 - p) - dPsum) Z the shared dropout keep-mask (1 without dropout);
+//     dV  += (P^T Z / (1 - p)) dO,  dK += dS^T Q   wgmma with A re-packed from the accumulator
 //                                           registers, B = dO / Q (MN-major for this product);
 //     dQ   = dS K                           dS^T of both warpgroups through shared memory; warpgroup c
 //                                           computes its slice of dQ's columns over all 128 keys (A = dS^T
@@ -30,6 +30,7 @@
 #include <cstdint>
 
 #include "core/pack_half2.cuh"
+#include "core/philox.hpp"
 #include "kernels/flash3/flash3_bwd_traits.cuh"
 #include "kernels/flash3/flash3_params.hpp"
 #include "kernels/flash3/flash3_tile_ops.cuh"
@@ -57,6 +58,7 @@ struct Smem {
   __device__ std::uint32_t dq(int cw) const { return base + (cw == 0 ? Tr::kOffDq0 : Tr::kOffDq1); }
   __device__ std::uint32_t lse(int s) const { return base + Tr::kOffLse + s * Tr::kRowBytes; }
   __device__ std::uint32_t dpsum(int s) const { return base + Tr::kOffDpsum + s * Tr::kRowBytes; }
+  __device__ std::uint32_t mask(int cw, int buf) const { return base + Tr::kOffMask + (2 * cw + buf) * Tr::kMaskBytes; }
   __device__ std::uint32_t bar(int i) const { return base + Tr::kOffBars + 8 * i; }
   __device__ std::uint32_t full_kv() const { return bar(0); }
   __device__ std::uint32_t full_q(int s) const { return bar(1 + s); }
@@ -177,16 +179,79 @@ __device__ __forceinline__ void probabilities(float (&s)[Tr::BM / 2], std::uint3
   }
 }
 
-// dS^T = P^T (dP^T - dPsum[query]), in place of dP^T.
-template <class Tr>
+// dS^T = P^T (dP^T - dPsum[query]), in place of dP^T. With dropout, dP^T of a dropped element is 0 and that
+// of a kept one is scaled by 1 / (1 - p) (P itself stays the undropped softmax).
+template <class Tr, bool kDropout>
 __device__ __forceinline__ void score_grads(float (&dp)[Tr::BM / 2], const float (&pt)[Tr::BM / 2],
-                                            std::uint32_t dpsum_row, int t) {
+                                            std::uint32_t dpsum_row, int t, std::uint32_t keep, float keep_scale) {
 #pragma unroll
   for (int i = 0; i < Tr::BM / 8; ++i) {
     const float2 d = ld_shared_f32x2(dpsum_row + (8 * i + 2 * t) * 4);
 #pragma unroll
-    for (int e = 0; e < 4; ++e) dp[4 * i + e] = pt[4 * i + e] * (dp[4 * i + e] - ((e & 1) ? d.y : d.x));
+    for (int e = 0; e < 4; ++e) {
+      const int j = 4 * i + e;
+      float dpj = dp[j];
+      if constexpr (kDropout) dpj = (keep >> j) & 1u ? dpj * keep_scale : 0.f;
+      dp[j] = pt[j] * (dpj - ((e & 1) ? d.y : d.x));
+    }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dropout with the shared keep-mask (core/philox.hpp), on the transposed fragment. Element (key, query) is
+// P[query, key]: its Philox call covers queries q, q + 8 of a 16-row block and, in each 8-key block of a
+// 32-key group, one key pair. A thread holds keys k, k + 8 and query pairs, so its 32 elements touch 8
+// calls, 4 elements each, and every call would be drawn by 4 threads. Instead the warpgroup draws each
+// of its tile's 256 calls once (2 per thread) into 16-bit keep masks in shared memory, and after a barrier
+// every thread gathers its 32 flags from the 8 masks they live in.
+// ---------------------------------------------------------------------------------------------
+
+// Mask i of the tile: query rows 16 (i / 64) + (i / 8) % 8 (+ 8) of the block, key group (i / 4) % 2 and
+// key pair i % 4 of the warpgroup's 64 keys.
+__device__ __forceinline__ void draw_keep_masks(std::uint32_t masks, const Flash3BwdParams& p, const Work& w, int cw,
+                                                int m, int tid) {
+#pragma unroll
+  for (int c = 0; c < 2; ++c) {
+    const int i = tid + 128 * c;
+    const auto counter_row = static_cast<std::uint32_t>(32 * m + (i >> 3));  // dropout_counter_row, 64-row blocks
+    const auto counter_col = static_cast<std::uint32_t>(((w.n0 + 64 * cw) / 32 + ((i >> 2) & 1)) * 4 + (i & 3));
+    const std::uint32_t keep = dropout_keep_mask16(
+        dropout_random(p.seed, static_cast<std::uint32_t>(w.b), static_cast<std::uint32_t>(w.h), counter_row,
+                       counter_col),
+        p.dropout_threshold8);
+    asm volatile("st.shared.u16 [%0], %1;\n" ::"r"(masks + 2 * i), "h"(static_cast<unsigned short>(keep)) : "memory");
+  }
+}
+
+// This thread's keep flags: bit j for element j of its fragment (key 16 warp + g + 8 hh of the warpgroup's
+// slice, query 8 i + 2 t + e of the block, j = 4 i + 2 hh + e); bit b of a mask is byte b of its call
+// (dropout_byte: (query / 8) % 2 * 8 + (key / 8) % 4 * 2 + key % 2).
+__device__ __forceinline__ std::uint32_t gather_keep_flags(std::uint32_t masks, int warp, int g, int t) {
+  std::uint32_t keep = 0;
+#pragma unroll
+  for (int ii = 0; ii < 4; ++ii)
+#pragma unroll
+    for (int e = 0; e < 2; ++e) {
+      const int i = (ii * 8 + 2 * t + e) * 8 + (warp >> 1) * 4 + ((g >> 1) & 3);
+      unsigned short raw;
+      asm volatile("ld.shared.u16 %0, [%1];\n" : "=h"(raw) : "r"(masks + 2 * i) : "memory");
+      const std::uint32_t mask = raw;
+#pragma unroll
+      for (int lo = 0; lo < 2; ++lo)
+#pragma unroll
+        for (int hh = 0; hh < 2; ++hh) {
+          const std::uint32_t bit = (mask >> (lo * 8 + (2 * (warp & 1) + hh) * 2 + (g & 1))) & 1u;
+          keep |= bit << (4 * (2 * ii + lo) + 2 * hh + e);
+        }
+    }
+  return keep;
+}
+
+// P^T with dropout applied (kept elements times 1 / (1 - p), the others 0): what dV accumulates.
+template <int R>
+__device__ __forceinline__ void dropped(float (&pd)[R], const float (&pt)[R], std::uint32_t keep, float keep_scale) {
+#pragma unroll
+  for (int j = 0; j < R; ++j) pd[j] = (keep >> j) & 1u ? pt[j] * keep_scale : 0.f;
 }
 
 // The warpgroup's rows of dS^T (packed pairs, as the A fragments hold them) into the swizzled [BN x BM] tile.
@@ -290,7 +355,7 @@ __device__ __forceinline__ void store_dk_dv(const float (&dk)[Tr::D / 2], const 
 
 }  // namespace bwd3
 
-template <class Tr, class T, bool kCausal>
+template <class Tr, class T, bool kCausal, bool kDropout>
 __global__ void __launch_bounds__(Tr::kThreads, 1)
     flash3_bwd_kernel(const __grid_constant__ CUtensorMap tm_q, const __grid_constant__ CUtensorMap tm_k,
                       const __grid_constant__ CUtensorMap tm_v, const __grid_constant__ CUtensorMap tm_do,
@@ -338,6 +403,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   const float scale_log2 = p.scale * ptx::kLog2e;
   const std::uint32_t k_rows = sm.k() + 64 * cw * Tr::kSwzBytes, v_rows = sm.v() + 64 * cw * Tr::kSwzBytes;
   const int dq_col0 = cw == 0 ? 0 : Tr::kDqCols0;
+  const float keep_scale = kDropout ? 1.f / (1.f - p.dropout_p_used) : 1.f;
 
   float dk[D / 2], dv[D / 2];
   zero(dk);
@@ -359,10 +425,23 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     ptx::wgmma_fence();  // the wait loop above is a new basic block: wgmma needs its own fence there
     gemm_keys_queries<Tr, T>(dpt, v_rows, sm.dout(s));
     ptx::wgmma_commit();
+    [[maybe_unused]] std::uint32_t keep = 0;
+    if constexpr (kDropout) {  // under the GEMMs
+      const std::uint32_t masks = sm.mask(cw, (m - w.m_begin) & 1);
+      draw_keep_masks(masks, p, w, cw, m, tid);
+      ptx::named_bar_sync(kBarDqStage + cw, 128);
+      keep = gather_keep_flags(masks, warp, lane / 4, t);
+    }
     ptx::wgmma_wait<1>();
     ptx::fence_regs(st);
     probabilities<Tr, kCausal>(st, sm.lse(s), scale_log2, masked, key0, q0, t, p);
-    acc_to_a<BM, T>(st, pa);
+    if constexpr (kDropout) {
+      float pd[BM / 2];
+      dropped(pd, st, keep, keep_scale);
+      acc_to_a<BM, T>(pd, pa);
+    } else {
+      acc_to_a<BM, T>(st, pa);
+    }
 
     // dV += P^T dO goes to the tensor cores while dS is computed.
     ptx::fence_regs(dv);
@@ -372,7 +451,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     ptx::wgmma_commit();
     ptx::wgmma_wait<1>();  // dP^T
     ptx::fence_regs(dpt);
-    score_grads<Tr>(dpt, st, sm.dpsum(s), t);
+    score_grads<Tr, kDropout>(dpt, st, sm.dpsum(s), t, keep, keep_scale);
     acc_to_a<BM, T>(dpt, dsa);
     store_ds<Tr>(ds_tile, dsa, lrow0, t);
     ptx::fence_proxy_async_smem();  // dS^T is read by wgmma (the async proxy) next

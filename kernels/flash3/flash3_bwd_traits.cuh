@@ -68,7 +68,7 @@ struct Bwd3Traits {
 
   // Shared memory, from a 1024-byte aligned base:
   // K | V | K for dQ (D = 64) | Q stages | dO stages | dS^T x 2 | dQ staging WG0 | WG1 | lse2 stages |
-  // dPsum stages | mbarriers.
+  // dPsum stages | dropout masks | mbarriers.
   static constexpr int kOffK = 0;
   static constexpr int kOffV = kOffK + kKVBytes;
   static constexpr int kOffKdq = kOffV + kKVBytes;
@@ -79,7 +79,11 @@ struct Bwd3Traits {
   static constexpr int kOffDq1 = kOffDq0 + kDqBytes0;
   static constexpr int kOffLse = kOffDq1 + kDqBytes1;
   static constexpr int kOffDpsum = kOffLse + kStages * kRowBytes;
-  static constexpr int kOffBars = kOffDpsum + kStages * kRowBytes;
+  // Dropout keep flags of a warpgroup's 64 x 64 (keys x queries) tile: one 16-bit mask per Philox call
+  // (core/philox.hpp), 256 calls; per warpgroup, two buffers (steps alternate).
+  static constexpr int kMaskBytes = 256 * 2;
+  static constexpr int kOffMask = kOffDpsum + kStages * kRowBytes;
+  static constexpr int kOffBars = kOffMask + 2 * kConsumerWGs * kMaskBytes;
   static constexpr int kBars = 1 + 4 * kStages;  // K/V full; Q, dO full and empty per stage
   static constexpr int kSmemBytes = kOffBars + kBars * 8 + 1024;  // + slack to align the base
 

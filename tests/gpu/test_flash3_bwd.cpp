@@ -7,7 +7,9 @@
 //  - through the kernel interface (Pass::bwd and fwdbwd, flash3's own forward): the edge shapes — lengths
 //    that are multiples of no tile (TMA zero-fill of query rows and keys past the end, masked keys), Nq != Nk
 //    both ways under the bottom-right causal mask (rows that see no key: lse = -inf, zero gradients), bnhd,
-//    large logits, batch x heads beyond one grid dimension.
+//    large logits, batch x heads beyond one grid dimension, dropout;
+//  - the dropout probe (tests/dropout_probe.hpp): O and dV spell out every keep flag, compared one by one with
+//    the shared mask of core/philox.hpp (the backward's fragment is transposed relative to the forward's).
 // On a GPU that is not sm_90 the family declines and the tests say so.
 #include <catch2/catch.hpp>
 
@@ -24,7 +26,9 @@
 #include "measure/operands.hpp"
 #include "measure/verify.hpp"
 #include "reference/attention.hpp"
+#include "tests/dropout_probe.hpp"
 #include "tests/gpu/device_tensor.hpp"
+#include "tests/gpu/dropout_probe_check.hpp"
 #include "tests/gpu/gpu_support.hpp"
 #include "tests/gpu/gpu_test_util.hpp"
 
@@ -214,27 +218,29 @@ TEST_CASE("flash3 bwd direct: tiny shapes first (which gradient, where)", "[gpu]
   check_direct(c);
 }
 
-TEST_CASE("flash3 bwd direct: dtypes x head dims x causal, ragged and unequal lengths", "[gpu][flash3]") {
+TEST_CASE("flash3 bwd direct: dtypes x head dims x causal x dropout, ragged and unequal lengths", "[gpu][flash3]") {
   FA_REQUIRE_GPU();
   require_flash3();
   for (DType dt : {DType::fp16, DType::bf16})
     for (std::int64_t d : {64, 96, 128})
-      for (bool causal : {false, true}) {
-        Case c;
-        c.dt = dt, c.causal = causal;
-        c.s = Shape{1, 2, 200, 300, d};
-        check_direct(c);
-        c.s = Shape{2, 1, 300, 200, d};  // Nq > Nk: causal leaves the first 100 rows without keys
-        check_direct(c);
-      }
+      for (bool causal : {false, true})
+        for (double dropout : {0.0, 0.17}) {
+          Case c;
+          c.dt = dt, c.causal = causal, c.dropout = dropout;
+          c.s = Shape{1, 2, 200, 300, d};
+          check_direct(c);
+          c.s = Shape{2, 1, 300, 200, d};  // Nq > Nk: causal leaves the first 100 rows without keys
+          check_direct(c);
+        }
 }
 
 TEST_CASE("flash3 bwd direct: bnhd, large logits", "[gpu][flash3]") {
   FA_REQUIRE_GPU();
   require_flash3();
   Case c;
-  c.s = Shape{2, 3, 300, 200, 64}, c.layout = Layout::bnhd, c.causal = true;
+  c.s = Shape{2, 3, 300, 200, 64}, c.layout = Layout::bnhd, c.causal = true, c.dropout = 0.17;
   check_direct(c);
+  c.dropout = 0.0;
   c.s = Shape{2, 3, 129, 257, 128}, c.dt = DType::fp16, c.causal = false;
   check_direct(c);
   for (DType dt : {DType::fp16, DType::bf16}) {
@@ -246,18 +252,19 @@ TEST_CASE("flash3 bwd direct: bnhd, large logits", "[gpu][flash3]") {
   }
 }
 
-TEST_CASE("flash3 bwd: dtypes x head dims x causal, bwd and fwdbwd", "[gpu][flash3]") {
+TEST_CASE("flash3 bwd: dtypes x head dims x causal x dropout, bwd and fwdbwd", "[gpu][flash3]") {
   FA_REQUIRE_GPU();
   auto k = require_flash3();
   for (DType dt : {DType::fp16, DType::bf16})
     for (std::int64_t d : {64, 96, 128})
-      for (bool causal : {false, true}) {
-        Shape s;
-        s.d = d;
-        check_point(*k, bwd_point(dt, s, causal, 0.0));
-        s.nq = 255, s.nk = 173;
-        check_point(*k, bwd_point(dt, s, causal, 0.0, Layout::bhnd, Pass::fwdbwd));
-      }
+      for (bool causal : {false, true})
+        for (double dropout : {0.0, 0.17}) {
+          Shape s;
+          s.d = d;
+          check_point(*k, bwd_point(dt, s, causal, dropout));
+          s.nq = 255, s.nk = 173;
+          check_point(*k, bwd_point(dt, s, causal, dropout, Layout::bhnd, Pass::fwdbwd));
+        }
 }
 
 TEST_CASE("flash3 bwd: sequence lengths 1, 17, 255, 1000, 4097 (all pairs)", "[gpu][flash3]") {
@@ -272,7 +279,8 @@ TEST_CASE("flash3 bwd: sequence lengths 1, 17, 255, 1000, 4097 (all pairs)", "[g
         s.h = 1, s.nq = nq, s.nk = nk;
         const std::int64_t dims[3] = {64, 128, 96};
         s.d = dims[i % 3];
-        check_point(*k, bwd_point(i % 2 == 0 ? DType::fp16 : DType::bf16, s, causal, 0.0));
+        const double dropout = (i % 3 == 2) ? 0.17 : 0.0;
+        check_point(*k, bwd_point(i % 2 == 0 ? DType::fp16 : DType::bf16, s, causal, dropout));
         ++i;
       }
 }
@@ -285,7 +293,7 @@ TEST_CASE("flash3 bwd: bnhd layout and large logits", "[gpu][flash3]") {
   for (std::int64_t d : {64, 96, 128}) {
     s.d = d;
     check_point(*k, bwd_point(DType::fp16, s, false, 0.0, Layout::bnhd));
-    check_point(*k, bwd_point(DType::bf16, s, true, 0.0, Layout::bnhd));
+    check_point(*k, bwd_point(DType::bf16, s, true, 0.17, Layout::bnhd));
   }
   s = Shape{1, 2, 300, 300, 128};
   for (bool causal : {false, true}) check_point(*k, bwd_point(DType::bf16, s, causal, 0.0), 8.0);
@@ -297,7 +305,7 @@ TEST_CASE("flash3 bwd: batch x heads beyond one grid dimension (66000 heads)", "
   Shape s;
   s.b = 2, s.h = 33000, s.nq = 5, s.nk = 9, s.d = 64;
   check_point(*k, bwd_point(DType::fp16, s, true, 0.0));
-  check_point(*k, bwd_point(DType::bf16, s, false, 0.0));
+  check_point(*k, bwd_point(DType::bf16, s, false, 0.17));
 }
 
 TEST_CASE("flash3 bwd: unsupported points say why", "[gpu][flash3]") {
@@ -313,13 +321,28 @@ TEST_CASE("flash3 bwd: unsupported points say why", "[gpu][flash3]") {
   CHECK(k->supports(p, Pass::fwdbwd).ok);
 }
 
+TEST_CASE("flash3 dropout mask: forward and backward drop exactly the defined elements", "[gpu][flash3][dropout]") {
+  FA_REQUIRE_GPU();
+  auto k = require_flash3();
+  REQUIRE(k->shares_dropout_mask());
+  std::uint64_t seed = 0xd50b3000ULL;
+  for (DType dt : {DType::fp16, DType::bf16})
+    for (std::int64_t d : {64, 96, 128})
+      for (double p : {0.5, 0.17}) {  // thresholds 128 and 44
+        const fa::Problem pr = fa::testing::dropout_probe_problem(2, 3, d, dt, p, ++seed);
+        fa::testing::check_dropout_probe_pass(*k, pr, Pass::fwdbwd);
+        fa::testing::check_dropout_probe_pass(*k, pr, Pass::bwd);
+      }
+}
+
 // Small points for compute-sanitizer (memcheck, racecheck, synccheck); hidden from normal runs.
 TEST_CASE("flash3 bwd: sanitizer points", "[.flash3_bwd_sanitize]") {
   FA_REQUIRE_GPU();
   require_flash3();
   Case c;
-  c.s = Shape{1, 1, 200, 130, 64}, c.causal = true, c.dt = DType::fp16;
+  c.s = Shape{1, 1, 200, 130, 64}, c.causal = true, c.dt = DType::fp16, c.dropout = 0.17;
   check_direct(c);
+  c.dropout = 0.0;
   c.s = Shape{1, 1, 130, 200, 96}, c.causal = false, c.dt = DType::bf16, c.layout = Layout::bnhd;
   check_direct(c);
   c.s = Shape{1, 1, 150, 150, 128}, c.causal = true, c.layout = Layout::bhnd;
