@@ -32,6 +32,7 @@
 #include "core/pack_half2.cuh"
 #include "core/philox.hpp"
 #include "kernels/flash3/flash3_bwd_traits.cuh"
+#include "kernels/flash3/flash3_gemm.cuh"
 #include "kernels/flash3/flash3_params.hpp"
 #include "kernels/flash3/flash3_tile_ops.cuh"
 #include "kernels/flash3/hopper_ptx.cuh"
@@ -98,30 +99,18 @@ __device__ __forceinline__ Work work_of(unsigned block, const Flash3BwdParams& p
 // ---------------------------------------------------------------------------------------------
 
 // S^T = K_w Q^T or dP^T = V_w dO^T: A = the warpgroup's 64 keys of K / V, B = the query block of Q / dO;
-// both K-major (the head dim is contiguous), k16 steps through the head dim.
+// both K-major (the head dim is contiguous).
 template <class Tr, class T>
 __device__ __forceinline__ void gemm_keys_queries(float (&acc)[Tr::BM / 2], std::uint32_t a_base, std::uint32_t b_base) {
-  constexpr std::uint32_t kSbo = 8 * Tr::kSwzBytes;  // 8-row groups
-#pragma unroll
-  for (int kk = 0; kk < Tr::D / 16; ++kk) {
-    const int region = kk * 16 / Tr::kSwz, within = (kk * 16 % Tr::kSwz) * 2;
-    const std::uint64_t da = ptx::smem_desc(a_base + region * Tr::kKVRegionBytes + within, 16, kSbo, Tr::kSwzMode);
-    const std::uint64_t db = ptx::smem_desc(b_base + region * Tr::kQRegionBytes + within, 16, kSbo, Tr::kSwzMode);
-    wgmma::wgmma_ss<Tr::BM, T, 0, 0>(acc, da, db, kk > 0 ? 1 : 0);
-  }
+  gemm_ss_kmajor<Tr::BM, T, Tr::D, Tr::kSwz>(acc, a_base, Tr::kKVRegionBytes, b_base, Tr::kQRegionBytes);
 }
 
 // dV += P^T dO or dK += dS^T Q: A from registers (k = the block's 64 queries), B = the [BM x D] tile of dO
-// / Q, MN-major for this product (N = D contiguous): regions of kSwz columns LBO apart, 8-row groups SBO apart.
+// / Q, MN-major for this product (N = D contiguous).
 template <class Tr, class T>
 __device__ __forceinline__ void gemm_keys_dims(float (&acc)[Tr::D / 2], const std::uint32_t (&a)[Tr::BM / 16][4],
                                                std::uint32_t b_base) {
-#pragma unroll
-  for (int kk = 0; kk < Tr::BM / 16; ++kk) {
-    const std::uint64_t db =
-        ptx::smem_desc(b_base + kk * 16 * Tr::kSwzBytes, Tr::kQRegionBytes, 8 * Tr::kSwzBytes, Tr::kSwzMode);
-    wgmma::wgmma_rs<Tr::D, T, 1>(acc, a[kk], db, 1);
-  }
+  gemm_rs_mnmajor<Tr::D, T, Tr::BM, Tr::kSwz>(acc, a, b_base, Tr::kQRegionBytes);
 }
 
 // dQ[:, col0 : col0 + N] = dS K[:, col0 : col0 + N] over the CTA's 128 keys: A = dS^T (stored [keys x

@@ -29,6 +29,7 @@
 #include "core/philox.hpp"
 #include "kernels/flash3/flash3_fwd_traits.cuh"
 #include "kernels/flash3/flash3_params.hpp"
+#include "kernels/flash3/flash3_gemm.cuh"
 #include "kernels/flash3/flash3_tile_ops.cuh"
 #include "kernels/flash3/hopper_ptx.cuh"
 #include "kernels/flash3/wgmma_ops.cuh"
@@ -70,27 +71,14 @@ __device__ __forceinline__ int kv_blocks(int m, const Flash3Params& p) {
 // ---------------------------------------------------------------------------------------------
 template <class Tr, class T>
 __device__ __forceinline__ void gemm_qk(float (&s)[Tr::BN / 2], std::uint32_t q_base, std::uint32_t k_base) {
-  constexpr std::uint32_t kSbo = 8 * Tr::kSwzBytes;  // 8-row groups
-#pragma unroll
-  for (int kk = 0; kk < Tr::D / 16; ++kk) {
-    const int region = kk * 16 / Tr::kSwz, within = (kk * 16 % Tr::kSwz) * 2;
-    const std::uint64_t da = ptx::smem_desc(q_base + region * Tr::kQRegionBytes + within, 16, kSbo, Tr::kSwzMode);
-    const std::uint64_t db = ptx::smem_desc(k_base + region * Tr::kKVRegionBytes + within, 16, kSbo, Tr::kSwzMode);
-    wgmma::wgmma_ss<Tr::BN, T, 0, 0>(s, da, db, kk > 0 ? 1 : 0);
-  }
+  gemm_ss_kmajor<Tr::BN, T, Tr::D, Tr::kSwz>(s, q_base, Tr::kQRegionBytes, k_base, Tr::kKVRegionBytes);
 }
 
+// V is [BN keys x D] row-major: MN-major for this GEMM (N = D).
 template <class Tr, class T>
 __device__ __forceinline__ void gemm_pv(float (&o)[Tr::D / 2], const std::uint32_t (&pr)[Tr::BN / 16][4],
                                         std::uint32_t v_base) {
-  // V is [BN keys x D] row-major: MN-major for this GEMM (N = D). Regions of kSwz columns are LBO apart,
-  // 8-key groups SBO apart; a k16 step is 16 key rows.
-#pragma unroll
-  for (int kk = 0; kk < Tr::BN / 16; ++kk) {
-    const std::uint64_t db =
-        ptx::smem_desc(v_base + kk * 16 * Tr::kSwzBytes, Tr::kKVRegionBytes, 8 * Tr::kSwzBytes, Tr::kSwzMode);
-    wgmma::wgmma_rs<Tr::D, T, 1>(o, pr[kk], db, 1);
-  }
+  gemm_rs_mnmajor<Tr::D, T, Tr::BN, Tr::kSwz>(o, pr, v_base, Tr::kKVRegionBytes);
 }
 
 // ---------------------------------------------------------------------------------------------

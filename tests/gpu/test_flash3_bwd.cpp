@@ -29,6 +29,7 @@
 #include "tests/dropout_probe.hpp"
 #include "tests/gpu/device_tensor.hpp"
 #include "tests/gpu/dropout_probe_check.hpp"
+#include "tests/gpu/flash3_test_points.hpp"
 #include "tests/gpu/gpu_support.hpp"
 #include "tests/gpu/gpu_test_util.hpp"
 
@@ -39,19 +40,10 @@ using fa::Layout;
 using fa::Pass;
 using fa::testing::DeviceBuffer;
 using fa::testing::DeviceTensor;
-using fa::testing::require_kernel;
+using fa::testing::require_flash3;
 using fa::testing::Shape;
 
 fa::testing::SeedSequence data_seeds{94000};
-
-// The family needs an sm_90 GPU; elsewhere every test here stops with the kernel's own reason.
-std::unique_ptr<fa::AttentionKernel> require_flash3() {
-  auto k = require_kernel("flash3");
-  const fa::Support s = k->supports(fa::Problem{}, Pass::bwd);
-  INFO("flash3 backward on this GPU: " << (s.ok ? "supported" : s.reason));
-  REQUIRE(s.ok);
-  return k;
-}
 
 // ---- direct: the backward on reference O and lse ---------------------------------------------------
 
@@ -189,21 +181,15 @@ void check_direct(const Case& c) {
 
 // ---- through the kernel interface -----------------------------------------------------------------
 
-fa::Point bwd_point(DType dt, Shape s, bool causal, double dropout, Layout layout = Layout::bhnd,
-                    Pass pass = Pass::bwd) {
-  return fa::testing::attention_point("flash3", pass, dt, s, causal, dropout, layout,
-                                      fa::testing::shape_seed(0xf1a53b00ULL, s));
-}
-
-void check_point(fa::AttentionKernel& k, const fa::Point& pt, double input_scale = 1.0) {
-  fa::testing::check_labelled_point(k, pt, data_seeds.next(), input_scale);
+fa::testing::Flash3Points bwd_points(fa::AttentionKernel& k, Pass pass = Pass::bwd) {
+  return {k, pass, {64, 128, 96}, 0xf1a53b00ULL, data_seeds};
 }
 
 }  // namespace
 
 TEST_CASE("flash3 bwd direct: tiny shapes first (which gradient, where)", "[gpu][flash3]") {
   FA_REQUIRE_GPU();
-  require_flash3();
+  require_flash3(Pass::bwd);
   // One key block, one or two query blocks, then one consumer warpgroup's keys ragged.
   for (std::int64_t d : {64, 128})
     for (std::int64_t n : {64, 128}) {
@@ -220,7 +206,7 @@ TEST_CASE("flash3 bwd direct: tiny shapes first (which gradient, where)", "[gpu]
 
 TEST_CASE("flash3 bwd direct: dtypes x head dims x causal x dropout, ragged and unequal lengths", "[gpu][flash3]") {
   FA_REQUIRE_GPU();
-  require_flash3();
+  require_flash3(Pass::bwd);
   for (DType dt : {DType::fp16, DType::bf16})
     for (std::int64_t d : {64, 96, 128})
       for (bool causal : {false, true})
@@ -236,7 +222,7 @@ TEST_CASE("flash3 bwd direct: dtypes x head dims x causal x dropout, ragged and 
 
 TEST_CASE("flash3 bwd direct: bnhd, large logits", "[gpu][flash3]") {
   FA_REQUIRE_GPU();
-  require_flash3();
+  require_flash3(Pass::bwd);
   Case c;
   c.s = Shape{2, 3, 300, 200, 64}, c.layout = Layout::bnhd, c.causal = true, c.dropout = 0.17;
   check_direct(c);
@@ -254,63 +240,44 @@ TEST_CASE("flash3 bwd direct: bnhd, large logits", "[gpu][flash3]") {
 
 TEST_CASE("flash3 bwd: dtypes x head dims x causal x dropout, bwd and fwdbwd", "[gpu][flash3]") {
   FA_REQUIRE_GPU();
-  auto k = require_flash3();
+  auto k = require_flash3(Pass::bwd);
+  const fa::testing::Flash3Points bwd = bwd_points(*k), fwdbwd = bwd_points(*k, Pass::fwdbwd);
   for (DType dt : {DType::fp16, DType::bf16})
     for (std::int64_t d : {64, 96, 128})
       for (bool causal : {false, true})
         for (double dropout : {0.0, 0.17}) {
           Shape s;
           s.d = d;
-          check_point(*k, bwd_point(dt, s, causal, dropout));
+          bwd.check(bwd.point(dt, s, causal, dropout));
           s.nq = 255, s.nk = 173;
-          check_point(*k, bwd_point(dt, s, causal, dropout, Layout::bhnd, Pass::fwdbwd));
+          fwdbwd.check(fwdbwd.point(dt, s, causal, dropout));
         }
 }
 
 TEST_CASE("flash3 bwd: sequence lengths 1, 17, 255, 1000, 4097 (all pairs)", "[gpu][flash3]") {
   FA_REQUIRE_GPU();
-  auto k = require_flash3();
-  int i = 0;
-  for (std::int64_t nq : {1, 17, 255, 1000, 4097})
-    for (std::int64_t nk : {1, 17, 255, 1000, 4097})
-      for (bool causal : {false, true}) {
-        // Spread dtype and head dim over the pairs so they also cover the instances.
-        Shape s;
-        s.h = 1, s.nq = nq, s.nk = nk;
-        const std::int64_t dims[3] = {64, 128, 96};
-        s.d = dims[i % 3];
-        const double dropout = (i % 3 == 2) ? 0.17 : 0.0;
-        check_point(*k, bwd_point(i % 2 == 0 ? DType::fp16 : DType::bf16, s, causal, dropout));
-        ++i;
-      }
+  auto k = require_flash3(Pass::bwd);
+  bwd_points(*k).length_pairs();
 }
 
 TEST_CASE("flash3 bwd: bnhd layout and large logits", "[gpu][flash3]") {
   FA_REQUIRE_GPU();
-  auto k = require_flash3();
-  Shape s;
-  s.b = 2, s.h = 3, s.nq = 200, s.nk = 130;
-  for (std::int64_t d : {64, 96, 128}) {
-    s.d = d;
-    check_point(*k, bwd_point(DType::fp16, s, false, 0.0, Layout::bnhd));
-    check_point(*k, bwd_point(DType::bf16, s, true, 0.17, Layout::bnhd));
-  }
-  s = Shape{1, 2, 300, 300, 128};
-  for (bool causal : {false, true}) check_point(*k, bwd_point(DType::bf16, s, causal, 0.0), 8.0);
+  auto k = require_flash3(Pass::bwd);
+  const fa::testing::Flash3Points pts = bwd_points(*k);
+  pts.bnhd();
+  const Shape s{1, 2, 300, 300, 128};
+  for (bool causal : {false, true}) pts.check(pts.point(DType::bf16, s, causal, 0.0), 8.0);
 }
 
 TEST_CASE("flash3 bwd: batch x heads beyond one grid dimension (66000 heads)", "[gpu][flash3]") {
   FA_REQUIRE_GPU();
-  auto k = require_flash3();
-  Shape s;
-  s.b = 2, s.h = 33000, s.nq = 5, s.nk = 9, s.d = 64;
-  check_point(*k, bwd_point(DType::fp16, s, true, 0.0));
-  check_point(*k, bwd_point(DType::bf16, s, false, 0.17));
+  auto k = require_flash3(Pass::bwd);
+  bwd_points(*k).many_heads();
 }
 
 TEST_CASE("flash3 bwd: unsupported points say why", "[gpu][flash3]") {
   FA_REQUIRE_GPU();
-  auto k = require_flash3();
+  auto k = require_flash3(Pass::bwd);
   fa::Problem p;
   p.dtype = DType::bf16;
   p.head_dim = 256;
@@ -323,7 +290,7 @@ TEST_CASE("flash3 bwd: unsupported points say why", "[gpu][flash3]") {
 
 TEST_CASE("flash3 dropout mask: forward and backward drop exactly the defined elements", "[gpu][flash3][dropout]") {
   FA_REQUIRE_GPU();
-  auto k = require_flash3();
+  auto k = require_flash3(Pass::bwd);
   REQUIRE(k->shares_dropout_mask());
   std::uint64_t seed = 0xd50b3000ULL;
   for (DType dt : {DType::fp16, DType::bf16})
@@ -338,7 +305,7 @@ TEST_CASE("flash3 dropout mask: forward and backward drop exactly the defined el
 // Small points for compute-sanitizer (memcheck, racecheck, synccheck); hidden from normal runs.
 TEST_CASE("flash3 bwd: sanitizer points", "[.flash3_bwd_sanitize]") {
   FA_REQUIRE_GPU();
-  require_flash3();
+  require_flash3(Pass::bwd);
   Case c;
   c.s = Shape{1, 1, 200, 130, 64}, c.causal = true, c.dt = DType::fp16, c.dropout = 0.17;
   check_direct(c);
