@@ -31,6 +31,7 @@
 
 #include "core/pack_half2.cuh"
 #include "core/philox.hpp"
+#include "kernels/flash3/flash3_bwd_dropout.hpp"
 #include "kernels/flash3/flash3_bwd_traits.cuh"
 #include "kernels/flash3/flash3_gemm.cuh"
 #include "kernels/flash3/flash3_params.hpp"
@@ -186,54 +187,29 @@ __device__ __forceinline__ void score_grads(float (&dp)[Tr::BM / 2], const float
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Dropout with the shared keep-mask (core/philox.hpp), on the transposed fragment. Element (key, query) is
-// P[query, key]: its Philox call covers queries q, q + 8 of a 16-row block and, in each 8-key block of a
-// 32-key group, one key pair. A thread holds keys k, k + 8 and query pairs, so its 32 elements touch 8
-// calls, 4 elements each, and every call would be drawn by 4 threads. Instead the warpgroup draws each
-// of its tile's 256 calls once (2 per thread) into 16-bit keep masks in shared memory, and after a barrier
-// every thread gathers its 32 flags from the 8 masks they live in.
-// ---------------------------------------------------------------------------------------------
-
-// Mask i of the tile: query rows 16 (i / 64) + (i / 8) % 8 (+ 8) of the block, key group (i / 4) % 2 and
-// key pair i % 4 of the warpgroup's 64 keys.
+// Dropout (flash3_bwd_dropout.hpp): the warpgroup draws its tile's 256 Philox calls, 2 per thread, as
+// 16-bit keep masks into shared memory ...
 __device__ __forceinline__ void draw_keep_masks(std::uint32_t masks, const Flash3BwdParams& p, const Work& w, int cw,
                                                 int m, int tid) {
 #pragma unroll
   for (int c = 0; c < 2; ++c) {
     const int i = tid + 128 * c;
-    const auto counter_row = static_cast<std::uint32_t>(32 * m + (i >> 3));  // dropout_counter_row, 64-row blocks
-    const auto counter_col = static_cast<std::uint32_t>(((w.n0 + 64 * cw) / 32 + ((i >> 2) & 1)) * 4 + (i & 3));
     const std::uint32_t keep = dropout_keep_mask16(
-        dropout_random(p.seed, static_cast<std::uint32_t>(w.b), static_cast<std::uint32_t>(w.h), counter_row,
-                       counter_col),
+        dropout_random(p.seed, static_cast<std::uint32_t>(w.b), static_cast<std::uint32_t>(w.h),
+                       bwd_mask_counter_row(i, m), bwd_mask_counter_col(i, w.n0 + 64 * cw)),
         p.dropout_threshold8);
     asm volatile("st.shared.u16 [%0], %1;\n" ::"r"(masks + 2 * i), "h"(static_cast<unsigned short>(keep)) : "memory");
   }
 }
 
-// This thread's keep flags: bit j for element j of its fragment (key 16 warp + g + 8 hh of the warpgroup's
-// slice, query 8 i + 2 t + e of the block, j = 4 i + 2 hh + e); bit b of a mask is byte b of its call
-// (dropout_byte: (query / 8) % 2 * 8 + (key / 8) % 4 * 2 + key % 2).
+// ... and, after a barrier, each thread gathers the flags of its fragment (bit j for element j).
 __device__ __forceinline__ std::uint32_t gather_keep_flags(std::uint32_t masks, int warp, int g, int t) {
-  std::uint32_t keep = 0;
-#pragma unroll
-  for (int ii = 0; ii < 4; ++ii)
-#pragma unroll
-    for (int e = 0; e < 2; ++e) {
-      const int i = (ii * 8 + 2 * t + e) * 8 + (warp >> 1) * 4 + ((g >> 1) & 3);
-      unsigned short raw;
-      asm volatile("ld.shared.u16 %0, [%1];\n" : "=h"(raw) : "r"(masks + 2 * i) : "memory");
-      const std::uint32_t mask = raw;
-#pragma unroll
-      for (int lo = 0; lo < 2; ++lo)
-#pragma unroll
-        for (int hh = 0; hh < 2; ++hh) {
-          const std::uint32_t bit = (mask >> (lo * 8 + (2 * (warp & 1) + hh) * 2 + (g & 1))) & 1u;
-          keep |= bit << (4 * (2 * ii + lo) + 2 * hh + e);
-        }
-    }
-  return keep;
+  auto load = [masks](int i) {
+    unsigned short raw;
+    asm volatile("ld.shared.u16 %0, [%1];\n" : "=h"(raw) : "r"(masks + 2 * i) : "memory");
+    return static_cast<std::uint32_t>(raw);
+  };
+  return bwd_gather_keep_flags(load, warp, g, t);
 }
 
 // P^T with dropout applied (kept elements times 1 / (1 - p), the others 0): what dV accumulates.

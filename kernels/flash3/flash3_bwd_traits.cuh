@@ -20,6 +20,7 @@
 // each 1024-byte aligned (flash3_fwd_traits.cuh says the same of the forward).
 #include <cstdint>
 
+#include "kernels/flash3/flash3_bwd_dropout.hpp"
 #include "kernels/flash3/flash3_tiles.hpp"
 
 namespace fa::flash3 {
@@ -80,8 +81,8 @@ struct Bwd3Traits {
   static constexpr int kOffLse = kOffDq1 + kDqBytes1;
   static constexpr int kOffDpsum = kOffLse + kStages * kRowBytes;
   // Dropout keep flags of a warpgroup's 64 x 64 (keys x queries) tile: one 16-bit mask per Philox call
-  // (core/philox.hpp), 256 calls; per warpgroup, two buffers (steps alternate).
-  static constexpr int kMaskBytes = 256 * 2;
+  // (flash3_bwd_dropout.hpp); per warpgroup, two buffers (steps alternate).
+  static constexpr int kMaskBytes = kBwdMaskCalls * 2;
   static constexpr int kOffMask = kOffDpsum + kStages * kRowBytes;
   static constexpr int kOffBars = kOffMask + 2 * kConsumerWGs * kMaskBytes;
   static constexpr int kBars = 1 + 4 * kStages;  // K/V full; Q, dO full and empty per stage
