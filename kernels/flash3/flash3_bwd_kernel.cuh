@@ -60,7 +60,7 @@ struct Smem {
   __device__ std::uint32_t dq(int cw) const { return base + (cw == 0 ? Tr::kOffDq0 : Tr::kOffDq1); }
   __device__ std::uint32_t lse(int s) const { return base + Tr::kOffLse + s * Tr::kRowBytes; }
   __device__ std::uint32_t dpsum(int s) const { return base + Tr::kOffDpsum + s * Tr::kRowBytes; }
-  __device__ std::uint32_t mask(int cw, int buf) const { return base + Tr::kOffMask + (2 * cw + buf) * Tr::kMaskBytes; }
+  __device__ std::uint32_t mask(int cw) const { return base + Tr::kOffMask + cw * Tr::kMaskBytes; }
   __device__ std::uint32_t bar(int i) const { return base + Tr::kOffBars + 8 * i; }
   __device__ std::uint32_t full_kv() const { return bar(0); }
   __device__ std::uint32_t full_q(int s) const { return bar(1 + s); }
@@ -391,8 +391,10 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     gemm_keys_queries<Tr, T>(dpt, v_rows, sm.dout(s));
     ptx::wgmma_commit();
     [[maybe_unused]] std::uint32_t keep = 0;
-    if constexpr (kDropout) {  // under the GEMMs
-      const std::uint32_t masks = sm.mask(cw, (m - w.m_begin) & 1);
+    // Dropout flags, drawn under the GEMMs. One buffer per warpgroup serves: every thread read the previous
+    // step's masks before the warpgroup's barriers around its dQ staging.
+    if constexpr (kDropout) {
+      const std::uint32_t masks = sm.mask(cw);
       draw_keep_masks(masks, p, w, cw, m, tid);
       ptx::named_bar_sync(kBarDqStage + cw, 128);
       keep = gather_keep_flags(masks, warp, lane / 4, t);

@@ -81,10 +81,10 @@ struct Bwd3Traits {
   static constexpr int kOffLse = kOffDq1 + kDqBytes1;
   static constexpr int kOffDpsum = kOffLse + kStages * kRowBytes;
   // Dropout keep flags of a warpgroup's 64 x 64 (keys x queries) tile: one 16-bit mask per Philox call
-  // (flash3_bwd_dropout.hpp); per warpgroup, two buffers (steps alternate).
+  // (flash3_bwd_dropout.hpp), one buffer per warpgroup.
   static constexpr int kMaskBytes = kBwdMaskCalls * 2;
   static constexpr int kOffMask = kOffDpsum + kStages * kRowBytes;
-  static constexpr int kOffBars = kOffMask + 2 * kConsumerWGs * kMaskBytes;
+  static constexpr int kOffBars = kOffMask + kConsumerWGs * kMaskBytes;
   static constexpr int kBars = 1 + 4 * kStages;  // K/V full; Q, dO full and empty per stage
   static constexpr int kSmemBytes = kOffBars + kBars * 8 + 1024;  // + slack to align the base
 
