@@ -10,8 +10,16 @@
 
 namespace fa::flash3 {
 
+// The main kernel's TMA tensor maps, passed as one __grid_constant__ parameter.
+struct Bwd3Maps {
+  CUtensorMap q{}, k{}, v{}, dout{};
+  CUtensorMap k_dq{};      // K as dQ = dS K reads it (flash3_tiles.hpp)
+  CUtensorMap dq_accum{};  // fp32 accumulator, for TMA reduce-adds
+  CUtensorMap dk{}, dv{};  // stores of 64-key slices
+};
+
 struct Bwd3Plan {
-  CUtensorMap q{}, k{}, v{}, dout{}, k_dq{}, dq_accum{};  // k_dq: K as dQ = dS K reads it (flash3_tiles.hpp)
+  Bwd3Maps maps;
   unsigned grid = 0;
   void* workspace = nullptr;
 };

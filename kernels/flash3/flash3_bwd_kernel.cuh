@@ -18,7 +18,8 @@
 //                                           read transposed, B = K MN-major), stages it (fp32, swizzled)
 //                                           and one thread adds it into the accumulator in global memory
 //                                           with TMA reduce-adds (cp.reduce.async.bulk.tensor .add.f32).
-//   dK (times the softmax scale) and dV are stored once at the end.
+//   dK (times the softmax scale) and dV are stored once at the end, through shared memory (the K and V
+//   tiles) by TMA stores.
 // Why a TMA reduce for dQ rather than red.global.add from registers: one instruction per 32 x 64 block
 // instead of 16 vector atomics per thread, issued off the consumers' critical path (the copy engine reads
 // the staging buffer while the warpgroup goes on), and the adds reach L2 as whole 128-byte lines. The
@@ -31,6 +32,7 @@
 
 #include "core/pack_half2.cuh"
 #include "core/philox.hpp"
+#include "kernels/flash3/flash3_bwd.hpp"
 #include "kernels/flash3/flash3_bwd_dropout.hpp"
 #include "kernels/flash3/flash3_bwd_traits.cuh"
 #include "kernels/flash3/flash3_gemm.cuh"
@@ -269,8 +271,8 @@ __device__ __forceinline__ void dq_step(const Smem<Tr>& sm, std::uint32_t ds_til
 // Producer: one thread. K and V once, then Q + lse2 and dO + dPsum of each query block as stages free up.
 // ---------------------------------------------------------------------------------------------
 template <class Tr>
-__device__ void produce(const Smem<Tr>& sm, const CUtensorMap* tm_q, const CUtensorMap* tm_k, const CUtensorMap* tm_v,
-                        const CUtensorMap* tm_do, const CUtensorMap* tm_kdq, const Flash3BwdParams& p, const Work& w) {
+__device__ void produce(const Smem<Tr>& sm, const Bwd3Maps& maps, const Flash3BwdParams& p, const Work& w) {
+  const CUtensorMap *tm_q = &maps.q, *tm_k = &maps.k, *tm_v = &maps.v, *tm_do = &maps.dout, *tm_kdq = &maps.k_dq;
   ptx::mbar_arrive_expect_tx(sm.full_kv(), 2 * Tr::kKVBytes + Tr::kDqKBytes);
 #pragma unroll
   for (int r = 0; r < Tr::kRegions; ++r) {
@@ -303,18 +305,30 @@ __device__ void produce(const Smem<Tr>& sm, const CUtensorMap* tm_q, const CUten
   }
 }
 
-// dK (times the softmax scale) and dV of the warpgroup's 64 keys, rows past Nk left out.
+// dK (times the softmax scale) and dV of the warpgroup's 64 keys, staged (swizzled, the TMA box layout) in
+// the warpgroup's own rows of the K and V tiles and written by TMA stores, which clip the rows past Nk. The
+// caller has made sure no warpgroup still reads K or V.
 template <class Tr, class T>
-__device__ __forceinline__ void store_dk_dv(const float (&dk)[Tr::D / 2], const float (&dv)[Tr::D / 2], const Work& w,
-                                            int key0, int t, const Flash3BwdParams& p) {
-  T* gdk = static_cast<T*>(p.dk) + w.b * p.dk_stride_b + w.h * p.dk_stride_h;
-  T* gdv = static_cast<T*>(p.dv) + w.b * p.dv_stride_b + w.h * p.dv_stride_h;
+__device__ __forceinline__ void store_dk_dv(const Smem<Tr>& sm, const Bwd3Maps& maps, const float (&dk)[Tr::D / 2],
+                                            const float (&dv)[Tr::D / 2], const Work& w, int cw, int lrow0, int t,
+                                            bool leader, float scale) {
 #pragma unroll
   for (int j = 0; j < Tr::D / 2; j += 2) {
-    const int key = key0 + 8 * ((j / 2) % 2), col = 8 * (j / 4) + 2 * t;
-    if (key >= p.seqlen_kv) continue;
-    *reinterpret_cast<std::uint32_t*>(gdk + key * p.dk_stride_n + col) = pack_half2<T>(dk[j] * p.scale, dk[j + 1] * p.scale);
-    *reinterpret_cast<std::uint32_t*>(gdv + key * p.dv_stride_n + col) = pack_half2<T>(dv[j], dv[j + 1]);
+    const std::uint32_t off =
+        swizzled_offset<Tr::kSwz>(lrow0 + 8 * ((j / 2) % 2), 8 * (j / 4) + 2 * t, Tr::kKVRegionBytes);
+    st_shared_u32(sm.k() + off, pack_half2<T>(dk[j] * scale, dk[j + 1] * scale));
+    st_shared_u32(sm.v() + off, pack_half2<T>(dv[j], dv[j + 1]));
+  }
+  ptx::fence_proxy_async_smem();
+  ptx::named_bar_sync(kBarDqStage + cw, 128);
+  if (leader) {
+    const std::uint32_t rows = 64 * cw * Tr::kSwzBytes;
+#pragma unroll
+    for (int r = 0; r < Tr::kRegions; ++r) {
+      ptx::tma_store_4d(&maps.dk, sm.k() + r * Tr::kKVRegionBytes + rows, r * Tr::kSwz, w.n0 + 64 * cw, w.h, w.b);
+      ptx::tma_store_4d(&maps.dv, sm.v() + r * Tr::kKVRegionBytes + rows, r * Tr::kSwz, w.n0 + 64 * cw, w.h, w.b);
+    }
+    ptx::tma_store_commit();
   }
 }
 
@@ -322,10 +336,7 @@ __device__ __forceinline__ void store_dk_dv(const float (&dk)[Tr::D / 2], const 
 
 template <class Tr, class T, bool kCausal, bool kDropout>
 __global__ void __launch_bounds__(Tr::kThreads, 1)
-    flash3_bwd_kernel(const __grid_constant__ CUtensorMap tm_q, const __grid_constant__ CUtensorMap tm_k,
-                      const __grid_constant__ CUtensorMap tm_v, const __grid_constant__ CUtensorMap tm_do,
-                      const __grid_constant__ CUtensorMap tm_kdq, const __grid_constant__ CUtensorMap tm_dq,
-                      const Flash3BwdParams p) {
+    flash3_bwd_kernel(const __grid_constant__ Bwd3Maps maps, const Flash3BwdParams p) {
 #if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
   using namespace bwd3;
   constexpr int BM = Tr::BM, D = Tr::D;
@@ -334,12 +345,12 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   const Work w = work_of<Tr, kCausal>(blockIdx.x, p);
 
   if (threadIdx.x == 0) {
-    ptx::prefetch_tmap(&tm_q);
-    ptx::prefetch_tmap(&tm_k);
-    ptx::prefetch_tmap(&tm_v);
-    ptx::prefetch_tmap(&tm_do);
-    ptx::prefetch_tmap(&tm_kdq);
-    ptx::prefetch_tmap(&tm_dq);
+    ptx::prefetch_tmap(&maps.q);
+    ptx::prefetch_tmap(&maps.k);
+    ptx::prefetch_tmap(&maps.v);
+    ptx::prefetch_tmap(&maps.dout);
+    ptx::prefetch_tmap(&maps.k_dq);
+    ptx::prefetch_tmap(&maps.dq_accum);
     ptx::mbar_init(sm.full_kv(), 1);
     for (int s = 0; s < Tr::kStages; ++s) {
       ptx::mbar_init(sm.full_q(s), 1);
@@ -354,7 +365,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   const int wg = threadIdx.x / 128;
   if (wg == 0) {
     ptx::regs_dealloc<Tr::kProducerRegs>();
-    if (threadIdx.x == 0 && w.m_begin < w.m_end) produce<Tr>(sm, &tm_q, &tm_k, &tm_v, &tm_do, &tm_kdq, p, w);
+    if (threadIdx.x == 0 && w.m_begin < w.m_end) produce<Tr>(sm, maps, p, w);
     return;
   }
   ptx::regs_alloc<Tr::kConsumerRegs>();
@@ -374,6 +385,12 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   zero(dk);
   zero(dv);
   if (w.m_begin < w.m_end) ptx::mbar_wait(sm.full_kv(), 0);
+  // Dropout: the keep masks of a step are drawn during the previous step's dQ GEMM (see after_dv_dk), those
+  // of the first step here.
+  if (kDropout && w.m_begin < w.m_end) {
+    draw_keep_masks(sm.mask(cw), p, w, cw, w.m_begin, tid);
+    ptx::named_bar_sync(kBarDqStage + cw, 128);
+  }
   RingPos<Tr::kStages> pos;
   for (int m = w.m_begin; m < w.m_end; ++m) {
     const int s = pos.stage, q0 = m * BM;
@@ -391,34 +408,34 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     gemm_keys_queries<Tr, T>(dpt, v_rows, sm.dout(s));
     ptx::wgmma_commit();
     [[maybe_unused]] std::uint32_t keep = 0;
-    // Dropout flags, drawn under the GEMMs. One buffer per warpgroup serves: every thread read the previous
-    // step's masks before the warpgroup's barriers around its dQ staging.
-    if constexpr (kDropout) {
-      const std::uint32_t masks = sm.mask(cw);
-      draw_keep_masks(masks, p, w, cw, m, tid);
-      ptx::named_bar_sync(kBarDqStage + cw, 128);
-      keep = gather_keep_flags(masks, warp, lane / 4, t);
-    }
+    if constexpr (kDropout) keep = gather_keep_flags(sm.mask(cw), warp, lane / 4, t);
     ptx::wgmma_wait<1>();
     ptx::fence_regs(st);
     probabilities<Tr, kCausal>(st, sm.lse(s), scale_log2, masked, key0, q0, t, p);
+    auto issue_dv = [&] {
+      ptx::fence_regs(dv);
+      pin_frags(pa);
+      ptx::wgmma_fence();
+      gemm_keys_dims<Tr, T>(dv, pa, sm.dout(s));
+      ptx::wgmma_commit();
+    };
     if constexpr (kDropout) {
+      // dS first: fp32 P^T, dP^T, the flags and a dropped copy of P^T together exceed the registers at D = 128.
+      ptx::wgmma_wait<0>();
+      ptx::fence_regs(dpt);
+      score_grads<Tr, true>(dpt, st, sm.dpsum(s), t, keep, keep_scale);
       float pd[BM / 2];
       dropped(pd, st, keep, keep_scale);
       acc_to_a<BM, T>(pd, pa);
+      issue_dv();
     } else {
+      // dV += P^T dO goes to the tensor cores while dS is computed.
       acc_to_a<BM, T>(st, pa);
+      issue_dv();
+      ptx::wgmma_wait<1>();  // dP^T
+      ptx::fence_regs(dpt);
+      score_grads<Tr, false>(dpt, st, sm.dpsum(s), t, keep, keep_scale);
     }
-
-    // dV += P^T dO goes to the tensor cores while dS is computed.
-    ptx::fence_regs(dv);
-    pin_frags(pa);
-    ptx::wgmma_fence();
-    gemm_keys_dims<Tr, T>(dv, pa, sm.dout(s));
-    ptx::wgmma_commit();
-    ptx::wgmma_wait<1>();  // dP^T
-    ptx::fence_regs(dpt);
-    score_grads<Tr, kDropout>(dpt, st, sm.dpsum(s), t, keep, keep_scale);
     acc_to_a<BM, T>(dpt, dsa);
     store_ds<Tr>(ds_tile, dsa, lrow0, t);
     ptx::fence_proxy_async_smem();  // dS^T is read by wgmma (the async proxy) next
@@ -432,8 +449,11 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     // Both warpgroups' dS^T are in place (and, dS^T being double-buffered, every reader of this buffer two
     // steps ago is done: each warpgroup waits for its dQ GEMM before it reaches this barrier again).
     ptx::named_bar_sync(kBarDsFull, 256);
-    // Once dV and dK are done with Q and dO (the dQ GEMM reads only K and dS^T), the stage goes back.
-    auto release_stage = [&] {
+    // Once dV and dK are done with Q and dO (the dQ GEMM reads only K and dS^T), the stage goes back; with
+    // dropout, the next step's keep masks are drawn while the dQ GEMM runs (P^T and dS^T registers are free
+    // then). One mask buffer serves: every thread of the warpgroup gathered this step's flags before the
+    // barrier above, and reads the new ones only after the barriers around its dQ staging.
+    auto after_dv_dk = [&] {
       ptx::fence_regs(dk);
       ptx::fence_regs(dv);
       pin_frags(pa);
@@ -442,18 +462,23 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
         ptx::mbar_arrive(sm.empty_q(s));
         ptx::mbar_arrive(sm.empty_do(s));
       }
+      if constexpr (kDropout) {
+        if (m + 1 < w.m_end) draw_keep_masks(sm.mask(cw), p, w, cw, m + 1, tid);
+      }
     };
     const int lrow = lrow0 - 64 * cw;  // row inside the query block's dQ slice
     if constexpr (Tr::kDqCols0 == Tr::kDqCols1) {
-      dq_step<Tr, T, Tr::kDqCols0>(sm, ds_tile, &tm_dq, cw, dq_col0, q0, w, lrow, t, leader, release_stage);
+      dq_step<Tr, T, Tr::kDqCols0>(sm, ds_tile, &maps.dq_accum, cw, dq_col0, q0, w, lrow, t, leader, after_dv_dk);
     } else if (cw == 0) {
-      dq_step<Tr, T, Tr::kDqCols0>(sm, ds_tile, &tm_dq, cw, dq_col0, q0, w, lrow, t, leader, release_stage);
+      dq_step<Tr, T, Tr::kDqCols0>(sm, ds_tile, &maps.dq_accum, cw, dq_col0, q0, w, lrow, t, leader, after_dv_dk);
     } else {
-      dq_step<Tr, T, Tr::kDqCols1>(sm, ds_tile, &tm_dq, cw, dq_col0, q0, w, lrow, t, leader, release_stage);
+      dq_step<Tr, T, Tr::kDqCols1>(sm, ds_tile, &maps.dq_accum, cw, dq_col0, q0, w, lrow, t, leader, after_dv_dk);
     }
     pos.advance();
   }
-  store_dk_dv<Tr, T>(dk, dv, w, key0, t, p);
+  // Both warpgroups are done with K (dQ's GEMM reads all of its rows) and V: their tiles stage dK and dV.
+  ptx::named_bar_sync(kBarDsFull, 256);
+  store_dk_dv<Tr, T>(sm, maps, dk, dv, w, cw, lrow0, t, leader, p.scale);
   if (leader) ptx::tma_store_wait_all();
 #endif
 }

@@ -15,7 +15,7 @@ template <class Tr, class T, bool kCausal, bool kDropout>
 void launch_bwd_instance(const Flash3BwdParams& p, const Bwd3Plan& plan, cudaStream_t stream) {
   auto* kernel = flash3_bwd_kernel<Tr, T, kCausal, kDropout>;
   opt_in_dynamic_smem<flash3_bwd_kernel<Tr, T, kCausal, kDropout>>(Tr::kSmemBytes);
-  kernel<<<plan.grid, Tr::kThreads, Tr::kSmemBytes, stream>>>(plan.q, plan.k, plan.v, plan.dout, plan.k_dq, plan.dq_accum, p);
+  kernel<<<plan.grid, Tr::kThreads, Tr::kSmemBytes, stream>>>(plan.maps, p);
   FA_CUDA_CHECK_LAUNCH();
 }
 
