@@ -98,7 +98,9 @@ struct Bwd3Traits {
   static_assert(kSmemBytes <= 227 * 1024, "shared memory per block on sm_90");
 };
 
+// Stages of Q and dO: a step is shorter at smaller head dims, so more of them hide the load latency; at
+// D = 128 only two fit in shared memory.
 template <int D>
-struct Bwd3TraitsFor : Bwd3Traits<D, 2> {};
+struct Bwd3TraitsFor : Bwd3Traits<D, D <= 96 ? 3 : 2> {};
 
 }  // namespace fa::flash3
