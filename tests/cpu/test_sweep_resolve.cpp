@@ -47,7 +47,7 @@ TEST_CASE("resolve: a named kernel stays even where it cannot run, a built-in sw
   fa::SweepFlags named;
   named.sweep_name = "default";
   const fa::SweepSpec spec = fa::resolve_sweep(named, /*have_gpu=*/true, nullptr);
-  const std::vector<std::string> listed = {"flash", "standard", "block_sparse", "cudnn"};
+  const std::vector<std::string> listed = {"flash", "flash3", "standard", "block_sparse", "cudnn"};
   for (const std::string& k : spec.kernels) CHECK(std::find(listed.begin(), listed.end(), k) != listed.end());
   for (const std::string& k : spec.kernels) {
     const fa::KernelEntry* e = fa::find_kernel_entry(k);
