@@ -1,7 +1,8 @@
 #pragma once
 // Device tensors for the tests that call a backward below the AttentionKernel interface (on float64
-// reference O and lse): one [B, H, N, D] tensor in a layout, converted from / to float64 bhnd, and the
-// relative L2 error those tests report.
+// reference O and lse): one [B, H, N, D] tensor in a layout, converted from / to float64 bhnd, the
+// operands of a backward built from them (pointers and strides into launch parameters through
+// fa::operands_into), and the relative L2 error those tests report.
 #include <cuda_runtime_api.h>
 
 #include <cmath>
@@ -11,6 +12,7 @@
 
 #include "core/cuda_check.hpp"
 #include "core/dtype.hpp"
+#include "core/kernel.hpp"
 #include "core/problem.hpp"
 
 namespace fa::testing {
@@ -30,6 +32,7 @@ class DeviceTensor {
   std::size_t bytes() const { return elements() * fa::dtype_bytes(dt_); }
   void* get() const { return ptr_; }
   const fa::Strides& strides() const { return st_; }
+  fa::TensorRef ref() const { return {ptr_, st_.b, st_.h, st_.n}; }
 
   void upload(const std::vector<double>& bhnd) {
     std::vector<unsigned char> host(bytes());
@@ -61,6 +64,16 @@ class DeviceTensor {
   fa::Strides st_;
   void* ptr_ = nullptr;
 };
+
+// Q, K, V, O, dO, dQ, dK, dV and lse (float, device) as the kernel interface's Operands.
+inline Operands backward_operands(const DeviceTensor& q, const DeviceTensor& k, const DeviceTensor& v,
+                                  const DeviceTensor& o, const DeviceTensor& dout, const DeviceTensor& dq,
+                                  const DeviceTensor& dk, const DeviceTensor& dv, void* lse) {
+  Operands ops;
+  ops.q = q.ref(), ops.k = k.ref(), ops.v = v.ref(), ops.o = o.ref(), ops.lse = lse;
+  ops.dout = dout.ref(), ops.dq = dq.ref(), ops.dk = dk.ref(), ops.dv = dv.ref();
+  return ops;
+}
 
 // ||got - ref|| / ||ref|| over the finite elements of got; the others are counted in *nonfinite.
 inline double rel_l2(const std::vector<double>& got, const std::vector<double>& ref, std::int64_t* nonfinite) {

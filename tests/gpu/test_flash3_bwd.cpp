@@ -79,10 +79,6 @@ std::string worst_element(const std::vector<double>& got, const std::vector<doub
                               got[worst], " ref ", ref[worst]);
 }
 
-void set_strides(const DeviceTensor& t, std::int64_t& sb, std::int64_t& sh, std::int64_t& sn) {
-  sb = t.strides().b, sh = t.strides().h, sn = t.strides().n;
-}
-
 struct DeviceOperands {
   DeviceTensor q, k, v, o, dout, dq, dk, dv;
   DeviceBuffer lse;
@@ -99,16 +95,7 @@ struct DeviceOperands {
 
   fa::flash3::Flash3BwdParams params(const Case& c, const fa::Problem& p) const {
     fa::flash3::Flash3BwdParams f;
-    f.q = q.get(), f.k = k.get(), f.v = v.get(), f.o = o.get(), f.lse = static_cast<float*>(lse.ptr);
-    f.dout = dout.get(), f.dq = dq.get(), f.dk = dk.get(), f.dv = dv.get();
-    set_strides(q, f.q_stride_b, f.q_stride_h, f.q_stride_n);
-    set_strides(k, f.k_stride_b, f.k_stride_h, f.k_stride_n);
-    set_strides(v, f.v_stride_b, f.v_stride_h, f.v_stride_n);
-    set_strides(o, f.o_stride_b, f.o_stride_h, f.o_stride_n);
-    set_strides(dout, f.do_stride_b, f.do_stride_h, f.do_stride_n);
-    set_strides(dq, f.dq_stride_b, f.dq_stride_h, f.dq_stride_n);
-    set_strides(dk, f.dk_stride_b, f.dk_stride_h, f.dk_stride_n);
-    set_strides(dv, f.dv_stride_b, f.dv_stride_h, f.dv_stride_n);
+    fa::operands_into(fa::testing::backward_operands(q, k, v, o, dout, dq, dk, dv, lse.ptr), f);
     f.batch = static_cast<int>(c.s.b), f.heads = static_cast<int>(c.s.h);
     f.seqlen_q = static_cast<int>(c.s.nq), f.seqlen_kv = static_cast<int>(c.s.nk), f.head_dim = static_cast<int>(c.s.d);
     f.dtype = c.dt;

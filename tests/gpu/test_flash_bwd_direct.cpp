@@ -88,19 +88,7 @@ void check_case(const Case& c) {
   if (masked) FA_CUDA_CHECK(cudaMemcpy(mask_d.ptr, mask.bits.data(), mask.bits.size(), cudaMemcpyHostToDevice));
 
   fa::flash::FlashBwdParams fp;
-  auto set = [](const DeviceTensor& t, std::int64_t& sb, std::int64_t& sh, std::int64_t& sn) {
-    sb = t.strides().b, sh = t.strides().h, sn = t.strides().n;
-  };
-  fp.q = q.get(), fp.k = k.get(), fp.v = v.get(), fp.o = od.get(), fp.lse = static_cast<float*>(lse_d.ptr);
-  fp.dout = dout.get(), fp.dq = dq.get(), fp.dk = dk.get(), fp.dv = dv.get();
-  set(q, fp.q_stride_b, fp.q_stride_h, fp.q_stride_n);
-  set(k, fp.k_stride_b, fp.k_stride_h, fp.k_stride_n);
-  set(v, fp.v_stride_b, fp.v_stride_h, fp.v_stride_n);
-  set(od, fp.o_stride_b, fp.o_stride_h, fp.o_stride_n);
-  set(dout, fp.do_stride_b, fp.do_stride_h, fp.do_stride_n);
-  set(dq, fp.dq_stride_b, fp.dq_stride_h, fp.dq_stride_n);
-  set(dk, fp.dk_stride_b, fp.dk_stride_h, fp.dk_stride_n);
-  set(dv, fp.dv_stride_b, fp.dv_stride_h, fp.dv_stride_n);
+  fa::operands_into(fa::testing::backward_operands(q, k, v, od, dout, dq, dk, dv, lse_d.ptr), fp);
   fp.batch = static_cast<int>(c.b), fp.heads = static_cast<int>(c.h);
   fp.seqlen_q = static_cast<int>(c.nq), fp.seqlen_kv = static_cast<int>(c.nk), fp.head_dim = static_cast<int>(c.d);
   fp.dtype = c.dt;
