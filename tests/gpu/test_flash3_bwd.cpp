@@ -178,7 +178,7 @@ TEST_CASE("flash3 bwd direct: tiny shapes first (which gradient, where)", "[gpu]
   FA_REQUIRE_GPU();
   require_flash3(Pass::bwd);
   // One key block, one or two query blocks, then one consumer warpgroup's keys ragged.
-  for (std::int64_t d : {64, 128})
+  for (std::int64_t d : {64, 128, 96})
     for (std::int64_t n : {64, 128}) {
       Case c;
       c.s = Shape{1, 1, n, n, d};
@@ -188,6 +188,8 @@ TEST_CASE("flash3 bwd direct: tiny shapes first (which gradient, where)", "[gpu]
   c.s = Shape{1, 1, 128, 128, 64}, c.causal = true;
   check_direct(c);
   c.s = Shape{1, 2, 100, 70, 128}, c.causal = false, c.dt = DType::fp16;
+  check_direct(c);
+  c.s = Shape{1, 1, 128, 128, 64}, c.dropout = 0.5;
   check_direct(c);
 }
 
