@@ -38,14 +38,12 @@ flash::FlashBwdParams flash_view(const Flash3BwdParams& p) {
   return f;
 }
 
-bool rows_aligned(std::int64_t sb, std::int64_t sh, std::int64_t sn) { return sb % 8 == 0 && sh % 8 == 0 && sn % 8 == 0; }
-
 // The gradients' own strides and pointers (bwd_unsupported_reason saw the forward's operands).
 const char* gradient_unsupported_reason(const Flash3BwdParams& p) {
-  if (!rows_aligned(p.do_stride_b, p.do_stride_h, p.do_stride_n) ||
-      !rows_aligned(p.dq_stride_b, p.dq_stride_h, p.dq_stride_n) ||
-      !rows_aligned(p.dk_stride_b, p.dk_stride_h, p.dk_stride_n) ||
-      !rows_aligned(p.dv_stride_b, p.dv_stride_h, p.dv_stride_n))
+  if (!tma_strides_ok(p.do_stride_b, p.do_stride_h, p.do_stride_n) ||
+      !tma_strides_ok(p.dq_stride_b, p.dq_stride_h, p.dq_stride_n) ||
+      !tma_strides_ok(p.dk_stride_b, p.dk_stride_h, p.dk_stride_n) ||
+      !tma_strides_ok(p.dv_stride_b, p.dv_stride_h, p.dv_stride_n))
     return "flash3 backward: gradient strides must be multiples of 8 elements";
   if (p.lse == nullptr) return "flash3 backward: needs the forward's lse";
   const void* tensors[] = {p.q, p.k, p.v, p.o, p.dout, p.dq, p.dk, p.dv};
@@ -81,8 +79,8 @@ Bwd3Plan plan_bwd(const Flash3BwdParams& p, void* workspace) {
   Bwd3Plan plan;
   Bwd3Maps& m = plan.maps;
   m.q = make_tensor_map(shape_of(p, p.q, p.seqlen_q, p.q_stride_b, p.q_stride_h, p.q_stride_n), swz, tile.bm, 2 * swz);
-  m.dout =
-      make_tensor_map(shape_of(p, p.dout, p.seqlen_q, p.do_stride_b, p.do_stride_h, p.do_stride_n), swz, tile.bm, 2 * swz);
+  m.dout = make_tensor_map(shape_of(p, p.dout, p.seqlen_q, p.do_stride_b, p.do_stride_h, p.do_stride_n), swz, tile.bm,
+                           2 * swz);
   m.k = make_tensor_map(shape_of(p, p.k, p.seqlen_kv, p.k_stride_b, p.k_stride_h, p.k_stride_n), swz, tile.bn, 2 * swz);
   m.v = make_tensor_map(shape_of(p, p.v, p.seqlen_kv, p.v_stride_b, p.v_stride_h, p.v_stride_n), swz, tile.bn, 2 * swz);
   const int dq_swz = bwd3_dq_swizzle_cols(p.head_dim);

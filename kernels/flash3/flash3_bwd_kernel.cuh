@@ -45,8 +45,8 @@ namespace fa::flash3 {
 
 namespace bwd3 {
 
-// Named barrier ids: dS^T of the step written by both consumer warpgroups (256 threads); warpgroup c alone
-// around its dQ staging buffer (128 threads).
+// Named barrier ids: both consumer warpgroups (256 threads: dS^T of the step written, K and V free at the
+// end); warpgroup c alone (128 threads: around its dQ staging, its dK / dV staging, the first dropout masks).
 constexpr int kBarDsFull = 1;
 constexpr int kBarDqStage = 2;
 
@@ -104,7 +104,8 @@ __device__ __forceinline__ Work work_of(unsigned block, const Flash3BwdParams& p
 // S^T = K_w Q^T or dP^T = V_w dO^T: A = the warpgroup's 64 keys of K / V, B = the query block of Q / dO;
 // both K-major (the head dim is contiguous).
 template <class Tr, class T>
-__device__ __forceinline__ void gemm_keys_queries(float (&acc)[Tr::BM / 2], std::uint32_t a_base, std::uint32_t b_base) {
+__device__ __forceinline__ void gemm_keys_queries(float (&acc)[Tr::BM / 2], std::uint32_t a_base,
+                                                  std::uint32_t b_base) {
   gemm_ss_kmajor<Tr::BM, T, Tr::D, Tr::kSwz>(acc, a_base, Tr::kKVRegionBytes, b_base, Tr::kQRegionBytes);
 }
 

@@ -1,7 +1,7 @@
 #pragma once
-// Launch of the flash3 backward main kernel for one head dim: picks the instance for dtype / causal / dropout and raises
-// the dynamic shared-memory limit once per device and instance. Included by one flash3_bwd_d<D>.cu per head
-// dim so the instances compile in parallel.
+// Launch of the flash3 backward main kernel for one head dim: picks the instance for dtype / causal / dropout
+// and raises the dynamic shared-memory limit once per device and instance. Included by one
+// flash3_bwd_d<D>.cu per head dim so the instances compile in parallel.
 #include <cuda_runtime_api.h>
 
 #include "core/cuda_check.hpp"

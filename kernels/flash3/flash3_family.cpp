@@ -20,7 +20,8 @@ IoListing flash3_io(const Point& pt, const IoContext& ctx, IoLedger& ledger) {
 
 KernelFamily flash3_family() {
   return {.name = "flash3",
-          .summary = "Hopper FlashAttention-3 style: TMA, wgmma, warp-specialised forward (ping-pong) and backward (sm_90a)",
+          .summary = "Hopper FlashAttention-3 style: TMA, wgmma, warp-specialised forward (ping-pong) and backward "
+                     "(sm_90a)",
           .backend = Backend::cuda,
           .uses_block_mask = false,
           .io_model = &flash3_io};

@@ -20,10 +20,11 @@ struct Replay {
 // One step of one warpgroup: query block m, keys [key0, key0 + 64).
 Replay replay_tile(std::uint64_t seed, std::uint32_t t8, std::uint32_t b, std::uint32_t h, int m, int key0) {
   std::vector<std::uint32_t> masks(fa::flash3::kBwdMaskCalls);
-  for (int i = 0; i < fa::flash3::kBwdMaskCalls; ++i)
-    masks[static_cast<std::size_t>(i)] = fa::dropout_keep_mask16(
-        fa::dropout_random(seed, b, h, fa::flash3::bwd_mask_counter_row(i, m), fa::flash3::bwd_mask_counter_col(i, key0)),
-        t8);
+  for (int i = 0; i < fa::flash3::kBwdMaskCalls; ++i) {
+    const std::uint32_t row = fa::flash3::bwd_mask_counter_row(i, m), col = fa::flash3::bwd_mask_counter_col(i, key0);
+    const fa::Philox4 r = fa::dropout_random(seed, b, h, row, col);
+    masks[static_cast<std::size_t>(i)] = fa::dropout_keep_mask16(r, t8);
+  }
   std::vector<int> uses(static_cast<std::size_t>(fa::flash3::kBwdMaskCalls) * 16, 0);
   Replay r;
   for (int warp = 0; warp < 4; ++warp)
@@ -37,8 +38,8 @@ Replay replay_tile(std::uint64_t seed, std::uint32_t t8, std::uint32_t b, std::u
                                            static_cast<std::uint32_t>(key0 + kl));
         ++r.checked;
         if ((((keep >> j) & 1u) != 0) != want) ++r.mismatches;
-        const int flag = fa::flash3::bwd_mask_index(ql, kl) * 16 +
-                         static_cast<int>(fa::dropout_byte(static_cast<std::uint32_t>(ql), static_cast<std::uint32_t>(kl)));
+        const auto byte = fa::dropout_byte(static_cast<std::uint32_t>(ql), static_cast<std::uint32_t>(kl));
+        const int flag = fa::flash3::bwd_mask_index(ql, kl) * 16 + static_cast<int>(byte);
         if (++uses[static_cast<std::size_t>(flag)] > 1) ++r.reused;
       }
     }
