@@ -64,7 +64,8 @@ struct Smem {
   __device__ std::uint32_t dpsum(int s) const { return base + Tr::kOffDpsum + s * Tr::kRowBytes; }
   __device__ std::uint32_t mask(int cw) const { return base + Tr::kOffMask + cw * Tr::kMaskBytes; }
   __device__ std::uint32_t bar(int i) const { return base + Tr::kOffBars + 8 * i; }
-  __device__ std::uint32_t full_kv() const { return bar(0); }
+  __device__ std::uint32_t full_k() const { return bar(0); }
+  __device__ std::uint32_t full_v() const { return bar(1 + 4 * Tr::kStages); }
   __device__ std::uint32_t full_q(int s) const { return bar(1 + s); }
   __device__ std::uint32_t empty_q(int s) const { return bar(1 + Tr::kStages + s); }
   __device__ std::uint32_t full_do(int s) const { return bar(1 + 2 * Tr::kStages + s); }
@@ -192,8 +193,12 @@ __device__ __forceinline__ void score_grads(float (&dp)[Tr::BM / 2], const float
 
 // Dropout (flash3_bwd_dropout.hpp): the warpgroup draws its tile's 256 Philox calls, 2 per thread, as
 // 16-bit keep masks into shared memory ...
-__device__ __forceinline__ void draw_keep_masks(std::uint32_t masks, const Flash3BwdParams& p, const Work& w, int cw,
-                                                int m, int tid) {
+template <class Tr, bool kCausal>
+__device__ __forceinline__ void draw_keep_masks(std::uint32_t masks, const Flash3BwdParams& p, int cw, int m) {
+  // The block's coordinates are re-derived here from special registers read through volatile asm: the
+  // compiler cannot keep them live across the main loop, where every register is taken at D = 128.
+  const Work w = work_of<Tr, kCausal>(fa::ctaid_x_volatile(), p);
+  const int tid = static_cast<int>(fa::tid_x_volatile() % 128);
 #pragma unroll
   for (int c = 0; c < 2; ++c) {
     const int i = tid + 128 * c;
@@ -215,11 +220,16 @@ __device__ __forceinline__ std::uint32_t gather_keep_flags(std::uint32_t masks, 
   return bwd_gather_keep_flags(load, warp, g, t);
 }
 
-// P^T with dropout applied (kept elements times 1 / (1 - p), the others 0): what dV accumulates.
-template <int R>
-__device__ __forceinline__ void dropped(float (&pd)[R], const float (&pt)[R], std::uint32_t keep, float keep_scale) {
+// P^T with dropout applied (kept elements times 1 / (1 - p), the others 0), packed as the A operand of dV's
+// GEMM pair by pair, so no fp32 copy of the tile is ever live next to P^T and dP^T.
+template <int N, class T>
+__device__ __forceinline__ void dropped_to_a(const float (&pt)[N / 2], std::uint32_t keep, float keep_scale,
+                                             std::uint32_t (&pa)[N / 16][4]) {
+  auto kept = [&](int j) { return (keep >> j) & 1u ? pt[j] * keep_scale : 0.f; };
 #pragma unroll
-  for (int j = 0; j < R; ++j) pd[j] = (keep >> j) & 1u ? pt[j] * keep_scale : 0.f;
+  for (int kk = 0; kk < N / 16; ++kk)
+#pragma unroll
+    for (int r = 0; r < 4; ++r) pa[kk][r] = pack_half2<T>(kept(8 * kk + 2 * r), kept(8 * kk + 2 * r + 1));
 }
 
 // The warpgroup's rows of dS^T (packed pairs, as the A fragments hold them) into the swizzled [BN x BM] tile.
@@ -274,16 +284,15 @@ __device__ __forceinline__ void dq_step(const Smem<Tr>& sm, std::uint32_t ds_til
 template <class Tr>
 __device__ void produce(const Smem<Tr>& sm, const Bwd3Maps& maps, const Flash3BwdParams& p, const Work& w) {
   const CUtensorMap *tm_q = &maps.q, *tm_k = &maps.k, *tm_v = &maps.v, *tm_do = &maps.dout, *tm_kdq = &maps.k_dq;
-  ptx::mbar_arrive_expect_tx(sm.full_kv(), 2 * Tr::kKVBytes + Tr::kDqKBytes);
+  // K first (with the first Q block it is all the first S GEMM needs), V after the first Q block.
+  ptx::mbar_arrive_expect_tx(sm.full_k(), Tr::kKVBytes + Tr::kDqKBytes);
 #pragma unroll
-  for (int r = 0; r < Tr::kRegions; ++r) {
-    ptx::tma_load_4d(sm.k() + r * Tr::kKVRegionBytes, tm_k, sm.full_kv(), r * Tr::kSwz, w.n0, w.h, w.b);
-    ptx::tma_load_4d(sm.v() + r * Tr::kKVRegionBytes, tm_v, sm.full_kv(), r * Tr::kSwz, w.n0, w.h, w.b);
-  }
+  for (int r = 0; r < Tr::kRegions; ++r)
+    ptx::tma_load_4d(sm.k() + r * Tr::kKVRegionBytes, tm_k, sm.full_k(), r * Tr::kSwz, w.n0, w.h, w.b);
   if constexpr (Tr::kDqOwnK) {
 #pragma unroll
     for (int r = 0; r < Tr::D / Tr::kDqSwz; ++r)
-      ptx::tma_load_4d(sm.k_dq() + r * Tr::kDqKRegionBytes, tm_kdq, sm.full_kv(), r * Tr::kDqSwz, w.n0, w.h, w.b);
+      ptx::tma_load_4d(sm.k_dq() + r * Tr::kDqKRegionBytes, tm_kdq, sm.full_k(), r * Tr::kDqSwz, w.n0, w.h, w.b);
   }
   const float* lse2 = p.lse2 + w.bh * p.nq_pad;
   const float* dpsum = p.dpsum + w.bh * p.nq_pad;
@@ -296,6 +305,12 @@ __device__ void produce(const Smem<Tr>& sm, const Bwd3Maps& maps, const Flash3Bw
     for (int r = 0; r < Tr::kRegions; ++r)
       ptx::tma_load_4d(sm.q(s) + r * Tr::kQRegionBytes, tm_q, sm.full_q(s), r * Tr::kSwz, m * Tr::BM, w.h, w.b);
     ptx::bulk_load(sm.lse(s), lse2 + m * Tr::BM, Tr::kRowBytes, sm.full_q(s));
+    if (m == w.m_begin) {
+      ptx::mbar_arrive_expect_tx(sm.full_v(), Tr::kKVBytes);
+#pragma unroll
+      for (int r = 0; r < Tr::kRegions; ++r)
+        ptx::tma_load_4d(sm.v() + r * Tr::kKVRegionBytes, tm_v, sm.full_v(), r * Tr::kSwz, w.n0, w.h, w.b);
+    }
     ptx::mbar_wait(sm.empty_do(s), pos.phase ^ 1u);
     ptx::mbar_arrive_expect_tx(sm.full_do(s), Tr::kQBytes + Tr::kRowBytes);
 #pragma unroll
@@ -352,7 +367,8 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     ptx::prefetch_tmap(&maps.dout);
     ptx::prefetch_tmap(&maps.k_dq);
     ptx::prefetch_tmap(&maps.dq_accum);
-    ptx::mbar_init(sm.full_kv(), 1);
+    ptx::mbar_init(sm.full_k(), 1);
+    ptx::mbar_init(sm.full_v(), 1);
     for (int s = 0; s < Tr::kStages; ++s) {
       ptx::mbar_init(sm.full_q(s), 1);
       ptx::mbar_init(sm.empty_q(s), Tr::kConsumerWGs);
@@ -385,26 +401,30 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   float dk[D / 2], dv[D / 2];
   zero(dk);
   zero(dv);
-  if (w.m_begin < w.m_end) ptx::mbar_wait(sm.full_kv(), 0);
   // Dropout: the keep masks of a step are drawn during the previous step's dQ GEMM (see after_dv_dk), those
   // of the first step here.
   if (kDropout && w.m_begin < w.m_end) {
-    draw_keep_masks(sm.mask(cw), p, w, cw, w.m_begin, tid);
+    draw_keep_masks<Tr, kCausal>(sm.mask(cw), p, cw, w.m_begin);
     ptx::named_bar_sync(kBarDqStage + cw, 128);
   }
   RingPos<Tr::kStages> pos;
-  for (int m = w.m_begin; m < w.m_end; ++m) {
+  // The bound is tested as m * BM < Nq (a parameter, in constant memory) rather than against w.m_end: one
+  // register fewer through the loop, where D = 128 with dropout takes every one.
+  for (int m = w.m_begin; m * BM < p.seqlen_q; ++m) {
     const int s = pos.stage, q0 = m * BM;
     const std::uint32_t ds_tile = sm.ds((m - w.m_begin) & 1);
     const bool masked = w.n0 + Tr::BN > p.seqlen_kv || (kCausal && w.n0 + Tr::BN - 1 > q0 + p.seqlen_kv - p.seqlen_q);
     float st[BM / 2], dpt[BM / 2];
     std::uint32_t pa[BM / 16][4], dsa[BM / 16][4];
 
+    const bool first = m == w.m_begin;  // K and V land during the first step
     ptx::mbar_wait(sm.full_q(s), pos.phase);
+    if (first) ptx::mbar_wait(sm.full_k(), 0);
     ptx::wgmma_fence();
     gemm_keys_queries<Tr, T>(st, k_rows, sm.q(s));
     ptx::wgmma_commit();
     ptx::mbar_wait(sm.full_do(s), pos.phase);
+    if (first) ptx::mbar_wait(sm.full_v(), 0);
     ptx::wgmma_fence();  // the wait loop above is a new basic block: wgmma needs its own fence there
     gemm_keys_queries<Tr, T>(dpt, v_rows, sm.dout(s));
     ptx::wgmma_commit();
@@ -413,30 +433,20 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     ptx::wgmma_wait<1>();
     ptx::fence_regs(st);
     probabilities<Tr, kCausal>(st, sm.lse(s), scale_log2, masked, key0, q0, t, p);
-    auto issue_dv = [&] {
-      ptx::fence_regs(dv);
-      pin_frags(pa);
-      ptx::wgmma_fence();
-      gemm_keys_dims<Tr, T>(dv, pa, sm.dout(s));
-      ptx::wgmma_commit();
-    };
+    // dV += (P^T Z / (1 - p)) dO goes to the tensor cores while dS is computed.
     if constexpr (kDropout) {
-      // dS first: fp32 P^T, dP^T, the flags and a dropped copy of P^T together exceed the registers at D = 128.
-      ptx::wgmma_wait<0>();
-      ptx::fence_regs(dpt);
-      score_grads<Tr, true>(dpt, st, sm.dpsum(s), t, keep, keep_scale);
-      float pd[BM / 2];
-      dropped(pd, st, keep, keep_scale);
-      acc_to_a<BM, T>(pd, pa);
-      issue_dv();
+      dropped_to_a<BM, T>(st, keep, keep_scale, pa);
     } else {
-      // dV += P^T dO goes to the tensor cores while dS is computed.
       acc_to_a<BM, T>(st, pa);
-      issue_dv();
-      ptx::wgmma_wait<1>();  // dP^T
-      ptx::fence_regs(dpt);
-      score_grads<Tr, false>(dpt, st, sm.dpsum(s), t, keep, keep_scale);
     }
+    ptx::fence_regs(dv);
+    pin_frags(pa);
+    ptx::wgmma_fence();
+    gemm_keys_dims<Tr, T>(dv, pa, sm.dout(s));
+    ptx::wgmma_commit();
+    ptx::wgmma_wait<1>();  // dP^T
+    ptx::fence_regs(dpt);
+    score_grads<Tr, kDropout>(dpt, st, sm.dpsum(s), t, keep, keep_scale);
     acc_to_a<BM, T>(dpt, dsa);
     store_ds<Tr>(ds_tile, dsa, lrow0, t);
     ptx::fence_proxy_async_smem();  // dS^T is read by wgmma (the async proxy) next
@@ -464,7 +474,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
         ptx::mbar_arrive(sm.empty_do(s));
       }
       if constexpr (kDropout) {
-        if (m + 1 < w.m_end) draw_keep_masks(sm.mask(cw), p, w, cw, m + 1, tid);
+        if (q0 + BM < p.seqlen_q) draw_keep_masks<Tr, kCausal>(sm.mask(cw), p, cw, m + 1);
       }
     };
     const int lrow = lrow0 - 64 * cw;  // row inside the query block's dQ slice

@@ -85,7 +85,7 @@ struct Bwd3Traits {
   static constexpr int kMaskBytes = kBwdMaskCalls * 2;
   static constexpr int kOffMask = kOffDpsum + kStages * kRowBytes;
   static constexpr int kOffBars = kOffMask + kConsumerWGs * kMaskBytes;
-  static constexpr int kBars = 1 + 4 * kStages;  // K/V full; Q, dO full and empty per stage
+  static constexpr int kBars = 2 + 4 * kStages;  // K full; Q, dO full and empty per stage; V full
   static constexpr int kSmemBytes = kOffBars + kBars * 8 + 1024;  // + slack to align the base
 
   static_assert(BM == 64 && BN == 64 * kConsumerWGs, "one 64-key slice per consumer warpgroup, 64-row query blocks");
