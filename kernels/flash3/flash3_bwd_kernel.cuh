@@ -152,25 +152,31 @@ __device__ __forceinline__ void pin_frags(std::uint32_t (&a)[K][4]) {
 // the warpgroup's slice) and column 8 * (j / 4) + 2 * (lane % 4) + (j % 2) (a query of the block).
 // ---------------------------------------------------------------------------------------------
 
+// Calls f(j, v) for every element j of the fragment, v being its query's entry of a per-query fp32 row of the
+// block in shared memory (lse2 or dPsum): one 8-byte load per query pair.
+template <int BM, class F>
+__device__ __forceinline__ void for_each_with_query_value(std::uint32_t row, int t, F&& f) {
+#pragma unroll
+  for (int i = 0; i < BM / 8; ++i) {
+    const float2 v = ld_shared_f32x2(row + (8 * i + 2 * t) * 4);
+#pragma unroll
+    for (int e = 0; e < 4; ++e) f(4 * i + e, (e & 1) ? v.y : v.x);
+  }
+}
+
 // P^T = exp2(S^T scale log2e - lse2[query]) in place; with `masked`, 0 for keys past Nk and (causal) keys
 // past the diagonal. Rows past Nq and fully masked rows have lse2 = +inf: P = 0 there without a test.
 template <class Tr, bool kCausal>
 __device__ __forceinline__ void probabilities(float (&s)[Tr::BM / 2], std::uint32_t lse_row, float scale_log2,
                                               bool masked, int key0, int q0, int t, const Flash3BwdParams& p) {
   const int diag = p.seqlen_kv - p.seqlen_q;
-#pragma unroll
-  for (int i = 0; i < Tr::BM / 8; ++i) {
-    const float2 l = ld_shared_f32x2(lse_row + (8 * i + 2 * t) * 4);
-#pragma unroll
-    for (int e = 0; e < 4; ++e) {
-      const int j = 4 * i + e;
-      s[j] = ptx::exp2_approx(fmaf(s[j], scale_log2, -((e & 1) ? l.y : l.x)));
-      if (masked) {
-        const int key = key0 + 8 * (e >> 1), query = q0 + 8 * i + 2 * t + (e & 1);
-        if (key >= p.seqlen_kv || (kCausal && key > query + diag)) s[j] = 0.f;
-      }
+  for_each_with_query_value<Tr::BM>(lse_row, t, [&](int j, float lse2) {
+    s[j] = ptx::exp2_approx(fmaf(s[j], scale_log2, -lse2));
+    if (masked) {
+      const int key = key0 + 8 * ((j / 2) % 2), query = q0 + 8 * (j / 4) + 2 * t + j % 2;
+      if (key >= p.seqlen_kv || (kCausal && key > query + diag)) s[j] = 0.f;
     }
-  }
+  });
 }
 
 // dS^T = P^T (dP^T - dPsum[query]), in place of dP^T. With dropout, dP^T of a dropped element is 0 and that
@@ -178,17 +184,11 @@ __device__ __forceinline__ void probabilities(float (&s)[Tr::BM / 2], std::uint3
 template <class Tr, bool kDropout>
 __device__ __forceinline__ void score_grads(float (&dp)[Tr::BM / 2], const float (&pt)[Tr::BM / 2],
                                             std::uint32_t dpsum_row, int t, std::uint32_t keep, float keep_scale) {
-#pragma unroll
-  for (int i = 0; i < Tr::BM / 8; ++i) {
-    const float2 d = ld_shared_f32x2(dpsum_row + (8 * i + 2 * t) * 4);
-#pragma unroll
-    for (int e = 0; e < 4; ++e) {
-      const int j = 4 * i + e;
-      float dpj = dp[j];
-      if constexpr (kDropout) dpj = (keep >> j) & 1u ? dpj * keep_scale : 0.f;
-      dp[j] = pt[j] * (dpj - ((e & 1) ? d.y : d.x));
-    }
-  }
+  for_each_with_query_value<Tr::BM>(dpsum_row, t, [&](int j, float dpsum) {
+    float dpj = dp[j];
+    if constexpr (kDropout) dpj = (keep >> j) & 1u ? dpj * keep_scale : 0.f;
+    dp[j] = pt[j] * (dpj - dpsum);
+  });
 }
 
 // Dropout (flash3_bwd_dropout.hpp): the warpgroup draws its tile's 256 Philox calls, 2 per thread, as
