@@ -56,6 +56,43 @@ struct Operands {
   std::int64_t mask_heads = 0, mask_blocks_q = 0, mask_blocks_k = 0;
 };
 
+// Launch parameters named like Operands (q, k, v, o, lse, dout, dq, dk, dv; each tensor's strides in
+// <name>_stride_b/h/n, dout's in do_stride_*): the flash and flash3 families'. First the strides of the
+// point's layout for every tensor, then the operands' own pointers and strides, which win. Gradient
+// tensors exist only for backward passes: absent ones keep the layout's strides.
+template <class P>
+void layout_strides_into(const Problem& p, P& f) {
+  const Strides sq = strides_for(p.layout, p.heads, p.seqlen_q, p.head_dim);
+  const Strides sk = strides_for(p.layout, p.heads, p.seqlen_kv, p.head_dim);
+  f.q_stride_b = f.o_stride_b = f.do_stride_b = f.dq_stride_b = sq.b;
+  f.q_stride_h = f.o_stride_h = f.do_stride_h = f.dq_stride_h = sq.h;
+  f.q_stride_n = f.o_stride_n = f.do_stride_n = f.dq_stride_n = sq.n;
+  f.k_stride_b = f.v_stride_b = f.dk_stride_b = f.dv_stride_b = sk.b;
+  f.k_stride_h = f.v_stride_h = f.dk_stride_h = f.dv_stride_h = sk.h;
+  f.k_stride_n = f.v_stride_n = f.dk_stride_n = f.dv_stride_n = sk.n;
+}
+
+template <class P>
+void operands_into(const Operands& ops, P& f) {
+  f.q = ops.q.data;
+  f.k = ops.k.data;
+  f.v = ops.v.data;
+  f.o = ops.o.data;
+  f.lse = static_cast<decltype(f.lse)>(ops.lse);
+  copy_strides(ops.q, f.q_stride_b, f.q_stride_h, f.q_stride_n);
+  copy_strides(ops.k, f.k_stride_b, f.k_stride_h, f.k_stride_n);
+  copy_strides(ops.v, f.v_stride_b, f.v_stride_h, f.v_stride_n);
+  copy_strides(ops.o, f.o_stride_b, f.o_stride_h, f.o_stride_n);
+  f.dout = ops.dout.data;
+  f.dq = ops.dq.data;
+  f.dk = ops.dk.data;
+  f.dv = ops.dv.data;
+  if (ops.dout.data) copy_strides(ops.dout, f.do_stride_b, f.do_stride_h, f.do_stride_n);
+  if (ops.dq.data) copy_strides(ops.dq, f.dq_stride_b, f.dq_stride_h, f.dq_stride_n);
+  if (ops.dk.data) copy_strides(ops.dk, f.dk_stride_b, f.dk_stride_h, f.dk_stride_n);
+  if (ops.dv.data) copy_strides(ops.dv, f.dv_stride_b, f.dv_stride_h, f.dv_stride_n);
+}
+
 // What the harness hands to prepare(): the stream to enqueue on (cudaStream_t for cuda kernels,
 // null for host ones) and the tracking allocator for any scratch memory in the kernel's space.
 struct ExecContext {

@@ -22,6 +22,19 @@ __device__ __forceinline__ float exp2_approx(float x) {
   return y;
 }
 
+// %tid.x and %ctaid.x through volatile asm: the compiler cannot hoist these reads, so what a kernel derives
+// from them is recomputed where it is used instead of occupying registers across a register-bound loop.
+__device__ __forceinline__ unsigned tid_x_volatile() {
+  unsigned v;
+  asm volatile("mov.u32 %0, %%tid.x;\n" : "=r"(v));
+  return v;
+}
+__device__ __forceinline__ unsigned ctaid_x_volatile() {
+  unsigned v;
+  asm volatile("mov.u32 %0, %%ctaid.x;\n" : "=r"(v));
+  return v;
+}
+
 // Every lane of the quad (lanes sharing lane / 4) gets the result.
 __device__ __forceinline__ float quad_max(float x) {
   x = fmaxf(x, __shfl_xor_sync(0xffffffffu, x, 1));

@@ -56,9 +56,6 @@ __device__ __forceinline__ void load_rows_async(std::uint32_t s_lse, std::uint32
   }
 }
 
-// Special registers through volatile asm: the compiler cannot hoist these reads out of the loop,
-// so everything derived from them is recomputed per Q tile instead of occupying registers for the
-// whole kernel next to the 128+ accumulator registers (that is what made D = 256 spill).
 // dQ accumulation: Hopper has a vector fp32 atomic (one instruction for two floats); older
 // architectures (sm_80 builds) take two scalar atomics to the same addresses.
 __device__ __forceinline__ void atomic_add_pair(float* dst, float a, float b) {
@@ -70,16 +67,11 @@ __device__ __forceinline__ void atomic_add_pair(float* dst, float a, float b) {
 #endif
 }
 
-__device__ __forceinline__ unsigned read_tid_x() {
-  unsigned v;
-  asm volatile("mov.u32 %0, %%tid.x;\n" : "=r"(v));
-  return v;
-}
-__device__ __forceinline__ unsigned read_ctaid_x() {
-  unsigned v;
-  asm volatile("mov.u32 %0, %%ctaid.x;\n" : "=r"(v));
-  return v;
-}
+// Special registers through volatile asm (core/warp_math.cuh): the compiler cannot hoist these reads out
+// of the loop, so everything derived from them is recomputed per Q tile instead of occupying registers for
+// the whole kernel next to the 128+ accumulator registers (that is what made D = 256 spill).
+using fa::ctaid_x_volatile;
+using fa::tid_x_volatile;
 
 // Everything a thread derives from its thread and block index. Unsigned block coordinates: their
 // 64-bit products with the strides need no sign-extension registers.
@@ -183,7 +175,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const _
     const int buf = it & 1;
     const std::uint32_t sQ = sQ0 + buf * TileQ::kBytes, sDO = sDO0 + buf * TileQ::kBytes;
     const int i0 = i * Br;
-    const Coords<Tr> c(read_tid_x(), read_ctaid_x(), args);
+    const Coords<Tr> c(tid_x_volatile(), ctaid_x_volatile(), args);
     const int lane = c.lane, g = c.g, t = c.t, j0 = c.j0;
     const int sdp_m = c.sdp_m, sdp_n = c.sdp_n, kv_m = c.kv_m, kv_n = c.kv_n, dq_m = c.dq_m, dq_n = c.dq_n;
     // Per-thread fragment offsets; Q and dO (both buffers) share TileQ offsets, K and V TileKV's.
@@ -331,7 +323,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const _
   ptx::cp_async_wait<0>();
 
   // ---- write dK (times the softmax scale) and dV ---------------------------------------------------
-  const Coords<Tr> c(read_tid_x(), read_ctaid_x(), args);
+  const Coords<Tr> c(tid_x_volatile(), ctaid_x_volatile(), args);
   const int g = c.g, t = c.t, j0 = c.j0, kv_m = c.kv_m, kv_n = c.kv_n;
   T* gdk = static_cast<T*>(p.dk) + c.b * p.dk_stride_b + c.h * p.dk_stride_h;
   T* gdv = static_cast<T*>(p.dv) + c.b * p.dv_stride_b + c.h * p.dv_stride_h;

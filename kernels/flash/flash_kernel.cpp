@@ -61,41 +61,14 @@ FlashBwdParams params_for(const Problem& p, const Operands* ops, bool use_mask) 
   f.dropout_threshold = dropout_threshold8(p.dropout);
   f.seed = p.seed;
 
-  // Strides of the point's layout; the operands' own strides win when given.
-  const Strides sq = strides_for(p.layout, p.heads, p.seqlen_q, p.head_dim);
-  const Strides sk = strides_for(p.layout, p.heads, p.seqlen_kv, p.head_dim);
-  f.q_stride_b = f.o_stride_b = f.do_stride_b = f.dq_stride_b = sq.b;
-  f.q_stride_h = f.o_stride_h = f.do_stride_h = f.dq_stride_h = sq.h;
-  f.q_stride_n = f.o_stride_n = f.do_stride_n = f.dq_stride_n = sq.n;
-  f.k_stride_b = f.v_stride_b = f.dk_stride_b = f.dv_stride_b = sk.b;
-  f.k_stride_h = f.v_stride_h = f.dk_stride_h = f.dv_stride_h = sk.h;
-  f.k_stride_n = f.v_stride_n = f.dk_stride_n = f.dv_stride_n = sk.n;
-
+  // Strides of the point's layout; the operands' own pointers and strides win when given.
+  layout_strides_into(p, f);
   if (use_mask && !p.sparsity.is_dense()) {
     f.mask_block_q = p.sparsity.block_q;
     f.mask_block_k = p.sparsity.block_k;
   }
   if (ops == nullptr) return f;
-
-  f.q = ops->q.data;
-  f.k = ops->k.data;
-  f.v = ops->v.data;
-  f.o = ops->o.data;
-  f.lse = static_cast<float*>(ops->lse);
-  copy_strides(ops->q, f.q_stride_b, f.q_stride_h, f.q_stride_n);
-  copy_strides(ops->k, f.k_stride_b, f.k_stride_h, f.k_stride_n);
-  copy_strides(ops->v, f.v_stride_b, f.v_stride_h, f.v_stride_n);
-  copy_strides(ops->o, f.o_stride_b, f.o_stride_h, f.o_stride_n);
-  f.dout = ops->dout.data;
-  f.dq = ops->dq.data;
-  f.dk = ops->dk.data;
-  f.dv = ops->dv.data;
-  // Gradient tensors exist only for backward passes; keep the layout's strides otherwise.
-  if (ops->dout.data) copy_strides(ops->dout, f.do_stride_b, f.do_stride_h, f.do_stride_n);
-  if (ops->dq.data) copy_strides(ops->dq, f.dq_stride_b, f.dq_stride_h, f.dq_stride_n);
-  if (ops->dk.data) copy_strides(ops->dk, f.dk_stride_b, f.dk_stride_h, f.dk_stride_n);
-  if (ops->dv.data) copy_strides(ops->dv, f.dv_stride_b, f.dv_stride_h, f.dv_stride_n);
-
+  operands_into(*ops, f);
   if (use_mask && ops->block_mask != nullptr) {
     f.block_mask = ops->block_mask;
     f.mask_heads = static_cast<int>(ops->mask_heads);

@@ -6,17 +6,22 @@
 namespace fa {
 namespace {
 
-// Forward tiles of flash3; its K/V stream like FA2's (the backward has no kernel yet: no tile).
+// flash3 moves data like FA2's kernels with its own tiles: the forward streams K/V per query tile; the
+// backward (the same preprocess and postprocess) streams Q, dO, lse2, dPsum and the dQ accumulator's
+// reduce-adds per key block. No backward tile at a head dim the backward lacks (256).
 IoListing flash3_io(const Point& pt, const IoContext& ctx, IoLedger& ledger) {
-  const flash3::Fwd3Tile t = flash3::fwd3_tile(static_cast<int>(pt.problem.head_dim));
-  return flash::fused_io(pt, {{t.bm(), t.bn}, {0, 0}}, /*masked=*/false, ctx, ledger);
+  const int d = static_cast<int>(pt.problem.head_dim);
+  const flash3::Fwd3Tile f = flash3::fwd3_tile(d);
+  const flash3::Bwd3Tile b = flash3::bwd3_tile(d);
+  return flash::fused_io(pt, {{f.bm(), f.bn}, {b.bm, b.bn}}, /*masked=*/false, ctx, ledger);
 }
 
 }  // namespace
 
 KernelFamily flash3_family() {
   return {.name = "flash3",
-          .summary = "Hopper FlashAttention-3 style: TMA, wgmma, warp-specialised ping-pong (sm_90a)",
+          .summary = "Hopper FlashAttention-3 style: TMA, wgmma, warp-specialised forward (ping-pong) and backward "
+                     "(sm_90a)",
           .backend = Backend::cuda,
           .uses_block_mask = false,
           .io_model = &flash3_io};

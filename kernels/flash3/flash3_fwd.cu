@@ -12,8 +12,6 @@
 namespace fa::flash3 {
 namespace {
 
-bool rows_aligned(std::int64_t sb, std::int64_t sh, std::int64_t sn) { return sb % 8 == 0 && sh % 8 == 0 && sn % 8 == 0; }
-
 Fwd3Geometry geometry(int d) {
   switch (d) {
     case 64: return fwd_geometry<64>();
@@ -42,8 +40,10 @@ const char* fwd_unsupported_reason(const Flash3Params& p) {
   if (p.dtype != DType::fp16 && p.dtype != DType::bf16) return "flash3 takes fp16/bf16";
   if (geometry(p.head_dim).block_m == 0) return "flash3 head dims: 64, 96, 128, 256";
   if (p.batch < 1 || p.heads < 1 || p.seqlen_q < 1 || p.seqlen_kv < 1) return "flash3: empty problem";
-  if (!rows_aligned(p.q_stride_b, p.q_stride_h, p.q_stride_n) || !rows_aligned(p.k_stride_b, p.k_stride_h, p.k_stride_n) ||
-      !rows_aligned(p.v_stride_b, p.v_stride_h, p.v_stride_n) || !rows_aligned(p.o_stride_b, p.o_stride_h, p.o_stride_n))
+  if (!tma_strides_ok(p.q_stride_b, p.q_stride_h, p.q_stride_n) ||
+      !tma_strides_ok(p.k_stride_b, p.k_stride_h, p.k_stride_n) ||
+      !tma_strides_ok(p.v_stride_b, p.v_stride_h, p.v_stride_n) ||
+      !tma_strides_ok(p.o_stride_b, p.o_stride_h, p.o_stride_n))
     return "flash3: strides must be multiples of 8 elements (TMA needs 16-byte strides)";
   const void* tensors[] = {p.q, p.k, p.v, p.o};
   for (const void* t : tensors)

@@ -29,14 +29,14 @@
 #include "core/philox.hpp"
 #include "kernels/flash3/flash3_fwd_traits.cuh"
 #include "kernels/flash3/flash3_params.hpp"
+#include "kernels/flash3/flash3_gemm.cuh"
+#include "kernels/flash3/flash3_tile_ops.cuh"
 #include "kernels/flash3/hopper_ptx.cuh"
 #include "kernels/flash3/wgmma_ops.cuh"
 
 namespace fa::flash3 {
 
 namespace fwd3 {
-
-constexpr float kNegInf = -__builtin_huge_valf();
 
 // Named barrier ids: 1 + w is "consumer warpgroup w may issue its GEMMs" (ping-pong); 4 + w gathers
 // warpgroup w alone around its O store.
@@ -65,44 +65,20 @@ __device__ __forceinline__ int kv_blocks(int m, const Flash3Params& p) {
   return end <= 0 ? 0 : (end + Tr::BN - 1) / Tr::BN;
 }
 
-__device__ __forceinline__ void st_shared_u32(std::uint32_t addr, std::uint32_t v) {
-  asm volatile("st.shared.b32 [%0], %1;\n" ::"r"(addr), "r"(v) : "memory");
-}
-
-// Byte offset of element (row, col) in a swizzled [rows x D] tile of `region_bytes` per region.
-template <class Tr>
-__device__ __forceinline__ std::uint32_t swizzled_offset(int row, int col, int region_bytes) {
-  const int region = col / Tr::kSwz, c = col % Tr::kSwz;
-  const int sw = Tr::kSwz == 64 ? (row & 7) : ((row >> 1) & 3);
-  return region * region_bytes + row * Tr::kSwzBytes + (((c >> 3) ^ sw) << 4) + (c & 7) * 2;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The two GEMMs of one key block, as wgmma batches (the caller fences, commits and waits).
 // ---------------------------------------------------------------------------------------------
 template <class Tr, class T>
 __device__ __forceinline__ void gemm_qk(float (&s)[Tr::BN / 2], std::uint32_t q_base, std::uint32_t k_base) {
-  constexpr std::uint32_t kSbo = 8 * Tr::kSwzBytes;  // 8-row groups
-#pragma unroll
-  for (int kk = 0; kk < Tr::D / 16; ++kk) {
-    const int region = kk * 16 / Tr::kSwz, within = (kk * 16 % Tr::kSwz) * 2;
-    const std::uint64_t da = ptx::smem_desc(q_base + region * Tr::kQRegionBytes + within, 16, kSbo, Tr::kSwzMode);
-    const std::uint64_t db = ptx::smem_desc(k_base + region * Tr::kKVRegionBytes + within, 16, kSbo, Tr::kSwzMode);
-    wgmma::wgmma_ss<Tr::BN, T, 0, 0>(s, da, db, kk > 0 ? 1 : 0);
-  }
+  gemm_ss_kmajor<Tr::BN, T, Tr::D, Tr::kSwz>(s, q_base, Tr::kQRegionBytes, k_base, Tr::kKVRegionBytes);
 }
 
+// V is [BN keys x D] row-major: MN-major for this GEMM (N = D).
 template <class Tr, class T>
 __device__ __forceinline__ void gemm_pv(float (&o)[Tr::D / 2], const std::uint32_t (&pr)[Tr::BN / 16][4],
                                         std::uint32_t v_base) {
-  // V is [BN keys x D] row-major: MN-major for this GEMM (N = D). Regions of kSwz columns are LBO apart,
-  // 8-key groups SBO apart; a k16 step is 16 key rows.
-#pragma unroll
-  for (int kk = 0; kk < Tr::BN / 16; ++kk) {
-    const std::uint64_t db =
-        ptx::smem_desc(v_base + kk * 16 * Tr::kSwzBytes, Tr::kKVRegionBytes, 8 * Tr::kSwzBytes, Tr::kSwzMode);
-    wgmma::wgmma_rs<Tr::D, T, 1>(o, pr[kk], db, 1);
-  }
+  gemm_rs_mnmajor<Tr::D, T, Tr::BN, Tr::kSwz>(o, pr, v_base, Tr::kKVRegionBytes);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -168,17 +144,6 @@ __device__ __forceinline__ void apply_dropout(std::uint32_t (&pr)[N / 16][4], co
   }
 }
 
-template <class Tr, class T>
-__device__ __forceinline__ void to_a_operand(const float (&s)[Tr::BN / 2], std::uint32_t (&pr)[Tr::BN / 16][4]) {
-#pragma unroll
-  for (int kk = 0; kk < Tr::BN / 16; ++kk) {
-    pr[kk][0] = pack_half2<T>(s[8 * kk + 0], s[8 * kk + 1]);
-    pr[kk][1] = pack_half2<T>(s[8 * kk + 2], s[8 * kk + 3]);
-    pr[kk][2] = pack_half2<T>(s[8 * kk + 4], s[8 * kk + 5]);
-    pr[kk][3] = pack_half2<T>(s[8 * kk + 6], s[8 * kk + 7]);
-  }
-}
-
 // Pins O and P before a wgmma fence: otherwise the compiler may sink their last writes (the rescale, the
 // packing) past the fence, and ptxas then adds a warpgroup-wide arrive of its own (warning C7519).
 template <class Tr>
@@ -207,19 +172,6 @@ struct Smem {
   __device__ std::uint32_t empty_k(int s) const { return bar(6 + Tr::kStages + s); }
   __device__ std::uint32_t full_v(int s) const { return bar(6 + 2 * Tr::kStages + s); }
   __device__ std::uint32_t empty_v(int s) const { return bar(6 + 3 * Tr::kStages + s); }
-};
-
-// Position in a ring of stages: index and the parity of the current pass over the ring.
-template <int kStages>
-struct RingPos {
-  int stage = 0;
-  std::uint32_t phase = 0;
-  __device__ void advance() {
-    if (++stage == kStages) {
-      stage = 0;
-      phase ^= 1u;
-    }
-  }
 };
 
 __device__ __forceinline__ void st_shared_u64(std::uint32_t addr, long long v) {
@@ -356,7 +308,7 @@ __device__ __forceinline__ void epilogue(const Smem<Tr>& sm, const CUtensorMap* 
 #pragma unroll
   for (int j = 0; j < Tr::D / 2; j += 2) {
     const int hh = (j / 2) % 2;
-    st_shared_u32(sm.o() + swizzled_offset<Tr>(lrow0 + 8 * hh, 8 * (j / 4) + 2 * t, Tr::kQRegionBytes),
+    st_shared_u32(sm.o() + swizzled_offset<Tr::kSwz>(lrow0 + 8 * hh, 8 * (j / 4) + 2 * t, Tr::kQRegionBytes),
                   pack_half2<T>(o[j] * inv[hh], o[j + 1] * inv[hh]));
   }
   ptx::fence_proxy_async_smem();
@@ -479,7 +431,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       release_q_after_last_s(n);
       if (needs_mask(n)) mask_block<BN, kCausal>(s, n * BN, row0, t, p.seqlen_kv, diag);
       online_softmax<BN>(s, row_max, row_sum, corr, scale_log2);
-      to_a_operand<Tr, T>(s, pr);
+      acc_to_a<BN, T>(s, pr);
       if constexpr (kDropout) apply_dropout<BN>(pr, p, tile.b, tile.h, row0, n * BN, t);
     }
 
@@ -509,7 +461,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       vpos.advance();
 #pragma unroll
       for (int j = 0; j < D / 2; ++j) o[j] *= corr[(j / 2) % 2];
-      to_a_operand<Tr, T>(s, pr);
+      acc_to_a<BN, T>(s, pr);
       if constexpr (kDropout) apply_dropout<BN>(pr, p, tile.b, tile.h, row0, n * BN, t);
     }
 

@@ -4,25 +4,17 @@
 // flash3_fwd_d<D>.cu per head dim so the instances compile in parallel.
 #include <cuda_runtime_api.h>
 
-#include <array>
-#include <atomic>
-
 #include "core/cuda_check.hpp"
 #include "kernels/flash3/flash3_fwd.hpp"
 #include "kernels/flash3/flash3_fwd_kernel.cuh"
+#include "kernels/flash3/flash3_smem_opt_in.cuh"
 
 namespace fa::flash3 {
 
 template <class Tr, class T, bool kCausal, bool kDropout>
 void launch_fwd_instance(const Flash3Params& p, const Fwd3Plan& plan, cudaStream_t stream) {
   auto* kernel = flash3_fwd_kernel<Tr, T, kCausal, kDropout>;
-  static std::array<std::atomic<bool>, 64> opted_in{};
-  int device = 0;
-  FA_CUDA_CHECK(cudaGetDevice(&device));
-  if (device < 64 && !opted_in[device].load(std::memory_order_acquire)) {
-    FA_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, Tr::kSmemBytes));
-    opted_in[device].store(true, std::memory_order_release);
-  }
+  opt_in_dynamic_smem<flash3_fwd_kernel<Tr, T, kCausal, kDropout>>(Tr::kSmemBytes);
   kernel<<<plan.grid, Tr::kThreads, Tr::kSmemBytes, stream>>>(plan.q, plan.k, plan.v, plan.o, p);
   FA_CUDA_CHECK_LAUNCH();
 }

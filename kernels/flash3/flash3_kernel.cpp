@@ -1,5 +1,6 @@
-// Host glue of the flash3 family: Problem + Operands -> Flash3Params, support checks (including the GPU:
-// sm_90a machine code runs on compute capability 9.0 only), and the PreparedRun that enqueues the forward.
+// Host glue of the flash3 family: Problem + Operands -> Flash3BwdParams, support checks (including the GPU:
+// sm_90a machine code runs on compute capability 9.0 only), and the PreparedRun that enqueues the forward,
+// the backward, or both.
 #include "kernels/flash3/flash3_kernel.hpp"
 
 #include <cuda_runtime_api.h>
@@ -12,16 +13,20 @@
 #include "core/philox.hpp"
 #include "kernels/cuda_arch.hpp"
 #include "kernels/family.hpp"
+#include "kernels/flash3/flash3_bwd.hpp"
 #include "kernels/flash3/flash3_fwd.hpp"
 
 namespace fa {
+
+KernelFamily flash3_family();  // flash3_family.cpp
+
 namespace flash3 {
 namespace {
 
 bool fits_int(std::int64_t v) { return v >= 1 && v <= INT_MAX; }
 
-Flash3Params params_for(const Problem& p, const Operands* ops) {
-  Flash3Params f;
+Flash3BwdParams params_for(const Problem& p, const Operands* ops) {
+  Flash3BwdParams f;
   f.batch = static_cast<int>(p.batch);
   f.heads = static_cast<int>(p.heads);
   f.seqlen_q = static_cast<int>(p.seqlen_q);
@@ -33,25 +38,15 @@ Flash3Params params_for(const Problem& p, const Operands* ops) {
   f.dropout_threshold8 = dropout_threshold8(p.dropout);
   f.dropout_p_used = static_cast<float>(dropout_p_used(p.dropout));
   f.seed = p.seed;
-  const Strides sq = strides_for(p.layout, p.heads, p.seqlen_q, p.head_dim);
-  const Strides sk = strides_for(p.layout, p.heads, p.seqlen_kv, p.head_dim);
-  f.q_stride_b = f.o_stride_b = sq.b;
-  f.q_stride_h = f.o_stride_h = sq.h;
-  f.q_stride_n = f.o_stride_n = sq.n;
-  f.k_stride_b = f.v_stride_b = sk.b;
-  f.k_stride_h = f.v_stride_h = sk.h;
-  f.k_stride_n = f.v_stride_n = sk.n;
-  if (ops == nullptr) return f;
-  f.q = ops->q.data;
-  f.k = ops->k.data;
-  f.v = ops->v.data;
-  f.o = ops->o.data;
-  f.lse = static_cast<float*>(ops->lse);
-  copy_strides(ops->q, f.q_stride_b, f.q_stride_h, f.q_stride_n);
-  copy_strides(ops->k, f.k_stride_b, f.k_stride_h, f.k_stride_n);
-  copy_strides(ops->v, f.v_stride_b, f.v_stride_h, f.v_stride_n);
-  copy_strides(ops->o, f.o_stride_b, f.o_stride_h, f.o_stride_n);
+  layout_strides_into(p, f);
+  if (ops != nullptr) operands_into(*ops, f);
   return f;
+}
+
+// Why `pass` cannot run these parameters (empty: it can): the forward's rules, and the backward's for
+// the passes that include it.
+const char* unsupported_reason(const Flash3Params& f, Pass pass) {
+  return pass == Pass::fwd ? fwd_unsupported_reason(f) : bwd_unsupported_reason(f);
 }
 
 // sm_90a code (wgmma, setmaxnreg) runs on compute capability 9.0 alone.
@@ -64,54 +59,64 @@ Support device_support() {
   return require_compute_capability("flash3", device, 9, 0);
 }
 
+// Backward-only timing (Pass::bwd) reads O and lse of a forward that runs once here, outside the timed region.
 class Flash3Run final : public PreparedRun {
  public:
-  Flash3Run(const Flash3Params& params, const ExecContext& ctx)
-      : params_(params), plan_(plan_fwd(params)), stream_(ctx.stream) {
+  Flash3Run(const Flash3BwdParams& params, Pass pass, const ExecContext& ctx)
+      : params_(params), pass_(pass), fwd_plan_(plan_fwd(params)), stream_(ctx.stream) {
     if (const std::size_t bytes = fwd_workspace_bytes(params_); bytes > 0) {
-      workspace_ = Buffer(*ctx.scratch, bytes, "flash3: tile counter");
-      params_.tile_counter = static_cast<int*>(workspace_.get());
+      fwd_workspace_ = Buffer(*ctx.scratch, bytes, "flash3: tile counter");
+      params_.tile_counter = static_cast<int*>(fwd_workspace_.get());
+    }
+    if (pass_ == Pass::fwd) return;
+    bwd_workspace_ = Buffer(*ctx.scratch, bwd_workspace_bytes(params_), "flash3: backward workspace");
+    bwd_plan_ = plan_bwd(params_, bwd_workspace_.get());
+    if (pass_ == Pass::bwd) {
+      run_fwd(params_, fwd_plan_, stream_);
+      FA_CUDA_CHECK(cudaStreamSynchronize(static_cast<cudaStream_t>(stream_)));
     }
   }
-  void run() override { run_fwd(params_, plan_, stream_); }
+  void run() override {
+    if (pass_ != Pass::bwd) run_fwd(params_, fwd_plan_, stream_);
+    if (pass_ != Pass::fwd) run_bwd(params_, bwd_plan_, stream_);
+  }
 
  private:
-  Flash3Params params_;
-  Fwd3Plan plan_;
+  Flash3BwdParams params_;
+  Pass pass_;
+  Fwd3Plan fwd_plan_;
+  Bwd3Plan bwd_plan_;
   void* stream_;
-  Buffer workspace_;
+  Buffer fwd_workspace_, bwd_workspace_;
 };
 
 class Flash3Kernel final : public AttentionKernel {
  public:
   std::string_view name() const override { return "flash3"; }
-  std::string_view summary() const override {
-    return "Hopper FlashAttention-3 style: TMA, wgmma, warp-specialised ping-pong (sm_90a)";
-  }
+  std::string_view summary() const override { return flash3_family().summary; }
   Backend backend() const override { return Backend::cuda; }
 
   Support supports(const Problem& p, Pass pass) const override {
-    if (pass != Pass::fwd) return Support::no("flash3: backward not implemented yet (forward only)");
     if (!p.sparsity.is_dense()) return Support::no("flash3: dense attention only (block masks run on block_sparse)");
     if (!fits_int(p.batch) || !fits_int(p.heads) || !fits_int(p.seqlen_q) || !fits_int(p.seqlen_kv)) {
       return Support::no("flash3 needs batch, heads and sequence lengths in [1, 2^31)");
     }
     if (!(p.dropout >= 0.0 && p.dropout < 1.0)) return Support::no("flash3: dropout must be in [0, 1)");
-    if (const char* why = fwd_unsupported_reason(params_for(p, nullptr)); why[0] != '\0') return Support::no(why);
+    if (const char* why = unsupported_reason(params_for(p, nullptr), pass); why[0] != '\0') return Support::no(why);
     return device_support();
   }
 
-  std::size_t workspace_bytes(const Problem& p, Pass) const override {
-    return fwd_workspace_bytes(params_for(p, nullptr));
+  std::size_t workspace_bytes(const Problem& p, Pass pass) const override {
+    const Flash3BwdParams f = params_for(p, nullptr);
+    return fwd_workspace_bytes(f) + (pass == Pass::fwd ? 0 : bwd_workspace_bytes(f));
   }
 
   std::unique_ptr<PreparedRun> prepare(const Problem& p, Pass pass, const Operands& ops,
                                        const ExecContext& ctx) override {
-    if (pass != Pass::fwd) throw std::invalid_argument("flash3: backward not implemented yet (forward only)");
-    const Flash3Params f = params_for(p, &ops);
+    const Flash3BwdParams f = params_for(p, &ops);
     // The operands' real pointers and strides are checked here (supports() saw only the layout).
-    if (const char* why = fwd_unsupported_reason(f); why[0] != '\0') throw std::invalid_argument(why);
-    return std::make_unique<Flash3Run>(f, ctx);
+    if (const char* why = unsupported_reason(f, pass); why[0] != '\0') throw std::invalid_argument(why);
+    return std::make_unique<Flash3Run>(f, pass, ctx);
   }
 };
 

@@ -35,4 +35,22 @@ struct Flash3Params {
   int* tile_counter = nullptr;
 };
 
+// The backward's operands besides the forward's (whose o and lse it reads). Its workspace (flash3_bwd.hpp)
+// holds the fp32 dQ accumulator, lse in the log2 domain and dPsum = rowsum(dO * O), rows padded per (b, h).
+struct Flash3BwdParams : Flash3Params {
+  const void* dout = nullptr;
+  void* dq = nullptr;
+  void* dk = nullptr;
+  void* dv = nullptr;
+  std::int64_t do_stride_b = 0, do_stride_h = 0, do_stride_n = 0;
+  std::int64_t dq_stride_b = 0, dq_stride_h = 0, dq_stride_n = 0;
+  std::int64_t dk_stride_b = 0, dk_stride_h = 0, dk_stride_n = 0;
+  std::int64_t dv_stride_b = 0, dv_stride_h = 0, dv_stride_n = 0;
+
+  // Set by run_bwd from the workspace: [B * H, nq_pad] rows.
+  const float* lse2 = nullptr;   // lse * log2(e); +inf for fully masked rows and padding (P = 0 there)
+  const float* dpsum = nullptr;  // rowsum(dO * O); 0 for padding
+  int nq_pad = 0;
+};
+
 }  // namespace fa::flash3

@@ -1,5 +1,5 @@
 #pragma once
-// Tile shapes of the flash3 forward per head dim: the one copy. The CUDA traits (flash3_fwd_traits.cuh,
+// Tile shapes of the flash3 forward and backward per head dim: the one copy. The CUDA traits (flash3_fwd_traits.cuh,
 // which says why these shapes) are built from it and the family's IO model (flash3_family.cpp) reads it.
 // Plain C++: the face includes it in builds without CUDA.
 namespace fa::flash3 {
@@ -20,5 +20,23 @@ constexpr Fwd3Tile fwd3_tile(int d) {
     default: return {};
   }
 }
+
+// Elements per swizzled shared-memory row of a 16-bit [rows x d] tile: 64 (128-byte swizzle) where d is a
+// multiple of 64, else 32 (64-byte swizzle): the TMA boxes and the kernels' layouts agree on it.
+constexpr int swizzle_cols(int d) { return d % 64 == 0 ? 64 : 32; }
+
+// The backward: a CTA owns `bn` keys (64 per consumer warpgroup) and walks the query blocks of `bm` rows.
+struct Bwd3Tile {
+  int bm = 0, bn = 0;
+};
+
+// {0, 0} for a head dim the backward is not instantiated for.
+constexpr Bwd3Tile bwd3_tile(int d) { return d == 64 || d == 96 || d == 128 ? Bwd3Tile{64, 128} : Bwd3Tile{}; }
+
+// Columns per swizzled row of the K tile the backward's dQ = dS K reads (MN-major B operand). Each consumer
+// warpgroup computes half of dQ's columns (64 + 32 at D = 96) and its B must start on a swizzle-atom
+// boundary; at D = 64 the halves are 32 columns, half a 128-byte atom, so there the producer loads K a
+// second time with the 64-byte swizzle (32-column regions) for this GEMM alone.
+constexpr int bwd3_dq_swizzle_cols(int d) { return d == 64 ? 32 : swizzle_cols(d); }
 
 }  // namespace fa::flash3

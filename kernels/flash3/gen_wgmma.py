@@ -6,8 +6,9 @@ wrappers are long and regular: generated here rather than written by hand. Run f
 SHAPES:  python3 gen_wgmma.py > wgmma_ops.cuh
 """
 
-# (N, A from registers?) pairs the kernels instantiate. A from shared memory: "ss"; from registers: "rs".
-SHAPES = [(n, "ss") for n in (64, 96, 128, 176, 192, 256)] + [(n, "rs") for n in (64, 96, 128, 176, 192, 256)]
+# (N, A from registers?) pairs the kernels instantiate (ss n32: the backward's dQ = dS K, half of D = 64 per
+# consumer warpgroup). A from shared memory: "ss"; from registers: "rs".
+SHAPES = [(n, "ss") for n in (32, 64, 96, 128, 176, 192, 256)] + [(n, "rs") for n in (64, 96, 128, 176, 192, 256)]
 TYPES = {"f16": "__half", "bf16": "__nv_bfloat16"}
 
 

@@ -72,6 +72,27 @@ __device__ __forceinline__ void tma_store_4d(const void* tmap, std::uint32_t sme
                : "memory");
 }
 
+// Element-wise fp32 add of a shared-memory box into the tensor (coordinates as tma_load_4d), performed at L2
+// by the copy engine; like a store it is tracked by the bulk group (commit / wait).
+__device__ __forceinline__ void tma_reduce_add_4d(const void* tmap, std::uint32_t smem_src, int c0, int c1, int c2,
+                                                  int c3) {
+  asm volatile(
+      "cp.reduce.async.bulk.tensor.4d.global.shared::cta.add.tile.bulk_group [%0, {%2, %3, %4, %5}], [%1];\n" ::"l"(
+          reinterpret_cast<std::uint64_t>(tmap)),
+      "r"(smem_src), "r"(c0), "r"(c1), "r"(c2), "r"(c3)
+      : "memory");
+}
+
+// Plain bulk copy of `bytes` (a multiple of 16; both addresses 16-byte aligned) from global to shared
+// memory, completing on an mbarrier like a tensor load.
+__device__ __forceinline__ void bulk_load(std::uint32_t smem_dst, const void* src, std::uint32_t bytes,
+                                          std::uint32_t bar) {
+  asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];\n" ::"r"(
+                   smem_dst),
+               "l"(reinterpret_cast<std::uint64_t>(src)), "r"(bytes), "r"(bar)
+               : "memory");
+}
+
 __device__ __forceinline__ void tma_store_commit() { asm volatile("cp.async.bulk.commit_group;\n" ::: "memory"); }
 
 // Until the shared memory of every committed store has been read (it may then be overwritten).

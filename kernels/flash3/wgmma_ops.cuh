@@ -12,6 +12,26 @@
 namespace fa::flash3::wgmma {
 
 template <int TransA, int TransB>
+__device__ __forceinline__ void wgmma_ss_m64n32k16_f16(float (&d)[16], std::uint64_t desc_a, std::uint64_t desc_b, int scale_d) {
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %18, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n32k16.f32.f16.f16 "
+      "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15}, %16, %17, p, 1, 1, %19, %20;\n}\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15])
+      : "l"(desc_a), "l"(desc_b), "r"(scale_d), "n"(TransA), "n"(TransB));
+}
+
+template <int TransA, int TransB>
+__device__ __forceinline__ void wgmma_ss_m64n32k16_bf16(float (&d)[16], std::uint64_t desc_a, std::uint64_t desc_b, int scale_d) {
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %18, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n32k16.f32.bf16.bf16 "
+      "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15}, %16, %17, p, 1, 1, %19, %20;\n}\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15])
+      : "l"(desc_a), "l"(desc_b), "r"(scale_d), "n"(TransA), "n"(TransB));
+}
+
+template <int TransA, int TransB>
 __device__ __forceinline__ void wgmma_ss_m64n64k16_f16(float (&d)[32], std::uint64_t desc_a, std::uint64_t desc_b, int scale_d) {
   asm volatile(
       "{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"
@@ -253,7 +273,10 @@ __device__ __forceinline__ void wgmma_rs_m64n256k16_bf16(float (&d)[128], const 
 
 template <int N, class T, int TransA = 0, int TransB = 0>
 __device__ __forceinline__ void wgmma_ss(float (&d)[N / 2], std::uint64_t desc_a, std::uint64_t desc_b, int scale_d) {
-  if constexpr (N == 64) {
+  if constexpr (N == 32) {
+    if constexpr (std::is_same_v<T, __nv_bfloat16>) wgmma_ss_m64n32k16_bf16<TransA, TransB>(d, desc_a, desc_b, scale_d);
+    else wgmma_ss_m64n32k16_f16<TransA, TransB>(d, desc_a, desc_b, scale_d);
+  } else if constexpr (N == 64) {
     if constexpr (std::is_same_v<T, __nv_bfloat16>) wgmma_ss_m64n64k16_bf16<TransA, TransB>(d, desc_a, desc_b, scale_d);
     else wgmma_ss_m64n64k16_f16<TransA, TransB>(d, desc_a, desc_b, scale_d);
   } else if constexpr (N == 96) {

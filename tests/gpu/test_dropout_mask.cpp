@@ -6,6 +6,7 @@
 //    byte exchange; forward+backward (Pd kept from the forward) and backward alone (Pd redrawn);
 //  - flash: every head dim (each has its own forward and backward tile shapes), fp16 and bf16;
 //  - block_sparse with a dense mask: the flash kernels through the block-sparse glue.
+// flash3 (sm_90 only) has its own case in test_flash3_bwd.cpp.
 #include <catch2/catch.hpp>
 
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include "core/philox.hpp"
 #include "kernels/families_built.hpp"
 #include "tests/dropout_probe.hpp"
+#include "tests/gpu/dropout_probe_check.hpp"
 #include "tests/gpu/gpu_support.hpp"
 #include "tests/gpu/gpu_test_util.hpp"
 
@@ -44,27 +46,6 @@ std::vector<Case> shared_mask_cases() {
   return cases;
 }
 
-// Runs `pass` on the probe inputs and checks the outputs it produces: O (forward passes) and dV
-// (backward passes).
-void check_probe(fa::AttentionKernel& k, const fa::Problem& p, Pass pass) {
-  const fa::Support sup = k.supports(p, pass);
-  INFO(k.name() << " " << fa::to_string(pass) << " " << fa::to_string(p.dtype) << " D" << p.head_dim << " p "
-                << p.dropout << ": " << (sup.ok ? "supported" : sup.reason));
-  REQUIRE(sup.ok);
-  fa::testing::DirectRun r(p, pass, fa::testing::dropout_probe_inputs(p));
-  r.run(k);
-  const std::int64_t flags = p.batch * p.heads * p.seqlen_q * p.seqlen_kv;
-  for (bool forward : {true, false}) {
-    if (forward ? pass == Pass::bwd : pass == Pass::fwd) continue;
-    const auto res = fa::testing::check_dropout_probe(p, r.ops.download(forward ? fa::Tensor::o : fa::Tensor::dv), forward);
-    INFO((forward ? "O" : "dV") << ": " << res.mismatches << " flags differ, " << res.unreadable
-                                << " outputs unreadable; first: " << res.first);
-    CHECK(res.checked == flags);
-    CHECK(res.unreadable == 0);
-    CHECK(res.mismatches == 0);
-  }
-}
-
 }  // namespace
 
 TEST_CASE("dropout mask: standard, flash and block_sparse drop exactly the defined elements", "[gpu][dropout]") {
@@ -79,8 +60,8 @@ TEST_CASE("dropout mask: standard, flash and block_sparse drop exactly the defin
       for (std::int64_t d : c.head_dims)
         for (double p : {0.5, 0.17}) {  // thresholds 128 and 44
           const fa::Problem pr = fa::testing::dropout_probe_problem(2, 3, d, dt, p, ++seed);
-          check_probe(*k, pr, Pass::fwdbwd);
-          check_probe(*k, pr, Pass::bwd);
+          fa::testing::check_dropout_probe_pass(*k, pr, Pass::fwdbwd);
+          fa::testing::check_dropout_probe_pass(*k, pr, Pass::bwd);
         }
   }
 }

@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "core/kernel.hpp"
+#include "tests/gpu/flash3_test_points.hpp"
 #include "tests/gpu/gpu_support.hpp"
 #include "tests/gpu/gpu_test_util.hpp"
 
@@ -18,34 +19,20 @@ namespace {
 using fa::DType;
 using fa::Layout;
 using fa::Pass;
-using fa::testing::require_kernel;
 using fa::testing::Shape;
 
 fa::testing::SeedSequence data_seeds{93000};
 
-fa::Point fwd_point(DType dt, Shape s, bool causal, double dropout, Layout layout = Layout::bhnd) {
-  return fa::testing::attention_point("flash3", Pass::fwd, dt, s, causal, dropout, layout,
-                                      fa::testing::shape_seed(0xf1a53000ULL, s));
-}
-
-void check_point(fa::AttentionKernel& k, const fa::Point& pt, double input_scale = 1.0) {
-  fa::testing::check_labelled_point(k, pt, data_seeds.next(), input_scale);
-}
-
-// The family needs an sm_90 GPU; elsewhere every test here stops with the kernel's own reason.
-std::unique_ptr<fa::AttentionKernel> require_flash3() {
-  auto k = require_kernel("flash3");
-  const fa::Support s = k->supports(fa::Problem{}, Pass::fwd);
-  INFO("flash3 on this GPU: " << (s.ok ? "supported" : s.reason));
-  REQUIRE(s.ok);
-  return k;
+fa::testing::Flash3Points fwd_points(fa::AttentionKernel& k) {
+  return {k, Pass::fwd, {64, 128, 96, 256}, 0xf1a53000ULL, data_seeds};
 }
 
 }  // namespace
 
 TEST_CASE("flash3 fwd: dtypes x head dims x causal x dropout", "[gpu][flash3]") {
   FA_REQUIRE_GPU();
-  auto k = require_flash3();
+  auto k = fa::testing::require_flash3(Pass::fwd);
+  const fa::testing::Flash3Points pts = fwd_points(*k);
   for (DType dt : {DType::fp16, DType::bf16})
     for (std::int64_t d : {64, 96, 128, 256})
       for (bool causal : {false, true})
@@ -53,66 +40,48 @@ TEST_CASE("flash3 fwd: dtypes x head dims x causal x dropout", "[gpu][flash3]") 
           Shape s;
           s.d = d;
           if (dropout > 0) s.nq = 255, s.nk = 173;  // Nq > Nk with dropout, Nq < Nk without
-          check_point(*k, fwd_point(dt, s, causal, dropout));
+          pts.check(pts.point(dt, s, causal, dropout));
         }
 }
 
 TEST_CASE("flash3 fwd: sequence lengths 1, 17, 255, 1000, 4097 (all pairs)", "[gpu][flash3]") {
   FA_REQUIRE_GPU();
-  auto k = require_flash3();
-  int i = 0;
-  for (std::int64_t nq : {1, 17, 255, 1000, 4097})
-    for (std::int64_t nk : {1, 17, 255, 1000, 4097})
-      for (bool causal : {false, true}) {
-        // Spread dtype, head dim and dropout over the pairs so they also cover the instances.
-        Shape s;
-        s.h = 1, s.nq = nq, s.nk = nk;
-        const std::int64_t dims[4] = {64, 128, 96, 256};
-        s.d = dims[i % 4];
-        const DType dt = (i % 2 == 0) ? DType::fp16 : DType::bf16;
-        const double dropout = (i % 3 == 2) ? 0.17 : 0.0;
-        check_point(*k, fwd_point(dt, s, causal, dropout));
-        ++i;
-      }
+  auto k = fa::testing::require_flash3(Pass::fwd);
+  const fa::testing::Flash3Points pts = fwd_points(*k);
+  pts.length_pairs();
 }
 
 TEST_CASE("flash3 fwd: bnhd layout", "[gpu][flash3]") {
   FA_REQUIRE_GPU();
-  auto k = require_flash3();
-  Shape s;
-  s.b = 2, s.h = 3, s.nq = 200, s.nk = 130;
-  for (std::int64_t d : {64, 96, 128, 256}) {
-    s.d = d;
-    check_point(*k, fwd_point(DType::fp16, s, false, 0.0, Layout::bnhd));
-    check_point(*k, fwd_point(DType::bf16, s, true, 0.17, Layout::bnhd));
-  }
+  auto k = fa::testing::require_flash3(Pass::fwd);
+  const fa::testing::Flash3Points pts = fwd_points(*k);
+  pts.bnhd();
 }
 
 TEST_CASE("flash3 fwd: large logits (inputs x8)", "[gpu][flash3]") {
   FA_REQUIRE_GPU();
-  auto k = require_flash3();
+  auto k = fa::testing::require_flash3(Pass::fwd);
+  const fa::testing::Flash3Points pts = fwd_points(*k);
   Shape s;
   s.nq = 300, s.nk = 300;
   for (std::int64_t d : {64, 128})
     for (bool causal : {false, true}) {
       s.d = d;
-      check_point(*k, fwd_point(DType::bf16, s, causal, 0.0), 8.0);
-      check_point(*k, fwd_point(DType::fp16, s, causal, 0.0), 8.0);
+      pts.check(pts.point(DType::bf16, s, causal, 0.0), 8.0);
+      pts.check(pts.point(DType::fp16, s, causal, 0.0), 8.0);
     }
 }
 
 TEST_CASE("flash3 fwd: batch x heads beyond one grid dimension (66000 heads)", "[gpu][flash3]") {
   FA_REQUIRE_GPU();
-  auto k = require_flash3();
-  Shape s;
-  s.b = 2, s.h = 33000, s.nq = 5, s.nk = 9, s.d = 64;
-  check_point(*k, fwd_point(DType::fp16, s, true, 0.0));
-  check_point(*k, fwd_point(DType::bf16, s, false, 0.17));
+  auto k = fa::testing::require_flash3(Pass::fwd);
+  const fa::testing::Flash3Points pts = fwd_points(*k);
+  pts.many_heads();
 }
 
 TEST_CASE("flash3 fwd: unsupported points say why", "[gpu][flash3]") {
   FA_REQUIRE_GPU();
-  auto k = require_flash3();
+  auto k = fa::testing::require_flash3(Pass::fwd);
   fa::Problem p;
   p.dtype = DType::fp32;
   CHECK(k->supports(p, Pass::fwd).reason == "flash3 takes fp16/bf16");
@@ -126,13 +95,14 @@ TEST_CASE("flash3 fwd: unsupported points say why", "[gpu][flash3]") {
 // Small points for compute-sanitizer (memcheck, racecheck, synccheck); hidden from normal runs.
 TEST_CASE("flash3 fwd: sanitizer points", "[.flash3_fwd_sanitize]") {
   FA_REQUIRE_GPU();
-  auto k = require_flash3();
+  auto k = fa::testing::require_flash3(Pass::fwd);
+  const fa::testing::Flash3Points pts = fwd_points(*k);
   Shape s;
   s.nq = 200, s.nk = 130, s.d = 64;
-  check_point(*k, fwd_point(DType::fp16, s, true, 0.17));
+  pts.check(pts.point(DType::fp16, s, true, 0.17));
   s.d = 96;
-  check_point(*k, fwd_point(DType::bf16, s, false, 0.0, Layout::bnhd));
+  pts.check(pts.point(DType::bf16, s, false, 0.0, Layout::bnhd));
   s.d = 256;
   s.nq = 300;
-  check_point(*k, fwd_point(DType::bf16, s, true, 0.0));
+  pts.check(pts.point(DType::bf16, s, true, 0.0));
 }

@@ -21,6 +21,7 @@
 #include "measure/verify.hpp"
 #include "reference/attention.hpp"
 #include "reference/masks.hpp"
+#include "tests/gpu/device_tensor.hpp"
 #include "tests/gpu/gpu_support.hpp"
 #include "tests/gpu/gpu_test_util.hpp"
 
@@ -29,53 +30,8 @@ namespace {
 using fa::DType;
 using fa::Layout;
 using fa::testing::DeviceBuffer;
-
-// Device copy of one [B, H, N, D] tensor in a layout, converted from / to float64 bhnd.
-class DeviceTensor {
- public:
-  DeviceTensor(DType dt, Layout layout, std::int64_t b, std::int64_t h, std::int64_t n, std::int64_t d)
-      : dt_(dt), b_(b), h_(h), n_(n), d_(d), st_(fa::strides_for(layout, h, n, d)) {
-    FA_CUDA_CHECK(cudaMalloc(&ptr_, bytes()));
-  }
-  ~DeviceTensor() { cudaFree(ptr_); }
-  DeviceTensor(const DeviceTensor&) = delete;
-  DeviceTensor& operator=(const DeviceTensor&) = delete;
-
-  std::size_t elements() const { return static_cast<std::size_t>(b_ * h_ * n_ * d_); }
-  std::size_t bytes() const { return elements() * fa::dtype_bytes(dt_); }
-  void* get() const { return ptr_; }
-  const fa::Strides& strides() const { return st_; }
-
-  void upload(const std::vector<double>& bhnd) {
-    std::vector<unsigned char> host(bytes());
-    for_each([&](std::size_t src, std::size_t dst) { fa::store_element(dt_, host.data(), dst, bhnd[src]); });
-    FA_CUDA_CHECK(cudaMemcpy(ptr_, host.data(), bytes(), cudaMemcpyHostToDevice));
-  }
-  std::vector<double> download() const {
-    std::vector<unsigned char> host(bytes());
-    FA_CUDA_CHECK(cudaMemcpy(host.data(), ptr_, bytes(), cudaMemcpyDeviceToHost));
-    std::vector<double> out(elements());
-    for_each([&](std::size_t dst, std::size_t src) { out[dst] = fa::load_element(dt_, host.data(), src); });
-    return out;
-  }
-  // 0xFF bytes are NaN in fp16 and bf16.
-  void poison() { FA_CUDA_CHECK(cudaMemset(ptr_, 0xFF, bytes())); }
-
- private:
-  template <class F>
-  void for_each(F f) const {
-    std::size_t i = 0;
-    for (std::int64_t bb = 0; bb < b_; ++bb)
-      for (std::int64_t hh = 0; hh < h_; ++hh)
-        for (std::int64_t nn = 0; nn < n_; ++nn)
-          for (std::int64_t dd = 0; dd < d_; ++dd, ++i)
-            f(i, static_cast<std::size_t>(bb * st_.b + hh * st_.h + nn * st_.n + dd));
-  }
-  DType dt_;
-  std::int64_t b_, h_, n_, d_;
-  fa::Strides st_;
-  void* ptr_ = nullptr;
-};
+using fa::testing::DeviceTensor;
+using fa::testing::rel_l2;
 
 struct Case {
   std::int64_t b = 1, h = 2, nq = 255, nk = 255, d = 64;
@@ -93,19 +49,6 @@ std::string describe(const Case& c) {
          std::to_string(c.nk) + " D" + std::to_string(c.d) + " " + std::string(fa::to_string(c.dt)) +
          (c.causal ? " causal" : "") + " p" + std::to_string(c.dropout) + " " + std::string(fa::to_string(c.layout)) +
          " " + c.sparsity + " x" + std::to_string(c.input_scale);
-}
-
-double rel_l2(const std::vector<double>& got, const std::vector<double>& ref, std::int64_t* nonfinite) {
-  double num = 0, den = 0;
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    if (!std::isfinite(got[i])) {
-      ++*nonfinite;
-      continue;
-    }
-    num += (got[i] - ref[i]) * (got[i] - ref[i]);
-    den += ref[i] * ref[i];
-  }
-  return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
 }
 
 // Problem seeds (dropout mask, block mask) and data seeds both come from this one sequence.
@@ -163,19 +106,7 @@ struct DeviceOperands {
 fa::flash::FlashBwdParams bwd_params(const DeviceOperands& d, const Case& c, const fa::Problem& p,
                                      const fa::BlockMask* mask) {
   fa::flash::FlashBwdParams fp;
-  auto set = [](const DeviceTensor& t, std::int64_t& sb, std::int64_t& sh, std::int64_t& sn) {
-    sb = t.strides().b, sh = t.strides().h, sn = t.strides().n;
-  };
-  fp.q = d.q.get(), fp.k = d.k.get(), fp.v = d.v.get(), fp.o = d.o.get(), fp.lse = static_cast<float*>(d.lse.ptr);
-  fp.dout = d.dout.get(), fp.dq = d.dq.get(), fp.dk = d.dk.get(), fp.dv = d.dv.get();
-  set(d.q, fp.q_stride_b, fp.q_stride_h, fp.q_stride_n);
-  set(d.k, fp.k_stride_b, fp.k_stride_h, fp.k_stride_n);
-  set(d.v, fp.v_stride_b, fp.v_stride_h, fp.v_stride_n);
-  set(d.o, fp.o_stride_b, fp.o_stride_h, fp.o_stride_n);
-  set(d.dout, fp.do_stride_b, fp.do_stride_h, fp.do_stride_n);
-  set(d.dq, fp.dq_stride_b, fp.dq_stride_h, fp.dq_stride_n);
-  set(d.dk, fp.dk_stride_b, fp.dk_stride_h, fp.dk_stride_n);
-  set(d.dv, fp.dv_stride_b, fp.dv_stride_h, fp.dv_stride_n);
+  fa::operands_into(fa::testing::backward_operands(d.q, d.k, d.v, d.o, d.dout, d.dq, d.dk, d.dv, d.lse.ptr), fp);
   fp.batch = static_cast<int>(c.b), fp.heads = static_cast<int>(c.h);
   fp.seqlen_q = static_cast<int>(c.nq), fp.seqlen_kv = static_cast<int>(c.nk), fp.head_dim = static_cast<int>(c.d);
   fp.dtype = c.dt;

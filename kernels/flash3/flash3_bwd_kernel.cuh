@@ -1,0 +1,497 @@
+#pragma once
+// flash3 backward main kernel: FlashAttention-3's backward design (Shah et al. 2024) in our own code, for
+// sm_90a. Around it run the flash family's preprocess (dPsum = rowsum(dO * O), lse in the log2 domain,
+// the fp32 dQ accumulator zeroed) and postprocess (dQ = scale * accumulator in the element type).
+//
+// One CTA per (key block of BN = 128, head, batch), keys fastest (causal: the key blocks that see the most
+// query blocks run first). Per CTA:
+//   producer warpgroup  one thread: K and V once (TMA), then per query block of BM = 64 rows Q + lse2 and
+//                       dO + dPsum into a ring of stages, each with a "full" and an "empty" mbarrier;
+//   2 consumer warpgroups, 64 keys each; per query block, everything transposed (keys are the M dimension):
+//     S^T  = K Q^T,  dP^T = V dO^T          wgmma, both operands K-major in shared memory;
+//     P^T  = exp2(S^T scale log2e - lse2)   masked (ragged key edge, causal diagonal);
+//     dS^T = P^T (dP^T Z / (1 - p) - dPsum) Z the shared dropout keep-mask (1 without dropout);
+//     dV  += (P^T Z / (1 - p)) dO,  dK += dS^T Q   wgmma with A re-packed from the accumulator
+//                                           registers, B = dO / Q (MN-major for this product);
+//     dQ   = dS K                           dS^T of both warpgroups through shared memory; warpgroup c
+//                                           computes its slice of dQ's columns over all 128 keys (A = dS^T
+//                                           read transposed, B = K MN-major), stages it (fp32, swizzled)
+//                                           and one thread adds it into the accumulator in global memory
+//                                           with TMA reduce-adds (cp.reduce.async.bulk.tensor .add.f32).
+//   dK (times the softmax scale) and dV are stored once at the end, through shared memory (the K and V
+//   tiles) by TMA stores.
+// Why a TMA reduce for dQ rather than red.global.add from registers: one instruction per 32 x 64 block
+// instead of 16 vector atomics per thread, issued off the consumers' critical path (the copy engine reads
+// the staging buffer while the warpgroup goes on), and the adds reach L2 as whole 128-byte lines. The
+// swizzled staging layout makes the fp32 pair stores bank-conflict free and is what the TMA box expects.
+#include <cuda.h>
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#include <cstdint>
+
+#include "core/pack_half2.cuh"
+#include "core/philox.hpp"
+#include "kernels/flash3/flash3_bwd.hpp"
+#include "kernels/flash3/flash3_bwd_dropout.hpp"
+#include "kernels/flash3/flash3_bwd_traits.cuh"
+#include "kernels/flash3/flash3_gemm.cuh"
+#include "kernels/flash3/flash3_params.hpp"
+#include "kernels/flash3/flash3_tile_ops.cuh"
+#include "kernels/flash3/hopper_ptx.cuh"
+#include "kernels/flash3/wgmma_ops.cuh"
+
+namespace fa::flash3 {
+
+namespace bwd3 {
+
+// Named barrier ids: both consumer warpgroups (256 threads: dS^T of the step written, K and V free at the
+// end); warpgroup c alone (128 threads: around its dQ staging, its dK / dV staging, the first dropout masks).
+constexpr int kBarDsFull = 1;
+constexpr int kBarDqStage = 2;
+
+template <class Tr>
+struct Smem {
+  std::uint32_t base;
+  __device__ std::uint32_t k() const { return base + Tr::kOffK; }
+  __device__ std::uint32_t v() const { return base + Tr::kOffV; }
+  __device__ std::uint32_t k_dq() const { return Tr::kDqOwnK ? base + Tr::kOffKdq : k(); }
+  __device__ std::uint32_t q(int s) const { return base + Tr::kOffQ + s * Tr::kQBytes; }
+  __device__ std::uint32_t dout(int s) const { return base + Tr::kOffDO + s * Tr::kQBytes; }
+  __device__ std::uint32_t ds(int buf) const { return base + Tr::kOffDs + buf * Tr::kDsBytes; }
+  __device__ std::uint32_t dq(int cw) const { return base + (cw == 0 ? Tr::kOffDq0 : Tr::kOffDq1); }
+  __device__ std::uint32_t lse(int s) const { return base + Tr::kOffLse + s * Tr::kRowBytes; }
+  __device__ std::uint32_t dpsum(int s) const { return base + Tr::kOffDpsum + s * Tr::kRowBytes; }
+  __device__ std::uint32_t mask(int cw) const { return base + Tr::kOffMask + cw * Tr::kMaskBytes; }
+  __device__ std::uint32_t bar(int i) const { return base + Tr::kOffBars + 8 * i; }
+  __device__ std::uint32_t full_k() const { return bar(0); }
+  __device__ std::uint32_t full_v() const { return bar(1 + 4 * Tr::kStages); }
+  __device__ std::uint32_t full_q(int s) const { return bar(1 + s); }
+  __device__ std::uint32_t empty_q(int s) const { return bar(1 + Tr::kStages + s); }
+  __device__ std::uint32_t full_do(int s) const { return bar(1 + 2 * Tr::kStages + s); }
+  __device__ std::uint32_t empty_do(int s) const { return bar(1 + 3 * Tr::kStages + s); }
+};
+
+// This CTA's key block and (batch, head), and the query blocks that see any of its keys.
+struct Work {
+  int n0;          // first key
+  int h, b;
+  long long bh;    // b * heads + h
+  int m_begin, m_end;
+};
+
+template <class Tr, bool kCausal>
+__device__ __forceinline__ Work work_of(unsigned block, const Flash3BwdParams& p) {
+  const unsigned num_n = static_cast<unsigned>((p.seqlen_kv + Tr::BN - 1) / Tr::BN);
+  Work w;
+  w.n0 = static_cast<int>(block % num_n) * Tr::BN;
+  w.bh = static_cast<long long>(block / num_n);
+  w.h = static_cast<int>(w.bh % p.heads);
+  w.b = static_cast<int>(w.bh / p.heads);
+  w.m_end = (p.seqlen_q + Tr::BM - 1) / Tr::BM;
+  w.m_begin = 0;
+  if constexpr (kCausal) {
+    // Row i sees key j iff j <= i + Nk - Nq: the first row that sees key n0.
+    const int first_row = w.n0 - (p.seqlen_kv - p.seqlen_q);
+    if (first_row > 0) w.m_begin = first_row / Tr::BM;
+  }
+  return w;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The GEMMs of one step, as wgmma batches (the caller fences, commits and waits).
+// ---------------------------------------------------------------------------------------------
+
+// S^T = K_w Q^T or dP^T = V_w dO^T: A = the warpgroup's 64 keys of K / V, B = the query block of Q / dO;
+// both K-major (the head dim is contiguous).
+template <class Tr, class T>
+__device__ __forceinline__ void gemm_keys_queries(float (&acc)[Tr::BM / 2], std::uint32_t a_base,
+                                                  std::uint32_t b_base) {
+  gemm_ss_kmajor<Tr::BM, T, Tr::D, Tr::kSwz>(acc, a_base, Tr::kKVRegionBytes, b_base, Tr::kQRegionBytes);
+}
+
+// dV += P^T dO or dK += dS^T Q: A from registers (k = the block's 64 queries), B = the [BM x D] tile of dO
+// / Q, MN-major for this product (N = D contiguous).
+template <class Tr, class T>
+__device__ __forceinline__ void gemm_keys_dims(float (&acc)[Tr::D / 2], const std::uint32_t (&a)[Tr::BM / 16][4],
+                                               std::uint32_t b_base) {
+  gemm_rs_mnmajor<Tr::D, T, Tr::BM, Tr::kSwz>(acc, a, b_base, Tr::kQRegionBytes);
+}
+
+// dQ[:, col0 : col0 + N] = dS K[:, col0 : col0 + N] over the CTA's 128 keys: A = dS^T (stored [keys x
+// queries], so MN-major: transposed), B = K (MN-major: transposed) in its dQ view (regions of kDqSwz
+// columns), col0 and N whole regions.
+template <class Tr, class T, int N>
+__device__ __forceinline__ void gemm_dq(float (&acc)[N / 2], std::uint32_t ds_base, std::uint32_t k_base, int col0) {
+  constexpr int kRowBytes = Tr::kDqSwz * 2;
+  const std::uint32_t kb = k_base + (col0 / Tr::kDqSwz) * Tr::kDqKRegionBytes;
+#pragma unroll
+  for (int kk = 0; kk < Tr::BN / 16; ++kk) {
+    const std::uint64_t da = ptx::smem_desc(ds_base + kk * 16 * (Tr::BM * 2), Tr::kDsBytes, 8 * (Tr::BM * 2),
+                                            Tr::kDsSwzMode);
+    const std::uint64_t db =
+        ptx::smem_desc(kb + kk * 16 * kRowBytes, Tr::kDqKRegionBytes, 8 * kRowBytes, Tr::kDqSwzMode);
+    wgmma::wgmma_ss<N, T, 1, 1>(acc, da, db, kk > 0 ? 1 : 0);
+  }
+}
+
+template <int R>
+__device__ __forceinline__ void zero(float (&r)[R]) {
+#pragma unroll
+  for (int i = 0; i < R; ++i) r[i] = 0.f;
+}
+
+template <int K>
+__device__ __forceinline__ void pin_frags(std::uint32_t (&a)[K][4]) {
+#pragma unroll
+  for (int kk = 0; kk < K; ++kk) ptx::fence_regs(a[kk]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Element j of a thread's m64nN fp32 fragment is row 16 * warp + lane / 4 + 8 * ((j / 2) % 2) (a key of
+// the warpgroup's slice) and column 8 * (j / 4) + 2 * (lane % 4) + (j % 2) (a query of the block).
+// ---------------------------------------------------------------------------------------------
+
+// Calls f(j, v) for every element j of the fragment, v being its query's entry of a per-query fp32 row of the
+// block in shared memory (lse2 or dPsum): one 8-byte load per query pair.
+template <int BM, class F>
+__device__ __forceinline__ void for_each_with_query_value(std::uint32_t row, int t, F&& f) {
+#pragma unroll
+  for (int i = 0; i < BM / 8; ++i) {
+    const float2 v = ld_shared_f32x2(row + (8 * i + 2 * t) * 4);
+#pragma unroll
+    for (int e = 0; e < 4; ++e) f(4 * i + e, (e & 1) ? v.y : v.x);
+  }
+}
+
+// P^T = exp2(S^T scale log2e - lse2[query]) in place; with `masked`, 0 for keys past Nk and (causal) keys
+// past the diagonal. Rows past Nq and fully masked rows have lse2 = +inf: P = 0 there without a test.
+template <class Tr, bool kCausal>
+__device__ __forceinline__ void probabilities(float (&s)[Tr::BM / 2], std::uint32_t lse_row, float scale_log2,
+                                              bool masked, int key0, int q0, int t, const Flash3BwdParams& p) {
+  const int diag = p.seqlen_kv - p.seqlen_q;
+  for_each_with_query_value<Tr::BM>(lse_row, t, [&](int j, float lse2) {
+    s[j] = ptx::exp2_approx(fmaf(s[j], scale_log2, -lse2));
+    if (masked) {
+      const int key = key0 + 8 * ((j / 2) % 2), query = q0 + 8 * (j / 4) + 2 * t + j % 2;
+      if (key >= p.seqlen_kv || (kCausal && key > query + diag)) s[j] = 0.f;
+    }
+  });
+}
+
+// dS^T = P^T (dP^T - dPsum[query]), in place of dP^T. With dropout, dP^T of a dropped element is 0 and that
+// of a kept one is scaled by 1 / (1 - p) (P itself stays the undropped softmax).
+template <class Tr, bool kDropout>
+__device__ __forceinline__ void score_grads(float (&dp)[Tr::BM / 2], const float (&pt)[Tr::BM / 2],
+                                            std::uint32_t dpsum_row, int t, std::uint32_t keep, float keep_scale) {
+  for_each_with_query_value<Tr::BM>(dpsum_row, t, [&](int j, float dpsum) {
+    float dpj = dp[j];
+    if constexpr (kDropout) dpj = (keep >> j) & 1u ? dpj * keep_scale : 0.f;
+    dp[j] = pt[j] * (dpj - dpsum);
+  });
+}
+
+// Dropout (flash3_bwd_dropout.hpp): the warpgroup draws its tile's 256 Philox calls, 2 per thread, as
+// 16-bit keep masks into shared memory ...
+template <class Tr, bool kCausal>
+__device__ __forceinline__ void draw_keep_masks(std::uint32_t masks, const Flash3BwdParams& p, int cw, int m) {
+  // The block's coordinates are re-derived here from special registers read through volatile asm: the
+  // compiler cannot keep them live across the main loop, where every register is taken at D = 128.
+  const Work w = work_of<Tr, kCausal>(fa::ctaid_x_volatile(), p);
+  const int tid = static_cast<int>(fa::tid_x_volatile() % 128);
+#pragma unroll
+  for (int c = 0; c < 2; ++c) {
+    const int i = tid + 128 * c;
+    const std::uint32_t keep = dropout_keep_mask16(
+        dropout_random(p.seed, static_cast<std::uint32_t>(w.b), static_cast<std::uint32_t>(w.h),
+                       bwd_mask_counter_row(i, m), bwd_mask_counter_col(i, w.n0 + 64 * cw)),
+        p.dropout_threshold8);
+    asm volatile("st.shared.u16 [%0], %1;\n" ::"r"(masks + 2 * i), "h"(static_cast<unsigned short>(keep)) : "memory");
+  }
+}
+
+// ... and, after a barrier, each thread gathers the flags of its fragment (bit j for element j).
+__device__ __forceinline__ std::uint32_t gather_keep_flags(std::uint32_t masks, int warp, int g, int t) {
+  auto load = [masks](int i) {
+    unsigned short raw;
+    asm volatile("ld.shared.u16 %0, [%1];\n" : "=h"(raw) : "r"(masks + 2 * i) : "memory");
+    return static_cast<std::uint32_t>(raw);
+  };
+  return bwd_gather_keep_flags(load, warp, g, t);
+}
+
+// P^T with dropout applied (kept elements times 1 / (1 - p), the others 0), packed as the A operand of dV's
+// GEMM pair by pair, so no fp32 copy of the tile is ever live next to P^T and dP^T.
+template <int N, class T>
+__device__ __forceinline__ void dropped_to_a(const float (&pt)[N / 2], std::uint32_t keep, float keep_scale,
+                                             std::uint32_t (&pa)[N / 16][4]) {
+  auto kept = [&](int j) { return (keep >> j) & 1u ? pt[j] * keep_scale : 0.f; };
+#pragma unroll
+  for (int kk = 0; kk < N / 16; ++kk)
+#pragma unroll
+    for (int r = 0; r < 4; ++r) pa[kk][r] = pack_half2<T>(kept(8 * kk + 2 * r), kept(8 * kk + 2 * r + 1));
+}
+
+// The warpgroup's rows of dS^T (packed pairs, as the A fragments hold them) into the swizzled [BN x BM] tile.
+template <class Tr>
+__device__ __forceinline__ void store_ds(std::uint32_t ds_tile, const std::uint32_t (&dsa)[Tr::BM / 16][4], int lrow0,
+                                         int t) {
+#pragma unroll
+  for (int kk = 0; kk < Tr::BM / 16; ++kk)
+#pragma unroll
+    for (int r = 0; r < 4; ++r) {
+      const int row = lrow0 + 8 * (r & 1), col = 16 * kk + 8 * (r >> 1) + 2 * t;
+      st_shared_u32(ds_tile + swizzled_offset<64>(row, col, Tr::kDsBytes), dsa[kk][r]);
+    }
+}
+
+// The warpgroup's dQ slice of one step, N columns from col0: dS K over the CTA's keys, staged in the
+// warpgroup's own buffer (once the previous reduce has read it), then added into the accumulator in global
+// memory by one TMA reduce-add per 32-column region. `operands_free` runs once every earlier wgmma group of
+// the step is complete; returns with all of them complete.
+template <class Tr, class T, int N, class F>
+__device__ __forceinline__ void dq_step(const Smem<Tr>& sm, std::uint32_t ds_tile, const CUtensorMap* tm_dq, int cw,
+                                        int col0, int q0, const Work& w, int lrow, int t, bool leader,
+                                        F&& operands_free) {
+  float dq[N / 2];
+  ptx::wgmma_fence();
+  gemm_dq<Tr, T, N>(dq, ds_tile, sm.k_dq(), col0);
+  ptx::wgmma_commit();
+  ptx::wgmma_wait<1>();
+  operands_free();
+  ptx::wgmma_wait<0>();
+  ptx::fence_regs(dq);
+  const std::uint32_t stage = sm.dq(cw);
+  if (leader) ptx::tma_store_wait_read();
+  ptx::named_bar_sync(kBarDqStage + cw, 128);
+#pragma unroll
+  for (int j = 0; j < N / 2; j += 2)
+    st_shared_f32x2(stage + swizzled_offset_f32(lrow + 8 * ((j / 2) % 2), 8 * (j / 4) + 2 * t, Tr::kDqRegionBytes),
+                    dq[j], dq[j + 1]);
+  ptx::fence_proxy_async_smem();
+  ptx::named_bar_sync(kBarDqStage + cw, 128);
+  if (leader) {
+#pragma unroll
+    for (int r = 0; r < N / 32; ++r)
+      ptx::tma_reduce_add_4d(tm_dq, stage + r * Tr::kDqRegionBytes, col0 + 32 * r, q0, w.h, w.b);
+    ptx::tma_store_commit();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Producer: one thread. K and V once, then Q + lse2 and dO + dPsum of each query block as stages free up.
+// ---------------------------------------------------------------------------------------------
+template <class Tr>
+__device__ void produce(const Smem<Tr>& sm, const Bwd3Maps& maps, const Flash3BwdParams& p, const Work& w) {
+  const CUtensorMap *tm_q = &maps.q, *tm_k = &maps.k, *tm_v = &maps.v, *tm_do = &maps.dout, *tm_kdq = &maps.k_dq;
+  // K first (with the first Q block it is all the first S GEMM needs), V after the first Q block.
+  ptx::mbar_arrive_expect_tx(sm.full_k(), Tr::kKVBytes + Tr::kDqKBytes);
+#pragma unroll
+  for (int r = 0; r < Tr::kRegions; ++r)
+    ptx::tma_load_4d(sm.k() + r * Tr::kKVRegionBytes, tm_k, sm.full_k(), r * Tr::kSwz, w.n0, w.h, w.b);
+  if constexpr (Tr::kDqOwnK) {
+#pragma unroll
+    for (int r = 0; r < Tr::D / Tr::kDqSwz; ++r)
+      ptx::tma_load_4d(sm.k_dq() + r * Tr::kDqKRegionBytes, tm_kdq, sm.full_k(), r * Tr::kDqSwz, w.n0, w.h, w.b);
+  }
+  const float* lse2 = p.lse2 + w.bh * p.nq_pad;
+  const float* dpsum = p.dpsum + w.bh * p.nq_pad;
+  RingPos<Tr::kStages> pos;
+  for (int m = w.m_begin; m < w.m_end; ++m) {
+    const int s = pos.stage;
+    ptx::mbar_wait(sm.empty_q(s), pos.phase ^ 1u);
+    ptx::mbar_arrive_expect_tx(sm.full_q(s), Tr::kQBytes + Tr::kRowBytes);
+#pragma unroll
+    for (int r = 0; r < Tr::kRegions; ++r)
+      ptx::tma_load_4d(sm.q(s) + r * Tr::kQRegionBytes, tm_q, sm.full_q(s), r * Tr::kSwz, m * Tr::BM, w.h, w.b);
+    ptx::bulk_load(sm.lse(s), lse2 + m * Tr::BM, Tr::kRowBytes, sm.full_q(s));
+    if (m == w.m_begin) {
+      ptx::mbar_arrive_expect_tx(sm.full_v(), Tr::kKVBytes);
+#pragma unroll
+      for (int r = 0; r < Tr::kRegions; ++r)
+        ptx::tma_load_4d(sm.v() + r * Tr::kKVRegionBytes, tm_v, sm.full_v(), r * Tr::kSwz, w.n0, w.h, w.b);
+    }
+    ptx::mbar_wait(sm.empty_do(s), pos.phase ^ 1u);
+    ptx::mbar_arrive_expect_tx(sm.full_do(s), Tr::kQBytes + Tr::kRowBytes);
+#pragma unroll
+    for (int r = 0; r < Tr::kRegions; ++r)
+      ptx::tma_load_4d(sm.dout(s) + r * Tr::kQRegionBytes, tm_do, sm.full_do(s), r * Tr::kSwz, m * Tr::BM, w.h, w.b);
+    ptx::bulk_load(sm.dpsum(s), dpsum + m * Tr::BM, Tr::kRowBytes, sm.full_do(s));
+    pos.advance();
+  }
+}
+
+// dK (times the softmax scale) and dV of the warpgroup's 64 keys, staged (swizzled, the TMA box layout) in
+// the warpgroup's own rows of the K and V tiles and written by TMA stores, which clip the rows past Nk. The
+// caller has made sure no warpgroup still reads K or V.
+template <class Tr, class T>
+__device__ __forceinline__ void store_dk_dv(const Smem<Tr>& sm, const Bwd3Maps& maps, const float (&dk)[Tr::D / 2],
+                                            const float (&dv)[Tr::D / 2], const Work& w, int cw, int lrow0, int t,
+                                            bool leader, float scale) {
+#pragma unroll
+  for (int j = 0; j < Tr::D / 2; j += 2) {
+    const std::uint32_t off =
+        swizzled_offset<Tr::kSwz>(lrow0 + 8 * ((j / 2) % 2), 8 * (j / 4) + 2 * t, Tr::kKVRegionBytes);
+    st_shared_u32(sm.k() + off, pack_half2<T>(dk[j] * scale, dk[j + 1] * scale));
+    st_shared_u32(sm.v() + off, pack_half2<T>(dv[j], dv[j + 1]));
+  }
+  ptx::fence_proxy_async_smem();
+  ptx::named_bar_sync(kBarDqStage + cw, 128);
+  if (leader) {
+    const std::uint32_t rows = 64 * cw * Tr::kSwzBytes;
+#pragma unroll
+    for (int r = 0; r < Tr::kRegions; ++r) {
+      ptx::tma_store_4d(&maps.dk, sm.k() + r * Tr::kKVRegionBytes + rows, r * Tr::kSwz, w.n0 + 64 * cw, w.h, w.b);
+      ptx::tma_store_4d(&maps.dv, sm.v() + r * Tr::kKVRegionBytes + rows, r * Tr::kSwz, w.n0 + 64 * cw, w.h, w.b);
+    }
+    ptx::tma_store_commit();
+  }
+}
+
+}  // namespace bwd3
+
+template <class Tr, class T, bool kCausal, bool kDropout>
+__global__ void __launch_bounds__(Tr::kThreads, 1)
+    flash3_bwd_kernel(const __grid_constant__ Bwd3Maps maps, const Flash3BwdParams p) {
+#if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+  using namespace bwd3;
+  constexpr int BM = Tr::BM, D = Tr::D;
+  extern __shared__ unsigned char smem_raw[];
+  const Smem<Tr> sm{(ptx::smem_u32(smem_raw) + 1023u) & ~1023u};
+  const Work w = work_of<Tr, kCausal>(blockIdx.x, p);
+
+  if (threadIdx.x == 0) {
+    ptx::prefetch_tmap(&maps.q);
+    ptx::prefetch_tmap(&maps.k);
+    ptx::prefetch_tmap(&maps.v);
+    ptx::prefetch_tmap(&maps.dout);
+    ptx::prefetch_tmap(&maps.k_dq);
+    ptx::prefetch_tmap(&maps.dq_accum);
+    ptx::mbar_init(sm.full_k(), 1);
+    ptx::mbar_init(sm.full_v(), 1);
+    for (int s = 0; s < Tr::kStages; ++s) {
+      ptx::mbar_init(sm.full_q(s), 1);
+      ptx::mbar_init(sm.empty_q(s), Tr::kConsumerWGs);
+      ptx::mbar_init(sm.full_do(s), 1);
+      ptx::mbar_init(sm.empty_do(s), Tr::kConsumerWGs);
+    }
+    ptx::fence_mbar_init();
+  }
+  __syncthreads();
+
+  const int wg = threadIdx.x / 128;
+  if (wg == 0) {
+    ptx::regs_dealloc<Tr::kProducerRegs>();
+    if (threadIdx.x == 0 && w.m_begin < w.m_end) produce<Tr>(sm, maps, p, w);
+    return;
+  }
+  ptx::regs_alloc<Tr::kConsumerRegs>();
+
+  // ---- consumer warpgroup cw: keys [n0 + 64 cw, n0 + 64 cw + 64) ----
+  const int cw = wg - 1;
+  const int tid = threadIdx.x % 128, warp = tid / 32, lane = tid % 32, t = lane % 4;
+  const bool leader = tid == 0;
+  const int lrow0 = 64 * cw + 16 * warp + lane / 4;  // this thread's first key inside the block
+  const int key0 = w.n0 + lrow0;                     // its keys: key0, key0 + 8
+  const float scale_log2 = p.scale * ptx::kLog2e;
+  const std::uint32_t k_rows = sm.k() + 64 * cw * Tr::kSwzBytes, v_rows = sm.v() + 64 * cw * Tr::kSwzBytes;
+  const int dq_col0 = cw == 0 ? 0 : Tr::kDqCols0;
+  const float keep_scale = kDropout ? 1.f / (1.f - p.dropout_p_used) : 1.f;
+
+  float dk[D / 2], dv[D / 2];
+  zero(dk);
+  zero(dv);
+  // Dropout: the keep masks of a step are drawn during the previous step's dQ GEMM (see after_dv_dk), those
+  // of the first step here.
+  if (kDropout && w.m_begin < w.m_end) {
+    draw_keep_masks<Tr, kCausal>(sm.mask(cw), p, cw, w.m_begin);
+    ptx::named_bar_sync(kBarDqStage + cw, 128);
+  }
+  RingPos<Tr::kStages> pos;
+  // The bound is tested as m * BM < Nq (a parameter, in constant memory) rather than against w.m_end: one
+  // register fewer through the loop, where D = 128 with dropout takes every one.
+  for (int m = w.m_begin; m * BM < p.seqlen_q; ++m) {
+    const int s = pos.stage, q0 = m * BM;
+    const std::uint32_t ds_tile = sm.ds((m - w.m_begin) & 1);
+    const bool masked = w.n0 + Tr::BN > p.seqlen_kv || (kCausal && w.n0 + Tr::BN - 1 > q0 + p.seqlen_kv - p.seqlen_q);
+    float st[BM / 2], dpt[BM / 2];
+    std::uint32_t pa[BM / 16][4], dsa[BM / 16][4];
+
+    const bool first = m == w.m_begin;  // K and V land during the first step
+    ptx::mbar_wait(sm.full_q(s), pos.phase);
+    if (first) ptx::mbar_wait(sm.full_k(), 0);
+    ptx::wgmma_fence();
+    gemm_keys_queries<Tr, T>(st, k_rows, sm.q(s));
+    ptx::wgmma_commit();
+    ptx::mbar_wait(sm.full_do(s), pos.phase);
+    if (first) ptx::mbar_wait(sm.full_v(), 0);
+    ptx::wgmma_fence();  // the wait loop above is a new basic block: wgmma needs its own fence there
+    gemm_keys_queries<Tr, T>(dpt, v_rows, sm.dout(s));
+    ptx::wgmma_commit();
+    [[maybe_unused]] std::uint32_t keep = 0;
+    if constexpr (kDropout) keep = gather_keep_flags(sm.mask(cw), warp, lane / 4, t);
+    ptx::wgmma_wait<1>();
+    ptx::fence_regs(st);
+    probabilities<Tr, kCausal>(st, sm.lse(s), scale_log2, masked, key0, q0, t, p);
+    // dV += (P^T Z / (1 - p)) dO goes to the tensor cores while dS is computed.
+    if constexpr (kDropout) {
+      dropped_to_a<BM, T>(st, keep, keep_scale, pa);
+    } else {
+      acc_to_a<BM, T>(st, pa);
+    }
+    ptx::fence_regs(dv);
+    pin_frags(pa);
+    ptx::wgmma_fence();
+    gemm_keys_dims<Tr, T>(dv, pa, sm.dout(s));
+    ptx::wgmma_commit();
+    ptx::wgmma_wait<1>();  // dP^T
+    ptx::fence_regs(dpt);
+    score_grads<Tr, kDropout>(dpt, st, sm.dpsum(s), t, keep, keep_scale);
+    acc_to_a<BM, T>(dpt, dsa);
+    store_ds<Tr>(ds_tile, dsa, lrow0, t);
+    ptx::fence_proxy_async_smem();  // dS^T is read by wgmma (the async proxy) next
+
+    ptx::fence_regs(dk);
+    pin_frags(dsa);
+    ptx::wgmma_fence();
+    gemm_keys_dims<Tr, T>(dk, dsa, sm.q(s));
+    ptx::wgmma_commit();
+
+    // Both warpgroups' dS^T are in place (and, dS^T being double-buffered, every reader of this buffer two
+    // steps ago is done: each warpgroup waits for its dQ GEMM before it reaches this barrier again).
+    ptx::named_bar_sync(kBarDsFull, 256);
+    // Once dV and dK are done with Q and dO (the dQ GEMM reads only K and dS^T), the stage goes back; with
+    // dropout, the next step's keep masks are drawn while the dQ GEMM runs (P^T and dS^T registers are free
+    // then). One mask buffer serves: every thread of the warpgroup gathered this step's flags before the
+    // barrier above, and reads the new ones only after the barriers around its dQ staging.
+    auto after_dv_dk = [&] {
+      ptx::fence_regs(dk);
+      ptx::fence_regs(dv);
+      pin_frags(pa);
+      pin_frags(dsa);
+      if (leader) {
+        ptx::mbar_arrive(sm.empty_q(s));
+        ptx::mbar_arrive(sm.empty_do(s));
+      }
+      if constexpr (kDropout) {
+        if (q0 + BM < p.seqlen_q) draw_keep_masks<Tr, kCausal>(sm.mask(cw), p, cw, m + 1);
+      }
+    };
+    const int lrow = lrow0 - 64 * cw;  // row inside the query block's dQ slice
+    if constexpr (Tr::kDqCols0 == Tr::kDqCols1) {
+      dq_step<Tr, T, Tr::kDqCols0>(sm, ds_tile, &maps.dq_accum, cw, dq_col0, q0, w, lrow, t, leader, after_dv_dk);
+    } else if (cw == 0) {
+      dq_step<Tr, T, Tr::kDqCols0>(sm, ds_tile, &maps.dq_accum, cw, dq_col0, q0, w, lrow, t, leader, after_dv_dk);
+    } else {
+      dq_step<Tr, T, Tr::kDqCols1>(sm, ds_tile, &maps.dq_accum, cw, dq_col0, q0, w, lrow, t, leader, after_dv_dk);
+    }
+    pos.advance();
+  }
+  // Both warpgroups are done with K (dQ's GEMM reads all of its rows) and V: their tiles stage dK and dV.
+  ptx::named_bar_sync(kBarDsFull, 256);
+  store_dk_dv<Tr, T>(sm, maps, dk, dv, w, cw, lrow0, t, leader, p.scale);
+  if (leader) ptx::tma_store_wait_all();
+#endif
+}
+
+}  // namespace fa::flash3

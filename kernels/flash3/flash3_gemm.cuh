@@ -1,0 +1,48 @@
+#pragma once
+// The two wgmma patterns both flash3 kernels are built from, on tiles in the swizzled layout of
+// flash3_tile_ops.cuh (regions of kSwz columns, 8-row groups). Each is one batch of k16 wgmmas; the caller
+// fences, commits and waits.
+#include <cstdint>
+
+#include "kernels/flash3/hopper_ptx.cuh"
+#include "kernels/flash3/wgmma_ops.cuh"
+
+namespace fa::flash3 {
+
+// Descriptor code of the swizzle of kSwz-element (16-bit) rows: 128-byte or 64-byte.
+template <int kSwz>
+constexpr std::uint32_t swizzle_mode() {
+  return kSwz == 64 ? 1u : 2u;
+}
+
+// acc[64 x N] (=) A B^T with both operands K-major in shared memory: A = 64 rows at a_base, B = N rows at
+// b_base, k = kDepth contiguous elements per row (the head dim), regions `*_region_bytes` apart.
+template <int N, class T, int kDepth, int kSwz>
+__device__ __forceinline__ void gemm_ss_kmajor(float (&acc)[N / 2], std::uint32_t a_base, int a_region_bytes,
+                                               std::uint32_t b_base, int b_region_bytes) {
+  constexpr std::uint32_t kSbo = 8 * kSwz * 2;  // 8-row groups
+#pragma unroll
+  for (int kk = 0; kk < kDepth / 16; ++kk) {
+    const int region = kk * 16 / kSwz, within = (kk * 16 % kSwz) * 2;
+    const std::uint64_t da = ptx::smem_desc(a_base + region * a_region_bytes + within, 16, kSbo, swizzle_mode<kSwz>());
+    const std::uint64_t db = ptx::smem_desc(b_base + region * b_region_bytes + within, 16, kSbo, swizzle_mode<kSwz>());
+    wgmma::wgmma_ss<N, T, 0, 0>(acc, da, db, kk > 0 ? 1 : 0);
+  }
+}
+
+// acc[64 x N] += A B with A from registers (kDepth / 16 fragments) and B a [kDepth x N] row-major tile at
+// b_base: MN-major for this product. Regions of kSwz columns are LBO = b_region_bytes apart, 8-row groups
+// SBO apart; a k16 step is 16 rows.
+template <int N, class T, int kDepth, int kSwz>
+__device__ __forceinline__ void gemm_rs_mnmajor(float (&acc)[N / 2], const std::uint32_t (&a)[kDepth / 16][4],
+                                                std::uint32_t b_base, int b_region_bytes) {
+  constexpr int kRowBytes = kSwz * 2;
+#pragma unroll
+  for (int kk = 0; kk < kDepth / 16; ++kk) {
+    const std::uint64_t db =
+        ptx::smem_desc(b_base + kk * 16 * kRowBytes, b_region_bytes, 8 * kRowBytes, swizzle_mode<kSwz>());
+    wgmma::wgmma_rs<N, T, 1>(acc, a[kk], db, 1);
+  }
+}
+
+}  // namespace fa::flash3
