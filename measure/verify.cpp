@@ -27,18 +27,10 @@ double tolerance_for(DType d, Pass pass) {
   return 0;
 }
 
-namespace {
-
-// ||a - b|| / ||b|| over the elements where the reference is finite; counts elements of `a` that
-// are non-finite where the reference is finite (unwritten or broken), and mismatched infinities.
-struct Compare {
-  double rel = 0;
-  std::int64_t bad = 0;
-};
-
-Compare compare(const std::vector<double>& out, const std::vector<double>& ref) {
-  Compare c;
+OutputError output_error(const std::vector<double>& out, const std::vector<double>& ref) {
+  OutputError c;
   double num = 0, den = 0;
+  std::int64_t counted = 0;
   for (std::size_t i = 0; i < ref.size(); ++i) {
     if (!std::isfinite(ref[i])) {
       if (out[i] != ref[i]) ++c.bad;  // e.g. lse of a fully masked row must be -inf too
@@ -50,10 +42,17 @@ Compare compare(const std::vector<double>& out, const std::vector<double>& ref) 
     }
     num += (out[i] - ref[i]) * (out[i] - ref[i]);
     den += ref[i] * ref[i];
+    ++counted;
   }
-  c.rel = den > 0 ? std::sqrt(num / den) : std::sqrt(num);
+  if (den > 0) {
+    c.rel = std::sqrt(num / den);
+  } else if (counted > 0) {
+    c.rel = std::sqrt(num / static_cast<double>(counted));
+  }
   return c;
 }
+
+namespace {
 
 // Rows [first, first + count) of head (0, 0) of a [B, H, N, D] (or [B, H, N], d = 1) array.
 std::vector<double> head0_rows(const std::vector<double>& x, std::int64_t first, std::int64_t count, std::int64_t d) {
@@ -131,7 +130,7 @@ void compare_outputs(const OperandSet& ops, const ReferenceCase& c, const Point&
     return x;
   };
   auto record = [&](const char* name, const std::vector<double>& out, const std::vector<double>& ref) {
-    const Compare cmp = compare(out, ref);
+    const OutputError cmp = output_error(out, ref);
     res.errors[name] = cmp.rel;
     res.unwritten += cmp.bad;
     res.max_rel_error = std::max(res.max_rel_error, cmp.rel);

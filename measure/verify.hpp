@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/kernel.hpp"
 #include "core/problem.hpp"
@@ -36,6 +37,17 @@ struct VerifyResult {
 
 // Documented tolerances (see docs/tolerances.md): by dtype, looser for backward.
 double tolerance_for(DType d, Pass pass);
+
+// One output against the reference: ||out - ref|| / ||ref|| over the elements where the reference is
+// finite; where the reference is exactly zero there (dQ and dK with one key: P = 1, dS = 0), the root
+// mean square of `out` instead, so that rounding noise is judged per element, not summed over all of
+// them. `bad` counts elements of `out` that are non-finite where the reference is finite, and
+// mismatched infinities.
+struct OutputError {
+  double rel = 0;
+  std::int64_t bad = 0;
+};
+OutputError output_error(const std::vector<double>& out, const std::vector<double>& ref);
 
 // Runs the kernel once on fresh random inputs and compares. Throws on CUDA errors.
 VerifyResult verify_point(AttentionKernel& kernel, const Point& pt, const VerifyOptions& opt = {});

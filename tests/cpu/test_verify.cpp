@@ -107,3 +107,18 @@ TEST_CASE("verify fails a wrong element and an unwritten element, also when subs
     CHECK(r.unwritten >= 1);
   }
 }
+
+TEST_CASE("output error: relative L2, and the root mean square where the reference is all zero", "[verify]") {
+  const std::vector<double> ref{1.0, -2.0, 2.0};
+  CHECK(fa::output_error({1.0, -2.0, 2.0}, ref).rel == 0.0);
+  CHECK(fa::output_error({1.3, -2.0, 2.4}, ref).rel == Approx(0.5 / 3.0));
+  // dQ of one key: the reference is exactly zero, the kernel's values are rounding noise, judged per element.
+  const std::vector<double> zeros(4, 0.0);
+  CHECK(fa::output_error({2e-4, -2e-4, 2e-4, -2e-4}, zeros).rel == Approx(2e-4));
+  CHECK(fa::output_error({0.3, -0.3, 0.3, -0.3}, zeros).rel == Approx(0.3));  // a dS that did not cancel
+  // Non-finite outputs are counted, whatever the norm; so is a mismatched infinity.
+  const double inf = std::numeric_limits<double>::infinity();
+  CHECK(fa::output_error({NAN, 0.0}, {1.0, 0.0}).bad == 1);
+  CHECK(fa::output_error({0.0, 1.0}, {-inf, 1.0}).bad == 1);
+  CHECK(fa::output_error({-inf, 1.0}, {-inf, 1.0}).bad == 0);
+}

@@ -14,6 +14,7 @@
 #include "core/dtype.hpp"
 #include "core/kernel.hpp"
 #include "core/problem.hpp"
+#include "measure/verify.hpp"
 
 namespace fa::testing {
 
@@ -75,18 +76,12 @@ inline Operands backward_operands(const DeviceTensor& q, const DeviceTensor& k, 
   return ops;
 }
 
-// ||got - ref|| / ||ref|| over the finite elements of got; the others are counted in *nonfinite.
+// The verify metric (fa::output_error: relative L2, or the root mean square where the reference is all
+// zero); elements of got that are non-finite where the reference is finite are counted in *nonfinite.
 inline double rel_l2(const std::vector<double>& got, const std::vector<double>& ref, std::int64_t* nonfinite) {
-  double num = 0, den = 0;
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    if (!std::isfinite(got[i])) {
-      ++*nonfinite;
-      continue;
-    }
-    num += (got[i] - ref[i]) * (got[i] - ref[i]);
-    den += ref[i] * ref[i];
-  }
-  return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
+  const fa::OutputError e = fa::output_error(got, ref);
+  *nonfinite += e.bad;
+  return e.rel;
 }
 
 }  // namespace fa::testing
