@@ -371,9 +371,13 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     ptx::mbar_init(sm.full_v(), 1);
     for (int s = 0; s < Tr::kStages; ++s) {
       ptx::mbar_init(sm.full_q(s), 1);
-      ptx::mbar_init(sm.empty_q(s), Tr::kConsumerWGs);
+      // Every consumer thread releases a stage: each has read lse2 and dPsum there with plain loads, and
+      // its own arrive orders those reads before the producer's next bulk copy into the stage (one
+      // arrive per warpgroup after a barrier orders them too, but compute-sanitizer's racecheck cannot
+      // follow that chain and reports the reads as racing with the copy).
+      ptx::mbar_init(sm.empty_q(s), Tr::kConsumerWGs * 128);
       ptx::mbar_init(sm.full_do(s), 1);
-      ptx::mbar_init(sm.empty_do(s), Tr::kConsumerWGs);
+      ptx::mbar_init(sm.empty_do(s), Tr::kConsumerWGs * 128);
     }
     ptx::fence_mbar_init();
   }
@@ -469,10 +473,8 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       ptx::fence_regs(dv);
       pin_frags(pa);
       pin_frags(dsa);
-      if (leader) {
-        ptx::mbar_arrive(sm.empty_q(s));
-        ptx::mbar_arrive(sm.empty_do(s));
-      }
+      ptx::mbar_arrive(sm.empty_q(s));
+      ptx::mbar_arrive(sm.empty_do(s));
       if constexpr (kDropout) {
         if (q0 + BM < p.seqlen_q) draw_keep_masks<Tr, kCausal>(sm.mask(cw), p, cw, m + 1);
       }
