@@ -90,6 +90,11 @@ class AttentionKernel {
                                                const ExecContext& ctx) = 0;
 };
 
+// The answer of a family that does not implement grouped K/V heads: yes() when the problem has as
+// many K/V heads as query heads, else a refusal naming the family. Every such family's supports()
+// calls it, so the rows read the same.
+Support refuse_grouped_kv(std::string_view family, const Problem& p);
+
 // The drop probability kernel k applies for p.dropout, as a result row records it (Row::dropout_used):
 // families sharing the Philox keep-mask round p to a multiple of 1/256 (fa::dropout_p_used); a
 // family with its own RNG (cuDNN) applies p as asked.
