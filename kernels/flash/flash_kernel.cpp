@@ -51,6 +51,7 @@ FlashBwdParams params_for(const Problem& p, const Operands* ops, bool use_mask) 
   FlashBwdParams f;
   f.batch = static_cast<int>(p.batch);
   f.heads = static_cast<int>(p.heads);
+  f.kv_group = static_cast<int>(p.kv_group());
   f.seqlen_q = static_cast<int>(p.seqlen_q);
   f.seqlen_kv = static_cast<int>(p.seqlen_kv);
   f.head_dim = static_cast<int>(p.head_dim);
@@ -63,7 +64,7 @@ FlashBwdParams params_for(const Problem& p, const Operands* ops, bool use_mask) 
 
   // Strides of the point's layout; the operands' own strides win when given.
   const Strides sq = strides_for(p.layout, p.heads, p.seqlen_q, p.head_dim);
-  const Strides sk = strides_for(p.layout, p.heads, p.seqlen_kv, p.head_dim);
+  const Strides sk = strides_for(p.layout, p.num_kv_heads(), p.seqlen_kv, p.head_dim);
   f.q_stride_b = f.o_stride_b = f.do_stride_b = f.dq_stride_b = sq.b;
   f.q_stride_h = f.o_stride_h = f.do_stride_h = f.dq_stride_h = sq.h;
   f.q_stride_n = f.o_stride_n = f.do_stride_n = f.dq_stride_n = sq.n;
