@@ -8,6 +8,7 @@
 
 #include "core/errors.hpp"
 #include "core/flops.hpp"
+#include "measure/io_model.hpp"
 #include "reports/csv.hpp"
 #include "reports/json.hpp"
 #include "reports/markdown.hpp"
@@ -163,4 +164,31 @@ TEST_CASE("kv-heads: Markdown tables get a KV column only where some row is grou
   const std::string plain = fa::markdown_report(fa::RunMetadata{}, {b}, fa::MarkdownOptions{});
   CHECK_THAT(plain, Contains("| B | H | Nq | Nk |"));
   CHECK_THAT(plain, !Contains("KV"));
+}
+
+TEST_CASE("kv-heads: the IO model counts K, V, dK, dV once per K/V head", "[io_model][gqa]") {
+  const fa::IoModelParams prm;
+  fa::Point mha = gqa_point(32, 32), gqa = gqa_point(32, 8);
+  const double q = 2.0 * 32 * 1024 * 128 * 2, kv_gqa = q / 4;  // bytes of Q, and of K with 8 K/V heads
+  for (const char* family : {"flash", "standard", "cudnn"}) {
+    INFO(family);
+    const fa::IoPrediction a = fa::predict_io(mha, family, prm), b = fa::predict_io(gqa, family, prm);
+    REQUIRE(b.modelled);
+    // Forward: Q and O unchanged, K and V a quarter: three quarters of 2q fewer HBM bytes.
+    CHECK(a.hbm_bytes - b.hbm_bytes == Approx(2 * (q - kv_gqa)).epsilon(1e-9));
+  }
+  // Backward of flash: K, V are still loaded by every query head (global), once per K/V head in HBM
+  // (the group's CTAs share the tiles in L2), and dK/dV go through fp32 accumulators of 8 K/V heads.
+  mha.pass = gqa.pass = fa::Pass::bwd;
+  const fa::IoPrediction b = fa::predict_io(gqa, "flash", prm);
+  double k_global = 0, k_hbm = 0, acc_distinct = 0;
+  for (const fa::IoTerm& t : b.terms) {
+    if (t.tensor == "K") k_global += t.global_bytes, k_hbm += t.hbm_bytes;
+    if (t.tensor == "dk_accum" && t.kernel.find("zero") != std::string::npos) acc_distinct += t.distinct_bytes;
+  }
+  CHECK(k_global == Approx(4 * kv_gqa));
+  CHECK(k_hbm == Approx(kv_gqa));
+  CHECK(acc_distinct == Approx(kv_gqa * 2));  // fp32: twice the bf16/fp16 bytes
+  const fa::IoPrediction c = fa::predict_io(gqa, "cudnn", prm);
+  CHECK_THAT(c.note, Contains("reduction of dK/dV over grouped K/V heads not modelled"));
 }
