@@ -5,8 +5,10 @@
 
 namespace fa {
 
-std::string_view builtin_sweeps() {
-  static constexpr std::string_view text = R"json({
+namespace {
+
+// The sweeps as one JSON document (the sweep-file format, docs/sweeps.md).
+constexpr std::string_view kBuiltinSweeps = R"json({
   "sweeps": {
     "default": {
       "description": "Small GPU sweep: flash, flash3 (Hopper), standard, block_sparse and cuDNN at B2 H8, seqlen 512-2048, head dim 64/128, fp16, forward and backward",
@@ -87,7 +89,9 @@ std::string_view builtin_sweeps() {
     }
   }
 })json";
-  return text;
-}
+
+}  // namespace
+
+std::string_view builtin_sweeps() { return kBuiltinSweeps; }
 
 }  // namespace fa
