@@ -10,6 +10,7 @@
 #include "kernels/registry.hpp"
 #include "measure/device_info.hpp"
 #include "sweep/sweep_file.hpp"
+#include "sweep/sweep_spec.hpp"
 
 namespace fa::cli {
 
@@ -51,6 +52,12 @@ Command add_list_command(CLI::App& app) {
                  d.runtime_version);
     fmt::print("\nDtypes: {}\nPasses: {}\nLayouts: {}\nSparsity patterns: {}\n", kDTypeNames, kPassNames,
                kLayoutNames, kSparsityNames);
+    fmt::print("\nSweep axes (flags of run, verify and profile; keys of sweep files; docs/sweeps.md):\n");
+    for (const AxisInfo& a : sweep_axes()) fmt::print("  --{:<10} {:<10} {}\n", a.name, a.syntax, a.help);
+    std::string grouped;
+    for (const KernelEntry& e : kernel_catalog())
+      if (e.grouped_kv) grouped += (grouped.empty() ? "" : ", ") + std::string(e.name);
+    fmt::print("  Kernels that run grouped K/V heads (--kv-heads below --heads): {}\n", grouped.empty() ? "none" : grouped);
     fmt::print("\nBuilt-in sweeps (fa-bench run --sweep NAME):\n");
     for (const SweepInfo& s : describe_builtin_sweeps()) fmt::print("  {:<14} {}\n", s.name, s.description);
     return 0;

@@ -63,7 +63,7 @@ struct Operands {
 template <class P>
 void layout_strides_into(const Problem& p, P& f) {
   const Strides sq = strides_for(p.layout, p.heads, p.seqlen_q, p.head_dim);
-  const Strides sk = strides_for(p.layout, p.heads, p.seqlen_kv, p.head_dim);
+  const Strides sk = strides_for(p.layout, p.num_kv_heads(), p.seqlen_kv, p.head_dim);  // K/V heads: grouped
   f.q_stride_b = f.o_stride_b = f.do_stride_b = f.dq_stride_b = sq.b;
   f.q_stride_h = f.o_stride_h = f.do_stride_h = f.dq_stride_h = sq.h;
   f.q_stride_n = f.o_stride_n = f.do_stride_n = f.dq_stride_n = sq.n;
@@ -126,6 +126,11 @@ class AttentionKernel {
   virtual std::unique_ptr<PreparedRun> prepare(const Problem& p, Pass pass, const Operands& ops,
                                                const ExecContext& ctx) = 0;
 };
+
+// The answer of a family that does not implement grouped K/V heads: yes() when the problem has as
+// many K/V heads as query heads, else a refusal naming the family. Every such family's supports()
+// calls it, so the rows read the same.
+Support refuse_grouped_kv(std::string_view family, const Problem& p);
 
 // The drop probability kernel k applies for p.dropout, as a result row records it (Row::dropout_used):
 // families sharing the Philox keep-mask round p to a multiple of 1/256 (fa::dropout_p_used); a

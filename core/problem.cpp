@@ -44,7 +44,9 @@ Strides strides_for(Layout layout, std::int64_t heads, std::int64_t seqlen, std:
 }
 
 std::int64_t q_elements(const Problem& p) { return p.batch * p.heads * p.seqlen_q * p.head_dim; }
-std::int64_t kv_elements(const Problem& p) { return p.batch * p.heads * p.seqlen_kv * p.head_dim; }
+std::int64_t kv_elements(const Problem& p) { return p.batch * p.num_kv_heads() * p.seqlen_kv * p.head_dim; }
+
+std::int64_t stored_kv_heads(std::int64_t heads, std::int64_t kv_heads) { return kv_heads == heads ? 0 : kv_heads; }
 
 namespace {
 std::string fmt_double(double x) {
@@ -59,7 +61,9 @@ std::string point_key(const Point& pt) {
   std::string k = pt.kernel;
   k += '|';
   k += to_string(pt.pass);
-  k += "|B" + std::to_string(p.batch) + "|H" + std::to_string(p.heads) + "|Nq" + std::to_string(p.seqlen_q) +
+  k += "|B" + std::to_string(p.batch) + "|H" + std::to_string(p.heads);
+  if (p.grouped_kv()) k += "|KV" + std::to_string(p.num_kv_heads());  // absent for MHA: older keys still match
+  k += "|Nq" + std::to_string(p.seqlen_q) +
        "|Nk" + std::to_string(p.seqlen_kv) + "|D" + std::to_string(p.head_dim) + '|';
   k += to_string(p.dtype);
   k += "|p" + fmt_double(p.dropout) + (p.causal ? "|causal" : "|full") + "|s" + fmt_double(p.scale()) + '|';
@@ -75,7 +79,9 @@ std::string point_key(const Point& pt) {
 std::string point_label(const Point& pt) {
   const Problem& p = pt.problem;
   std::string s = pt.kernel + "/" + std::string(to_string(pt.pass)) + "/B" + std::to_string(p.batch) + "-H" +
-                  std::to_string(p.heads) + "-N" + std::to_string(p.seqlen_q);
+                  std::to_string(p.heads);
+  if (p.grouped_kv()) s += "-KV" + std::to_string(p.num_kv_heads());
+  s += "-N" + std::to_string(p.seqlen_q);
   if (p.seqlen_kv != p.seqlen_q) s += "x" + std::to_string(p.seqlen_kv);
   s += "-D" + std::to_string(p.head_dim) + "-" + std::string(to_string(p.dtype));
   if (p.causal) s += "-causal";

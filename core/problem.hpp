@@ -34,7 +34,11 @@ bool is_known_sparsity(std::string_view s);
 
 struct Problem {
   std::int64_t batch = 1;
-  std::int64_t heads = 1;
+  std::int64_t heads = 1;  // query heads
+  // K/V heads (grouped-query attention: query head h reads K/V head h / (heads / kv_heads); 1 is
+  // multi-query). 0 means as many as the query heads, and is how that case is stored everywhere, so
+  // points, keys and files of plain multi-head attention look as they did before the axis existed.
+  std::int64_t kv_heads = 0;
   std::int64_t seqlen_q = 512;
   std::int64_t seqlen_kv = 512;
   std::int64_t head_dim = 64;
@@ -47,6 +51,10 @@ struct Problem {
   Sparsity sparsity;
 
   double scale() const;
+  std::int64_t num_kv_heads() const { return kv_heads > 0 ? kv_heads : heads; }
+  // Query heads per K/V head (1 without grouping).
+  std::int64_t kv_group() const { return heads / num_kv_heads(); }
+  bool grouped_kv() const { return num_kv_heads() != heads; }
   bool operator==(const Problem&) const = default;
 };
 
@@ -56,7 +64,10 @@ struct Strides {
 };
 Strides strides_for(Layout layout, std::int64_t heads, std::int64_t seqlen, std::int64_t head_dim);
 
-// Number of elements of Q/O (q) and K/V (kv).
+// The stored form of a K/V head count: 0 when it equals the query heads (Problem::kv_heads).
+std::int64_t stored_kv_heads(std::int64_t heads, std::int64_t kv_heads);
+
+// Number of elements of Q/O (q) and K/V (kv; kv_heads heads).
 std::int64_t q_elements(const Problem& p);
 std::int64_t kv_elements(const Problem& p);
 
@@ -71,7 +82,8 @@ struct Point {
 // Stable identity of a point, used to match rows across files (resume, compare):
 // every axis that changes the measurement is in it.
 std::string point_key(const Point& pt);
-// Short human/NVTX label: "flash/fwd/B4-H16-N4096-D128-bf16-causal-p0.1".
+// Short human/NVTX label: "flash/fwd/B4-H16-N4096-D128-bf16-causal-p0.1" ("-H32-KV8-" with grouped
+// K/V heads).
 std::string point_label(const Point& pt);
 
 }  // namespace fa

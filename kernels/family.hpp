@@ -30,6 +30,10 @@ struct KernelFamily {
   bool uses_block_mask = false;
   // Its IO-model inputs (core/io_ledger.hpp); null: the model does not know this family.
   IoModelFn io_model = nullptr;
+  // Runs points with fewer K/V heads than query heads (--kv-heads). A family that does not say so
+  // gets those points as `unsupported` rows (refuse_grouped_kv's reason) before its supports() is
+  // asked, so a family that has never heard of the axis cannot run them wrongly.
+  bool grouped_kv = false;
 };
 
 // A library the family loads, for the run's metadata: `key` names the metadata field

@@ -19,6 +19,10 @@ PointKernel describe(const KernelCatalog& catalog, KernelPool& probes, const Poi
     const std::string why = ref::density_out_of_reach(p.sparsity, p.heads, p.seqlen_q, p.seqlen_kv, p.seed);
     if (!why.empty()) return {false, "unsupported", why};
   }
+  // Grouped K/V heads only where the family says it implements them (kernels/family.hpp).
+  if (!e->grouped_kv) {
+    if (const Support s = refuse_grouped_kv(e->name, pt.problem); !s.ok) return {false, "unsupported", s.reason};
+  }
   // Shape support is the kernel's own answer.
   if (AttentionKernel* k = probes.get(pt.kernel)) {
     const Support s = k->supports(pt.problem, pt.pass);

@@ -48,7 +48,9 @@ OperandSet::OperandSet(const Problem& p, Pass pass, Backend backend, Allocator& 
     if (!needed) return;
     Slot& s = slot(t);
     s.seqlen = n_rows;
-    s.elements = t == Tensor::lse ? p.batch * p.heads * p.seqlen_q : p.batch * p.heads * n_rows * p.head_dim;
+    const bool kv_side = t == Tensor::k || t == Tensor::v || t == Tensor::dk || t == Tensor::dv;
+    s.heads = kv_side ? p.num_kv_heads() : p.heads;
+    s.elements = t == Tensor::lse ? p.batch * p.heads * p.seqlen_q : p.batch * s.heads * n_rows * p.head_dim;
     s.buf = Buffer(alloc, static_cast<std::size_t>(s.elements) * element_bytes(t), to_string(t));
   };
   make(Tensor::q, p.seqlen_q, true);
@@ -65,7 +67,7 @@ OperandSet::OperandSet(const Problem& p, Pass pass, Backend backend, Allocator& 
     TensorRef r;
     const Slot& s = slot(t);
     r.data = s.buf.get();
-    const Strides st = strides_for(p.layout, p.heads, s.seqlen, p.head_dim);
+    const Strides st = strides_for(p.layout, s.heads, s.seqlen, p.head_dim);
     r.stride_b = st.b;
     r.stride_h = st.h;
     r.stride_n = st.n;
@@ -108,7 +110,7 @@ void OperandSet::upload_tensor(Tensor t, const std::vector<double>& bhnd) {
   const Slot& s = slot(t);
   if (!s.buf.get()) return;
   if (static_cast<std::int64_t>(bhnd.size()) != s.elements) throw std::logic_error("upload: size mismatch");
-  const std::int64_t B = p_.batch, H = p_.heads, N = s.seqlen, D = p_.head_dim;
+  const std::int64_t B = p_.batch, H = s.heads, N = s.seqlen, D = p_.head_dim;
   const Strides st = strides_for(p_.layout, H, N, D);
   const std::size_t eb = element_bytes(t);
   std::vector<unsigned char> staging(static_cast<std::size_t>(s.elements) * eb);
@@ -192,7 +194,7 @@ std::vector<double> OperandSet::download(Tensor t) const {
                                          : reinterpret_cast<const float*>(raw.data())[i];
     return out;
   }
-  const std::int64_t B = p_.batch, H = p_.heads, N = s.seqlen, D = p_.head_dim;
+  const std::int64_t B = p_.batch, H = s.heads, N = s.seqlen, D = p_.head_dim;
   const Strides st = strides_for(p_.layout, H, N, D);
   for (std::int64_t b = 0; b < B; ++b)
     for (std::int64_t h = 0; h < H; ++h)

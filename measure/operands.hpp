@@ -1,7 +1,7 @@
 #pragma once
 // The tensors of one point, allocated in the kernel's memory space (host doubles or device
 // elements of the point's dtype) in the point's layout, plus conversions to and from the float64
-// [B, H, N, D] contiguous arrays the CPU reference uses.
+// [B, H, N, D] contiguous arrays the CPU reference uses. K, V, dK and dV have the point's K/V heads.
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -50,6 +50,7 @@ class OperandSet {
     Buffer buf;
     std::int64_t elements = 0;
     std::int64_t seqlen = 0;  // N of this tensor (Nq or Nk); 0 for lse
+    std::int64_t heads = 0;   // H of this tensor: query heads, or K/V heads for K, V, dK, dV
   };
   Slot& slot(Tensor t) { return slots_[static_cast<int>(t)]; }
   const Slot& slot(Tensor t) const { return slots_[static_cast<int>(t)]; }

@@ -59,15 +59,19 @@ std::vector<double> head0_rows(const std::vector<double>& x, std::int64_t first,
   return std::vector<double>(x.begin() + first * d, x.begin() + (first + count) * d);
 }
 
-// What the reference computes: the whole problem when it is small enough; else head (0, 0); else, for
-// dense problems without dropout, the last `sub_rows` query rows of head (0, 0). Those rows form an
-// exact smaller problem (bottom-right causal alignment keeps each row's visible keys), so O, lse and dQ
-// of those rows are checked exactly; dK and dV need every row and are not checked then.
+// What the reference computes: the whole problem when it is small enough; else the query heads of
+// batch 0 that read K/V head 0 (head (0, 0) alone without grouped K/V heads, or when the whole group
+// is too much work: then dK and dV, sums over the group, are not checked); else, for dense problems
+// without dropout, the last `sub_rows` query rows of head (0, 0). Those rows form an exact smaller
+// problem (bottom-right causal alignment keeps each row's visible keys), so O, lse and dQ of those
+// rows are checked exactly; dK and dV need every row and are not checked then.
 struct ReferenceScope {
   bool whole = true;
-  std::int64_t rows = 0;       // query rows of head (0, 0) compared
+  std::int64_t heads = 1;      // query heads of batch 0 compared (not whole): 1, or K/V head 0's group
+  std::int64_t rows = 0;       // query rows of each of them compared
   std::int64_t first_row = 0;  // the first of them
   bool subsample() const { return first_row > 0; }
+  bool checks_dkv = true;      // dK, dV compared (they need every query row of the group)
   std::string skipped;  // why nothing is compared, or empty
 };
 
@@ -77,7 +81,10 @@ ReferenceScope reference_scope(const Problem& p, const VerifyOptions& opt) {
                       static_cast<double>(p.head_dim);
   s.whole = work * static_cast<double>(p.batch * p.heads) <= opt.max_reference_work;
   s.rows = p.seqlen_q;
-  if (!s.whole && work > opt.max_reference_work) {
+  if (s.whole) return s;
+  if (work * static_cast<double>(p.kv_group()) <= opt.max_reference_work) s.heads = p.kv_group();
+  s.checks_dkv = s.heads == p.kv_group();
+  if (work > opt.max_reference_work) {
     const bool can_subsample = p.sparsity.is_dense() && p.dropout == 0.0;
     s.rows = std::min<std::int64_t>(p.seqlen_q, opt.sub_rows);
     if (!can_subsample || static_cast<double>(s.rows) * static_cast<double>(p.seqlen_kv) *
@@ -87,10 +94,11 @@ ReferenceScope reference_scope(const Problem& p, const VerifyOptions& opt) {
     }
   }
   s.first_row = p.seqlen_q - s.rows;
+  s.checks_dkv = s.checks_dkv && !s.subsample();
   return s;
 }
 
-// The problem, mask and inputs the reference computes: the point's own, or head (0, 0)'s rows in scope.
+// The problem, mask and inputs the reference computes: the point's own, or the rows in scope.
 struct ReferenceCase {
   Problem p;
   std::optional<BlockMask> mask;
@@ -101,15 +109,18 @@ ReferenceCase reference_case(const Problem& p, const std::optional<BlockMask>& m
                              const ReferenceScope& s) {
   ReferenceCase c{p, mask, in};
   if (s.whole) return c;
-  c.p.batch = c.p.heads = 1;
+  c.p.batch = 1;
+  c.p.heads = s.heads;  // query heads 0 .. s.heads-1 of batch 0 read K/V head 0, the first in the arrays
+  c.p.kv_heads = stored_kv_heads(s.heads, 1);
   c.p.seqlen_q = s.rows;
-  c.in.q = head0_rows(in.q, s.first_row, s.rows, p.head_dim);
+  // Q-side arrays: with several heads, all their rows (first_row is 0 then).
+  c.in.q = head0_rows(in.q, s.first_row, s.heads * s.rows, p.head_dim);
   c.in.k = head0_rows(in.k, 0, p.seqlen_kv, p.head_dim);
   c.in.v = head0_rows(in.v, 0, p.seqlen_kv, p.head_dim);
-  if (!in.dout.empty()) c.in.dout = head0_rows(in.dout, s.first_row, s.rows, p.head_dim);
+  if (!in.dout.empty()) c.in.dout = head0_rows(in.dout, s.first_row, s.heads * s.rows, p.head_dim);
   if (c.mask && c.mask->heads > 1) {
-    c.mask->heads = 1;
-    c.mask->bits.resize(static_cast<std::size_t>(c.mask->blocks_q * c.mask->blocks_k));
+    c.mask->heads = s.heads;
+    c.mask->bits.resize(static_cast<std::size_t>(s.heads * c.mask->blocks_q * c.mask->blocks_k));
   }
   return c;
 }
@@ -120,7 +131,7 @@ void compare_outputs(const OperandSet& ops, const ReferenceCase& c, const Point&
   const ref::Config cfg = ref::config_for(c.p, c.mask ? &*c.mask : nullptr);
   const std::int64_t d = pt.problem.head_dim, nk_rows = pt.problem.seqlen_kv;
   const std::int64_t nq = c.p.batch * c.p.heads * c.p.seqlen_q * d;
-  const std::int64_t nk = c.p.batch * c.p.heads * nk_rows * d;
+  const std::int64_t nk = c.p.batch * c.p.num_kv_heads() * nk_rows * d;
   std::vector<double> o(static_cast<std::size_t>(nq)), lse(static_cast<std::size_t>(c.p.batch * c.p.heads * c.p.seqlen_q));
   ref::forward(cfg, c.in.q.data(), c.in.k.data(), c.in.v.data(), o.data(), lse.data());
   // The kernel's output restricted to what the reference computed.
@@ -135,14 +146,15 @@ void compare_outputs(const OperandSet& ops, const ReferenceCase& c, const Point&
     res.unwritten += cmp.bad;
     res.max_rel_error = std::max(res.max_rel_error, cmp.rel);
   };
-  record("o", take(Tensor::o, s.first_row, s.rows, d), o);
-  record("lse", take(Tensor::lse, s.first_row, s.rows, 1), lse);
+  const std::int64_t q_rows = s.heads * s.rows;  // of the Q-side tensors, when not whole
+  record("o", take(Tensor::o, s.first_row, q_rows, d), o);
+  record("lse", take(Tensor::lse, s.first_row, q_rows, 1), lse);
   if (pt.pass == Pass::fwd) return;
   std::vector<double> dq(static_cast<std::size_t>(nq)), dk(static_cast<std::size_t>(nk)), dv(static_cast<std::size_t>(nk));
   ref::backward(cfg, c.in.q.data(), c.in.k.data(), c.in.v.data(), o.data(), lse.data(), c.in.dout.data(), dq.data(),
                 dk.data(), dv.data());
-  record("dq", take(Tensor::dq, s.first_row, s.rows, d), dq);
-  if (!s.subsample()) {
+  record("dq", take(Tensor::dq, s.first_row, q_rows, d), dq);
+  if (s.checks_dkv) {
     record("dk", take(Tensor::dk, 0, nk_rows, d), dk);
     record("dv", take(Tensor::dv, 0, nk_rows, d), dv);
   }
@@ -157,10 +169,12 @@ std::string result_note(const VerifyResult& res, const ReferenceScope& s) {
     detail += buf;
   }
   if (res.ok) {
+    const std::string heads = s.heads > 1 ? "heads 0-" + std::to_string(s.heads - 1) + " of batch 0" : "head 0,0";
     const std::string scope = s.whole         ? "pass"
                               : s.subsample() ? "pass (head 0,0, last " + std::to_string(s.rows) +
                                                     " query rows; dk/dv not checked)"
-                                              : "pass (head 0,0 only)";
+                              : s.checks_dkv  ? "pass (" + heads + " only)"
+                                              : "pass (head 0,0 only; dk/dv, sums over its group, not checked)";
     return scope + ": " + detail;
   }
   std::snprintf(buf, sizeof buf, "FAIL (tol %.1e, %lld non-finite/unwritten): ", res.tolerance,

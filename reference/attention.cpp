@@ -16,6 +16,7 @@ Config config_for(const Problem& p, const BlockMask* mask) {
   Config c;
   c.batch = p.batch;
   c.heads = p.heads;
+  c.kv_heads = p.num_kv_heads();
   c.seqlen_q = p.seqlen_q;
   c.seqlen_kv = p.seqlen_kv;
   c.head_dim = p.head_dim;
@@ -43,6 +44,10 @@ void validate(const Config& c) {
   if (c.batch < 1 || c.heads < 1 || c.seqlen_q < 1 || c.seqlen_kv < 1 || c.head_dim < 1) {
     throw std::invalid_argument("reference attention: batch, heads, seqlen_q, seqlen_kv, head_dim must be >= 1");
   }
+  if (c.kv_heads < 0 || (c.kv_heads > 0 && c.heads % c.kv_heads != 0)) {
+    throw std::invalid_argument("reference attention: kv_heads must divide heads, got " + std::to_string(c.kv_heads) +
+                                " K/V heads for " + std::to_string(c.heads) + " query heads");
+  }
   if (!(c.dropout >= 0.0 && c.dropout < 1.0)) {
     throw std::invalid_argument("reference attention: dropout must be in [0, 1), got " + std::to_string(c.dropout));
   }
@@ -53,6 +58,14 @@ void validate(const Config& c) {
                     static_cast<std::int64_t>(m.bits.size()) == m.heads * m.blocks_q * m.blocks_k;
     if (!ok) throw std::invalid_argument("reference attention: block mask shape does not match the problem");
   }
+}
+
+std::int64_t kv_heads_of(const Config& c) { return c.kv_heads > 0 ? c.kv_heads : c.heads; }
+
+// Index of the K/V head (over batch and heads) that query head h of batch b reads.
+std::int64_t kv_index(const Config& c, std::int64_t b, std::int64_t h) {
+  const std::int64_t hk = kv_heads_of(c);
+  return b * hk + h / (c.heads / hk);
 }
 
 // Four independent partial sums: without -ffast-math the compiler may not reorder a single
@@ -162,9 +175,9 @@ void forward(const Config& c, const double* q, const double* k, const double* v,
   RowSoftmax row(c);
   for (std::int64_t b = 0; b < c.batch; ++b) {
     for (std::int64_t h = 0; h < c.heads; ++h) {
-      const std::int64_t bh = b * c.heads + h;
-      const double* kbh = k + bh * nk * dim;
-      const double* vbh = v + bh * nk * dim;
+      const std::int64_t bh = b * c.heads + h, bhk = kv_index(c, b, h);
+      const double* kbh = k + bhk * nk * dim;
+      const double* vbh = v + bhk * nk * dim;
       for (std::int64_t i = 0; i < nq; ++i) {
         double* oi = o + (bh * nq + i) * dim;
         std::fill(oi, oi + dim, 0.0);
@@ -189,17 +202,17 @@ void backward(const Config& c, const double* q, const double* k, const double* v
   validate(c);
   const std::int64_t nq = c.seqlen_q, nk = c.seqlen_kv, dim = c.head_dim;
   std::fill(dq, dq + c.batch * c.heads * nq * dim, 0.0);
-  std::fill(dk, dk + c.batch * c.heads * nk * dim, 0.0);
-  std::fill(dv, dv + c.batch * c.heads * nk * dim, 0.0);
+  std::fill(dk, dk + c.batch * kv_heads_of(c) * nk * dim, 0.0);  // summed over each group's query heads
+  std::fill(dv, dv + c.batch * kv_heads_of(c) * nk * dim, 0.0);
   RowSoftmax row(c);
   std::vector<double> dp(static_cast<std::size_t>(nk));
   for (std::int64_t b = 0; b < c.batch; ++b) {
     for (std::int64_t h = 0; h < c.heads; ++h) {
-      const std::int64_t bh = b * c.heads + h;
-      const double* kbh = k + bh * nk * dim;
-      const double* vbh = v + bh * nk * dim;
-      double* dkbh = dk + bh * nk * dim;
-      double* dvbh = dv + bh * nk * dim;
+      const std::int64_t bh = b * c.heads + h, bhk = kv_index(c, b, h);
+      const double* kbh = k + bhk * nk * dim;
+      const double* vbh = v + bhk * nk * dim;
+      double* dkbh = dk + bhk * nk * dim;
+      double* dvbh = dv + bhk * nk * dim;
       for (std::int64_t i = 0; i < nq; ++i) {
         const double* qi = q + (bh * nq + i) * dim;
         const double* doi = dout + (bh * nq + i) * dim;

@@ -3,7 +3,9 @@
 // against comes from here, so it is written for clarity, not speed (but loops are ordered so that
 // the small points of a CPU sweep take milliseconds).
 //
-// Tensors are contiguous [B, H, N, D] arrays of double. Q/O/dO/dQ have N = Nq, K/V/dK/dV N = Nk.
+// Tensors are contiguous [B, H, N, D] arrays of double. Q/O/dO/dQ have N = Nq and H query heads,
+// K/V/dK/dV N = Nk and kv_heads heads: query head h reads K/V head h / (heads / kv_heads), and dK, dV
+// of a K/V head are summed over the query heads of its group (grouped-query attention).
 // lse is [B, H, Nq]: log(sum_j exp(scale * q_i . k_j)) over the visible j, before dropout.
 // Semantics: see reference/README.md (causal alignment, fully masked rows, dropout scaling).
 #include <cstdint>
@@ -15,6 +17,7 @@ namespace fa::ref {
 
 struct Config {
   std::int64_t batch = 1, heads = 1, seqlen_q = 1, seqlen_kv = 1, head_dim = 1;
+  std::int64_t kv_heads = 0;  // 0: as many as heads; else must divide heads
   double scale = 1.0;
   bool causal = false;
   double dropout = 0.0;      // probability of dropping an element of P

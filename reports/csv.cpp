@@ -101,6 +101,10 @@ std::vector<Column> point_columns() {
        [](Row& r, std::string_view s) { FA_PROBLEM(batch) = to_int(s); }, true},
       {"heads", [](const Row& r) { return std::to_string(FA_PROBLEM(heads)); },
        [](Row& r, std::string_view s) { FA_PROBLEM(heads) = to_int(s); }, true},
+      // Written as a count; stored 0 when it equals heads (normalised after the row is read). Files
+      // from before the axis have no such column: as many K/V heads as query heads.
+      {"kv_heads", [](const Row& r) { return std::to_string(r.point.problem.num_kv_heads()); },
+       [](Row& r, std::string_view s) { FA_PROBLEM(kv_heads) = s.empty() ? 0 : to_int(s); }, false},
       {"seqlen_q", [](const Row& r) { return std::to_string(FA_PROBLEM(seqlen_q)); },
        [](Row& r, std::string_view s) { FA_PROBLEM(seqlen_q) = to_int(s); }, true},
       {"seqlen_kv", [](const Row& r) { return std::to_string(FA_PROBLEM(seqlen_kv)); },
@@ -356,6 +360,7 @@ std::vector<Row> parse_csv(std::string_view text, const std::string& source, boo
       }
     }
     Problem& p = row.point.problem;
+    p.kv_heads = stored_kv_heads(p.heads, p.kv_heads);
     if (p.head_dim > 0 && p.softmax_scale == 1.0 / std::sqrt(static_cast<double>(p.head_dim))) p.softmax_scale = 0.0;
     rows.push_back(std::move(row));
   }

@@ -111,6 +111,7 @@ class Fields {
 json problem_to_json(const Problem& p) {
   return {{"batch", p.batch},
           {"heads", p.heads},
+          {"kv_heads", p.num_kv_heads()},
           {"seqlen_q", p.seqlen_q},
           {"seqlen_kv", p.seqlen_kv},
           {"head_dim", p.head_dim},
@@ -131,6 +132,7 @@ Problem problem_from_json(const Fields& f) {
   Problem p;
   p.batch = f.integer("batch", p.batch);
   p.heads = f.integer("heads", p.heads);
+  p.kv_heads = stored_kv_heads(p.heads, f.integer("kv_heads", p.heads));  // absent in files before the axis
   p.seqlen_q = f.integer("seqlen_q", p.seqlen_q);
   p.seqlen_kv = f.integer("seqlen_kv", p.seqlen_kv);
   p.head_dim = f.integer("head_dim", p.head_dim);

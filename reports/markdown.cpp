@@ -82,13 +82,15 @@ std::string family_heading(const Point& pt) {
   return h;
 }
 
-using Shape = std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t>;
-Shape shape_of(const Problem& p) { return {p.batch, p.heads, p.seqlen_q, p.seqlen_kv}; }
+// B, H, K/V heads, Nq, Nk.
+using Shape = std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t>;
+Shape shape_of(const Problem& p) { return {p.batch, p.heads, p.num_kv_heads(), p.seqlen_q, p.seqlen_kv}; }
 
 struct Family {
   std::string heading;
   std::map<Shape, std::map<std::string, const Row*>> lines;  // shape -> kernel -> row (last one wins)
   std::vector<std::string> kernels;                          // present here, in report order
+  bool grouped_kv = false;  // some row has fewer K/V heads than query heads: the table gets a KV column
 };
 
 // Baselines first (in option order), then the other kernels in the order they first appear.
@@ -114,6 +116,7 @@ std::vector<Family> group_rows(const std::vector<Row>& rows, const MarkdownOptio
     auto [it, inserted] = index.emplace(heading, families.size());
     if (inserted) families.push_back(Family{heading, {}, {}});
     families[it->second].lines[shape_of(r.point.problem)][r.point.kernel] = &r;
+    families[it->second].grouped_kv = families[it->second].grouped_kv || r.point.problem.grouped_kv();
   }
   const std::vector<std::string> order = kernel_order(rows, opt);
   for (Family& f : families) {
@@ -185,8 +188,9 @@ std::string applied_dropout_line(const Family& f) {
 
 void write_family(std::string& md, const Family& f, const MarkdownOptions& opt) {
   const std::vector<Comparison> comps = comparisons(f, opt);
-  append(md, {"### ", cell(f.heading), "\n\n", applied_dropout_line(f), "| B | H | Nq | Nk |"});
-  std::string rule = "|--:|--:|--:|--:|";
+  const char* shape_header = f.grouped_kv ? "| B | H | KV | Nq | Nk |" : "| B | H | Nq | Nk |";
+  append(md, {"### ", cell(f.heading), "\n\n", applied_dropout_line(f), shape_header});
+  std::string rule = f.grouped_kv ? "|--:|--:|--:|--:|--:|" : "|--:|--:|--:|--:|";
   for (const std::string& k : f.kernels) {
     append(md, {" ", cell(k), " ms | ", cell(k), " TFLOP/s |"});
     rule += "--:|--:|";
@@ -198,8 +202,10 @@ void write_family(std::string& md, const Family& f, const MarkdownOptions& opt) 
   append(md, {"\n", rule, "\n"});
 
   for (const auto& [shape, by_kernel] : f.lines) {
-    const auto& [b, h, nq, nk] = shape;
-    for (std::int64_t v : {b, h, nq, nk}) append(md, {"| ", std::to_string(v), " "});
+    const auto& [b, h, kv, nq, nk] = shape;
+    for (std::int64_t v : {b, h}) append(md, {"| ", std::to_string(v), " "});
+    if (f.grouped_kv) append(md, {"| ", std::to_string(kv), " "});
+    for (std::int64_t v : {nq, nk}) append(md, {"| ", std::to_string(v), " "});
     md += "|";
     auto row_of = [&](const std::string& k) -> const Row* {
       auto it = by_kernel.find(k);

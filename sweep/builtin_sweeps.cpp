@@ -5,8 +5,10 @@
 
 namespace fa {
 
-std::string_view builtin_sweeps() {
-  static constexpr std::string_view text = R"json({
+namespace {
+
+// The sweeps as one JSON document (the sweep-file format, docs/sweeps.md).
+constexpr std::string_view kBuiltinSweeps = R"json({
   "sweeps": {
     "default": {
       "description": "Small GPU sweep: flash, flash3 (Hopper), standard, block_sparse and cuDNN at B2 H8, seqlen 512-2048, head dim 64/128, fp16, forward and backward",
@@ -63,6 +65,18 @@ std::string_view builtin_sweeps() {
       "sparsity": "dense,local",
       "density": 0.5
     },
+    "llm-shapes": {
+      "description": "Grouped-query training shapes of current LLMs: Llama-3-8B style 32 query heads over 32 (MHA control), 8 (GQA) and 1 (MQA) K/V heads, head dim 128 (hidden 4096), 16k tokens, seqlen 2k-8k, bf16, causal and not, forward and forward+backward",
+      "kernel": "flash,flash3,standard,cudnn",
+      "pass": "fwd,fwdbwd",
+      "tokens": 16384,
+      "hidden": 4096,
+      "head-dim": 128,
+      "kv-heads": [32, 8, 1],
+      "seqlen": "2048:8192:x2",
+      "causal": "both",
+      "dtype": "bf16"
+    },
     "ci-gate": {
       "description": "Regression-gate sweep for GPU CI: millisecond-scale points (stable timings and byte counts), standard/flash/block_sparse, bf16, B4 H16, seqlen 1k-4k, head dim 64/128, forward and backward",
       "kernel": "standard,flash,block_sparse",
@@ -75,7 +89,9 @@ std::string_view builtin_sweeps() {
     }
   }
 })json";
-  return text;
-}
+
+}  // namespace
+
+std::string_view builtin_sweeps() { return kBuiltinSweeps; }
 
 }  // namespace fa

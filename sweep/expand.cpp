@@ -60,6 +60,36 @@ void add_reason(Expansion& e, const std::string& reason) {
   }
 }
 
+// Whether K/V head count kv (0: as many as the query heads) goes with `heads` query heads; the
+// reason when not.
+bool kv_heads_fit(std::int64_t heads, std::int64_t kv, std::string& reason) {
+  if (kv == 0 || heads % kv == 0) return true;
+  reason = "--kv-heads " + std::to_string(kv) + ": does not divide heads " + std::to_string(heads);
+  return false;
+}
+
+// A --kv-heads value that fits none of the query head counts the sweep can produce is a mistake,
+// not a constraint to drop points by: refuse it (exit 2) naming the flag.
+void check_kv_heads(const SweepSpec& spec) {
+  std::vector<std::int64_t> heads;
+  if (spec.hidden) {
+    for (const std::int64_t d : spec.head_dim)
+      if (d <= *spec.hidden && *spec.hidden % d == 0) heads.push_back(*spec.hidden / d);
+  } else {
+    heads = spec.heads;
+  }
+  if (heads.empty()) return;  // every point is dropped by --hidden already, which says why
+  std::string heads_text;
+  for (const std::int64_t h : heads) heads_text += (heads_text.empty() ? "" : ", ") + std::to_string(h);
+  for (const std::int64_t kv : spec.kv_heads) {
+    const bool fits = std::any_of(heads.begin(), heads.end(), [&](std::int64_t h) { return h % kv == 0; });
+    if (!fits) {
+      throw UsageError("--kv-heads: " + std::to_string(kv) + " divides none of the query head counts (" + heads_text +
+                       ") (accepted: positive divisors of the query heads, or same)");
+    }
+  }
+}
+
 // Largest number of points the spec can produce (before constraint drops), saturating in double
 // so that an absurd product cannot overflow.
 double point_upper_bound(const SweepSpec& spec, const std::function<bool(std::string_view)>& uses_mask) {
@@ -67,6 +97,7 @@ double point_upper_bound(const SweepSpec& spec, const std::function<bool(std::st
                            spec.causal.size() * spec.dropout.size() * spec.seqlen.size() *
                            std::max<std::size_t>(1, spec.seqlen_kv.size());
   per_kernel_base *= spec.hidden ? 1.0 : static_cast<double>(spec.heads.size());
+  per_kernel_base *= static_cast<double>(std::max<std::size_t>(1, spec.kv_heads.size()));
   per_kernel_base *= spec.tokens ? 1.0 : static_cast<double>(spec.batch.size());
   double total = 0;
   for (const auto& k : spec.kernels) {
@@ -86,11 +117,18 @@ Expansion expand(const SweepSpec& spec, const std::function<bool(std::string_vie
     std::snprintf(count, sizeof count, "%.0f", bound);
     throw UsageError("the sweep expands to " + std::string(count) + " points, more than the limit of " + std::to_string(kMaxSweepPoints) + "; narrow some axes");
   }
+  check_kv_heads(spec);
   e.points.reserve(static_cast<std::size_t>(bound));
 
   // Constrained axes collapse to one placeholder value, replaced per point by the derived one.
   const std::vector<std::int64_t> heads_axis = spec.hidden ? std::vector<std::int64_t>{0} : spec.heads;
   const std::vector<std::int64_t> batch_axis = spec.tokens ? std::vector<std::int64_t>{0} : spec.batch;
+  Problem shared;  // the settings every point has
+  shared.softmax_scale = spec.softmax_scale;
+  shared.seed = spec.seed;
+  shared.layout = spec.layout;
+  // 0: as many K/V heads as query heads.
+  const std::vector<std::int64_t> kv_heads_axis = spec.kv_heads.empty() ? std::vector<std::int64_t>{0} : spec.kv_heads;
 
   for (const auto& kernel : spec.kernels) {
     const bool mask = uses_block_mask && uses_block_mask(kernel);
@@ -105,39 +143,39 @@ Expansion expand(const SweepSpec& spec, const std::function<bool(std::string_vie
                 const auto heads =
                     spec.hidden ? derive(*spec.hidden, head_dim, "--hidden", "head-dim", heads_reason)
                                 : std::optional<std::int64_t>(heads_value);
-                for (const std::int64_t seqlen_q : spec.seqlen) {
-                  const std::vector<std::int64_t> kv_axis =
-                      spec.seqlen_kv.empty() ? std::vector<std::int64_t>{seqlen_q} : spec.seqlen_kv;
-                  for (const std::int64_t seqlen_kv : kv_axis) {
-                    for (const std::int64_t batch_value : batch_axis) {
-                      std::string batch_reason;
-                      const auto batch =
-                          spec.tokens ? derive(*spec.tokens, seqlen_q, "--tokens", "seqlen", batch_reason)
-                                      : std::optional<std::int64_t>(batch_value);
-                      if (!heads || !batch) {
-                        e.dropped_by_constraints += variants.size();
-                        add_reason(e, heads ? batch_reason : heads_reason);
-                        if (!heads && !batch) add_reason(e, batch_reason);
-                        continue;
-                      }
-                      for (const Sparsity& sparsity : variants) {
-                        Point pt;
-                        pt.kernel = kernel;
-                        pt.pass = pass;
-                        Problem& p = pt.problem;
+                for (const std::int64_t kv_heads : kv_heads_axis) {
+                  std::string kv_reason;
+                  const bool kv_fits = !heads || kv_heads_fit(*heads, kv_heads, kv_reason);
+                  for (const std::int64_t seqlen_q : spec.seqlen) {
+                    const std::vector<std::int64_t> kv_axis =
+                        spec.seqlen_kv.empty() ? std::vector<std::int64_t>{seqlen_q} : spec.seqlen_kv;
+                    for (const std::int64_t seqlen_kv : kv_axis) {
+                      for (const std::int64_t batch_value : batch_axis) {
+                        std::string batch_reason;
+                        const auto batch =
+                            spec.tokens ? derive(*spec.tokens, seqlen_q, "--tokens", "seqlen", batch_reason)
+                                        : std::optional<std::int64_t>(batch_value);
+                        if (!heads || !batch || !kv_fits) {
+                          e.dropped_by_constraints += variants.size();
+                          if (!heads) add_reason(e, heads_reason);
+                          if (!batch) add_reason(e, batch_reason);
+                          if (!kv_fits) add_reason(e, kv_reason);
+                          continue;
+                        }
+                        Problem p = shared;
                         p.batch = *batch;
                         p.heads = *heads;
+                        p.kv_heads = stored_kv_heads(*heads, kv_heads);
                         p.seqlen_q = seqlen_q;
                         p.seqlen_kv = seqlen_kv;
                         p.head_dim = head_dim;
                         p.dtype = dtype;
                         p.dropout = dropout;
                         p.causal = causal;
-                        p.softmax_scale = spec.softmax_scale;
-                        p.seed = spec.seed;
-                        p.layout = spec.layout;
-                        p.sparsity = sparsity;
-                        e.points.push_back(std::move(pt));
+                        for (const Sparsity& sparsity : variants) {
+                          p.sparsity = sparsity;
+                          e.points.push_back(Point{kernel, pass, p});
+                        }
                       }
                     }
                   }

@@ -1,8 +1,8 @@
 #pragma once
 // Turns a SweepSpec into the list of points to run: the Cartesian product of its axes.
 //
-// Order (stable; outermost first): kernel, pass, dtype, head_dim, causal, dropout, heads, seqlen
-// (query), seqlen_kv, batch, sparsity, density. Each axis keeps the order its values were given in,
+// Order (stable; outermost first): kernel, pass, dtype, head_dim, causal, dropout, heads, kv_heads,
+// seqlen (query), seqlen_kv, batch, sparsity, density. Each axis keeps the order its values were given in,
 // so a report lists, per kernel and pass, the sizes growing fastest in sequence length.
 //
 // Rules:
@@ -10,7 +10,9 @@
 //    other kernel gets exactly one dense point per combination of the remaining axes, whatever the
 //    sparsity list holds. The "dense" and "causal-blocks" patterns have no density knob: one point
 //    each, density 1, whatever the density list holds.
-//  - seqlen_kv empty: each point's key length equals its query length.
+//  - seqlen_kv empty: each point's key length equals its query length; kv_heads empty: as many K/V
+//    heads as query heads. A kv_heads value that does not divide a point's query heads drops that
+//    combination (counted, with the reason); one that divides none of them is a UsageError.
 //  - tokens set: batch = tokens / seqlen_q and the batch axis is ignored; hidden set:
 //    heads = hidden / head_dim and the heads axis is ignored. A combination whose length does not
 //    divide the total (or exceeds it) is skipped; every point it would have produced is counted in

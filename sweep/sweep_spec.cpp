@@ -105,6 +105,9 @@ const std::vector<AxisInfo>& sweep_axes() {
       {"pass", "NAMES", "fwd, bwd, fwdbwd, or all (default fwd)"},
       {"batch", "INTS", "batch sizes (default 1; ignored with --tokens)"},
       {"heads", "INTS", "attention heads (default 8; ignored with --hidden)"},
+      {"kv-heads", "INTS|same",
+       "K/V heads: grouped-query attention, 1 = multi-query; each must divide the query heads (default: same as "
+       "--heads)"},
       {"seqlen", "INTS", "query sequence lengths (default 1024)"},
       {"seqlen-kv", "INTS|same", "key/value sequence lengths (default: same as --seqlen)"},
       {"head-dim", "INTS", "head dimensions (default 64)"},
@@ -150,6 +153,12 @@ void set_axis(SweepSpec& spec, std::string_view axis, std::string_view value) {
     spec.batch = parse_int_axis(flag, value);
   } else if (name == "heads") {
     spec.heads = parse_int_axis(flag, value);
+  } else if (name == "kv-heads") {
+    if (value == "same") {
+      spec.kv_heads.clear();
+    } else {
+      spec.kv_heads = parse_int_axis(flag, value);
+    }
   } else if (name == "seqlen") {
     spec.seqlen = parse_int_axis(flag, value);
   } else if (name == "seqlen-kv") {

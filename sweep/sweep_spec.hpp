@@ -25,6 +25,9 @@ struct SweepSpec {
   std::vector<Pass> passes{Pass::fwd};
   std::vector<std::int64_t> batch{1};
   std::vector<std::int64_t> heads{8};
+  // K/V heads (grouped-query attention; 1 = multi-query); empty: as many as the query heads. Each
+  // must divide some query head count; a combination where it does not divide is dropped and counted.
+  std::vector<std::int64_t> kv_heads;
   std::vector<std::int64_t> seqlen{1024};    // query length
   std::vector<std::int64_t> seqlen_kv;       // key/value length; empty: equal to the query length
   std::vector<std::int64_t> head_dim{64};
@@ -61,6 +64,7 @@ bool is_sweep_axis(std::string_view name);
 // that axis in `spec`. Throws UsageError naming the flag "--<axis>" on a bad value, and listing
 // the axis names on an unknown axis.
 //   "seqlen-kv": "same" clears the axis (key length = query length).
+//   "kv-heads": "same" clears the axis (K/V heads = query heads).
 //   "tokens", "hidden": "none" clears the constraint.
 //   "block": "64" (square) or "64x128" (query rows x key columns).
 //   "scale": 0 means 1/sqrt(head_dim).

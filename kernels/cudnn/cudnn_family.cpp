@@ -12,6 +12,8 @@ namespace {
 IoListing cudnn_io(const Point& pt, const IoContext& ctx, IoLedger& ledger) {
   IoListing r = flash::fused_io(pt, {{128, 128}, {64, 128}}, /*masked=*/false, ctx, ledger);
   if (r.modelled) r.note = "cuDNN tiles assumed (128x128 forward, 64x128 backward)";
+  if (r.modelled && pt.pass != Pass::fwd && pt.problem.grouped_kv())
+    r.note += "; its reduction of dK/dV over grouped K/V heads not modelled";
   return r;
 }
 
@@ -22,7 +24,8 @@ KernelFamily cudnn_family() {
           .summary = "cuDNN fused flash SDPA through the cuDNN frontend (vendor yardstick)",
           .backend = Backend::cuda,
           .uses_block_mask = false,
-          .io_model = &cudnn_io};
+          .io_model = &cudnn_io,
+          .grouped_kv = true};
 }
 
 }  // namespace fa

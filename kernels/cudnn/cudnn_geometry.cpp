@@ -23,6 +23,7 @@ Geometry geometry_for(const Problem& p, const Operands* ops) {
   Geometry g;
   g.batch = p.batch;
   g.heads = p.heads;
+  g.kv_heads = p.num_kv_heads();
   g.seqlen_q = p.seqlen_q;
   g.seqlen_kv = p.seqlen_kv;
   g.head_dim = p.head_dim;
@@ -34,7 +35,7 @@ Geometry geometry_for(const Problem& p, const Operands* ops) {
   if (p.causal) g.mask = g.seqlen_q_cudnn == g.seqlen_kv ? MaskMode::causal_top_left : MaskMode::causal_bottom_right;
 
   const Strides4 sq = from_layout(strides_for(p.layout, p.heads, p.seqlen_q, p.head_dim));
-  const Strides4 sk = from_layout(strides_for(p.layout, p.heads, p.seqlen_kv, p.head_dim));
+  const Strides4 sk = from_layout(strides_for(p.layout, p.num_kv_heads(), p.seqlen_kv, p.head_dim));
   g.q = g.o = g.dout = g.dq = sq;
   g.k = g.v = g.dk = g.dv = sk;
   if (ops != nullptr) {
@@ -52,9 +53,10 @@ Geometry geometry_for(const Problem& p, const Operands* ops) {
 
 std::string Geometry::key(GraphKind kind) const {
   char head[256];
-  std::snprintf(head, sizeof head, "%s|B%lld|H%lld|Nq%lld|skip%lld|Nk%lld|D%lld|%s|s%a|p%a|m%d|",
+  std::snprintf(head, sizeof head, "%s|B%lld|H%lld|KV%lld|Nq%lld|skip%lld|Nk%lld|D%lld|%s|s%a|p%a|m%d|",
                 kind == GraphKind::fwd ? "fwd" : "bwd", static_cast<long long>(batch),
-                static_cast<long long>(heads), static_cast<long long>(seqlen_q), static_cast<long long>(rows_skipped),
+                static_cast<long long>(heads), static_cast<long long>(kv_heads), static_cast<long long>(seqlen_q),
+                static_cast<long long>(rows_skipped),
                 static_cast<long long>(seqlen_kv), static_cast<long long>(head_dim),
                 std::string(to_string(dtype)).c_str(), static_cast<double>(scale), static_cast<double>(dropout),
                 static_cast<int>(mask));

@@ -27,6 +27,8 @@ struct Strides4 {
 
 struct Geometry {
   std::int64_t batch = 0, heads = 0;
+  std::int64_t kv_heads = 0;  // heads of K, V, dK, dV (fewer than heads: grouped-query attention, which
+                              // cuDNN's SDPA takes natively, summing dK/dV over each group itself)
   std::int64_t seqlen_q = 0;   // query rows of the problem (Operands' Nq)
   std::int64_t rows_skipped = 0;  // leading query rows that see no key (causal Nq > Nk), not given to cuDNN
   std::int64_t seqlen_q_cudnn = 0;  // seqlen_q - rows_skipped

@@ -147,10 +147,11 @@ std::shared_ptr<const SdpaGraph> SdpaGraph::build(cudnnHandle_t handle, const Ge
       .set_intermediate_data_type(fe::DataType_t::FLOAT)
       .set_compute_data_type(fe::DataType_t::FLOAT);
 
-  const std::int64_t b = g.batch, h = g.heads, nq = g.seqlen_q_cudnn, nk = g.seqlen_kv, d = g.head_dim;
+  const std::int64_t b = g.batch, h = g.heads, hk = g.kv_heads, nq = g.seqlen_q_cudnn, nk = g.seqlen_kv,
+                     d = g.head_dim;
   auto q = graph->tensor(bhnd("Q", kQ, b, h, nq, d, g.q));
-  auto k = graph->tensor(bhnd("K", kK, b, h, nk, d, g.k));
-  auto v = graph->tensor(bhnd("V", kV, b, h, nk, d, g.v));
+  auto k = graph->tensor(bhnd("K", kK, b, hk, nk, d, g.k));  // hk < h: GQA, cuDNN's own
+  auto v = graph->tensor(bhnd("V", kV, b, hk, nk, d, g.v));
   TensorPtr seed, offset;
   if (impl->dropout) {
     seed = scalar_int64(*graph, "seed", kSeed);
@@ -178,8 +179,8 @@ std::shared_ptr<const SdpaGraph> SdpaGraph::build(cudnnHandle_t handle, const Ge
       set_mask_and_dropout(attrs, g, seed, offset);
       auto [dq, dk, dv] = graph->sdpa_backward(q, k, v, o, dout, stats, attrs);
       dq->set_output(true).set_uid(kDq).set_dim({b, h, nq, d}).set_stride({g.dq.b, g.dq.h, g.dq.n, 1});
-      dk->set_output(true).set_uid(kDk).set_dim({b, h, nk, d}).set_stride({g.dk.b, g.dk.h, g.dk.n, 1});
-      dv->set_output(true).set_uid(kDv).set_dim({b, h, nk, d}).set_stride({g.dv.b, g.dv.h, g.dv.n, 1});
+      dk->set_output(true).set_uid(kDk).set_dim({b, hk, nk, d}).set_stride({g.dk.b, g.dk.h, g.dk.n, 1});
+      dv->set_output(true).set_uid(kDv).set_dim({b, hk, nk, d}).set_stride({g.dv.b, g.dv.h, g.dv.n, 1});
     }
 
     // Each step's status is checked; a refusal carries cuDNN's own words into the row.

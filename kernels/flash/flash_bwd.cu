@@ -27,6 +27,10 @@ std::size_t workspace_layout(const FlashParams& p, void* base, Workspace* ws) {
   const std::size_t rows = static_cast<std::size_t>(p.batch) * p.heads * padded_rows(p.seqlen_q);
   const std::size_t dq_bytes = align_up(rows * p.head_dim * sizeof(float));
   const std::size_t row_bytes = align_up(rows * sizeof(float));
+  const std::size_t dkv_bytes =
+      p.kv_group > 1 ? align_up(static_cast<std::size_t>(p.batch) * (p.heads / p.kv_group) * p.seqlen_kv *
+                                p.head_dim * sizeof(float))
+                     : 0;
   if (ws != nullptr) {
     // The caller's pointer may be less aligned than 256 bytes: start at the next boundary
     // (the kAlign bytes of slack below pay for that).
@@ -36,8 +40,12 @@ std::size_t workspace_layout(const FlashParams& p, void* base, Workspace* ws) {
     ws->lse2 = reinterpret_cast<float*>(addr + dq_bytes);
     ws->delta = reinterpret_cast<float*>(addr + dq_bytes + row_bytes);
     ws->nq_pad = padded_rows(p.seqlen_q);
+    if (dkv_bytes > 0) {
+      ws->dk_accum = reinterpret_cast<float*>(addr + dq_bytes + 2 * row_bytes);
+      ws->dv_accum = reinterpret_cast<float*>(addr + dq_bytes + 2 * row_bytes + dkv_bytes);
+    }
   }
-  return dq_bytes + 2 * row_bytes + kAlign;
+  return dq_bytes + 2 * row_bytes + 2 * dkv_bytes + kAlign;
 }
 
 }  // namespace bwd
@@ -47,6 +55,7 @@ const char* flash_bwd_unsupported_reason(const FlashParams& p) {
   const int br = bwd_tile(p.head_dim).br, bc = bwd_tile(p.head_dim).bc;
   if (br == 0) return "flash backward: head dim must be 32, 64, 96, 128 or 256";
   if (p.batch < 1 || p.heads < 1 || p.seqlen_q < 1 || p.seqlen_kv < 1) return "flash backward: empty problem";
+  if (p.kv_group < 1 || p.heads % p.kv_group != 0) return "flash backward: K/V heads must divide the query heads";
   if (!(p.dropout >= 0.0f && p.dropout < 1.0f)) return "flash backward: dropout must be in [0, 1)";
   if (!strides_ok(p.q_stride_b, p.q_stride_h, p.q_stride_n) || !strides_ok(p.k_stride_b, p.k_stride_h, p.k_stride_n) ||
       !strides_ok(p.v_stride_b, p.v_stride_h, p.v_stride_n) || !strides_ok(p.o_stride_b, p.o_stride_h, p.o_stride_n))
@@ -85,6 +94,7 @@ void flash_bwd(const FlashBwdParams& p, void* workspace, void* stream) {
   bwd::Workspace ws;
   bwd::workspace_layout(p, workspace, &ws);
   bwd::launch_preprocess(p, ws, stream);
+  if (p.kv_group > 1) bwd::launch_zero_dkv_accum(p, ws, stream);
   switch (p.head_dim) {
     case 32: bwd::launch_main<32>(p, ws, stream); break;
     case 64: bwd::launch_main<64>(p, ws, stream); break;
@@ -94,6 +104,7 @@ void flash_bwd(const FlashBwdParams& p, void* workspace, void* stream) {
     default: throw std::invalid_argument("flash backward: unsupported head dim");
   }
   bwd::launch_postprocess(p, ws, stream);
+  if (p.kv_group > 1) bwd::launch_dkv_convert(p, ws, stream);
 }
 
 }  // namespace fa::flash

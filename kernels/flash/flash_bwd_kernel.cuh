@@ -9,7 +9,8 @@
 //   dS    = P * (dP - delta_i)           (delta_i = rowsum(dO_i * O_i), from the preprocess)
 //   dK_j += dS^T Q_i                     (times scale at the end)
 //   dQ_i += dS K_j                       (fp32 atomics into the workspace; scaled in postprocess)
-// dK_j and dV_j are register accumulators, written once at the end.
+// dK_j and dV_j are register accumulators, written once at the end (with grouped K/V heads: added
+// into fp32 accumulators of the K/V head, which the group's query heads share; flash_bwd_launch.cuh).
 #include <cstdint>
 
 #include "core/philox.hpp"
@@ -26,6 +27,8 @@ struct MainArgs {
   float* dq_accum;      // [B*H, Nq_pad, D]
   const float* lse2;    // [B*H, Nq_pad]: lse * log2(e); +inf for fully masked and padding rows
   const float* delta;   // [B*H, Nq_pad]: rowsum(dO * O); 0 for padding rows
+  float* dk_accum;      // [B*Hkv, Nk, D] with grouped K/V heads (dK/dV added atomically), else null
+  float* dv_accum;
   int nq_pad;
   int k_tiles;          // ceil(Nk / Bc)
   float scale;          // softmax scale
@@ -103,6 +106,36 @@ struct Coords {
   }
 };
 
+// Grouped K/V heads: this query head's dK (times the softmax scale) and dV of the block's K/V tile,
+// added into the fp32 accumulators of its K/V head ([B*Hkv, Nk, D]), in the epilogue's fragment order.
+template <class Tr, class Acc>
+__device__ __forceinline__ void add_dkv_to_group(const MainArgs& args, const Coords<Tr>& c, const Acc& acc_dk,
+                                                 const Acc& acc_dv) {
+  constexpr int D = Tr::kD;
+  constexpr int MTkv = Tr::kWmDkv / 16, NTkv = Tr::kWnDkv / 8;
+  constexpr int MSkv = Tr::kWarpsNdkv * 16, NSkv = Tr::kWarpsDdkv * 16;
+  const FlashBwdParams& p = args.p;
+  const unsigned kv_heads = static_cast<unsigned>(p.heads / p.kv_group);
+  const std::int64_t first_row =
+      static_cast<std::int64_t>(c.b * kv_heads + c.h / static_cast<unsigned>(p.kv_group)) * p.seqlen_kv;
+  float* dk = args.dk_accum + first_row * D;
+  float* dv = args.dv_accum + first_row * D;
+#pragma unroll
+  for (int mt = 0; mt < MTkv; ++mt)
+#pragma unroll
+    for (int hf = 0; hf < 2; ++hf) {
+      const int row = c.j0 + c.kv_m + mt * MSkv + c.g + hf * 8;
+      if (row >= p.seqlen_kv) continue;
+#pragma unroll
+      for (int nt = 0; nt < NTkv; ++nt) {
+        const int col = c.kv_n + (nt >> 1) * NSkv + (nt & 1) * 8 + 2 * c.t;
+        const std::int64_t at = static_cast<std::int64_t>(row) * D + col;
+        atomic_add_pair(dk + at, acc_dk[mt][nt][2 * hf] * args.scale, acc_dk[mt][nt][2 * hf + 1] * args.scale);
+        atomic_add_pair(dv + at, acc_dv[mt][nt][2 * hf], acc_dv[mt][nt][2 * hf + 1]);
+      }
+    }
+}
+
 template <class Tr, class T, bool kDropout>
 __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const __grid_constant__ MainArgs args) {
   constexpr int D = Tr::kD, Br = Tr::kBr, Bc = Tr::kBc, NT = Tr::kThreads;
@@ -160,8 +193,9 @@ __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const _
     if (p.causal && c.j0 - diag > 0) first = (c.j0 - diag) / Br;
     i = next_tile(first, c);
     if (i < q_tiles) {
-      const T* gk = static_cast<const T*>(p.k) + c.b * p.k_stride_b + c.h * p.k_stride_h;
-      const T* gv = static_cast<const T*>(p.v) + c.b * p.v_stride_b + c.h * p.v_stride_h;
+      const unsigned hk = c.h / static_cast<unsigned>(p.kv_group);  // the K/V head of this query head
+      const T* gk = static_cast<const T*>(p.k) + c.b * p.k_stride_b + hk * p.k_stride_h;
+      const T* gv = static_cast<const T*>(p.v) + c.b * p.v_stride_b + hk * p.v_stride_h;
       load_tile_async<TileKV, Bc, D, NT>(sK, gk, p.k_stride_n, c.j0, nk, c.tid);
       load_tile_async<TileKV, Bc, D, NT>(sV, gv, p.v_stride_n, c.j0, nk, c.tid);
       load_tile_async<TileQ, Br, D, NT>(sQ0, q_ptr(c), p.q_stride_n, i * Br, nq, c.tid);
@@ -325,6 +359,10 @@ __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const _
   // ---- write dK (times the softmax scale) and dV ---------------------------------------------------
   const Coords<Tr> c(tid_x_volatile(), ctaid_x_volatile(), args);
   const int g = c.g, t = c.t, j0 = c.j0, kv_m = c.kv_m, kv_n = c.kv_n;
+  if (args.dk_accum != nullptr) {
+    add_dkv_to_group<Tr>(args, c, acc_dk, acc_dv);
+    return;
+  }
   T* gdk = static_cast<T*>(p.dk) + c.b * p.dk_stride_b + c.h * p.dk_stride_h;
   T* gdv = static_cast<T*>(p.dv) + c.b * p.dv_stride_b + c.h * p.dv_stride_h;
 #pragma unroll

@@ -17,10 +17,20 @@ inline int padded_rows(int seqlen_q) { return (seqlen_q + kRowPad - 1) / kRowPad
 //   dq_accum [B*H, Nq_pad, D]  fp32 dQ accumulator (unscaled)
 //   lse2     [B*H, Nq_pad]     lse * log2(e); +inf for fully masked rows (lse = -inf) and padding
 //   delta    [B*H, Nq_pad]     rowsum(dO * O); 0 for padding
+// and with grouped K/V heads (kv_group > 1):
+//   dk_accum [B*Hkv, Nk, D]    fp32 dK (times the softmax scale) summed over each group's query heads
+//   dv_accum [B*Hkv, Nk, D]    fp32 dV, likewise
+// The main kernel adds each query head's dK/dV into those with fp32 atomics (the group's CTAs of one
+// K/V tile run at different times, so they rarely contend) rather than writing one dK/dV per query
+// head for a separate reduction: the scratch is Hkv x Nk x D per tensor instead of H x Nk x D (32x
+// less for multi-query attention), and no pass re-reads H copies. The price is a summation order
+// that varies from run to run, as for dQ.
 struct Workspace {
   float* dq_accum = nullptr;
   float* lse2 = nullptr;
   float* delta = nullptr;
+  float* dk_accum = nullptr;  // null without grouped K/V heads
+  float* dv_accum = nullptr;
   int nq_pad = 0;
 };
 std::size_t workspace_layout(const FlashParams& p, void* base, Workspace* ws);
@@ -29,6 +39,11 @@ std::size_t workspace_layout(const FlashParams& p, void* base, Workspace* ws);
 void launch_preprocess(const FlashBwdParams& p, const Workspace& ws, void* stream);
 // Postprocess: dQ = scale * accumulator, converted to the element type with dQ's strides.
 void launch_postprocess(const FlashBwdParams& p, const Workspace& ws, void* stream);
+
+// Grouped K/V heads (flash_bwd_grouped_kv.cu): zero the dK/dV accumulators before the main kernel,
+// and after it convert them to the element type with dK's and dV's strides.
+void launch_zero_dkv_accum(const FlashBwdParams& p, const Workspace& ws, void* stream);
+void launch_dkv_convert(const FlashBwdParams& p, const Workspace& ws, void* stream);
 
 // Main kernel for one head dim (both dtypes, with and without dropout).
 template <int D>

@@ -27,6 +27,8 @@ void launch_main(const FlashBwdParams& p, const Workspace& ws, void* stream) {
   args.dq_accum = ws.dq_accum;
   args.lse2 = ws.lse2;
   args.delta = ws.delta;
+  args.dk_accum = ws.dk_accum;
+  args.dv_accum = ws.dv_accum;
   args.nq_pad = ws.nq_pad;
   args.k_tiles = (p.seqlen_kv + Tr::kBc - 1) / Tr::kBc;
   args.scale = p.scale;

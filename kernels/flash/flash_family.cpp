@@ -10,7 +10,8 @@ KernelFamily flash_family() {
           .summary = "fused tiled attention, online softmax, recompute in backward (FA2 style)",
           .backend = Backend::cuda,
           .uses_block_mask = false,
-          .io_model = &flash::flash_io};
+          .io_model = &flash::flash_io,
+          .grouped_kv = true};
 }
 
 }  // namespace fa

@@ -23,6 +23,7 @@ const char* flash_fwd_unsupported_reason(const FlashParams& p) {
   const TileShape tile = fwd_tile(p.head_dim);
   if (tile.br == 0) return "flash head dims: 32, 64, 96, 128, 256";
   if (p.batch < 1 || p.heads < 1 || p.seqlen_q < 1 || p.seqlen_kv < 1) return "flash needs batch, heads, seqlens >= 1";
+  if (p.kv_group < 1 || p.heads % p.kv_group != 0) return "flash needs K/V heads that divide the query heads";
   if (!(p.scale > 0.f)) return "flash needs a positive softmax scale";
   if (!(p.dropout >= 0.f && p.dropout < 1.f)) return "flash needs dropout in [0, 1)";
   // 16-byte cp.async / vector stores of rows: every row start must be 16-byte aligned.

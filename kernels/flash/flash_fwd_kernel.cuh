@@ -86,7 +86,8 @@ __global__ void __launch_bounds__(Traits::kThreads) flash_fwd_kernel(const Flash
   const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32;
   const int g = lane >> 2, t = lane & 3;  // mma fragment group / thread-in-quad
 
-  // Tiles of one head are consecutive blocks (they share K/V in L2); within a head the last query
+  // Tiles of one head are consecutive blocks (they share K/V in L2, and so do the query heads of a
+  // K/V group, which are consecutive heads); within a head the last query
   // tiles go first because under causal masking they are the longest.
   const int bh = blockIdx.x / num_q_tiles;
   const int qt = num_q_tiles - 1 - static_cast<int>(blockIdx.x % num_q_tiles);
@@ -96,8 +97,9 @@ __global__ void __launch_bounds__(Traits::kThreads) flash_fwd_kernel(const Flash
   const int diag = nk - nq;  // causal: row i sees columns j <= i + diag
 
   const T* q_ptr = static_cast<const T*>(p.q) + b * p.q_stride_b + h * p.q_stride_h + q0 * p.q_stride_n;
-  const T* k_ptr = static_cast<const T*>(p.k) + b * p.k_stride_b + h * p.k_stride_h;
-  const T* v_ptr = static_cast<const T*>(p.v) + b * p.v_stride_b + h * p.v_stride_h;
+  const int hk = h / p.kv_group;  // the K/V head this query head reads (grouped-query attention)
+  const T* k_ptr = static_cast<const T*>(p.k) + b * p.k_stride_b + hk * p.k_stride_h;
+  const T* v_ptr = static_cast<const T*>(p.v) + b * p.v_stride_b + hk * p.v_stride_h;
 
   // Key range this tile can see: causal rows end at column (last row) + diag.
   int kv_end = nk;

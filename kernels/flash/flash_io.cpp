@@ -19,7 +19,16 @@ struct FusedSetup {
   FusedTiles tiles;
   const BlockMask* mask = nullptr;
   double concurrent_ctas = 132;
+  bool dkv_accumulators = false;  // grouped K/V heads: dK/dV through fp32 accumulators (flash)
 };
+
+// K/V heads whose tiles the CTAs running at once read, given the query heads they span: the query
+// heads of a group are consecutive, so they share their K/V head's tiles.
+double live_kv_heads(const Problem& p, double live_query_heads) {
+  if (!p.grouped_kv()) return live_query_heads;
+  const double all = static_cast<double>(p.batch * p.num_kv_heads());
+  return std::min(all, std::ceil(live_query_heads / static_cast<double>(p.kv_group())) + 1.0);
+}
 
 // The point's sizes both passes are written in.
 struct Sizes {
@@ -40,9 +49,9 @@ void forward(const Problem& p, const FusedSetup& s, IoLedger& L) {
   const Sizes z(p);
   const double eb = z.eb, d = z.d, nq = z.nq, nk = z.nk, q = z.q, kv = z.kv;
   const PairSums pairs = loaded_pairs(p, s.tiles.fwd.q, s.tiles.fwd.k, s.mask);
-  const double kv_global = pairs.cols * d * eb;  // one K (or V) tile per loaded pair
+  const double kv_global = pairs.cols * d * eb;  // one K (or V) tile per loaded pair (per query head)
   const double q_tiles = std::ceil(nq / s.tiles.fwd.q);
-  const double ws = live_heads(p, q_tiles, s.concurrent_ctas) * 2.0 * nk * d * eb;  // K + V per head
+  const double ws = live_kv_heads(p, live_heads(p, q_tiles, s.concurrent_ctas)) * 2.0 * nk * d * eb;  // K + V
 
   L.launch("flash forward");
   L.read("Q", q);
@@ -70,9 +79,23 @@ void backward(const Problem& p, const FusedSetup& s, IoLedger& L) {
   L.write("delta", rowf);
   L.write("lse2", rowf);
   L.write("dq_accum", acc);
+  // K/V heads grouped: each query head's CTAs load their K/V head's tiles, kv_group times in all.
+  const double group = static_cast<double>(p.kv_group());
+  const double kv_ws = live_kv_heads(p, live_heads(p, k_tiles, s.concurrent_ctas)) * nk * d * eb;
+  const double dkv_acc = static_cast<double>(kv_elements(p)) * 4.0;  // one fp32 dK (or dV) accumulator
+  if (s.dkv_accumulators) {
+    L.launch("flash bwd zero dK/dV accumulators");
+    L.write("dk_accum", dkv_acc);
+    L.write("dv_accum", dkv_acc);
+  }
   L.launch("flash bwd main");
-  L.read("K", kv);
-  L.read("V", kv);
+  for (const char* t : {"K", "V"}) {
+    if (p.grouped_kv()) {
+      L.reread(t, false, kv, group * kv, kv_ws);
+    } else {
+      L.read(t, kv);
+    }
+  }
   L.reread("Q", false, q, pairs.rows * d * eb, ws);
   L.reread("dO", false, q, pairs.rows * d * eb, ws);
   L.reread("lse2", false, rowf, pairs.rows * kLseBytes, ws);
@@ -80,11 +103,25 @@ void backward(const Problem& p, const FusedSetup& s, IoLedger& L) {
   // Atomic adds: a read and a write of the accumulator tile at L2 per loaded pair.
   L.reread("dq_accum", false, acc, pairs.rows * d * 4.0, ws);
   L.reread("dq_accum", true, acc, pairs.rows * d * 4.0, ws);
-  L.write("dK", kv);
-  L.write("dV", kv);
+  if (s.dkv_accumulators) {  // atomics: a read and a write at L2 per query head's tile
+    for (const char* t : {"dk_accum", "dv_accum"}) {
+      L.reread(t, false, dkv_acc, group * dkv_acc, kv_ws / eb * 4.0);
+      L.reread(t, true, dkv_acc, group * dkv_acc, kv_ws / eb * 4.0);
+    }
+  } else {
+    L.write("dK", kv);
+    L.write("dV", kv);
+  }
   L.launch("flash bwd postprocess (dQ acc -> dQ)");
   L.read("dq_accum", acc);
   L.write("dQ", q);
+  if (s.dkv_accumulators) {
+    L.launch("flash bwd dK/dV accumulators -> dK, dV");
+    L.read("dk_accum", dkv_acc);
+    L.read("dv_accum", dkv_acc);
+    L.write("dK", kv);
+    L.write("dV", kv);
+  }
 }
 
 IoTile paper_tile(double sram_bytes, double d, double eb) {
@@ -114,7 +151,8 @@ FusedTiles flash_io_tiles(std::int64_t head_dim) {
   return {{fwd_tile(d).br, fwd_tile(d).bc}, {bwd_tile(d).br, bwd_tile(d).bc}};
 }
 
-IoListing fused_io(const Point& pt, FusedTiles own, bool masked, const IoContext& ctx, IoLedger& L) {
+IoListing fused_io(const Point& pt, FusedTiles own, bool masked, const IoContext& ctx, IoLedger& L,
+                   bool dkv_accumulators) {
   const Problem& p = pt.problem;
   const bool fwd = pt.pass != Pass::bwd, bwd = pt.pass != Pass::fwd;
   IoListing r;
@@ -126,6 +164,7 @@ IoListing fused_io(const Point& pt, FusedTiles own, bool masked, const IoContext
     return r;
   }
   s.concurrent_ctas = static_cast<double>(std::max(1, ctx.sm_count) * std::max(1, ctx.ctas_per_sm));
+  s.dkv_accumulators = dkv_accumulators && p.grouped_kv();
   std::optional<BlockMask> mask;
   if (masked && !p.sparsity.is_dense()) {
     mask = ref::make_block_mask(p.sparsity, p.heads, p.seqlen_q, p.seqlen_kv, p.seed);
@@ -139,7 +178,7 @@ IoListing fused_io(const Point& pt, FusedTiles own, bool masked, const IoContext
 }
 
 IoListing flash_io(const Point& pt, const IoContext& ctx, IoLedger& ledger) {
-  return fused_io(pt, flash_io_tiles(pt.problem.head_dim), /*masked=*/false, ctx, ledger);
+  return fused_io(pt, flash_io_tiles(pt.problem.head_dim), /*masked=*/false, ctx, ledger, /*dkv_accumulators=*/true);
 }
 
 }  // namespace fa::flash

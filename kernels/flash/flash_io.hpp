@@ -19,8 +19,12 @@ struct FusedTiles {
 FusedTiles flash_io_tiles(std::int64_t head_dim);
 
 // The terms of pt's pass for a fused kernel with tiles `own` (unless the context forces a tile or
-// the paper's rule). masked: only the tile pairs the point's block mask keeps are loaded.
-IoListing fused_io(const Point& pt, FusedTiles own, bool masked, const IoContext& ctx, IoLedger& ledger);
+// the paper's rule). masked: only the tile pairs the point's block mask keeps are loaded. With
+// grouped K/V heads, K and V are distinct once per K/V head and loaded once per query head;
+// dkv_accumulators: the backward sums the group's dK/dV in fp32 accumulators (the flash kernels),
+// else dK and dV are written once (what a family's own reduction costs is not modelled).
+IoListing fused_io(const Point& pt, FusedTiles own, bool masked, const IoContext& ctx, IoLedger& ledger,
+                   bool dkv_accumulators = false);
 
 // The flash family's IO model (its face's io_model).
 IoListing flash_io(const Point& pt, const IoContext& ctx, IoLedger& ledger);

@@ -51,6 +51,7 @@ FlashBwdParams params_for(const Problem& p, const Operands* ops, bool use_mask) 
   FlashBwdParams f;
   f.batch = static_cast<int>(p.batch);
   f.heads = static_cast<int>(p.heads);
+  f.kv_group = static_cast<int>(p.kv_group());
   f.seqlen_q = static_cast<int>(p.seqlen_q);
   f.seqlen_kv = static_cast<int>(p.seqlen_kv);
   f.head_dim = static_cast<int>(p.head_dim);
@@ -63,6 +64,7 @@ FlashBwdParams params_for(const Problem& p, const Operands* ops, bool use_mask) 
 
   // Strides of the point's layout; the operands' own pointers and strides win when given.
   layout_strides_into(p, f);
+
   if (use_mask && !p.sparsity.is_dense()) {
     f.mask_block_q = p.sparsity.block_q;
     f.mask_block_k = p.sparsity.block_k;

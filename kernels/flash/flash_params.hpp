@@ -22,6 +22,9 @@ struct FlashParams {
   std::int64_t o_stride_b = 0, o_stride_h = 0, o_stride_n = 0;
 
   int batch = 0, heads = 0, seqlen_q = 0, seqlen_kv = 0, head_dim = 0;
+  // Grouped-query attention: query head h reads K/V head h / kv_group; K, V, dK, dV have
+  // heads / kv_group heads (their strides say so). 1: as many K/V heads as query heads.
+  int kv_group = 1;
   DType dtype = DType::fp16;
   float scale = 1.0f;  // softmax scale
 
@@ -58,8 +61,9 @@ const char* flash_bwd_unsupported_reason(const FlashParams& p);
 // Forward: writes o and lse. `stream` is a cudaStream_t.
 void flash_fwd(const FlashParams& p, void* stream);
 
-// Backward: scratch bytes it needs (fp32 dQ accumulator, row sums of dO*O, ...), and the launch,
-// which must fully (re)initialise any accumulator it uses so that it is re-runnable.
+// Backward: scratch bytes it needs (fp32 dQ accumulator, row sums of dO*O, with grouped K/V heads
+// fp32 dK/dV accumulators, ...), and the launch, which must fully (re)initialise any accumulator it
+// uses so that it is re-runnable.
 std::size_t flash_bwd_workspace_bytes(const FlashParams& p);
 void flash_bwd(const FlashBwdParams& p, void* workspace, void* stream);
 

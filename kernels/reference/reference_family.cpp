@@ -8,7 +8,8 @@ KernelFamily reference_family() {
           .summary = "float64 CPU reference (exact; slow; runs anywhere)",
           .backend = Backend::host,
           .uses_block_mask = true,
-          .io_model = nullptr};  // a CPU, not a GPU memory hierarchy
+          .io_model = nullptr,  // a CPU, not a GPU memory hierarchy
+          .grouped_kv = true};
 }
 
 }  // namespace fa

@@ -9,6 +9,11 @@
 //   dV  = Pd^T dO,   dPd = dO V^T,   dP = dPd * m/(1-p),
 //   dS  = P * (dP - rowsum(P * dP)),  and rowsum(P * dP) = rowsum(Pd * dPd) = rowsum(dO * O) = delta
 //   so dS = P * (dPd * m/(1-p) - delta);   dQ = scale * dS K,   dK = scale * dS^T Q.
+// Grouped K/V heads (G = heads / kv_heads query heads per K/V head): in the bhnd layout the G query
+// heads of a group are one [G*Nq, D] matrix, and so are their S and P rows, so every GEMM runs over
+// B x kv_heads batches with the group stacked in its Nq dimension: S, O and dQ come out per query
+// head as before, and dV = Pd^T dO, dK = scale dS^T Q sum over the group's query heads inside the
+// GEMM's reduction. No K/V is copied and no extra memory is used (G = 1 is the plain batching).
 // Only S and P (plus delta, [B,H,Nq] floats, and the cuBLAS workspace) are allocated, and run() must
 // be re-runnable, so backward never destroys what its next call reads:
 //   p == 0: P stays intact; dPd and then dS (in place) live in the S buffer.
@@ -52,6 +57,18 @@ std::int64_t score_elements(const Problem& p) {
 
 MatRef mat(const TensorRef& t) { return MatRef{t.data, t.stride_n, t.stride_b, t.stride_h}; }
 
+// A query-side matrix (Q, O, dO, dQ, S, P) seen per K/V head: its group's `group` query heads stacked
+// into one matrix of group x Nq rows. Needs consecutive heads to follow each other row for row
+// (stride_h = Nq rows), which group_stackable() checks.
+MatRef stacked(MatRef m, std::int64_t group) {
+  m.stride_h *= group;
+  return m;
+}
+
+bool group_stackable(const TensorRef& t, std::int64_t seqlen_q) {
+  return t.data == nullptr || t.stride_h == seqlen_q * t.stride_n;
+}
+
 class StandardRun final : public PreparedRun {
  public:
   StandardRun(cublasHandle_t handle, const Problem& p, Pass pass, const Operands& ops, const ExecContext& ctx)
@@ -78,8 +95,13 @@ class StandardRun final : public PreparedRun {
     drop_.threshold = dropout_threshold8(p.dropout);
     drop_.keep_scale = static_cast<float>(1.0 / (1.0 - p_used));
     drop_.seed = p.seed;
-    s_ref_ = MatRef{s_.get(), ld, p.heads * p.seqlen_q * ld, p.seqlen_q * ld};
-    p_ref_ = MatRef{p_buf_.get(), ld, p.heads * p.seqlen_q * ld, p.seqlen_q * ld};
+    group_ = p.kv_group();
+    for (const TensorRef* t : {&ops.q, &ops.o, &ops.dout, &ops.dq}) {
+      if (group_ > 1 && !group_stackable(*t, p.seqlen_q))
+        throw std::invalid_argument("standard: grouped K/V heads need query-side heads stored one after another");
+    }
+    s_ref_ = stacked(MatRef{s_.get(), ld, p.heads * p.seqlen_q * ld, p.seqlen_q * ld}, group_);
+    p_ref_ = stacked(MatRef{p_buf_.get(), ld, p.heads * p.seqlen_q * ld, p.seqlen_q * ld}, group_);
 
     if (pass == Pass::bwd) {  // backward-only timing: its inputs (O, lse, S, Pd) come from here, untimed
       bind();
@@ -102,22 +124,24 @@ class StandardRun final : public PreparedRun {
     FA_CUBLAS_CHECK(cublasSetWorkspace(handle_, workspace_.get(), workspace_.bytes()));
   }
 
+  // Batched over B x K/V heads; query-side operands stacked per group (the top of the file).
   void gemm(const GemmShape& shape, float alpha, const MatRef& a, const MatRef& b, const MatRef& c) {
-    batched_gemm(handle_, p_.dtype, shape, alpha, a, b, c, p_.batch, p_.heads);
+    batched_gemm(handle_, p_.dtype, shape, alpha, a, b, c, p_.batch, p_.num_kv_heads());
   }
+  MatRef q_side(const TensorRef& t) const { return stacked(mat(t), group_); }
 
   void forward() {
-    const std::int64_t nq = p_.seqlen_q, nk = p_.seqlen_kv, d = p_.head_dim;
+    const std::int64_t nq = p_.seqlen_q * group_, nk = p_.seqlen_kv, d = p_.head_dim;  // a group's rows
     const float scale = static_cast<float>(p_.scale());
-    gemm({nq, nk, d, false, true}, scale, mat(ops_.q), mat(ops_.k), s_ref_);  // S = scale Q K^T
+    gemm({nq, nk, d, false, true}, scale, q_side(ops_.q), mat(ops_.k), s_ref_);  // S = scale Q K^T
     standard::softmax_forward(p_.dtype, s_.get(), p_buf_.get(), static_cast<float*>(ops_.lse), geom_, drop_,
                               stream_);
-    gemm({nq, d, nk, false, false}, 1.0f, p_ref_, mat(ops_.v), mat(ops_.o));  // O = Pd V
+    gemm({nq, d, nk, false, false}, 1.0f, p_ref_, mat(ops_.v), q_side(ops_.o));  // O = Pd V
   }
 
   // pd_fresh: the P buffer still holds this forward's Pd (fwdbwd), so it need not be recomputed.
   void backward(bool pd_fresh) {
-    const std::int64_t nq = p_.seqlen_q, nk = p_.seqlen_kv, d = p_.head_dim;
+    const std::int64_t nq = p_.seqlen_q * group_, nk = p_.seqlen_kv, d = p_.head_dim;  // a group's rows
     const float scale = static_cast<float>(p_.scale());
     const auto* lse = static_cast<const float*>(ops_.lse);
     auto* delta = delta_.as<float>();
@@ -133,11 +157,11 @@ class StandardRun final : public PreparedRun {
     if (drop_.enabled && !pd_fresh)
       standard::softmax_backward(p_.dtype, GradMode::dropped_probs, s_.get(), nullptr, p_buf_.get(), lse, nullptr,
                                  geom_, drop_, stream_);
-    gemm({nk, d, nq, true, false}, 1.0f, p_ref_, mat(ops_.dout), mat(ops_.dv));  // dV = Pd^T dO
+    gemm({nk, d, nq, true, false}, 1.0f, p_ref_, q_side(ops_.dout), mat(ops_.dv));  // dV = Pd^T dO
 
     // The buffer that receives dPd and then dS (see the schedule at the top of the file).
     const MatRef& grad = drop_.enabled ? p_ref_ : s_ref_;
-    gemm({nq, nk, d, false, true}, 1.0f, mat(ops_.dout), mat(ops_.v), grad);  // dPd = dO V^T
+    gemm({nq, nk, d, false, true}, 1.0f, q_side(ops_.dout), mat(ops_.v), grad);  // dPd = dO V^T
     if (drop_.enabled) {
       standard::softmax_backward(p_.dtype, GradMode::grad_from_scores, s_.get(), p_buf_.get(), p_buf_.get(), lse,
                                  delta, geom_, drop_, stream_);
@@ -145,8 +169,8 @@ class StandardRun final : public PreparedRun {
       standard::softmax_backward(p_.dtype, GradMode::grad_from_probs, p_buf_.get(), s_.get(), s_.get(), lse, delta,
                                  geom_, drop_, stream_);
     }
-    gemm({nq, d, nk, false, false}, scale, grad, mat(ops_.k), mat(ops_.dq));  // dQ = scale dS K
-    gemm({nk, d, nq, true, false}, scale, grad, mat(ops_.q), mat(ops_.dk));   // dK = scale dS^T Q
+    gemm({nq, d, nk, false, false}, scale, grad, mat(ops_.k), q_side(ops_.dq));  // dQ = scale dS K
+    gemm({nk, d, nq, true, false}, scale, grad, q_side(ops_.q), mat(ops_.dk));   // dK = scale dS^T Q (group sum)
   }
 
   cublasHandle_t handle_;
@@ -155,7 +179,8 @@ class StandardRun final : public PreparedRun {
   Operands ops_;
   cudaStream_t stream_;
   Buffer s_, p_buf_, delta_, workspace_;
-  MatRef s_ref_, p_ref_;
+  MatRef s_ref_, p_ref_;  // stacked per group
+  std::int64_t group_ = 1;  // query heads per K/V head
   RowGeometry geom_;
   DropoutSpec drop_;
 };
@@ -173,6 +198,11 @@ class StandardKernel final : public AttentionKernel {
   Support supports(const Problem& p, Pass pass) const override {
     (void)pass;
     if (!p.sparsity.is_dense()) return Support::no("standard attention is dense only (no block mask)");
+    if (p.grouped_kv() && p.layout != Layout::bhnd)
+      return Support::no("standard: grouped K/V heads need the bhnd layout (a group's query heads are stacked into "
+                         "one GEMM)");
+    if (p.kv_heads < 0 || p.heads % p.num_kv_heads() != 0)
+      return Support::no("standard: K/V heads must divide the query heads");
     if (p.head_dim < 1 || p.head_dim > kMaxHeadDim)
       return Support::no("head_dim must be in [1, " + std::to_string(kMaxHeadDim) + "]");
     if (p.batch < 1 || p.heads < 1 || p.seqlen_q < 1 || p.seqlen_kv < 1)

@@ -175,6 +175,15 @@ TEST_CASE("registry: what a point of each family gets on this machine", "[regist
   pk = fa::describe_point_kernel(catalog, point_of("nothing"), true, 0);
   CHECK(pk.state == "unknown");
   CHECK(fa::describe_point_kernel(catalog, point_of("reference"), false, 0).runnable);
+  // Grouped K/V heads: refused, with the reason, for a family whose face does not claim them, even
+  // though its own supports() would take the point; run by one that does.
+  fa::Point gqa = point_of("testonly");
+  gqa.problem.kv_heads = 1;
+  pk = fa::describe_point_kernel(catalog, gqa, true, 0);
+  CHECK(pk.state == "unsupported");
+  CHECK(pk.reason == "testonly: grouped K/V heads (kv_heads 1 != heads 2) not implemented");
+  gqa.kernel = "reference";
+  CHECK(fa::describe_point_kernel(catalog, gqa, false, 0).runnable);
 }
 
 TEST_CASE("registry: registration refuses what the generated list could get wrong", "[registry]") {

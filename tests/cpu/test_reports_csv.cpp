@@ -39,7 +39,7 @@ TEST_CASE("split_csv reads quoted commas, doubled quotes, line breaks and CRLF",
 TEST_CASE("CSV header has every axis in its own column and point_key last", "[reports][csv]") {
   const std::vector<std::string_view> cols = csv_columns();
   // The axes, with the drop probability actually applied next to the one asked for.
-  const std::vector<std::string_view> axes = {"kernel",  "pass",         "batch",  "heads",  "seqlen_q", "seqlen_kv",
+  const std::vector<std::string_view> axes = {"kernel",  "pass",         "batch",  "heads",  "kv_heads", "seqlen_q", "seqlen_kv",
                                               "head_dim", "dtype",        "dropout", "dropout_used", "causal",
                                               "scale",   "layout",       "sparsity", "density", "block_q", "block_k"};
   REQUIRE(cols.size() > axes.size());

@@ -12,7 +12,7 @@ namespace {
 // The reference kernel with one output element damaged after each run.
 class DamagedReference final : public fa::AttentionKernel {
  public:
-  enum class Damage { none, shift_last_o, nan_last_dq };
+  enum class Damage { none, shift_last_o, nan_last_dq, shift_last_dk };
   explicit DamagedReference(Damage d) : damage_(d), inner_(fa::make_reference_kernel()) {}
   std::string_view name() const override { return "damaged"; }
   std::string_view summary() const override { return "test double"; }
@@ -32,6 +32,9 @@ class DamagedReference final : public fa::AttentionKernel {
         const std::int64_t last = (p.seqlen_q - 1) * ops.o.stride_n + p.head_dim - 1;
         if (damage == Damage::shift_last_o) static_cast<double*>(ops.o.data)[last] += 1.0;
         if (damage == Damage::nan_last_dq) static_cast<double*>(ops.dq.data)[last] = std::nan("");
+        // Last element of K/V head (0, 0)'s last key row.
+        const std::int64_t last_k = (p.seqlen_kv - 1) * ops.k.stride_n + p.head_dim - 1;
+        if (damage == Damage::shift_last_dk) static_cast<double*>(ops.dk.data)[last_k] += 1.0;
       }
     };
     auto r = std::make_unique<Run>();
@@ -121,4 +124,42 @@ TEST_CASE("output error: relative L2, and the root mean square where the referen
   CHECK(fa::output_error({NAN, 0.0}, {1.0, 0.0}).bad == 1);
   CHECK(fa::output_error({0.0, 1.0}, {-inf, 1.0}).bad == 1);
   CHECK(fa::output_error({-inf, 1.0}, {-inf, 1.0}).bad == 0);
+}
+
+TEST_CASE("verify checks grouped K/V heads: whole, K/V head 0's group, or head 0,0 alone", "[verify][gqa]") {
+  DamagedReference exact(DamagedReference::Damage::none);
+  DamagedReference bad_dk(DamagedReference::Damage::shift_last_dk);
+  fa::Point pt = point(fa::Pass::bwd, true);
+  pt.problem.heads = 4;
+  pt.problem.kv_heads = 2;  // groups of 2 query heads
+  const double head_work = 300.0 * 200.0 * 16.0;
+
+  fa::VerifyOptions whole;
+  auto r = fa::verify_point(exact, pt, whole);
+  CHECK(r.ok);
+  CHECK(r.note.rfind("pass: ", 0) == 0);
+  CHECK(r.max_rel_error < 1e-12);
+  CHECK_FALSE(fa::verify_point(bad_dk, pt, whole).ok);
+
+  fa::VerifyOptions group;  // K/V head 0's group of 2 query heads fits, the whole problem does not
+  group.max_reference_work = 2.5 * head_work;
+  r = fa::verify_point(exact, pt, group);
+  INFO(r.note);
+  CHECK(r.ok);
+  CHECK(r.note.find("heads 0-1 of batch 0 only") != std::string::npos);
+  CHECK(r.errors.count("dk") == 1);
+  CHECK(r.max_rel_error < 1e-12);  // dK summed over both query heads, as the kernel did
+  r = fa::verify_point(bad_dk, pt, group);
+  CHECK_FALSE(r.ok);
+  CHECK(r.errors.at("dk") > r.tolerance);
+
+  fa::VerifyOptions head;  // one head fits, its group does not: dK/dV (group sums) not checked
+  head.max_reference_work = 1.5 * head_work;
+  r = fa::verify_point(exact, pt, head);
+  INFO(r.note);
+  CHECK(r.ok);
+  CHECK(r.note.find("dk/dv, sums over its group, not checked") != std::string::npos);
+  CHECK(r.errors.count("dk") == 0);
+  CHECK(r.errors.count("dq") == 1);
+  CHECK(r.max_rel_error < 1e-12);
 }
