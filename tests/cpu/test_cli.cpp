@@ -200,7 +200,7 @@ TEST_CASE("run --save-baseline stores results and --baseline compares against th
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("--kv-heads end to end: grouped rows with their KV column, bad values exit 2", "[cli][gqa]") {
+TEST_CASE("kv-heads end to end: grouped rows with their KV column, bad values exit 2", "[cli][gqa]") {
   auto r = cli({"run", "--heads", "5", "--kv-heads", "2", "--dry-run"});
   CHECK(r.code == 2);
   CHECK(r.err.find("--kv-heads") != std::string::npos);
