@@ -55,6 +55,8 @@ struct Problem {
   // Query heads per K/V head (1 without grouping).
   std::int64_t kv_group() const { return heads / num_kv_heads(); }
   bool grouped_kv() const { return num_kv_heads() != heads; }
+  // K/V heads that divide the query heads (a hand-made or file-read problem may break it).
+  bool kv_heads_divide() const { return kv_heads >= 0 && heads >= 1 && heads % num_kv_heads() == 0; }
   bool operator==(const Problem&) const = default;
 };
 

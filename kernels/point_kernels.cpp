@@ -20,6 +20,10 @@ PointKernel describe(const KernelCatalog& catalog, KernelPool& probes, const Poi
     if (!why.empty()) return {false, "unsupported", why};
   }
   // Grouped K/V heads only where the family says it implements them (kernels/family.hpp).
+  if (!pt.problem.kv_heads_divide()) {
+    return {false, "unsupported", "kv_heads " + std::to_string(pt.problem.kv_heads) + " does not divide heads " +
+                                      std::to_string(pt.problem.heads)};
+  }
   if (!e->grouped_kv) {
     if (const Support s = refuse_grouped_kv(e->name, pt.problem); !s.ok) return {false, "unsupported", s.reason};
   }

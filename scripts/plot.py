@@ -32,7 +32,7 @@ FORMATS = ("png", "svg")
 
 # Axes that may differ between rows of one group; those that do (for some kernel) split each kernel
 # into several lines, labelled with them (e.g. "flash p0.1", "block_sparse local 0.25").
-SERIES_AXES = ("batch", "heads", "kv", "dropout", "sparsity", "layout")
+SERIES_AXES = ("batch", "heads", "kv_heads", "kv", "dropout", "sparsity", "layout")
 
 
 class InputError(Exception):
@@ -83,6 +83,7 @@ def json_row(row, where):
         "pass": point.get("pass", "fwd"),
         "batch": number(prob.get("batch"), where + ".point.problem.batch"),
         "heads": number(prob.get("heads"), where + ".point.problem.heads"),
+        "kv_heads": kv_heads_of(number(prob.get("kv_heads"), where + ".point.problem.kv_heads"), prob.get("heads")),
         "seqlen_q": seqlen_q,
         "seqlen_kv": seqlen_kv if seqlen_kv is not None else seqlen_q,
         "head_dim": number(prob.get("head_dim"), where + ".point.problem.head_dim"),
@@ -99,6 +100,11 @@ def json_row(row, where):
     }
 
 
+def kv_heads_of(kv_heads, heads):
+    """K/V heads of a row; files from before the axis have none: as many as the query heads."""
+    return kv_heads if kv_heads is not None else number(heads, "heads")
+
+
 MEASURE_KEYS = ("mem_io_bytes", "mem_scratch_peak_bytes", "mem_device_peak_bytes", "hbm_read_bytes",
                 "hbm_write_bytes", "io_model_bytes")
 CSV_REQUIRED = ("kernel", "pass", "seqlen_q", "head_dim", "dtype", "causal", "status", "tflops")
@@ -112,6 +118,7 @@ def csv_row(rec, where):
         "pass": rec["pass"],
         "batch": number(rec.get("batch"), where + ".batch"),
         "heads": number(rec.get("heads"), where + ".heads"),
+        "kv_heads": kv_heads_of(number(rec.get("kv_heads"), where + ".kv_heads"), rec.get("heads")),
         "seqlen_q": seqlen_q,
         "seqlen_kv": seqlen_kv if seqlen_kv is not None else seqlen_q,
         "head_dim": number(rec.get("head_dim"), where + ".head_dim"),
@@ -172,7 +179,10 @@ def g(value):
 
 def label_of(r):
     """The row as fa-bench names points: flash/fwd/B2-H8-N1024-D64-fp16-causal."""
-    s = f"{r['kernel']}/{r['pass']}/B{g(r['batch'])}-H{g(r['heads'])}-N{g(r['seqlen_q'])}"
+    s = f"{r['kernel']}/{r['pass']}/B{g(r['batch'])}-H{g(r['heads'])}"
+    if r["kv_heads"] != r["heads"]:
+        s += f"-KV{g(r['kv_heads'])}"
+    s += f"-N{g(r['seqlen_q'])}"
     if r["seqlen_kv"] != r["seqlen_q"]:
         s += f"x{g(r['seqlen_kv'])}"
     s += f"-D{g(r['head_dim'])}-{r['dtype']}"
@@ -203,6 +213,7 @@ def axis_text(axis, value):
     return {
         "batch": lambda v: f"B{v:g}",
         "heads": lambda v: f"H{v:g}",
+        "kv_heads": lambda v: f"KV{v:g}",
         "kv": lambda v: "Nk=Nq" if v == "same" else f"Nk{v:g}",
         "dropout": lambda v: f"p{v:g}",
         "sparsity": str,

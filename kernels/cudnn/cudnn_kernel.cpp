@@ -38,7 +38,7 @@ Support static_support(const Problem& p) {
   if (p.batch < 1 || p.heads < 1 || p.seqlen_q < 1 || p.seqlen_kv < 1 || p.head_dim < 1)
     return Support::no("cudnn: batch, heads, sequence lengths and head_dim must be >= 1");
   if (p.head_dim % 8 != 0) return Support::no("cudnn: head_dim must be a multiple of 8");
-  if (p.kv_heads < 0 || p.heads % p.num_kv_heads() != 0) return Support::no("cudnn: K/V heads must divide the query heads");
+  if (!p.kv_heads_divide()) return Support::no("cudnn: K/V heads must divide the query heads");
   if (!(p.dropout >= 0.0 && p.dropout < 1.0)) return Support::no("cudnn: dropout must be in [0, 1)");
   return Support::yes();
 }

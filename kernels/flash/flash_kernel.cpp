@@ -89,6 +89,7 @@ Support FlashKernel::supports(const Problem& p, Pass pass) const {
   if (!fits_int(p.batch) || !fits_int(p.heads) || !fits_int(p.seqlen_q) || !fits_int(p.seqlen_kv)) {
     return Support::no("flash needs batch, heads and sequence lengths in [1, 2^31)");
   }
+  if (!p.kv_heads_divide()) return Support::no("flash needs K/V heads that divide the query heads");
   const FlashBwdParams f = params_for(p, nullptr, takes_block_mask());
   if (const char* why = flash_fwd_unsupported_reason(f); why[0] != '\0') return Support::no(why);
   if (pass != Pass::fwd) {

@@ -42,6 +42,7 @@ class ReferenceKernel final : public AttentionKernel {
   Backend backend() const override { return Backend::host; }
   Support supports(const Problem& p, Pass) const override {
     if (p.layout != Layout::bhnd) return Support::no("reference takes the bhnd layout only");
+    if (!p.kv_heads_divide()) return Support::no("reference: K/V heads must divide the query heads");
     // Refuse points that would take minutes on a CPU: ~1e10 multiply-adds.
     const double work = static_cast<double>(p.batch * p.heads) * static_cast<double>(p.seqlen_q) *
                         static_cast<double>(p.seqlen_kv) * static_cast<double>(p.head_dim);

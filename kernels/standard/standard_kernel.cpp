@@ -201,8 +201,7 @@ class StandardKernel final : public AttentionKernel {
     if (p.grouped_kv() && p.layout != Layout::bhnd)
       return Support::no("standard: grouped K/V heads need the bhnd layout (a group's query heads are stacked into "
                          "one GEMM)");
-    if (p.kv_heads < 0 || p.heads % p.num_kv_heads() != 0)
-      return Support::no("standard: K/V heads must divide the query heads");
+    if (!p.kv_heads_divide()) return Support::no("standard: K/V heads must divide the query heads");
     if (p.head_dim < 1 || p.head_dim > kMaxHeadDim)
       return Support::no("head_dim must be in [1, " + std::to_string(kMaxHeadDim) + "]");
     if (p.batch < 1 || p.heads < 1 || p.seqlen_q < 1 || p.seqlen_kv < 1)

@@ -199,3 +199,27 @@ TEST_CASE("run --save-baseline stores results and --baseline compares against th
   CHECK(r.out.find("1 point compared") != std::string::npos);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("kv-heads end to end: grouped rows with their KV column, bad values exit 2", "[cli][gqa]") {
+  auto r = cli({"run", "--heads", "5", "--kv-heads", "2", "--dry-run"});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--kv-heads") != std::string::npos);
+  r = cli({"verify", "--kernel", "reference", "--heads", "4", "--kv-heads", "2,1", "--seqlen", "17", "--head-dim", "8",
+           "--pass", "fwd,bwd", "--causal", "both"});
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("8 passed, 0 failed") != std::string::npos);
+  CHECK(r.out.find("B1-H4-KV1-N17") != std::string::npos);
+
+  const auto dir = fresh_dir("gqa");
+  const std::string out = dir.string();
+  r = cli({"run", "--kernel", "reference", "--heads", "4", "--kv-heads", "4,2", "--seqlen", "16", "--head-dim", "8",
+           "--max-time", "0.01", "--out", out.c_str()});
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  const std::string csv = slurp(dir / "results.csv");
+  CHECK(csv.find("reference,fwd,1,4,4,16,16,8") != std::string::npos);
+  CHECK(csv.find("reference,fwd,1,4,2,16,16,8") != std::string::npos);
+  CHECK(slurp(dir / "results.md").find("| B | H | KV | Nq | Nk |") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}

@@ -184,6 +184,10 @@ TEST_CASE("registry: what a point of each family gets on this machine", "[regist
   CHECK(pk.reason == "testonly: grouped K/V heads (kv_heads 1 != heads 2) not implemented");
   gqa.kernel = "reference";
   CHECK(fa::describe_point_kernel(catalog, gqa, false, 0).runnable);
+  gqa.problem.kv_heads = 3;  // a problem no sweep makes (read from a file, built by hand)
+  pk = fa::describe_point_kernel(catalog, gqa, false, 0);
+  CHECK(pk.state == "unsupported");
+  CHECK(pk.reason == "kv_heads 3 does not divide heads 2");
 }
 
 TEST_CASE("registry: registration refuses what the generated list could get wrong", "[registry]") {
