@@ -98,6 +98,7 @@ class Flash3Kernel final : public AttentionKernel {
 
   Support supports(const Problem& p, Pass pass) const override {
     if (!p.sparsity.is_dense()) return Support::no("flash3: dense attention only (block masks run on block_sparse)");
+    if (const Support s = refuse_grouped_kv(name(), p); !s.ok) return s;
     if (!fits_int(p.batch) || !fits_int(p.heads) || !fits_int(p.seqlen_q) || !fits_int(p.seqlen_kv)) {
       return Support::no("flash3 needs batch, heads and sequence lengths in [1, 2^31)");
     }
