@@ -53,7 +53,7 @@ struct Problem {
   double scale() const;
   std::int64_t num_kv_heads() const { return kv_heads > 0 ? kv_heads : heads; }
   // Query heads per K/V head (1 without grouping).
-  std::int64_t kv_group() const { return heads / num_kv_heads(); }
+  std::int64_t kv_group() const { return num_kv_heads() > 0 ? heads / num_kv_heads() : 1; }
   bool grouped_kv() const { return num_kv_heads() != heads; }
   // K/V heads that divide the query heads (a hand-made or file-read problem may break it).
   bool kv_heads_divide() const { return kv_heads >= 0 && heads >= 1 && heads % num_kv_heads() == 0; }
@@ -68,6 +68,9 @@ Strides strides_for(Layout layout, std::int64_t heads, std::int64_t seqlen, std:
 
 // The stored form of a K/V head count: 0 when it equals the query heads (Problem::kv_heads).
 std::int64_t stored_kv_heads(std::int64_t heads, std::int64_t kv_heads);
+// What is wrong with a K/V head count read from a file for `heads` query heads ("" when it is fine:
+// a positive divisor of heads), for the readers' errors.
+std::string kv_heads_problem(std::int64_t heads, std::int64_t kv_heads);
 
 // Number of elements of Q/O (q) and K/V (kv; kv_heads heads).
 std::int64_t q_elements(const Problem& p);

@@ -115,6 +115,18 @@ double Sampler::sample_cuda_ms(const std::function<void()>& launch) {
 #if FA_HAS_CUDA
   auto s = static_cast<cudaStream_t>(stream_);
   if (hold_) hold_->hold();
+  // Whatever throws while the sample is enqueued, the hold is let go and the stream drained before the
+  // exception leaves: a spinning hold would stall every later synchronisation (device frees, the next
+  // sample) and could time out into the next sample's flags.
+  struct ReleaseOnUnwind {
+    StreamHold* hold;
+    cudaStream_t stream;
+    ~ReleaseOnUnwind() {
+      if (hold == nullptr) return;
+      hold->release();
+      (void)cudaStreamSynchronize(stream);
+    }
+  } guard{hold_.get(), s};
   if (mode_ == TimingMode::cold) flush_l2();
   // The clock probes sit outside the events: they cost the sample nothing.
   clock_->begin();
@@ -122,6 +134,7 @@ double Sampler::sample_cuda_ms(const std::function<void()>& launch) {
   launch();
   FA_CUDA_CHECK(cudaEventRecord(static_cast<cudaEvent_t>(stop_), s));
   clock_->end();
+  guard.hold = nullptr;
   if (hold_) hold_->release();
   FA_CUDA_CHECK(cudaStreamSynchronize(s));
   float ms = 0;

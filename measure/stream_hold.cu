@@ -3,6 +3,7 @@
 #include <cuda_runtime_api.h>
 
 #include <atomic>
+#include <memory>
 
 #include "core/cuda_check.hpp"
 
@@ -33,11 +34,13 @@ __global__ void hold_stream(const volatile int* release, volatile int* timed_out
 StreamHold::StreamHold(void* stream) : stream_(stream) {
   void* host = nullptr;
   FA_CUDA_CHECK(cudaHostAlloc(&host, 2 * sizeof(int), cudaHostAllocMapped | cudaHostAllocPortable));
-  host_words_ = static_cast<volatile int*>(host);
-  host_words_[0] = 0;
-  host_words_[1] = 0;
+  // Owned by a guard until the constructor has finished: a throw below must not leak the pinned words.
+  std::unique_ptr<void, void (*)(void*)> guard(host, [](void* h) { (void)cudaFreeHost(h); });
   void* dev = nullptr;
   FA_CUDA_CHECK(cudaHostGetDevicePointer(&dev, host, 0));
+  host_words_ = static_cast<volatile int*>(guard.release());
+  host_words_[0] = 0;
+  host_words_[1] = 0;
   device_words_ = static_cast<int*>(dev);
 }
 

@@ -8,10 +8,11 @@
 // between unchanged runs.
 //
 // A sample whose enqueueing waits for the GPU would wait for the hold forever: the kernel gives up
-// after a timeout instead, and timed_out() tells the caller, who takes that sample again unheld. Two
-// things make an enqueue wait: a synchronising call inside run() (every sample then times out), and
-// CUDA's lazy module loading, which may synchronise the context the first time a kernel is launched
-// (one sample times out, the next ones are fine).
+// after a timeout instead, and timed_out() tells the caller, who takes that sample again unheld. Three
+// things make an enqueue wait: a synchronising call inside run() (every sample then times out); more
+// launches in one sample than the stream's queue of pending work holds (a launch blocks until the
+// held queue drains: every sample times out); and CUDA's lazy module loading, which may synchronise
+// the context the first time a kernel is launched (one sample times out, the next ones are fine).
 #include <cstdint>
 
 namespace fa {

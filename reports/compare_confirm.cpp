@@ -50,8 +50,9 @@ bool retest_time_finding(PointComparison& p, const std::vector<Row>& rows, const
                      t.changes.size(), compare_change_text(p.time->change), compare_change_text(*t.median_change),
                      *t.median_change > p.time->regression_line ? "beyond" : "within", 100 * p.time->regression_line);
   const bool beyond = *t.median_change > p.time->regression_line;
-  if (t.p_value) why += fmt::format("{} p = {}", beyond && !t.reproduced ? ", but" : ",", compare_p_text(*t.p_value));
-  if (beyond && !t.reproduced && !t.raw_within) why += " (within the samples' noise)";
+  const bool noise = beyond && !t.significant;  // beyond the line, but the samples do not differ
+  if (t.p_value) why += fmt::format("{} p = {}", noise ? ", but" : ",", compare_p_text(*t.p_value));
+  if (noise) why += " (within the samples' noise)";
   if (!t.note.empty()) why += " (" + t.note + ")";
   why += t.reproduced ? ": regression confirmed" : ": not reproduced, the first run's shift passes";
   return t.reproduced;

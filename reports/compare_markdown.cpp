@@ -131,7 +131,7 @@ void write_unchanged(std::string& md, const CompareOutcome& o, const CompareMark
   }
   if (noisy.empty()) return;
   md += fmt::format("<details><summary>{} slower or faster by more than {}%, but within the noise of the samples or "
-                    "between runs (not gated)</summary>\n\n",
+                    "between runs, or changed on the clock-normalized scale only (not gated)</summary>\n\n",
                     plural(noisy.size(), "point", "points"), o.options.time_threshold_pct);
   md += "| point | baseline | current | change | raw | line | evidence |\n|---|--:|--:|--:|--:|--:|---|\n";
   std::size_t shown = 0;
@@ -141,6 +141,9 @@ void write_unchanged(std::string& md, const CompareOutcome& o, const CompareMark
     std::string evidence = t.p_value ? "p = " + compare_p_text(*t.p_value) : std::string(to_string(t.method));
     evidence += fmt::format(", n {}/{}; noise {}", t.baseline_samples, t.current_samples, t.allowance.text());
     const double line = t.change > 0 ? t.regression_line : t.improvement_line;
+    if (t.reference_clock_mhz > 0 && std::fabs(t.change) > line && std::fabs(t.raw_change) <= line) {
+      evidence += "; raw change within the line: the clock, not the code, moved it";
+    }
     md += fmt::format("| {} | {} | {} | {} | {} | {:.1f}% | {} |\n", code(p->label), compare_ms_text(t.baseline_ms),
                       compare_ms_text(t.current_ms), compare_change_text(t.change), compare_change_text(t.raw_change),
                       100 * line, cell(evidence));

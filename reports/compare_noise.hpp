@@ -31,9 +31,13 @@ namespace fa {
 struct RunNoiseModel {
   // Floor for a single-run baseline: sqrt(relative^2 + (absolute_ms / duration_ms)^2). Measured on
   // H200s: ms-scale points' medians moved by up to 2.3% between runs (median 0.3%); with samples
-  // taken on a held stream (measure/stream_hold.hpp), 7-100 us points' run medians have a standard
-  // deviation of at most 0.8 us (2% at 8 us); the bound for one run is ten such deviations wide
-  // (q(0.999, 4) * sqrt(2)). docs/ci.md has the data.
+  // taken on a held stream (measure/stream_hold.hpp), the run medians of 7-100 us points have a
+  // standard deviation of 0.12 us typically (median over points), 0.81 us at most (ring backward,
+  // 42-50 us). The one-run bound is about ten of the prior's deviations wide (q(0.999, 4) * sqrt(2)),
+  // so the 2 us term stands for a typical point's 0.2 us; a point that moves more, like those ring
+  // points, sits only about two of its own deviations inside a one-run floor, and needs the several
+  // baseline runs (and the re-measurement) of the recommended recipe, which widen its line from its
+  // own spread. docs/ci.md has the data.
   double relative = 0.025;
   double absolute_ms = 0.002;
   double prior_runs = 4;   // v0: weight of the floor, in degrees of freedom

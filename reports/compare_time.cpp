@@ -197,15 +197,18 @@ TimeRetest retest_time(const TimeDelta& first, const RetestBasis& basis, std::sp
   std::vector<double> pooled, raw_changes;
   for (const Row& row : remeasured) {
     if (!usable(row)) continue;
-    // A re-measurement goes on the scale the first one was judged on; one without clocks cannot.
-    double ref = basis.reference_clock_mhz;
-    if (ref > 0 && !has_sample_clocks(row)) {
-      ref = 0;
+    const double raw_change = row.time.median_ms / first.raw_baseline_ms - 1;
+    raw_changes.push_back(raw_change);
+    // A re-measurement goes on the scale the first one was judged on. One without clocks cannot: it is
+    // judged raw against the raw baseline, and its samples stay out of the test against the normalized
+    // baseline samples (two scales in one test would invent or hide a shift).
+    if (basis.reference_clock_mhz > 0 && !has_sample_clocks(row)) {
       append(r.note, "a re-measurement without per-sample clocks was compared raw");
+      r.changes.push_back(raw_change);
+      continue;
     }
-    const std::vector<double> s = gated_samples(row, ref);
+    const std::vector<double> s = gated_samples(row, basis.reference_clock_mhz);
     r.changes.push_back((s.empty() ? row.time.median_ms : median_of(s)) / first.baseline_ms - 1);
-    raw_changes.push_back(row.time.median_ms / first.raw_baseline_ms - 1);
     pooled.insert(pooled.end(), s.begin(), s.end());
   }
   if (r.changes.empty()) {
@@ -227,6 +230,7 @@ TimeRetest retest_time(const TimeDelta& first, const RetestBasis& basis, std::sp
   const bool raw_too = basis.reference_clock_mhz <= 0 || median_of(raw_changes) > first.regression_line;
   r.raw_within = !raw_too;
   if (!raw_too) append(r.note, fmt::format("raw change {} within the line", compare_change_text(median_of(raw_changes))));
+  r.significant = significant;
   r.reproduced = significant && *r.median_change > first.regression_line && raw_too;
   return r;
 }

@@ -28,6 +28,7 @@ struct TimeRetest {
   std::optional<double> median_change;
   std::optional<double> p_value;  // Mann-Whitney, the re-measured samples pooled against the baseline's
   bool reproduced = false;        // median change beyond the regression line, and outside the samples' noise
+  bool significant = true;        // the re-measured samples differ from the baseline's (or too few to test)
   bool raw_within = false;        // clock-normalized beyond the line, but the raw change within it
   std::string note;               // what limited the re-test, if anything
 };

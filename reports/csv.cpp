@@ -360,6 +360,11 @@ std::vector<Row> parse_csv(std::string_view text, const std::string& source, boo
       }
     }
     Problem& p = row.point.problem;
+    if (p.kv_heads != 0) {  // 0: an empty cell or a file from before the axis, read as MHA
+      if (const std::string why = kv_heads_problem(p.heads, p.kv_heads); !why.empty()) {
+        throw UsageError(where + ": column 'kv_heads': " + why);
+      }
+    }
     p.kv_heads = stored_kv_heads(p.heads, p.kv_heads);
     if (p.head_dim > 0 && p.softmax_scale == 1.0 / std::sqrt(static_cast<double>(p.head_dim))) p.softmax_scale = 0.0;
     rows.push_back(std::move(row));

@@ -132,7 +132,9 @@ Problem problem_from_json(const Fields& f) {
   Problem p;
   p.batch = f.integer("batch", p.batch);
   p.heads = f.integer("heads", p.heads);
-  p.kv_heads = stored_kv_heads(p.heads, f.integer("kv_heads", p.heads));  // absent in files before the axis
+  const std::int64_t kv_heads = f.integer("kv_heads", p.heads);  // absent in files before the axis
+  if (const std::string why = kv_heads_problem(p.heads, kv_heads); !why.empty()) Fields::fail(f.path("kv_heads"), why);
+  p.kv_heads = stored_kv_heads(p.heads, kv_heads);
   p.seqlen_q = f.integer("seqlen_q", p.seqlen_q);
   p.seqlen_kv = f.integer("seqlen_kv", p.seqlen_kv);
   p.head_dim = f.integer("head_dim", p.head_dim);

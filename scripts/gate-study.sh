@@ -14,7 +14,7 @@
 # 5% on points >= 0.5 ms and 10% on smaller ones (ci-gate twice, default once), and 2% on points
 # < 0.1 ms (TWO_PCT_RUNS runs of TWO_PCT_SWEEP; these should pass). A spin kernel cannot add less than
 # its own launch gap (about 1.6 us on an H200 with the stream held), so a 2% injection is only possible
-# on points of about 80 us and more: TWO_PCT_MIN_MS picks them (the sweep gate-2pct of
+# on points of about 75 us and more: TWO_PCT_MIN_MS picks them (the sweep gate-2pct of
 # scripts/gate-study-sweeps.json is made of points around that size).
 # A detection trial is one injected point of one gated run; the points of one run share its process,
 # so they are not independent trials (the summary says so).

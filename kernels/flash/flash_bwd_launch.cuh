@@ -20,8 +20,9 @@ inline int padded_rows(int seqlen_q) { return (seqlen_q + kRowPad - 1) / kRowPad
 // and with grouped K/V heads (kv_group > 1):
 //   dk_accum [B*Hkv, Nk, D]    fp32 dK (times the softmax scale) summed over each group's query heads
 //   dv_accum [B*Hkv, Nk, D]    fp32 dV, likewise
-// The main kernel adds each query head's dK/dV into those with fp32 atomics (the group's CTAs of one
-// K/V tile run at different times, so they rarely contend) rather than writing one dK/dV per query
+// The main kernel adds each query head's dK/dV into those with fp32 atomics (with many key tiles the
+// group's CTAs of one K/V tile run at different times; with MQA or short keys many of them add into the
+// same tile at once and contend, which costs time, not correctness) rather than writing one dK/dV per query
 // head for a separate reduction: the scratch is Hkv x Nk x D per tensor instead of H x Nk x D (32x
 // less for multi-query attention), and no pass re-reads H copies. The price is a summation order
 // that varies from run to run, as for dQ.

@@ -151,6 +151,18 @@ TEST_CASE("kv-heads: the kv_heads column round-trips through CSV and JSON", "[re
   legacy_row["point"]["problem"].erase("kv_heads");
   CHECK(legacy_row.dump().find("kv_heads") == std::string::npos);
   CHECK(fa::row_from_json(legacy_row).point == b.point);
+
+  // A K/V head count that is not a positive divisor of heads is refused, naming the column and the rule
+  // (read as given, -1 would have keyed like the MHA point and matched it in compare).
+  for (const char* bad : {"-1", "5", "64"}) {
+    std::string text = csv;
+    text.replace(text.find("flash,fwd,2,32,8,1024"), 21, std::string("flash,fwd,2,32,") + bad + ",1024");
+    INFO(bad);
+    CHECK_THROWS_WITH(fa::parse_csv(text, "bad.csv"), Contains("kv_heads") && Contains("a positive divisor of heads"));
+    nlohmann::json row = fa::row_to_json(a);
+    row["point"]["problem"]["kv_heads"] = std::stoi(bad);
+    CHECK_THROWS_WITH(fa::row_from_json(row), Contains("kv_heads") && Contains("a positive divisor of heads"));
+  }
 }
 
 TEST_CASE("kv-heads: Markdown tables get a KV column only where some row is grouped", "[reports][gqa]") {
