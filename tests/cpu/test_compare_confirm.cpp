@@ -221,4 +221,19 @@ TEST_CASE("re-measurements go on the first measurement's clock-normalized scale"
   CHECK(o2.exit_code() == 0);
   CHECK(point(o2, "flash", 4096).confirmation->time_changes[0] == Approx(0.1));
   CHECK(point(o2, "flash", 4096).confirmation->why.find("raw change") != std::string::npos);
+
+  // A re-measurement without per-sample clocks is judged raw against the raw baseline (6.0 ms here,
+  // its samples at 1980 MHz: the normalized baseline would be the same number only by that chance),
+  // so 6.6 ms without clocks is +10% and the regression stands.
+  b.samples_clock_mhz.assign(b.samples_ms.size(), 1800.0);  // baseline normalized to 1800: 6.0 ms raw still
+  CompareOutcome o3 = first_look(base, cur);
+  Row no_clock = tight_row("flash", 4096, 6.6);
+  no_clock.samples_clock_mhz.clear();
+  FakeMeasure fake3;
+  fake3.script["flash/4096"] = {no_clock};
+  confirm_regressions(o3, fake3.fn(), 3);
+  const auto& c3 = point(o3, "flash", 4096).confirmation;
+  REQUIRE(c3);
+  CHECK(c3->time_changes[0] == Approx(0.1));
+  CHECK(c3->why.find("without per-sample clocks was compared raw") != std::string::npos);
 }
