@@ -24,7 +24,10 @@ if [[ ${SKIP_TESTS:-0} != 1 ]]; then
 fi
 
 if [[ ${SKIP_SANITIZER:-0} != 1 ]]; then
-  for k in standard flash block_sparse; do
+  kernels=(standard flash block_sparse)
+  # flash3 runs on Hopper only (sm_90a): sanitize it where `fa-bench list` says it is available.
+  grep -Eq '^ +flash3 +cuda +available' "$out/list.txt" && kernels+=(flash3)
+  for k in "${kernels[@]}"; do
     for tool in memcheck racecheck; do
       extra=()
       [[ $k == block_sparse ]] && extra=(--sparsity local --density 0.5)
@@ -55,6 +58,15 @@ if [[ ${SKIP_BENCH:-0} != 1 ]]; then
     --sparsity local,random,butterfly --density 0.25
   run memory --kernel standard,flash --batch 1 --heads 16 --seqlen 1024:16384:x2 --head-dim 128 --dtype bf16 \
     --pass fwd,bwd --max-time 0.1
+  # The flash3 issue's bars (Hopper; elsewhere flash3's rows say why it cannot run): time ratio against
+  # cudnn at N = 512, 1024, 8192, forward and forward+backward; the seed point with dropout.
+  run flash3-bars --kernel flash,flash3,cudnn --tokens 16384 --hidden 2048 --seqlen 512,1024,8192 --head-dim 64,128 \
+    --dtype bf16 --causal both --pass fwd,fwdbwd
+  run seed-dropout --kernel flash,flash3,cudnn --batch 32 --heads 8 --seqlen 2048 --head-dim 64 --dtype fp16 \
+    --dropout 0,0.2 --pass fwd
+  # Grouped-query heads: 32/8 forward+backward against the same shape with 32 K/V heads.
+  run gqa-bar --kernel flash,cudnn --batch 2 --heads 32 --kv-heads 32,8 --seqlen 8192 --head-dim 128 --dtype bf16 \
+    --pass fwdbwd
   for s in ${BENCH_SWEEPS:-}; do run "sweep-$s" --sweep "$s"; done
 fi
 
