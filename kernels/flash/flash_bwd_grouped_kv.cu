@@ -39,14 +39,8 @@ __global__ void __launch_bounds__(kThreads) dkv_convert_kernel(const FlashBwdPar
     const int c = static_cast<int>(idx % chunks);
     const std::int64_t bh = row / p.seqlen_kv, j = row % p.seqlen_kv;
     const std::int64_t b = bh / kv_heads, h = bh % kv_heads;
-    const float4* src = reinterpret_cast<const float4*>(src_base + row * p.head_dim + c * 8);
-    const float4 lo = src[0], hi = src[1];
-    uint4 out;
-    out.x = pack_half2<T>(lo.x, lo.y);
-    out.y = pack_half2<T>(lo.z, lo.w);
-    out.z = pack_half2<T>(hi.x, hi.y);
-    out.w = pack_half2<T>(hi.z, hi.w);
-    *reinterpret_cast<uint4*>(dst_base + b * sb + h * sh + j * sn + c * 8) = out;
+    // dK already carries the softmax scale (the main kernel adds it scaled): 1 here, exact.
+    store_scaled8<T>(src_base + row * p.head_dim + c * 8, 1.0f, dst_base + b * sb + h * sh + j * sn + c * 8);
   }
 }
 

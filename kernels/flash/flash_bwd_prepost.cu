@@ -77,16 +77,8 @@ __global__ void __launch_bounds__(kThreads) postprocess_kernel(const FlashBwdPar
     const int c = static_cast<int>(idx % chunks);
     const std::int64_t bh = row / p.seqlen_q, i = row % p.seqlen_q;
     const std::int64_t b = bh / p.heads, h = bh % p.heads;
-    const float4* src = reinterpret_cast<const float4*>(dq_accum + (bh * nq_pad + i) * p.head_dim + c * 8);
-    const float4 lo = src[0], hi = src[1];
-    const float s = p.scale;
-    uint4 out;
-    out.x = pack_half2<T>(lo.x * s, lo.y * s);
-    out.y = pack_half2<T>(lo.z * s, lo.w * s);
-    out.z = pack_half2<T>(hi.x * s, hi.y * s);
-    out.w = pack_half2<T>(hi.z * s, hi.w * s);
-    T* dst = static_cast<T*>(p.dq) + b * p.dq_stride_b + h * p.dq_stride_h + i * p.dq_stride_n + c * 8;
-    *reinterpret_cast<uint4*>(dst) = out;
+    store_scaled8<T>(dq_accum + (bh * nq_pad + i) * p.head_dim + c * 8, p.scale,
+                     static_cast<T*>(p.dq) + b * p.dq_stride_b + h * p.dq_stride_h + i * p.dq_stride_n + c * 8);
   }
 }
 
