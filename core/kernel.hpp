@@ -60,6 +60,21 @@ struct Operands {
 // <name>_stride_b/h/n, dout's in do_stride_*): the flash and flash3 families'. First the strides of the
 // point's layout for every tensor, then the operands' own pointers and strides, which win. Gradient
 // tensors exist only for backward passes: absent ones keep the layout's strides.
+// The point's shape and softmax settings into the same launch parameters (ints as the kernels take
+// them; the callers' supports() has checked that they fit).
+template <class P>
+void problem_shape_into(const Problem& p, P& f) {
+  f.batch = static_cast<int>(p.batch);
+  f.heads = static_cast<int>(p.heads);
+  f.seqlen_q = static_cast<int>(p.seqlen_q);
+  f.seqlen_kv = static_cast<int>(p.seqlen_kv);
+  f.head_dim = static_cast<int>(p.head_dim);
+  f.dtype = p.dtype;
+  f.scale = static_cast<float>(p.scale());
+  f.causal = p.causal;
+  f.seed = p.seed;
+}
+
 template <class P>
 void layout_strides_into(const Problem& p, P& f) {
   const Strides sq = strides_for(p.layout, p.heads, p.seqlen_q, p.head_dim);

@@ -49,18 +49,10 @@ class FlashRun final : public PreparedRun {
 
 FlashBwdParams params_for(const Problem& p, const Operands* ops, bool use_mask) {
   FlashBwdParams f;
-  f.batch = static_cast<int>(p.batch);
-  f.heads = static_cast<int>(p.heads);
+  problem_shape_into(p, f);
   f.kv_group = static_cast<int>(p.kv_group());
-  f.seqlen_q = static_cast<int>(p.seqlen_q);
-  f.seqlen_kv = static_cast<int>(p.seqlen_kv);
-  f.head_dim = static_cast<int>(p.head_dim);
-  f.dtype = p.dtype;
-  f.scale = static_cast<float>(p.scale());
-  f.causal = p.causal;
   f.dropout = static_cast<float>(dropout_p_used(p.dropout));  // t8 / 256: exact in float
   f.dropout_threshold = dropout_threshold8(p.dropout);
-  f.seed = p.seed;
 
   // Strides of the point's layout; the operands' own pointers and strides win when given.
   layout_strides_into(p, f);

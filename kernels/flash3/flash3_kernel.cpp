@@ -27,17 +27,9 @@ bool fits_int(std::int64_t v) { return v >= 1 && v <= INT_MAX; }
 
 Flash3BwdParams params_for(const Problem& p, const Operands* ops) {
   Flash3BwdParams f;
-  f.batch = static_cast<int>(p.batch);
-  f.heads = static_cast<int>(p.heads);
-  f.seqlen_q = static_cast<int>(p.seqlen_q);
-  f.seqlen_kv = static_cast<int>(p.seqlen_kv);
-  f.head_dim = static_cast<int>(p.head_dim);
-  f.dtype = p.dtype;
-  f.scale = static_cast<float>(p.scale());
-  f.causal = p.causal;
+  problem_shape_into(p, f);
   f.dropout_threshold8 = dropout_threshold8(p.dropout);
   f.dropout_p_used = static_cast<float>(dropout_p_used(p.dropout));
-  f.seed = p.seed;
   layout_strides_into(p, f);
   if (ops != nullptr) operands_into(*ops, f);
   return f;
