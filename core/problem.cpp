@@ -49,7 +49,10 @@ std::int64_t kv_elements(const Problem& p) { return p.batch * p.num_kv_heads() *
 std::int64_t stored_kv_heads(std::int64_t heads, std::int64_t kv_heads) { return kv_heads == heads ? 0 : kv_heads; }
 
 std::string kv_heads_problem(std::int64_t heads, std::int64_t kv_heads) {
-  if (kv_heads >= 1 && heads >= 1 && kv_heads <= heads && heads % kv_heads == 0) return "";
+  Problem p;  // the rule of Problem::kv_heads_divide, on a count as read (0 is not a count here)
+  p.heads = heads;
+  p.kv_heads = kv_heads;
+  if (kv_heads >= 1 && p.kv_heads_divide()) return "";
   return "kv_heads " + std::to_string(kv_heads) + " for " + std::to_string(heads) +
          " heads (accepted: a positive divisor of heads)";
 }
