@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 
 #include "reports/compare_format.hpp"
+#include "reports/compare_time.hpp"
 
 namespace fa {
 namespace {
@@ -141,7 +142,9 @@ void write_unchanged(std::string& md, const CompareOutcome& o, const CompareMark
     std::string evidence = t.p_value ? "p = " + compare_p_text(*t.p_value) : std::string(to_string(t.method));
     evidence += fmt::format(", n {}/{}; noise {}", t.baseline_samples, t.current_samples, t.allowance.text());
     const double line = t.change > 0 ? t.regression_line : t.improvement_line;
-    if (t.reference_clock_mhz > 0 && std::fabs(t.change) > line && std::fabs(t.raw_change) <= line) {
+    const double signed_line = t.change > 0 ? line : -line;
+    if (crosses_line(t.change, t.raw_change, signed_line, false) &&
+        !crosses_line(t.change, t.raw_change, signed_line, t.reference_clock_mhz > 0)) {
       evidence += "; raw change within the line: the clock, not the code, moved it";
     }
     md += fmt::format("| {} | {} | {} | {} | {} | {:.1f}% | {} |\n", code(p->label), compare_ms_text(t.baseline_ms),

@@ -56,8 +56,8 @@ void gate_time(PointComparison& pc, const TimeDelta& t) {
   // while the SM clock differs, and the normalization alone would call that a change (+3.5% normalized,
   // +0.6% raw between two H200s). A code change moves both.
   const bool normalized = t.reference_clock_mhz > 0;
-  const bool slower = t.change > t.regression_line && (!normalized || t.raw_change > t.regression_line);
-  const bool faster = t.change < -t.improvement_line && (!normalized || t.raw_change < -t.improvement_line);
+  const bool slower = crosses_line(t.change, t.raw_change, t.regression_line, normalized);
+  const bool faster = crosses_line(t.change, t.raw_change, -t.improvement_line, normalized);
   if (!slower && !faster) return;
   pc.findings.push_back(Finding{Metric::time, slower ? Direction::regression : Direction::improvement,
                                 compare_ms_text(t.baseline_ms), compare_ms_text(t.current_ms), t.change,

@@ -165,6 +165,11 @@ std::optional<TimeDelta> compare_time(std::span<const Row* const> baseline_runs,
   return t;
 }
 
+bool crosses_line(double change, double raw_change, double line, bool normalized) {
+  const auto beyond = [line](double c) { return line >= 0 ? c > line : c < line; };
+  return beyond(change) && (!normalized || beyond(raw_change));
+}
+
 std::string time_evidence(const TimeDelta& t) {
   std::string s;
   switch (t.method) {
@@ -227,11 +232,13 @@ TimeRetest retest_time(const TimeDelta& first, const RetestBasis& basis, std::sp
     }
   }
   // As in the first look: on the normalized scale, the raw change must cross the line as well.
-  const bool raw_too = basis.reference_clock_mhz <= 0 || median_of(raw_changes) > first.regression_line;
-  r.raw_within = !raw_too;
-  if (!raw_too) append(r.note, fmt::format("raw change {} within the line", compare_change_text(median_of(raw_changes))));
+  const bool normalized = basis.reference_clock_mhz > 0;
+  const double raw_median = median_of(raw_changes);
+  const bool crosses = crosses_line(*r.median_change, raw_median, first.regression_line, normalized);
+  r.raw_within = *r.median_change > first.regression_line && !crosses;
+  if (r.raw_within) append(r.note, fmt::format("raw change {} within the line", compare_change_text(raw_median)));
   r.significant = significant;
-  r.reproduced = significant && *r.median_change > first.regression_line && raw_too;
+  r.reproduced = significant && crosses;
   return r;
 }
 

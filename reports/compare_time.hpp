@@ -18,6 +18,12 @@ namespace fa {
 std::optional<TimeDelta> compare_time(std::span<const Row* const> baseline_runs, const Row& current,
                                       const CompareOptions& options, RetestBasis& basis);
 
+// Whether a slowdown (`line` > 0: change > line) or speed-up (`line` < 0: change < line) crosses the
+// line: on the gated scale, and, when that scale is clock-normalized, on the raw scale too (a change
+// the clock alone explains is not one). The one rule of the first look, the re-measurements and the
+// verdict's labels.
+bool crosses_line(double change, double raw_change, double line, bool normalized);
+
 // The evidence of a time finding in one line: the samples' test, the line and what set it, the raw
 // change, the clock ("p = 1.1e-05 (Mann-Whitney exact, n 20/20); line 3.0% (--threshold; noise 2.1%
 // ...); raw +6.3%; clock-normalized to 1850 MHz").
