@@ -1,5 +1,6 @@
-// Philox4x32-10 against the known-answer vectors published with Random123 (kat_vectors), and the
-// definition of the dropout keep-mask built on it (core/philox.hpp): counter and byte layout, the
+// Philox4x32-10 against the known-answer vectors published with Random123 (kat_vectors), the 7-round
+// generator of the dropout mask against the round written out here, and the definition of the dropout
+// keep-mask built on it (core/philox.hpp): counter and byte layout, the
 // 8-bit threshold, and the packed (SWAR) keep tests the kernels use.
 #include <catch2/catch.hpp>
 
@@ -31,7 +32,7 @@ std::uint32_t next_word(std::uint64_t& s) {
 bool keep_by_definition(std::uint64_t seed, std::uint32_t t8, std::uint32_t b, std::uint32_t h, std::uint32_t row,
                         std::uint32_t col) {
   const Philox4 ctr{(col >> 5) * 4 + ((col >> 1) & 3), (row >> 4) * 8 + (row & 7), h, b};
-  const Philox4 r = fa::philox4x32_10(ctr, static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32));
+  const Philox4 r = fa::philox4x32<7>(ctr, static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32));
   const unsigned byte = ((row >> 3) & 1) * 8 + ((col >> 3) & 3) * 2 + (col & 1);
   const std::uint32_t words[4] = {r.x, r.y, r.z, r.w};
   return ((words[byte / 4] >> (8 * (byte % 4))) & 0xFF) >= t8;
@@ -44,6 +45,30 @@ TEST_CASE("philox4x32-10 known-answer vectors", "[core]") {
             {0x408f276du, 0x41c83b0eu, 0xa20bc7c6u, 0x6d5451fdu});
   check_kat({0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u}, 0xa4093822u, 0x299f31d0u,
             {0xd16cfe09u, 0x94fdccebu, 0x5001e420u, 0x24126ea1u});
+}
+
+// One Philox4x32 round as the paper states it (S-boxes on words 0 and 2, then the bijection and the keys),
+// written independently of core/philox.hpp; the 10-round vectors above pin down the same round.
+static Philox4 paper_round(Philox4 c, std::uint32_t k0, std::uint32_t k1) {
+  const std::uint64_t p0 = 0xD2511F53ULL * c.x, p1 = 0xCD9E8D57ULL * c.z;
+  return {static_cast<std::uint32_t>(p1 >> 32) ^ c.y ^ k0, static_cast<std::uint32_t>(p1),
+          static_cast<std::uint32_t>(p0 >> 32) ^ c.w ^ k1, static_cast<std::uint32_t>(p0)};
+}
+
+TEST_CASE("philox4x32 with 7 rounds (the dropout mask's) is seven paper rounds with Weyl key steps", "[core]") {
+  std::uint64_t s = 77;
+  for (int i = 0; i < 200; ++i) {
+    const Philox4 ctr{next_word(s), next_word(s), next_word(s), next_word(s)};
+    std::uint32_t k0 = next_word(s), k1 = next_word(s);
+    const Philox4 got = fa::philox4x32<7>(ctr, k0, k1);
+    Philox4 want = ctr;
+    for (int r = 0; r < 7; ++r, k0 += 0x9E3779B9u, k1 += 0xBB67AE85u) want = paper_round(want, k0, k1);
+    REQUIRE(got.x == want.x);
+    REQUIRE(got.y == want.y);
+    REQUIRE(got.z == want.z);
+    REQUIRE(got.w == want.w);
+  }
+  CHECK(fa::kDropoutPhiloxRounds == 7);
 }
 
 TEST_CASE("dropout keep-mask: dropout_keep follows the written definition", "[core]") {
