@@ -15,9 +15,11 @@
 //                                           registers, B = dO / Q (MN-major for this product);
 //     dQ   = dS K                           dS^T of both warpgroups through shared memory; warpgroup c
 //                                           computes its slice of dQ's columns over all 128 keys (A = dS^T
-//                                           read transposed, B = K MN-major), stages it (fp32, swizzled)
-//                                           and one thread adds it into the accumulator in global memory
-//                                           with TMA reduce-adds (cp.reduce.async.bulk.tensor .add.f32).
+//                                           read transposed, B = K MN-major) and stages it (fp32, swizzled);
+//   dQ writer warp (producer warpgroup)     adds each staged slice into the accumulator in global memory
+//                                           with TMA reduce-adds (cp.reduce.async.bulk.tensor .add.f32),
+//                                           handed over and back through a full / empty mbarrier pair per
+//                                           consumer warpgroup, so no consumer waits at a barrier for it.
 //   dK (times the softmax scale) and dV are stored once at the end, through shared memory (the K and V
 //   tiles) by TMA stores.
 // Why a TMA reduce for dQ rather than red.global.add from registers: one instruction per 32 x 64 block
@@ -70,6 +72,8 @@ struct Smem {
   __device__ std::uint32_t empty_q(int s) const { return bar(1 + Tr::kStages + s); }
   __device__ std::uint32_t full_do(int s) const { return bar(1 + 2 * Tr::kStages + s); }
   __device__ std::uint32_t empty_do(int s) const { return bar(1 + 3 * Tr::kStages + s); }
+  __device__ std::uint32_t dq_full(int cw) const { return bar(2 + 4 * Tr::kStages + cw); }
+  __device__ std::uint32_t dq_empty(int cw) const { return bar(2 + 4 * Tr::kStages + Tr::kConsumerWGs + cw); }
 };
 
 // This CTA's key block and (batch, head), and the query blocks that see any of its keys.
@@ -152,25 +156,34 @@ __device__ __forceinline__ void pin_frags(std::uint32_t (&a)[K][4]) {
 // the warpgroup's slice) and column 8 * (j / 4) + 2 * (lane % 4) + (j % 2) (a query of the block).
 // ---------------------------------------------------------------------------------------------
 
-// Calls f(j, v) for every element j of the fragment, v being its query's entry of a per-query fp32 row of the
-// block in shared memory (lse2 or dPsum): one 8-byte load per query pair.
-template <int BM, class F>
-__device__ __forceinline__ void for_each_with_query_value(std::uint32_t row, int t, F&& f) {
+// A thread's entries of a per-query fp32 row of the block in shared memory (lse2 or dPsum): one 8-byte load
+// per query pair. Loaded apart from their use so that lse2 can be read before the wait for S^T, whose
+// softmax would otherwise start with the loads' latency (the asm loads cannot move past the wait).
+template <int BM>
+struct QueryValues {
+  float2 v[BM / 8];
+  __device__ __forceinline__ void load(std::uint32_t row, int t) {
 #pragma unroll
-  for (int i = 0; i < BM / 8; ++i) {
-    const float2 v = ld_shared_f32x2(row + (8 * i + 2 * t) * 4);
-#pragma unroll
-    for (int e = 0; e < 4; ++e) f(4 * i + e, (e & 1) ? v.y : v.x);
+    for (int i = 0; i < BM / 8; ++i) v[i] = ld_shared_f32x2(row + (8 * i + 2 * t) * 4);
   }
-}
+  // Calls f(j, value) for every element j of the fragment.
+  template <class F>
+  __device__ __forceinline__ void for_each(F&& f) const {
+#pragma unroll
+    for (int i = 0; i < BM / 8; ++i)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) f(4 * i + e, (e & 1) ? v[i].y : v[i].x);
+  }
+};
 
 // P^T = exp2(S^T scale log2e - lse2[query]) in place; with `masked`, 0 for keys past Nk and (causal) keys
 // past the diagonal. Rows past Nq and fully masked rows have lse2 = +inf: P = 0 there without a test.
 template <class Tr, bool kCausal>
-__device__ __forceinline__ void probabilities(float (&s)[Tr::BM / 2], std::uint32_t lse_row, float scale_log2,
-                                              bool masked, int key0, int q0, int t, const Flash3BwdParams& p) {
+__device__ __forceinline__ void probabilities(float (&s)[Tr::BM / 2], const QueryValues<Tr::BM>& lse2s,
+                                              float scale_log2, bool masked, int key0, int q0, int t,
+                                              const Flash3BwdParams& p) {
   const int diag = p.seqlen_kv - p.seqlen_q;
-  for_each_with_query_value<Tr::BM>(lse_row, t, [&](int j, float lse2) {
+  lse2s.for_each([&](int j, float lse2) {
     s[j] = ptx::exp2_approx(fmaf(s[j], scale_log2, -lse2));
     if (masked) {
       const int key = key0 + 8 * ((j / 2) % 2), query = q0 + 8 * (j / 4) + 2 * t + j % 2;
@@ -184,7 +197,9 @@ __device__ __forceinline__ void probabilities(float (&s)[Tr::BM / 2], std::uint3
 template <class Tr, bool kDropout>
 __device__ __forceinline__ void score_grads(float (&dp)[Tr::BM / 2], const float (&pt)[Tr::BM / 2],
                                             std::uint32_t dpsum_row, int t, std::uint32_t keep, float keep_scale) {
-  for_each_with_query_value<Tr::BM>(dpsum_row, t, [&](int j, float dpsum) {
+  QueryValues<Tr::BM> dpsums;
+  dpsums.load(dpsum_row, t);
+  dpsums.for_each([&](int j, float dpsum) {
     float dpj = dp[j];
     if constexpr (kDropout) dpj = (keep >> j) & 1u ? dpj * keep_scale : 0.f;
     dp[j] = pt[j] * (dpj - dpsum);
@@ -246,13 +261,19 @@ __device__ __forceinline__ void store_ds(std::uint32_t ds_tile, const std::uint3
 }
 
 // The warpgroup's dQ slice of one step, N columns from col0: dS K over the CTA's keys, staged in the
-// warpgroup's own buffer (once the previous reduce has read it), then added into the accumulator in global
-// memory by one TMA reduce-add per 32-column region. `operands_free` runs once every earlier wgmma group of
-// the step is complete; returns with all of them complete.
+// warpgroup's own buffer once the dQ writer's previous reduce has read it (dq_empty, parity `empty_parity`),
+// then handed to the writer (dq_full). `operands_free` runs once every earlier wgmma group of the step is
+// complete; returns with all of them complete.
+//
+// The staging stores are 8-byte pairs, which shared memory serves a half-warp at a time: rows g = 0..3 of a
+// half-warp write the same 16-byte column pair of a 128-byte row, and under the 128-byte swizzle (chunk XOR
+// row % 8) they land on only four chunk positions, a 2-way conflict. Threads of odd rows therefore store
+// their column block cb ^ 2 when the others store cb (a select per value; every thread still writes all
+// its own elements), which spreads each half-warp over all eight positions.
 template <class Tr, class T, int N, class F>
-__device__ __forceinline__ void dq_step(const Smem<Tr>& sm, std::uint32_t ds_tile, const CUtensorMap* tm_dq, int cw,
-                                        int col0, int q0, const Work& w, int lrow, int t, bool leader,
-                                        F&& operands_free) {
+__device__ __forceinline__ void dq_step(const Smem<Tr>& sm, std::uint32_t ds_tile, int cw, int col0, int lrow, int t,
+                                        std::uint32_t empty_parity, F&& operands_free) {
+  static_assert(N % 32 == 0, "whole 32-column staging regions (the swap stays inside one)");
   float dq[N / 2];
   ptx::wgmma_fence();
   gemm_dq<Tr, T, N>(dq, ds_tile, sm.k_dq(), col0);
@@ -262,20 +283,42 @@ __device__ __forceinline__ void dq_step(const Smem<Tr>& sm, std::uint32_t ds_til
   ptx::wgmma_wait<0>();
   ptx::fence_regs(dq);
   const std::uint32_t stage = sm.dq(cw);
-  if (leader) ptx::tma_store_wait_read();
-  ptx::named_bar_sync(kBarDqStage + cw, 128);
+  const bool odd = (lrow & 1) != 0;
+  ptx::mbar_wait(sm.dq_empty(cw), empty_parity);
 #pragma unroll
-  for (int j = 0; j < N / 2; j += 2)
-    st_shared_f32x2(stage + swizzled_offset_f32(lrow + 8 * ((j / 2) % 2), 8 * (j / 4) + 2 * t, Tr::kDqRegionBytes),
-                    dq[j], dq[j + 1]);
-  ptx::fence_proxy_async_smem();
-  ptx::named_bar_sync(kBarDqStage + cw, 128);
-  if (leader) {
-#pragma unroll
-    for (int r = 0; r < N / 32; ++r)
-      ptx::tma_reduce_add_4d(tm_dq, stage + r * Tr::kDqRegionBytes, col0 + 32 * r, q0, w.h, w.b);
-    ptx::tma_store_commit();
+  for (int j = 0; j < N / 2; j += 2) {
+    const int js = odd ? (j ^ 8) : j;  // column block (j / 4) ^ 2 for odd rows
+    const float a = odd ? dq[j ^ 8] : dq[j], b = odd ? dq[(j ^ 8) + 1] : dq[j + 1];
+    st_shared_f32x2(stage + swizzled_offset_f32(lrow + 8 * ((j / 2) % 2), 8 * (js / 4) + 2 * t, Tr::kDqRegionBytes),
+                    a, b);
   }
+  ptx::fence_proxy_async_smem();
+  ptx::mbar_arrive(sm.dq_full(cw));
+}
+
+// The dQ writer (one thread of the producer warpgroup): per query block, each consumer warpgroup's staged
+// slice into the fp32 accumulator by TMA reduce-adds, its buffer handed back as soon as the copy engine has
+// read it. Waits for every reduce to complete before the CTA may exit.
+template <class Tr>
+__device__ void write_dq(const Smem<Tr>& sm, const CUtensorMap* tm_dq, const Work& w) {
+  static_assert(Tr::kConsumerWGs == 2, "the hand-back below names both warpgroups' groups");
+  std::uint32_t parity = 0;
+  for (int m = w.m_begin; m < w.m_end; ++m, parity ^= 1u) {
+#pragma unroll
+    for (int cw = 0; cw < Tr::kConsumerWGs; ++cw) {
+      const int col0 = cw == 0 ? 0 : Tr::kDqCols0, cols = cw == 0 ? Tr::kDqCols0 : Tr::kDqCols1;
+      ptx::mbar_wait(sm.dq_full(cw), parity);
+#pragma unroll
+      for (int r = 0; r < cols / 32; ++r)
+        ptx::tma_reduce_add_4d(tm_dq, sm.dq(cw) + r * Tr::kDqRegionBytes, col0 + 32 * r, m * Tr::BM, w.h, w.b);
+      ptx::tma_store_commit();
+    }
+    ptx::tma_store_wait_read<1>();
+    ptx::mbar_arrive(sm.dq_empty(0));
+    ptx::tma_store_wait_read<0>();
+    ptx::mbar_arrive(sm.dq_empty(1));
+  }
+  ptx::tma_store_wait_all();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -379,6 +422,10 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       ptx::mbar_init(sm.full_do(s), 1);
       ptx::mbar_init(sm.empty_do(s), Tr::kConsumerWGs * 128);
     }
+    for (int cw = 0; cw < Tr::kConsumerWGs; ++cw) {
+      ptx::mbar_init(sm.dq_full(cw), 128);  // every consumer thread, after its own proxy fence
+      ptx::mbar_init(sm.dq_empty(cw), 1);   // the dQ writer
+    }
     ptx::fence_mbar_init();
   }
   __syncthreads();
@@ -387,6 +434,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   if (wg == 0) {
     ptx::regs_dealloc<Tr::kProducerRegs>();
     if (threadIdx.x == 0 && w.m_begin < w.m_end) produce<Tr>(sm, maps, p, w);
+    if (threadIdx.x == 32) write_dq<Tr>(sm, &maps.dq_accum, w);
     return;
   }
   ptx::regs_alloc<Tr::kConsumerRegs>();
@@ -412,6 +460,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     ptx::named_bar_sync(kBarDqStage + cw, 128);
   }
   RingPos<Tr::kStages> pos;
+  std::uint32_t dq_empty_parity = 1;  // the first wait on a fresh barrier passes
   // The bound is tested as m * BM < Nq (a parameter, in constant memory) rather than against w.m_end: one
   // register fewer through the loop, where D = 128 with dropout takes every one.
   for (int m = w.m_begin; m * BM < p.seqlen_q; ++m) {
@@ -434,9 +483,11 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     ptx::wgmma_commit();
     [[maybe_unused]] std::uint32_t keep = 0;
     if constexpr (kDropout) keep = gather_keep_flags(sm.mask(cw), warp, lane / 4, t);
+    QueryValues<BM> lse2s;
+    lse2s.load(sm.lse(s), t);
     ptx::wgmma_wait<1>();
     ptx::fence_regs(st);
-    probabilities<Tr, kCausal>(st, sm.lse(s), scale_log2, masked, key0, q0, t, p);
+    probabilities<Tr, kCausal>(st, lse2s, scale_log2, masked, key0, q0, t, p);
     // dV += (P^T Z / (1 - p)) dO goes to the tensor cores while dS is computed.
     if constexpr (kDropout) {
       dropped_to_a<BM, T>(st, keep, keep_scale, pa);
@@ -467,7 +518,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     // Once dV and dK are done with Q and dO (the dQ GEMM reads only K and dS^T), the stage goes back; with
     // dropout, the next step's keep masks are drawn while the dQ GEMM runs (P^T and dS^T registers are free
     // then). One mask buffer serves: every thread of the warpgroup gathered this step's flags before the
-    // barrier above, and reads the new ones only after the barriers around its dQ staging.
+    // barrier above, and reads the new ones only after the warpgroup barrier after its dQ staging.
     auto after_dv_dk = [&] {
       ptx::fence_regs(dk);
       ptx::fence_regs(dv);
@@ -481,12 +532,14 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     };
     const int lrow = lrow0 - 64 * cw;  // row inside the query block's dQ slice
     if constexpr (Tr::kDqCols0 == Tr::kDqCols1) {
-      dq_step<Tr, T, Tr::kDqCols0>(sm, ds_tile, &maps.dq_accum, cw, dq_col0, q0, w, lrow, t, leader, after_dv_dk);
+      dq_step<Tr, T, Tr::kDqCols0>(sm, ds_tile, cw, dq_col0, lrow, t, dq_empty_parity, after_dv_dk);
     } else if (cw == 0) {
-      dq_step<Tr, T, Tr::kDqCols0>(sm, ds_tile, &maps.dq_accum, cw, dq_col0, q0, w, lrow, t, leader, after_dv_dk);
+      dq_step<Tr, T, Tr::kDqCols0>(sm, ds_tile, cw, dq_col0, lrow, t, dq_empty_parity, after_dv_dk);
     } else {
-      dq_step<Tr, T, Tr::kDqCols1>(sm, ds_tile, &maps.dq_accum, cw, dq_col0, q0, w, lrow, t, leader, after_dv_dk);
+      dq_step<Tr, T, Tr::kDqCols1>(sm, ds_tile, cw, dq_col0, lrow, t, dq_empty_parity, after_dv_dk);
     }
+    dq_empty_parity ^= 1u;
+    if constexpr (kDropout) ptx::named_bar_sync(kBarDqStage + cw, 128);  // the next step's masks are drawn
     pos.advance();
   }
   // Both warpgroups are done with K (dQ's GEMM reads all of its rows) and V: their tiles stage dK and dV.

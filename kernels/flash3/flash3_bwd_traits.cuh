@@ -11,7 +11,8 @@
 // dQ = dS K is split by columns: warpgroup c computes columns [kDqCol0(c), + kDqCols(c)) of the 64-row
 // block over all 128 keys (dS^T of both warpgroups goes through shared memory). Its fp32 result is staged,
 // swizzled, in the warpgroup's own buffer of 32-column regions and added into the fp32 accumulator in
-// global memory by one TMA reduce-add per region. The split follows the swizzle regions of K so that the
+// global memory by one TMA reduce-add per region, issued by a warp of the producer warpgroup (the dQ
+// writer), so the consumers hand the buffer over with an mbarrier arrive instead of waiting at barriers. The split follows the swizzle regions of K so that the
 // B operand of every dQ wgmma starts on a region boundary: D = 64: 32 + 32 (from a copy of K in 32-column
 // regions), D = 96: 64 + 32 (regions of 32), D = 128: 64 + 64.
 //
@@ -85,7 +86,8 @@ struct Bwd3Traits {
   static constexpr int kMaskBytes = kBwdMaskCalls * 2;
   static constexpr int kOffMask = kOffDpsum + kStages * kRowBytes;
   static constexpr int kOffBars = kOffMask + kConsumerWGs * kMaskBytes;
-  static constexpr int kBars = 2 + 4 * kStages;  // K full; Q, dO full and empty per stage; V full
+  // K full; Q, dO full and empty per stage; V full; dQ staging full and empty per consumer warpgroup.
+  static constexpr int kBars = 2 + 4 * kStages + 2 * kConsumerWGs;
   static constexpr int kSmemBytes = kOffBars + kBars * 8 + 1024;  // + slack to align the base
 
   static_assert(BM == 64 && BN == 64 * kConsumerWGs, "one 64-key slice per consumer warpgroup, 64-row query blocks");

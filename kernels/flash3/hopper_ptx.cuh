@@ -95,8 +95,12 @@ __device__ __forceinline__ void bulk_load(std::uint32_t smem_dst, const void* sr
 
 __device__ __forceinline__ void tma_store_commit() { asm volatile("cp.async.bulk.commit_group;\n" ::: "memory"); }
 
-// Until the shared memory of every committed store has been read (it may then be overwritten).
-__device__ __forceinline__ void tma_store_wait_read() { asm volatile("cp.async.bulk.wait_group.read 0;\n" ::: "memory"); }
+// Until the shared memory of every committed store but the newest kPending groups has been read (it may
+// then be overwritten).
+template <int kPending = 0>
+__device__ __forceinline__ void tma_store_wait_read() {
+  asm volatile("cp.async.bulk.wait_group.read %0;\n" ::"n"(kPending) : "memory");
+}
 
 // Until every committed store has completed.
 __device__ __forceinline__ void tma_store_wait_all() { asm volatile("cp.async.bulk.wait_group 0;\n" ::: "memory"); }
