@@ -13,7 +13,7 @@
 //     dS^T = P^T (dP^T Z / (1 - p) - dPsum) Z the shared dropout keep-mask (1 without dropout);
 //     dV  += (P^T Z / (1 - p)) dO,  dK += dS^T Q   wgmma with A re-packed from the accumulator
 //                                           registers, B = dO / Q (MN-major for this product);
-//     dQ   = dS K                           dS^T of both warpgroups through shared memory; warpgroup c
+//     dQ   = dS K (of the previous step)    dS^T of both warpgroups through shared memory; warpgroup c
 //                                           computes its slice of dQ's columns over all 128 keys (A = dS^T
 //                                           read transposed, B = K MN-major) and stages it (fp32, swizzled);
 //   dQ writer warp (producer warpgroup)     adds each staged slice into the accumulator in global memory
@@ -47,10 +47,12 @@ namespace fa::flash3 {
 
 namespace bwd3 {
 
-// Named barrier ids: both consumer warpgroups (256 threads: dS^T of the step written, K and V free at the
-// end); warpgroup c alone (128 threads: around its dQ staging, its dK / dV staging, the first dropout masks).
-constexpr int kBarDsFull = 1;
-constexpr int kBarDqStage = 2;
+// Named barrier ids: both consumer warpgroups (256 threads: K and V free at the end; the start of warpgroup
+// 1); warpgroup c alone (128 threads: after its dQ staging with dropout, its dK / dV staging, the first
+// dropout masks). dS^T goes between the warpgroups through mbarriers (Smem::ds_full / ds_empty).
+constexpr int kBarBothDone = 1;
+constexpr int kBarDqStage = 2;  // + cw
+constexpr int kBarStagger = 4;  // warpgroup 1 starts once warpgroup 0 has its first P^T (see the kernel)
 
 template <class Tr>
 struct Smem {
@@ -64,7 +66,7 @@ struct Smem {
   __device__ std::uint32_t dq(int cw) const { return base + (cw == 0 ? Tr::kOffDq0 : Tr::kOffDq1); }
   __device__ std::uint32_t lse(int s) const { return base + Tr::kOffLse + s * Tr::kRowBytes; }
   __device__ std::uint32_t dpsum(int s) const { return base + Tr::kOffDpsum + s * Tr::kRowBytes; }
-  __device__ std::uint32_t mask(int cw) const { return base + Tr::kOffMask + cw * Tr::kMaskBytes; }
+  __device__ std::uint32_t mask(int cw, int m) const { return base + Tr::kOffMask + (2 * cw + (m & 1)) * Tr::kMaskBytes; }
   __device__ std::uint32_t bar(int i) const { return base + Tr::kOffBars + 8 * i; }
   __device__ std::uint32_t full_k() const { return bar(0); }
   __device__ std::uint32_t full_v() const { return bar(1 + 4 * Tr::kStages); }
@@ -74,6 +76,10 @@ struct Smem {
   __device__ std::uint32_t empty_do(int s) const { return bar(1 + 3 * Tr::kStages + s); }
   __device__ std::uint32_t dq_full(int cw) const { return bar(2 + 4 * Tr::kStages + cw); }
   __device__ std::uint32_t dq_empty(int cw) const { return bar(2 + 4 * Tr::kStages + Tr::kConsumerWGs + cw); }
+  __device__ std::uint32_t ds_full(int buf) const { return bar(2 + 4 * Tr::kStages + 2 * Tr::kConsumerWGs + buf); }
+  __device__ std::uint32_t ds_empty(int buf) const {
+    return bar(2 + 4 * Tr::kStages + 2 * Tr::kConsumerWGs + Tr::kDsBufs + buf);
+  }
 };
 
 // This CTA's key block and (batch, head), and the query blocks that see any of its keys.
@@ -271,17 +277,19 @@ __device__ __forceinline__ void store_ds(std::uint32_t ds_tile, const std::uint3
 // their column block cb ^ 2 when the others store cb (a select per value; every thread still writes all
 // its own elements), which spreads each half-warp over all eight positions.
 template <class Tr, class T, int N, class F>
-__device__ __forceinline__ void dq_step(const Smem<Tr>& sm, std::uint32_t ds_tile, int cw, int col0, int lrow, int t,
-                                        std::uint32_t empty_parity, F&& operands_free) {
+__device__ __forceinline__ void dq_step(const Smem<Tr>& sm, const RingPos<Tr::kDsBufs>& ds, int cw, int col0, int lrow,
+                                        int t, std::uint32_t empty_parity, F&& operands_free) {
   static_assert(N % 32 == 0, "whole 32-column staging regions (the swap stays inside one)");
   float dq[N / 2];
+  ptx::mbar_wait(sm.ds_full(ds.stage), ds.phase);  // both warpgroups' dS^T of the step are in place
   ptx::wgmma_fence();
-  gemm_dq<Tr, T, N>(dq, ds_tile, sm.k_dq(), col0);
+  gemm_dq<Tr, T, N>(dq, sm.ds(ds.stage), sm.k_dq(), col0);
   ptx::wgmma_commit();
   ptx::wgmma_wait<1>();
   operands_free();
   ptx::wgmma_wait<0>();
   ptx::fence_regs(dq);
+  ptx::mbar_arrive(sm.ds_empty(ds.stage));  // this thread's part of the GEMM has read the buffer
   const std::uint32_t stage = sm.dq(cw);
   const bool odd = (lrow & 1) != 0;
   ptx::mbar_wait(sm.dq_empty(cw), empty_parity);
@@ -294,6 +302,29 @@ __device__ __forceinline__ void dq_step(const Smem<Tr>& sm, std::uint32_t ds_til
   }
   ptx::fence_proxy_async_smem();
   ptx::mbar_arrive(sm.dq_full(cw));
+}
+
+// The dS^T buffer of the i-th step of the CTA and the parity of its use: derived from the step rather than
+// carried through the loop (at D = 128, causal, the main loop has no register to spare).
+template <class Tr>
+__device__ __forceinline__ RingPos<Tr::kDsBufs> ds_buffer(int i) {
+  RingPos<Tr::kDsBufs> r;
+  r.stage = i % Tr::kDsBufs;
+  r.phase = static_cast<std::uint32_t>(i / Tr::kDsBufs) & 1u;
+  return r;
+}
+
+// dq_step with warpgroup cw's slice width (the two differ at D = 96).
+template <class Tr, class T, class F>
+__device__ __forceinline__ void dq_step_of(const Smem<Tr>& sm, const RingPos<Tr::kDsBufs>& ds, int cw, int lrow, int t,
+                                           std::uint32_t empty_parity, F&& operands_free) {
+  if constexpr (Tr::kDqCols0 == Tr::kDqCols1) {
+    dq_step<Tr, T, Tr::kDqCols0>(sm, ds, cw, cw * Tr::kDqCols0, lrow, t, empty_parity, operands_free);
+  } else if (cw == 0) {
+    dq_step<Tr, T, Tr::kDqCols0>(sm, ds, cw, 0, lrow, t, empty_parity, operands_free);
+  } else {
+    dq_step<Tr, T, Tr::kDqCols1>(sm, ds, cw, Tr::kDqCols0, lrow, t, empty_parity, operands_free);
+  }
 }
 
 // The dQ writer (one thread of the producer warpgroup): per query block, each consumer warpgroup's staged
@@ -426,6 +457,10 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       ptx::mbar_init(sm.dq_full(cw), 128);  // every consumer thread, after its own proxy fence
       ptx::mbar_init(sm.dq_empty(cw), 1);   // the dQ writer
     }
+    for (int b = 0; b < Tr::kDsBufs; ++b) {
+      ptx::mbar_init(sm.ds_full(b), Tr::kConsumerWGs * 128);   // every consumer thread, after its proxy fence
+      ptx::mbar_init(sm.ds_empty(b), Tr::kConsumerWGs * 128);  // every consumer thread, its dQ GEMM done
+    }
     ptx::fence_mbar_init();
   }
   __syncthreads();
@@ -447,25 +482,33 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   const int key0 = w.n0 + lrow0;                     // its keys: key0, key0 + 8
   const float scale_log2 = p.scale * ptx::kLog2e;
   const std::uint32_t k_rows = sm.k() + 64 * cw * Tr::kSwzBytes, v_rows = sm.v() + 64 * cw * Tr::kSwzBytes;
-  const int dq_col0 = cw == 0 ? 0 : Tr::kDqCols0;
   const float keep_scale = kDropout ? 1.f / (1.f - p.dropout_p_used) : 1.f;
 
   float dk[D / 2], dv[D / 2];
   zero(dk);
   zero(dv);
-  // Dropout: the keep masks of a step are drawn during the previous step's dQ GEMM (see after_dv_dk), those
-  // of the first step here.
-  if (kDropout && w.m_begin < w.m_end) {
-    draw_keep_masks<Tr, kCausal>(sm.mask(cw), p, cw, w.m_begin);
+  const bool any_step = w.m_begin * BM < p.seqlen_q;
+  // Dropout: the keep masks of a step are drawn during the previous step (see after_dv_dk), those of the first
+  // step here, into the buffer of the step's parity.
+  if (kDropout && any_step) {
+    draw_keep_masks<Tr, kCausal>(sm.mask(cw, w.m_begin), p, cw, w.m_begin);
     ptx::named_bar_sync(kBarDqStage + cw, 128);
   }
+  // The two warpgroups run half a step apart, so that one's softmax and dS (MUFU and ALU work) run under the
+  // other's GEMMs instead of both leaving the tensor cores idle at once: warpgroup 1 starts when warpgroup 0
+  // has its first P^T. Nothing realigns them afterwards: a step's dQ GEMM reads the previous step's dS^T of
+  // both warpgroups (mbarriers, no rendezvous), which the later warpgroup wrote long before. Measured on an
+  // H200 (docs/perf/2026-11-30-session12.md), cudnn_ms / flash3_ms of the backward at N 8192: D 128 0.86 ->
+  // 0.94 (causal 0.86 -> 0.93), D 64 0.77 -> 0.81; but D 64 causal 0.79 -> 0.69, so not there.
+  constexpr bool kStagger = D >= 96 || !kCausal;
+  if (kStagger && cw == 1 && any_step) ptx::named_bar_sync(kBarStagger, 256);
   RingPos<Tr::kStages> pos;
   std::uint32_t dq_empty_parity = 1;  // the first wait on a fresh barrier passes
+  const int lrow = lrow0 - 64 * cw;   // row inside the query block's dQ slice
   // The bound is tested as m * BM < Nq (a parameter, in constant memory) rather than against w.m_end: one
   // register fewer through the loop, where D = 128 with dropout takes every one.
   for (int m = w.m_begin; m * BM < p.seqlen_q; ++m) {
     const int s = pos.stage, q0 = m * BM;
-    const std::uint32_t ds_tile = sm.ds((m - w.m_begin) & 1);
     const bool masked = w.n0 + Tr::BN > p.seqlen_kv || (kCausal && w.n0 + Tr::BN - 1 > q0 + p.seqlen_kv - p.seqlen_q);
     float st[BM / 2], dpt[BM / 2];
     std::uint32_t pa[BM / 16][4], dsa[BM / 16][4];
@@ -482,12 +525,13 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     gemm_keys_queries<Tr, T>(dpt, v_rows, sm.dout(s));
     ptx::wgmma_commit();
     [[maybe_unused]] std::uint32_t keep = 0;
-    if constexpr (kDropout) keep = gather_keep_flags(sm.mask(cw), warp, lane / 4, t);
+    if constexpr (kDropout) keep = gather_keep_flags(sm.mask(cw, m), warp, lane / 4, t);
     QueryValues<BM> lse2s;
     lse2s.load(sm.lse(s), t);
     ptx::wgmma_wait<1>();
     ptx::fence_regs(st);
     probabilities<Tr, kCausal>(st, lse2s, scale_log2, masked, key0, q0, t, p);
+    if (kStagger && cw == 0 && first) ptx::named_bar_arrive(kBarStagger, 256);
     // dV += (P^T Z / (1 - p)) dO goes to the tensor cores while dS is computed.
     if constexpr (kDropout) {
       dropped_to_a<BM, T>(st, keep, keep_scale, pa);
@@ -503,8 +547,15 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     ptx::fence_regs(dpt);
     score_grads<Tr, kDropout>(dpt, st, sm.dpsum(s), t, keep, keep_scale);
     acc_to_a<BM, T>(dpt, dsa);
-    store_ds<Tr>(ds_tile, dsa, lrow0, t);
-    ptx::fence_proxy_async_smem();  // dS^T is read by wgmma (the async proxy) next
+    // dS^T into its buffer once both warpgroups' dQ GEMMs of kDsBufs steps ago have read it; published to both
+    // warpgroups' next dQ GEMM by the buffer's full barrier.
+    {
+      const auto ds = ds_buffer<Tr>(m - w.m_begin);
+      ptx::mbar_wait(sm.ds_empty(ds.stage), ds.phase ^ 1u);
+      store_ds<Tr>(sm.ds(ds.stage), dsa, lrow0, t);
+      ptx::fence_proxy_async_smem();  // dS^T is read by wgmma (the async proxy)
+      ptx::mbar_arrive(sm.ds_full(ds.stage));
+    }
 
     ptx::fence_regs(dk);
     pin_frags(dsa);
@@ -512,13 +563,9 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     gemm_keys_dims<Tr, T>(dk, dsa, sm.q(s));
     ptx::wgmma_commit();
 
-    // Both warpgroups' dS^T are in place (and, dS^T being double-buffered, every reader of this buffer two
-    // steps ago is done: each warpgroup waits for its dQ GEMM before it reaches this barrier again).
-    ptx::named_bar_sync(kBarDsFull, 256);
-    // Once dV and dK are done with Q and dO (the dQ GEMM reads only K and dS^T), the stage goes back; with
-    // dropout, the next step's keep masks are drawn while the dQ GEMM runs (P^T and dS^T registers are free
-    // then). One mask buffer serves: every thread of the warpgroup gathered this step's flags before the
-    // barrier above, and reads the new ones only after the warpgroup barrier after its dQ staging.
+    // Once dV and dK are done with Q and dO, the stage goes back; with dropout, the next step's keep masks are
+    // drawn (into the other buffer: this step's may still be gathered by a slower thread) while the dQ GEMM
+    // runs, when P^T and dS^T registers are free.
     auto after_dv_dk = [&] {
       ptx::fence_regs(dk);
       ptx::fence_regs(dv);
@@ -527,23 +574,26 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       ptx::mbar_arrive(sm.empty_q(s));
       ptx::mbar_arrive(sm.empty_do(s));
       if constexpr (kDropout) {
-        if (q0 + BM < p.seqlen_q) draw_keep_masks<Tr, kCausal>(sm.mask(cw), p, cw, m + 1);
+        if (q0 + BM < p.seqlen_q) draw_keep_masks<Tr, kCausal>(sm.mask(cw, m + 1), p, cw, m + 1);
       }
     };
-    const int lrow = lrow0 - 64 * cw;  // row inside the query block's dQ slice
-    if constexpr (Tr::kDqCols0 == Tr::kDqCols1) {
-      dq_step<Tr, T, Tr::kDqCols0>(sm, ds_tile, cw, dq_col0, lrow, t, dq_empty_parity, after_dv_dk);
-    } else if (cw == 0) {
-      dq_step<Tr, T, Tr::kDqCols0>(sm, ds_tile, cw, dq_col0, lrow, t, dq_empty_parity, after_dv_dk);
+    // dQ of the previous step: its dS^T of the other warpgroup, half a step behind, is long written.
+    if (first) {
+      ptx::wgmma_wait<0>();
+      after_dv_dk();
     } else {
-      dq_step<Tr, T, Tr::kDqCols1>(sm, ds_tile, cw, dq_col0, lrow, t, dq_empty_parity, after_dv_dk);
+      dq_step_of<Tr, T>(sm, ds_buffer<Tr>(m - 1 - w.m_begin), cw, lrow, t, dq_empty_parity, after_dv_dk);
+      dq_empty_parity ^= 1u;
     }
-    dq_empty_parity ^= 1u;
     if constexpr (kDropout) ptx::named_bar_sync(kBarDqStage + cw, 128);  // the next step's masks are drawn
     pos.advance();
   }
+  if (any_step) {  // the last step's dQ
+    const int last = (p.seqlen_q - 1) / BM;
+    dq_step_of<Tr, T>(sm, ds_buffer<Tr>(last - w.m_begin), cw, lrow, t, dq_empty_parity, [] {});
+  }
   // Both warpgroups are done with K (dQ's GEMM reads all of its rows) and V: their tiles stage dK and dV.
-  ptx::named_bar_sync(kBarDsFull, 256);
+  ptx::named_bar_sync(kBarBothDone, 256);
   store_dk_dv<Tr, T>(sm, maps, dk, dv, w, cw, lrow0, t, leader, p.scale);
   if (leader) ptx::tma_store_wait_all();
 #endif

@@ -50,8 +50,10 @@ struct Bwd3Traits {
   static constexpr int kKVBytes = kKVRegionBytes * kRegions;
   static constexpr int kRowBytes = BM * 4;  // lse2 or dPsum of one query block
 
-  // dS^T: [BN keys x BM queries], 16-bit, one 128-byte swizzled region (BM = 64 elements per row); two
-  // buffers, so one barrier per step orders its writes after the previous readers (see the kernel).
+  // dS^T: [BN keys x BM queries], 16-bit, one 128-byte swizzled region (BM = 64 elements per row). A step's
+  // dQ GEMM reads the previous step's dS^T (the kernel says why), so a buffer is written while the one
+  // before it is read and the one before that may still be in use by the other, later warpgroup: three.
+  static constexpr int kDsBufs = 3;
   static constexpr int kDsBytes = BN * BM * 2;
   static constexpr std::uint32_t kDsSwzMode = 1;
 
@@ -77,17 +79,18 @@ struct Bwd3Traits {
   static constexpr int kOffQ = kOffKdq + kDqKBytes;
   static constexpr int kOffDO = kOffQ + kStages * kQBytes;
   static constexpr int kOffDs = kOffDO + kStages * kQBytes;
-  static constexpr int kOffDq0 = kOffDs + 2 * kDsBytes;
+  static constexpr int kOffDq0 = kOffDs + kDsBufs * kDsBytes;
   static constexpr int kOffDq1 = kOffDq0 + kDqBytes0;
   static constexpr int kOffLse = kOffDq1 + kDqBytes1;
   static constexpr int kOffDpsum = kOffLse + kStages * kRowBytes;
   // Dropout keep flags of a warpgroup's 64 x 64 (keys x queries) tile: one 16-bit mask per Philox call
-  // (flash3_bwd_dropout.hpp), one buffer per warpgroup.
+  // (flash3_bwd_dropout.hpp), two buffers per warpgroup (this step's, the next step's).
   static constexpr int kMaskBytes = kBwdMaskCalls * 2;
   static constexpr int kOffMask = kOffDpsum + kStages * kRowBytes;
-  static constexpr int kOffBars = kOffMask + kConsumerWGs * kMaskBytes;
-  // K full; Q, dO full and empty per stage; V full; dQ staging full and empty per consumer warpgroup.
-  static constexpr int kBars = 2 + 4 * kStages + 2 * kConsumerWGs;
+  static constexpr int kOffBars = kOffMask + 2 * kConsumerWGs * kMaskBytes;
+  // K full; Q, dO full and empty per stage; V full; dQ staging full and empty per consumer warpgroup; dS^T
+  // full and empty per buffer.
+  static constexpr int kBars = 2 + 4 * kStages + 2 * kConsumerWGs + 2 * kDsBufs;
   static constexpr int kSmemBytes = kOffBars + kBars * 8 + 1024;  // + slack to align the base
 
   static_assert(BM == 64 && BN == 64 * kConsumerWGs, "one 64-key slice per consumer warpgroup, 64-row query blocks");
