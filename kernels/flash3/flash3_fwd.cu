@@ -68,12 +68,11 @@ Fwd3Plan plan_fwd(const Flash3Params& p) {
                            g.swizzle_cols, g.block_n, swz_bytes);
   plan.v = make_tensor_map(shape_of(p, p.v, p.seqlen_kv, p.v_stride_b, p.v_stride_h, p.v_stride_n, eb),
                            g.swizzle_cols, g.block_n, swz_bytes);
-  // O is stored per consumer warpgroup: 64 rows at a time (16-bit; the fp8 kernel stores its bf16 O directly
-  // and leaves this map unused).
-  if (eb == 2) {
-    plan.o = make_tensor_map(shape_of(p, p.o, p.seqlen_q, p.o_stride_b, p.o_stride_h, p.o_stride_n, 2),
-                             g.swizzle_cols, 64, swz_bytes);
-  }
+  // O is stored per consumer warpgroup: 64 rows at a time. The fp8 kernel stores its bf16 O from registers and
+  // only prefetches this map, which is still a valid one (64 bf16 columns, 128-byte swizzle; D % 64 == 0).
+  const int o_cols = eb == 2 ? g.swizzle_cols : 64;
+  plan.o = make_tensor_map(shape_of(p, p.o, p.seqlen_q, p.o_stride_b, p.o_stride_h, p.o_stride_n, 2), o_cols, 64,
+                           o_cols * 2);
   const long long tiles =
       static_cast<long long>((p.seqlen_q + g.block_m - 1) / g.block_m) * p.heads * static_cast<long long>(p.batch);
   plan.grid = static_cast<int>(std::min<long long>(tiles, sm_count()));
