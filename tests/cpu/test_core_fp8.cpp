@@ -111,7 +111,7 @@ TEST_CASE("fp8 host inputs: per-tensor power-of-two scales, dequantized values o
   CHECK(bf.q_descale == 1.f);
 }
 
-TEST_CASE("fp8 refusals: forward only, no dropout; a family without a path names itself", "[core][fp8]") {
+TEST_CASE("fp8 refusals: forward only, no dropout, and a family without a path names itself", "[core][fp8]") {
   Problem p;
   p.dtype = DType::fp8;
   CHECK(refuse_fp8_pass(p, Pass::fwd).ok);
