@@ -58,6 +58,11 @@ Command add_list_command(CLI::App& app) {
     for (const KernelEntry& e : kernel_catalog())
       if (e.grouped_kv) grouped += (grouped.empty() ? "" : ", ") + std::string(e.name);
     fmt::print("  Kernels that run grouped K/V heads (--kv-heads below --heads): {}\n", grouped.empty() ? "none" : grouped);
+    std::string fp8;
+    for (const KernelEntry& e : kernel_catalog())
+      if (e.fp8) fp8 += (fp8.empty() ? "" : ", ") + std::string(e.name);
+    fmt::print("  Kernels that run --dtype fp8 (E4M3 Q, K, V with per-tensor scales, bf16 O; forward, no dropout): {}\n",
+               fp8.empty() ? "none" : fp8);
     fmt::print("\nBuilt-in sweeps (fa-bench run --sweep NAME):\n");
     for (const SweepInfo& s : describe_builtin_sweeps()) fmt::print("  {:<14} {}\n", s.name, s.description);
     return 0;

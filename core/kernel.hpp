@@ -54,6 +54,9 @@ struct Operands {
   // the problem is dense. Shape fields mirror BlockMask.
   const std::uint8_t* block_mask = nullptr;
   std::int64_t mask_heads = 0, mask_blocks_q = 0, mask_blocks_k = 0;
+  // fp8 points (core/dtype.hpp): Q, K, V hold e4m3(x * scale) per tensor; the value a kernel must use is
+  // element * descale. 1 for every other dtype.
+  float q_descale = 1.f, k_descale = 1.f, v_descale = 1.f;
 };
 
 // Launch parameters named like Operands (q, k, v, o, lse, dout, dq, dk, dv; each tensor's strides in
@@ -146,6 +149,11 @@ class AttentionKernel {
 // many K/V heads as query heads, else a refusal naming the family. Every such family's supports()
 // calls it, so the rows read the same.
 Support refuse_grouped_kv(std::string_view family, const Problem& p);
+
+// What no family runs with fp8 inputs (the forward without dropout only: FP8 attention as FlashAttention-3
+// and cuDNN ship it), else yes(); and the answer of a family without an fp8 path at all.
+Support refuse_fp8_pass(const Problem& p, Pass pass);
+Support refuse_fp8(std::string_view family, const Problem& p);
 
 // The drop probability kernel k applies for p.dropout, as a result row records it (Row::dropout_used):
 // families sharing the Philox keep-mask round p to a multiple of 1/256 (fa::dropout_p_used); a

@@ -34,6 +34,9 @@ struct KernelFamily {
   // gets those points as `unsupported` rows (refuse_grouped_kv's reason) before its supports() is
   // asked, so a family that has never heard of the axis cannot run them wrongly.
   bool grouped_kv = false;
+  // Runs fp8 (E4M3 Q, K, V; bf16 O) forward points. Others get them as `unsupported` rows (refuse_fp8's
+  // reason) before their supports() is asked; fp8 backward and dropout are refused for every family.
+  bool fp8 = false;
 };
 
 // A library the family loads, for the run's metadata: `key` names the metadata field

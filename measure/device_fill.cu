@@ -8,6 +8,7 @@
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
+#include <cuda_fp8.h>
 
 namespace fa {
 namespace {
@@ -32,6 +33,8 @@ template <>
 __device__ __half from_float<__half>(float x) { return __float2half_rn(x); }
 template <>
 __device__ __nv_bfloat16 from_float<__nv_bfloat16>(float x) { return __float2bfloat16_rn(x); }
+template <>
+__device__ __nv_fp8_e4m3 from_float<__nv_fp8_e4m3>(float x) { return __nv_fp8_e4m3(x); }  // RN, saturating
 
 template <class T>
 __global__ void fill_normal_kernel(T* out, std::int64_t n, std::uint64_t seed, float stddev) {
@@ -62,6 +65,7 @@ void device_fill_normal(void* ptr, DType d, std::int64_t n, std::uint64_t seed, 
     case DType::fp32: launch<float>(ptr, n, seed, stddev, s); break;
     case DType::fp16: launch<__half>(ptr, n, seed, stddev, s); break;
     case DType::bf16: launch<__nv_bfloat16>(ptr, n, seed, stddev, s); break;
+    case DType::fp8: launch<__nv_fp8_e4m3>(ptr, n, seed, stddev, s); break;
   }
 }
 

@@ -115,7 +115,8 @@ IoDerived derive_io(const Row& row, const IoModelParams& prm) {
   }
   const std::optional<double> bytes = d.hbm_bytes ? d.hbm_bytes : row.io_model_bytes;
   if (bytes && *bytes > 0 && row.flops > 0) d.arithmetic_intensity = row.flops / *bytes;
-  if (row.flops > 0 && secs > 0 && prm.peak_flops > 0) d.pct_peak_flops = 100.0 * (row.flops / secs) / prm.peak_flops;
+  const double peak = row.point.problem.dtype == DType::fp8 ? prm.peak_flops_fp8 : prm.peak_flops;
+  if (row.flops > 0 && secs > 0 && peak > 0) d.pct_peak_flops = 100.0 * (row.flops / secs) / peak;
   if (d.hbm_bytes && row.io_model_bytes && *row.io_model_bytes > 0) d.bytes_over_model = *d.hbm_bytes / *row.io_model_bytes;
   return d;
 }

@@ -38,6 +38,9 @@ struct IoModelParams {
   // Ceilings for the derived columns (measured on an H100: docs/perf/h100-anchors.md).
   double peak_hbm_bytes_per_s = 3.02e12;  // device-to-device copy, read + write counted
   double peak_flops = 779e12;             // bf16 dense GEMM
+  // fp8 (e4m3) points: Hopper's fp8 tensor rate is twice its bf16 rate (H100/H200 dense: 1979 vs 989
+  // TFLOP/s); no fp8 GEMM anchor is measured yet, so twice the bf16 anchor.
+  double peak_flops_fp8 = 2 * 779e12;
 };
 
 struct IoPrediction {

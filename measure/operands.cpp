@@ -1,6 +1,7 @@
 #include "measure/operands.hpp"
 
 #include <cmath>
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <random>
@@ -20,12 +21,34 @@ const char* to_string(Tensor t) {
   return names[static_cast<int>(t)];
 }
 
+namespace {
+
+// fp8: x quantized with its own per-tensor scale (core/dtype.hpp) and dequantized again, in place;
+// returns the descale. The scale is a power of two, so x * scale is the exact e4m3 value.
+float quantize_fp8(std::vector<double>& x) {
+  double amax = 0;
+  for (double e : x) amax = std::max(amax, std::fabs(e));
+  const double scale = fp8_scale_for_amax(amax);
+  for (double& e : x) e = round_to_dtype(DType::fp8, e * scale) / scale;
+  return static_cast<float>(1.0 / scale);
+}
+
+// Device-generated fp8 inputs (timing runs): normal values times this fixed power of two, so the amax
+// of a large tensor (5-6 standard deviations) lands near 448 without a reduction; the rare value beyond
+// 7 sd saturates to 448.
+constexpr float kDeviceFp8Scale = 64.f;
+
+bool is_input(Tensor t) { return t == Tensor::q || t == Tensor::k || t == Tensor::v; }
+
+}  // namespace
+
 HostInputs make_host_inputs(const Problem& p, Pass pass, double input_scale, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> normal(0.0, 1.0);
+  const bool fp8 = p.dtype == DType::fp8;
   auto fill = [&](std::int64_t n, double sd) {
     std::vector<double> x(static_cast<std::size_t>(n));
-    for (double& e : x) e = round_to_dtype(p.dtype, normal(rng) * sd);
+    for (double& e : x) e = fp8 ? normal(rng) * sd : round_to_dtype(p.dtype, normal(rng) * sd);
     return x;
   };
   HostInputs in;
@@ -33,12 +56,28 @@ HostInputs make_host_inputs(const Problem& p, Pass pass, double input_scale, std
   in.k = fill(kv_elements(p), input_scale);
   in.v = fill(kv_elements(p), 1.0);
   if (pass != Pass::fwd) in.dout = fill(q_elements(p), 1.0);
+  if (fp8) {
+    in.q_descale = quantize_fp8(in.q);
+    in.k_descale = quantize_fp8(in.k);
+    in.v_descale = quantize_fp8(in.v);
+  }
   return in;
+}
+
+DType OperandSet::element_type(Tensor t) const { return is_input(t) ? p_.dtype : output_dtype(p_.dtype); }
+
+float OperandSet::descale(Tensor t) const {
+  switch (t) {
+    case Tensor::q: return ops_.q_descale;
+    case Tensor::k: return ops_.k_descale;
+    case Tensor::v: return ops_.v_descale;
+    default: return 1.f;
+  }
 }
 
 std::size_t OperandSet::element_bytes(Tensor t) const {
   if (backend_ == Backend::host) return sizeof(double);
-  return t == Tensor::lse ? sizeof(float) : dtype_bytes(p_.dtype);
+  return t == Tensor::lse ? sizeof(float) : dtype_bytes(element_type(t));
 }
 
 OperandSet::OperandSet(const Problem& p, Pass pass, Backend backend, Allocator& alloc, const BlockMask* mask)
@@ -113,6 +152,8 @@ void OperandSet::upload_tensor(Tensor t, const std::vector<double>& bhnd) {
   const std::int64_t B = p_.batch, H = s.heads, N = s.seqlen, D = p_.head_dim;
   const Strides st = strides_for(p_.layout, H, N, D);
   const std::size_t eb = element_bytes(t);
+  const DType type = element_type(t);
+  const double scale = 1.0 / descale(t);  // fp8 inputs: back to the e4m3 values (exact: a power of two)
   std::vector<unsigned char> staging(static_cast<std::size_t>(s.elements) * eb);
   for (std::int64_t b = 0; b < B; ++b)
     for (std::int64_t h = 0; h < H; ++h)
@@ -123,7 +164,7 @@ void OperandSet::upload_tensor(Tensor t, const std::vector<double>& bhnd) {
           if (backend_ == Backend::host) {
             reinterpret_cast<double*>(staging.data())[dst] = bhnd[src];
           } else {
-            store_element(p_.dtype, staging.data(), dst, bhnd[src]);
+            store_element(type, staging.data(), dst, bhnd[src] * scale);
           }
         }
   if (backend_ == Backend::host) {
@@ -136,6 +177,9 @@ void OperandSet::upload_tensor(Tensor t, const std::vector<double>& bhnd) {
 }
 
 void OperandSet::upload(const HostInputs& in) {
+  ops_.q_descale = in.q_descale;
+  ops_.k_descale = in.k_descale;
+  ops_.v_descale = in.v_descale;
   upload_tensor(Tensor::q, in.q);
   upload_tensor(Tensor::k, in.k);
   upload_tensor(Tensor::v, in.v);
@@ -148,10 +192,15 @@ void OperandSet::fill_random(std::uint64_t seed, void* stream) {
     return;
   }
 #if FA_HAS_CUDA
+  const bool fp8 = p_.dtype == DType::fp8;
+  const float sd = fp8 ? kDeviceFp8Scale : 1.0f;
+  ops_.q_descale = ops_.k_descale = ops_.v_descale = 1.0f / sd;
   std::uint64_t salt = 0;
   for (Tensor t : {Tensor::q, Tensor::k, Tensor::v, Tensor::dout}) {
     const Slot& s = slot(t);
-    if (s.buf.get()) device_fill_normal(s.buf.get(), p_.dtype, s.elements, seed + 0x9E3779B97F4A7C15ULL * ++salt, 1.0f, stream);
+    if (s.buf.get())
+      device_fill_normal(s.buf.get(), element_type(t), s.elements, seed + 0x9E3779B97F4A7C15ULL * ++salt,
+                         is_input(t) ? sd : 1.0f, stream);
   }
   FA_CUDA_CHECK(cudaStreamSynchronize(static_cast<cudaStream_t>(stream)));
 #endif
@@ -196,6 +245,8 @@ std::vector<double> OperandSet::download(Tensor t) const {
   }
   const std::int64_t B = p_.batch, H = s.heads, N = s.seqlen, D = p_.head_dim;
   const Strides st = strides_for(p_.layout, H, N, D);
+  const DType type = element_type(t);
+  const double unscale = descale(t);  // fp8 inputs: the dequantized values
   for (std::int64_t b = 0; b < B; ++b)
     for (std::int64_t h = 0; h < H; ++h)
       for (std::int64_t n = 0; n < N; ++n)
@@ -203,7 +254,7 @@ std::vector<double> OperandSet::download(Tensor t) const {
           const std::size_t dst = static_cast<std::size_t>(((b * H + h) * N + n) * D + d);
           const std::size_t src = static_cast<std::size_t>(b * st.b + h * st.h + n * st.n + d);
           out[dst] = backend_ == Backend::host ? reinterpret_cast<const double*>(raw.data())[src]
-                                               : load_element(p_.dtype, raw.data(), src);
+                                               : load_element(type, raw.data(), src) * unscale;
         }
   return out;
 }

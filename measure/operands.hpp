@@ -14,12 +14,15 @@
 namespace fa {
 
 // Inputs on the host, float64 bhnd contiguous, values already rounded to the point's dtype so the
-// reference sees exactly what the kernel reads.
+// reference sees exactly what the kernel reads. fp8: the dequantized values e4m3(x * scale) / scale,
+// with the descales (1 / scale) of Q, K and V (1 for the other dtypes).
 struct HostInputs {
   std::vector<double> q, k, v, dout;
+  float q_descale = 1.f, k_descale = 1.f, v_descale = 1.f;
 };
 // Random normal inputs: Q and K have standard deviation input_scale (large values -> large
-// logits), V and dO standard deviation 1. Never zeros.
+// logits), V and dO standard deviation 1. Never zeros (fp8: a value below e4m3's range after scaling
+// may quantize to zero).
 HostInputs make_host_inputs(const Problem& p, Pass pass, double input_scale, std::uint64_t seed);
 
 enum class Tensor { q, k, v, o, lse, dout, dq, dk, dv };
@@ -55,6 +58,10 @@ class OperandSet {
   Slot& slot(Tensor t) { return slots_[static_cast<int>(t)]; }
   const Slot& slot(Tensor t) const { return slots_[static_cast<int>(t)]; }
   std::size_t element_bytes(Tensor t) const;
+  // Q, K, V are of the point's dtype, the rest of output_dtype's (bf16 for fp8); descale of Q, K, V
+  // from ops_ (1 for the rest).
+  DType element_type(Tensor t) const;
+  float descale(Tensor t) const;
   void upload_tensor(Tensor t, const std::vector<double>& bhnd);
 
   Problem p_;

@@ -30,11 +30,12 @@ namespace fa {
 
 std::uint64_t operand_bytes(const Problem& p, Pass pass, Backend backend) {
   const std::uint64_t eb = backend == Backend::host ? 8 : dtype_bytes(p.dtype);
+  const std::uint64_t ob = backend == Backend::host ? 8 : output_bytes(p.dtype);  // O and gradients (fp8: bf16)
   const std::uint64_t lse_b = backend == Backend::host ? 8 : 4;
   const auto q = static_cast<std::uint64_t>(q_elements(p));
   const auto kv = static_cast<std::uint64_t>(kv_elements(p));
-  std::uint64_t bytes = (2 * q + 2 * kv) * eb + static_cast<std::uint64_t>(p.batch * p.heads * p.seqlen_q) * lse_b;
-  if (pass != Pass::fwd) bytes += (2 * q + 2 * kv) * eb;
+  std::uint64_t bytes = (q + 2 * kv) * eb + q * ob + static_cast<std::uint64_t>(p.batch * p.heads * p.seqlen_q) * lse_b;
+  if (pass != Pass::fwd) bytes += (2 * q + 2 * kv) * ob;
   return bytes;
 }
 

@@ -114,7 +114,7 @@ std::vector<Column> point_columns() {
       {"dtype", [](const Row& r) { return std::string(to_string(FA_PROBLEM(dtype))); },
        [](Row& r, std::string_view s) {
          auto d = parse_dtype(s);
-         if (!d) expected("a dtype (fp32, fp16, bf16)");
+         if (!d) expected(("a dtype (" + std::string(kDTypeNames) + ")").c_str());
          FA_PROBLEM(dtype) = *d;
        },
        true},

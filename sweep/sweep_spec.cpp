@@ -111,7 +111,7 @@ const std::vector<AxisInfo>& sweep_axes() {
       {"seqlen", "INTS", "query sequence lengths (default 1024)"},
       {"seqlen-kv", "INTS|same", "key/value sequence lengths (default: same as --seqlen)"},
       {"head-dim", "INTS", "head dimensions (default 64)"},
-      {"dtype", "NAMES", "fp32, fp16, bf16, or all (default fp16)"},
+      {"dtype", "NAMES", "fp32, fp16, bf16, fp8, or all (default fp16)"},
       {"dropout", "REALS", "dropout probabilities in [0, 1) (default 0)"},
       {"causal", "BOOLS", "causal masking: 0,1 / false,true / no,yes / both (default false)"},
       {"sparsity", "NAMES",

@@ -22,7 +22,8 @@ namespace fa::cudnn {
 namespace {
 
 // Tensor uids: fixed, so a variant pack can be made without the graph's tensor objects.
-enum Uid : std::int64_t { kQ = 1, kK, kV, kO, kStats, kDout, kDq, kDk, kDv, kSeed, kOffset };
+enum Uid : std::int64_t { kQ = 1, kK, kV, kO, kStats, kDout, kDq, kDk, kDv, kSeed, kOffset,
+                          kDescaleQ, kDescaleK, kDescaleV, kDescaleS, kScaleS, kScaleO, kAmaxS, kAmaxO };
 
 const char* code_name(fe::error_code_t c) {
   switch (c) {
@@ -61,6 +62,7 @@ fe::DataType_t io_type(DType d) {
   switch (d) {
     case DType::fp16: return fe::DataType_t::HALF;
     case DType::bf16: return fe::DataType_t::BFLOAT16;
+    case DType::fp8: return fe::DataType_t::FP8_E4M3;
     case DType::fp32: break;
   }
   throw std::invalid_argument("cudnn: SDPA takes fp16 or bf16 operands");
@@ -99,13 +101,14 @@ fe::graph::Tensor_attributes stats_attrs(const Geometry& g) {
       .set_stride({g.heads * n, n, 1, 1});
 }
 
-TensorPtr scalar_int64(fe::graph::Graph& graph, const char* name, Uid uid) {
+// A [1, 1, 1, 1] device scalar of the graph: the dropout seed and offset (int64), the fp8 scales (float).
+TensorPtr scalar(fe::graph::Graph& graph, const char* name, std::int64_t uid, fe::DataType_t type) {
   return graph.tensor(fe::graph::Tensor_attributes()
                           .set_name(name)
                           .set_uid(uid)
                           .set_dim({1, 1, 1, 1})
                           .set_stride({1, 1, 1, 1})
-                          .set_data_type(fe::DataType_t::INT64));
+                          .set_data_type(type));
 }
 
 // The causal alignment and dropout are set the same way on the forward and backward attributes.
@@ -123,11 +126,31 @@ void set_mask_and_dropout(Attributes& a, const Geometry& g, const TensorPtr& see
   if (g.dropout > 0) a.set_dropout(g.dropout, seed, offset);
 }
 
+// fp8 forward (e4m3 Q, K, V): the fp8 node with the descales and scales of SdpaPointers::fp8_scales, O in
+// bf16, stats as the 16-bit forward's, and the amax outputs the node produces (unused, but outputs).
+void add_fp8_forward(fe::graph::Graph& graph, const TensorPtr& q, const TensorPtr& k, const TensorPtr& v,
+                     const Geometry& g) {
+  static const char* names[kFp8Scalars] = {"descale_q", "descale_k", "descale_v", "descale_s", "scale_s", "scale_o"};
+  TensorPtr s[kFp8Scalars];
+  for (int i = 0; i < kFp8Scalars; ++i) s[i] = scalar(graph, names[i], kDescaleQ + i, fe::DataType_t::FLOAT);
+  auto attrs = fe::graph::SDPA_fp8_attributes().set_name("sdpa_fp8_fwd").set_generate_stats(true).set_attn_scale(g.scale);
+  set_mask_and_dropout(attrs, g, nullptr, nullptr);  // no dropout with fp8 (refused before)
+  auto [o, stats, amax_s, amax_o] = graph.sdpa_fp8(q, k, v, s[0], s[1], s[2], s[3], s[4], s[5], attrs);
+  o->set_output(true).set_uid(kO).set_dim({g.batch, g.heads, g.seqlen_q_cudnn, g.head_dim})
+      .set_stride({g.o.b, g.o.h, g.o.n, 1}).set_data_type(fe::DataType_t::BFLOAT16);
+  const auto sa = stats_attrs(g);
+  stats->set_output(true).set_uid(kStats).set_data_type(fe::DataType_t::FLOAT).set_dim(sa.get_dim()).set_stride(
+      sa.get_stride());
+  for (auto& [t, uid] : {std::pair{amax_s, kAmaxS}, std::pair{amax_o, kAmaxO}})
+    t->set_output(true).set_uid(uid).set_dim({1, 1, 1, 1}).set_stride({1, 1, 1, 1}).set_data_type(fe::DataType_t::FLOAT);
+}
+
 }  // namespace
 
 struct SdpaGraph::Impl {
   GraphKind kind = GraphKind::fwd;
   bool dropout = false;
+  bool fp8 = false;
   std::shared_ptr<fe::graph::Graph> graph;
   std::int64_t workspace = 0;
 };
@@ -142,6 +165,7 @@ std::shared_ptr<const SdpaGraph> SdpaGraph::build(cudnnHandle_t handle, const Ge
   auto impl = std::make_unique<Impl>();
   impl->kind = kind;
   impl->dropout = g.dropout > 0;
+  impl->fp8 = g.dtype == DType::fp8;
   auto graph = std::make_shared<fe::graph::Graph>();
   graph->set_io_data_type(io_type(g.dtype))
       .set_intermediate_data_type(fe::DataType_t::FLOAT)
@@ -154,12 +178,15 @@ std::shared_ptr<const SdpaGraph> SdpaGraph::build(cudnnHandle_t handle, const Ge
   auto v = graph->tensor(bhnd("V", kV, b, hk, nk, d, g.v));
   TensorPtr seed, offset;
   if (impl->dropout) {
-    seed = scalar_int64(*graph, "seed", kSeed);
-    offset = scalar_int64(*graph, "offset", kOffset);
+    seed = scalar(*graph, "seed", kSeed, fe::DataType_t::INT64);
+    offset = scalar(*graph, "offset", kOffset, fe::DataType_t::INT64);
   }
 
   try {
-    if (kind == GraphKind::fwd) {
+    if (impl->fp8) {
+      if (kind != GraphKind::fwd) throw std::invalid_argument("cudnn: no fp8 backward here (forward only)");
+      add_fp8_forward(*graph, q, k, v, g);
+    } else if (kind == GraphKind::fwd) {
       auto attrs = fe::graph::SDPA_attributes()
                        .set_name("sdpa_fwd")
                        .set_generate_stats(true)
@@ -219,6 +246,11 @@ VariantPack SdpaGraph::variant_pack(const SdpaPointers& p) const {
   if (impl_->dropout) {
     pack.emplace(kSeed, const_cast<void*>(p.seed));
     pack.emplace(kOffset, const_cast<void*>(p.offset));
+  }
+  if (impl_->fp8) {
+    for (int i = 0; i < kFp8Scalars; ++i) pack.emplace(kDescaleQ + i, const_cast<float*>(p.fp8_scales + i));
+    pack.emplace(kAmaxS, p.fp8_amax);
+    pack.emplace(kAmaxO, p.fp8_amax ? p.fp8_amax + 1 : nullptr);
   }
   for (const auto& [uid, ptr] : pack)
     if (ptr == nullptr) throw std::invalid_argument("cudnn: operand " + std::to_string(uid) + " of the graph is null");

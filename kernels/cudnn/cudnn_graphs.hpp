@@ -22,7 +22,16 @@ struct SdpaPointers {
   const void* dout = nullptr;
   void *dq = nullptr, *dk = nullptr, *dv = nullptr;
   const void *seed = nullptr, *offset = nullptr;
+  // fp8 graphs: float scalars on the device, in this order: descale of Q, K, V and S (P), scale of S and O
+  // (kFp8Scalars); and the two amax outputs (S, O) the fp8 node produces.
+  const float* fp8_scales = nullptr;
+  float* fp8_amax = nullptr;
 };
+
+// fp8 SDPA: P is quantized to e4m3 with this fixed scale (its descale is the inverse), as FlashAttention-3's
+// fp8 forward does (2^8: P's largest value is 256); O is bf16 and unscaled.
+inline constexpr float kFp8PScale = 256.f;
+inline constexpr int kFp8Scalars = 6;
 
 // Tensor uid -> device pointer, as the frontend's execute() takes it; made once per prepared run.
 using VariantPack = std::unordered_map<std::int64_t, void*>;

@@ -6,6 +6,7 @@
 #include <cudnn.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <map>
 #include <stdexcept>
@@ -32,8 +33,8 @@ std::vector<GraphKind> graph_kinds(Pass pass) {
 
 // Limits that hold whatever cuDNN version is loaded (its own checks come after, from the graph).
 Support static_support(const Problem& p) {
-  if (p.dtype != DType::fp16 && p.dtype != DType::bf16)
-    return Support::no("cudnn: fused SDPA takes fp16/bf16 (no fp32 path)");
+  if (p.dtype != DType::fp16 && p.dtype != DType::bf16 && p.dtype != DType::fp8)
+    return Support::no("cudnn: fused SDPA takes fp16/bf16/fp8 (no fp32 path)");
   if (!p.sparsity.is_dense()) return Support::no("cudnn: dense attention only (no block mask)");
   if (p.batch < 1 || p.heads < 1 || p.seqlen_q < 1 || p.seqlen_kv < 1 || p.head_dim < 1)
     return Support::no("cudnn: batch, heads, sequence lengths and head_dim must be >= 1");
@@ -65,6 +66,7 @@ std::size_t own_scratch_bytes(const Geometry& g) {
   std::size_t bytes = 0;
   if (g.stats_in_scratch()) bytes += static_cast<std::size_t>(g.batch * g.heads * g.seqlen_q_cudnn) * sizeof(float);
   if (g.dropout > 0) bytes += 2 * sizeof(std::int64_t);
+  if (g.dtype == DType::fp8) bytes += (kFp8Scalars + 2) * sizeof(float);
   return bytes;
 }
 
@@ -90,13 +92,18 @@ class CudnnRun final : public PreparedRun {
       FA_CUDA_CHECK(cudaMemcpyAsync(rng_.get(), rng_host_, sizeof rng_host_, cudaMemcpyHostToDevice, stream()));
     }
     rows_ = RowSpan{g_.batch, g_.heads, g_.seqlen_q, g_.rows_skipped};
+    if (g_.dtype == DType::fp8) {  // descales of Q, K, V and P, scales of P and O; then the two amax outputs
+      fp8_host_ = {ops.q_descale, ops.k_descale, ops.v_descale, 1.f / kFp8PScale, kFp8PScale, 1.f, 0.f, 0.f};
+      fp8_ = Buffer(*ctx.scratch, sizeof fp8_host_, "cudnn: fp8 scales and amax");
+      FA_CUDA_CHECK(cudaMemcpyAsync(fp8_.get(), fp8_host_.data(), sizeof fp8_host_, cudaMemcpyHostToDevice, stream()));
+    }
 
     SdpaPointers ptrs;
     const std::int64_t skip = g_.rows_skipped;
     ptrs.q = rows_from(ops.q.data, skip, g_.q, g_.dtype);
     ptrs.k = ops.k.data;
     ptrs.v = ops.v.data;
-    ptrs.o = rows_from(ops.o.data, skip, g_.o, g_.dtype);
+    ptrs.o = rows_from(ops.o.data, skip, g_.o, output_dtype(g_.dtype));  // fp8: a bf16 O
     ptrs.stats = g_.stats_in_scratch() ? stats_.get() : ops.lse;
     if (bwd_) {
       ptrs.dout = rows_from(ops.dout.data, skip, g_.dout, g_.dtype);
@@ -107,6 +114,10 @@ class CudnnRun final : public PreparedRun {
     if (g_.dropout > 0) {
       ptrs.seed = rng_.as<std::int64_t>();
       ptrs.offset = rng_.as<std::int64_t>() + 1;
+    }
+    if (g_.dtype == DType::fp8) {
+      ptrs.fp8_scales = fp8_.as<float>();
+      ptrs.fp8_amax = fp8_.as<float>() + kFp8Scalars;
     }
     fwd_pack_ = fwd_->variant_pack(ptrs);
     if (bwd_) bwd_pack_ = bwd_->variant_pack(ptrs);
@@ -151,6 +162,8 @@ class CudnnRun final : public PreparedRun {
   std::shared_ptr<const SdpaGraph> fwd_, bwd_;
   Buffer workspace_, stats_, rng_;
   std::int64_t rng_host_[2] = {0, 0};  // seed, offset of cuDNN's Philox dropout
+  Buffer fp8_;
+  std::array<float, kFp8Scalars + 2> fp8_host_{};  // fp8: SdpaPointers::fp8_scales, then the amax outputs
   RowSpan rows_;
   VariantPack fwd_pack_, bwd_pack_;
 };

@@ -34,6 +34,7 @@ double live_kv_heads(const Problem& p, double live_query_heads) {
 struct Sizes {
   double eb, d, nq, nk;
   double q, kv;  // bytes of Q (O, dO, dQ) and of K (V, dK, dV)
+  double o;      // bytes of O (fp8 inputs: a bf16 O)
   double rowf;   // one fp32 per query row (lse, delta)
   explicit Sizes(const Problem& p)
       : eb(static_cast<double>(dtype_bytes(p.dtype))),
@@ -42,6 +43,7 @@ struct Sizes {
         nk(static_cast<double>(p.seqlen_kv)),
         q(static_cast<double>(q_elements(p)) * eb),
         kv(static_cast<double>(kv_elements(p)) * eb),
+        o(static_cast<double>(q_elements(p) * output_bytes(p.dtype))),
         rowf(static_cast<double>(p.batch * p.heads) * nq * kLseBytes) {}
 };
 
@@ -57,7 +59,7 @@ void forward(const Problem& p, const FusedSetup& s, IoLedger& L) {
   L.read("Q", q);
   L.reread("K", false, kv, kv_global, ws);
   L.reread("V", false, kv, kv_global, ws);
-  L.write("O", q);
+  L.write("O", z.o);
   L.write("lse", z.rowf);
 }
 

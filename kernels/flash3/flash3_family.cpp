@@ -11,7 +11,7 @@ namespace {
 // reduce-adds per key block. No backward tile at a head dim the backward lacks (256).
 IoListing flash3_io(const Point& pt, const IoContext& ctx, IoLedger& ledger) {
   const int d = static_cast<int>(pt.problem.head_dim);
-  const flash3::Fwd3Tile f = flash3::fwd3_tile(d);
+  const flash3::Fwd3Tile f = pt.problem.dtype == DType::fp8 ? flash3::fwd3_fp8_tile(d) : flash3::fwd3_tile(d);
   const flash3::Bwd3Tile b = flash3::bwd3_tile(d);
   return flash::fused_io(pt, {{f.bm(), f.bn}, {b.bm, b.bn}}, /*masked=*/false, ctx, ledger);
 }
@@ -24,7 +24,8 @@ KernelFamily flash3_family() {
                      "(sm_90a)",
           .backend = Backend::cuda,
           .uses_block_mask = false,
-          .io_model = &flash3_io};
+          .io_model = &flash3_io,
+          .fp8 = true};
 }
 
 }  // namespace fa

@@ -12,19 +12,20 @@
 namespace fa::flash3 {
 namespace {
 
-Fwd3Geometry geometry(int d) {
+Fwd3Geometry geometry(int d, DType dtype) {
+  const bool fp8 = dtype == DType::fp8;
   switch (d) {
-    case 64: return fwd_geometry<64>();
-    case 96: return fwd_geometry<96>();
-    case 128: return fwd_geometry<128>();
-    case 256: return fwd_geometry<256>();
+    case 64: return fwd_geometry<64, true>(fp8);
+    case 96: return fwd_geometry<96, false>(fp8);
+    case 128: return fwd_geometry<128, true>(fp8);
+    case 256: return fwd_geometry<256, true>(fp8);
     default: return {};
   }
 }
 
 TensorMapShape shape_of(const Flash3Params& p, const void* base, int seqlen, std::int64_t sb, std::int64_t sh,
-                        std::int64_t sn) {
-  return {base, p.batch, p.heads, seqlen, p.head_dim, sb, sh, sn, 2};
+                        std::int64_t sn, int elem_bytes) {
+  return {base, p.batch, p.heads, seqlen, p.head_dim, sb, sh, sn, elem_bytes};
 }
 
 int sm_count() {
@@ -37,14 +38,19 @@ int sm_count() {
 }  // namespace
 
 const char* fwd_unsupported_reason(const Flash3Params& p) {
-  if (p.dtype != DType::fp16 && p.dtype != DType::bf16) return "flash3 takes fp16/bf16";
-  if (geometry(p.head_dim).block_m == 0) return "flash3 head dims: 64, 96, 128, 256";
+  const bool fp8 = p.dtype == DType::fp8;
+  if (p.dtype != DType::fp16 && p.dtype != DType::bf16 && !fp8) return "flash3 takes fp16/bf16/fp8";
+  if (geometry(p.head_dim, DType::bf16).block_m == 0) return "flash3 head dims: 64, 96, 128, 256";
+  if (geometry(p.head_dim, p.dtype).block_m == 0) return "flash3 fp8 head dims: 64, 128, 256";
+  if (fp8 && p.dropout_threshold8 > 0) return "flash3 fp8: no dropout";
   if (p.batch < 1 || p.heads < 1 || p.seqlen_q < 1 || p.seqlen_kv < 1) return "flash3: empty problem";
-  if (!tma_strides_ok(p.q_stride_b, p.q_stride_h, p.q_stride_n) ||
-      !tma_strides_ok(p.k_stride_b, p.k_stride_h, p.k_stride_n) ||
-      !tma_strides_ok(p.v_stride_b, p.v_stride_h, p.v_stride_n) ||
+  const int eb = fp8 ? 1 : 2;
+  if (!tma_strides_ok(p.q_stride_b, p.q_stride_h, p.q_stride_n, eb) ||
+      !tma_strides_ok(p.k_stride_b, p.k_stride_h, p.k_stride_n, eb) ||
+      !tma_strides_ok(p.v_stride_b, p.v_stride_h, p.v_stride_n, eb) ||
       !tma_strides_ok(p.o_stride_b, p.o_stride_h, p.o_stride_n))
-    return "flash3: strides must be multiples of 8 elements (TMA needs 16-byte strides)";
+    return fp8 ? "flash3: fp8 strides must be multiples of 16 elements (TMA needs 16-byte strides)"
+               : "flash3: strides must be multiples of 8 elements (TMA needs 16-byte strides)";
   const void* tensors[] = {p.q, p.k, p.v, p.o};
   for (const void* t : tensors)
     if (t != nullptr && reinterpret_cast<std::uintptr_t>(t) % 16 != 0) return "flash3: Q, K, V, O must be 16-byte aligned";
@@ -53,18 +59,20 @@ const char* fwd_unsupported_reason(const Flash3Params& p) {
 
 Fwd3Plan plan_fwd(const Flash3Params& p) {
   if (const char* why = fwd_unsupported_reason(p); why[0] != '\0') throw std::invalid_argument(why);
-  const Fwd3Geometry g = geometry(p.head_dim);
-  const int swz_bytes = g.swizzle_cols * 2;
+  const Fwd3Geometry g = geometry(p.head_dim, p.dtype);
+  const int eb = g.elem_bytes, swz_bytes = g.swizzle_cols * eb;
   Fwd3Plan plan;
-  plan.q = make_tensor_map(shape_of(p, p.q, p.seqlen_q, p.q_stride_b, p.q_stride_h, p.q_stride_n), g.swizzle_cols,
+  plan.q = make_tensor_map(shape_of(p, p.q, p.seqlen_q, p.q_stride_b, p.q_stride_h, p.q_stride_n, eb), g.swizzle_cols,
                            g.block_m, swz_bytes);
-  plan.k = make_tensor_map(shape_of(p, p.k, p.seqlen_kv, p.k_stride_b, p.k_stride_h, p.k_stride_n), g.swizzle_cols,
-                           g.block_n, swz_bytes);
-  plan.v = make_tensor_map(shape_of(p, p.v, p.seqlen_kv, p.v_stride_b, p.v_stride_h, p.v_stride_n), g.swizzle_cols,
-                           g.block_n, swz_bytes);
-  // O is stored per consumer warpgroup: 64 rows at a time.
-  plan.o = make_tensor_map(shape_of(p, p.o, p.seqlen_q, p.o_stride_b, p.o_stride_h, p.o_stride_n), g.swizzle_cols, 64,
-                           swz_bytes);
+  plan.k = make_tensor_map(shape_of(p, p.k, p.seqlen_kv, p.k_stride_b, p.k_stride_h, p.k_stride_n, eb),
+                           g.swizzle_cols, g.block_n, swz_bytes);
+  plan.v = make_tensor_map(shape_of(p, p.v, p.seqlen_kv, p.v_stride_b, p.v_stride_h, p.v_stride_n, eb),
+                           g.swizzle_cols, g.block_n, swz_bytes);
+  // O is stored per consumer warpgroup: 64 rows at a time. The fp8 kernel stores its bf16 O from registers and
+  // only prefetches this map, which is still a valid one (64 bf16 columns, 128-byte swizzle; D % 64 == 0).
+  const int o_cols = eb == 2 ? g.swizzle_cols : 64;
+  plan.o = make_tensor_map(shape_of(p, p.o, p.seqlen_q, p.o_stride_b, p.o_stride_h, p.o_stride_n, 2), o_cols, 64,
+                           o_cols * 2);
   const long long tiles =
       static_cast<long long>((p.seqlen_q + g.block_m - 1) / g.block_m) * p.heads * static_cast<long long>(p.batch);
   plan.grid = static_cast<int>(std::min<long long>(tiles, sm_count()));
@@ -77,10 +85,10 @@ void run_fwd(const Flash3Params& p, const Fwd3Plan& plan, void* stream) {
     FA_CUDA_CHECK(cudaMemsetAsync(p.tile_counter, 0, sizeof(int), static_cast<cudaStream_t>(stream)));
   }
   switch (p.head_dim) {
-    case 64: launch_fwd<64>(p, plan, stream); break;
-    case 96: launch_fwd<96>(p, plan, stream); break;
-    case 128: launch_fwd<128>(p, plan, stream); break;
-    case 256: launch_fwd<256>(p, plan, stream); break;
+    case 64: launch_fwd<64, true>(p, plan, stream); break;
+    case 96: launch_fwd<96, false>(p, plan, stream); break;
+    case 128: launch_fwd<128, true>(p, plan, stream); break;
+    case 256: launch_fwd<256, true>(p, plan, stream); break;
     default: throw std::invalid_argument("flash3: unsupported head dim");
   }
 }

@@ -27,13 +27,14 @@ inline std::size_t fwd_workspace_bytes(const Flash3Params& p) { return p.causal 
 // Enqueues one forward on `stream` (a cudaStream_t).
 void run_fwd(const Flash3Params& p, const Fwd3Plan& plan, void* stream);
 
-// Per head dim: box shapes of the plan's maps and the launch (defined in flash3_fwd_d<D>.cu).
+// Per head dim: box shapes of the plan's maps and the launch (defined in flash3_fwd_d<D>.cu). kHasFp8: the head
+// dim has e4m3 instances (64, 128, 256); fwd_geometry(true) is all zeros where it has none.
 struct Fwd3Geometry {
-  int swizzle_cols = 0, block_m = 0, block_n = 0, threads = 0, smem_bytes = 0;
+  int swizzle_cols = 0, block_m = 0, block_n = 0, threads = 0, smem_bytes = 0, elem_bytes = 0;
 };
-template <int D>
-Fwd3Geometry fwd_geometry();
-template <int D>
+template <int D, bool kHasFp8>
+Fwd3Geometry fwd_geometry(bool fp8);
+template <int D, bool kHasFp8>
 void launch_fwd(const Flash3Params& p, const Fwd3Plan& plan, void* stream);
 
 }  // namespace fa::flash3

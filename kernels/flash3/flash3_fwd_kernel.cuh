@@ -17,9 +17,15 @@
 // Key blocks are visited from the last to the first, so the blocks that need masks (the ragged end, the
 // causal diagonal) come first and the rest run mask-free. O is normalised, staged in the warpgroup's own
 // (now dead) half of the Q tile and written by a TMA store, which also clips the rows past the end.
+//
+// fp8 (T = __nv_fp8_e4m3; flash3_fwd_traits.cuh): the same kernel with e4m3 k32 wgmmas. The producer
+// warpgroup's warps 1..3 transpose each V tile into V^T (flash3_v_transpose.cuh); P is rounded to e4m3 in
+// registers (acc_to_a_fp8) scaled by 2^8; the descales of Q and K fold into the softmax scale and V's into
+// the final normalisation; O is bf16, stored from registers.
 #include <cuda.h>
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
+#include <cuda_fp8.h>
 
 #include <cstdint>
 #include <type_traits>
@@ -31,6 +37,7 @@
 #include "kernels/flash3/flash3_params.hpp"
 #include "kernels/flash3/flash3_gemm.cuh"
 #include "kernels/flash3/flash3_tile_ops.cuh"
+#include "kernels/flash3/flash3_v_transpose.cuh"
 #include "kernels/flash3/hopper_ptx.cuh"
 #include "kernels/flash3/wgmma_ops.cuh"
 
@@ -39,9 +46,14 @@ namespace fa::flash3 {
 namespace fwd3 {
 
 // Named barrier ids: 1 + w is "consumer warpgroup w may issue its GEMMs" (ping-pong); 4 + w gathers
-// warpgroup w alone around its O store.
+// warpgroup w alone around its O store; 7 gathers the fp8 V transposers.
 constexpr int kBarSched = 1;
 constexpr int kBarEpilogue = 4;
+constexpr int kBarTranspose = 7;
+
+// The element type of O: bf16 for e4m3 inputs, else the inputs' own.
+template <class T>
+using OutT = std::conditional_t<std::is_same_v<T, __nv_fp8_e4m3>, __nv_bfloat16, T>;
 
 struct Tile {
   int m, h, b;
@@ -74,11 +86,25 @@ __device__ __forceinline__ void gemm_qk(float (&s)[Tr::BN / 2], std::uint32_t q_
   gemm_ss_kmajor<Tr::BN, T, Tr::D, Tr::kSwz>(s, q_base, Tr::kQRegionBytes, k_base, Tr::kKVRegionBytes);
 }
 
-// V is [BN keys x D] row-major: MN-major for this GEMM (N = D).
+// V is [BN keys x D] row-major: MN-major for this GEMM (N = D). fp8: v_base is the V^T stage, K-major.
 template <class Tr, class T>
-__device__ __forceinline__ void gemm_pv(float (&o)[Tr::D / 2], const std::uint32_t (&pr)[Tr::BN / 16][4],
+__device__ __forceinline__ void gemm_pv(float (&o)[Tr::D / 2], const std::uint32_t (&pr)[Tr::kPFrags][4],
                                         std::uint32_t v_base) {
-  gemm_rs_mnmajor<Tr::D, T, Tr::BN, Tr::kSwz>(o, pr, v_base, Tr::kKVRegionBytes);
+  if constexpr (Tr::kFp8) {
+    gemm_rs_kmajor_e4m3<Tr::D, Tr::BN>(o, pr, v_base, Tr::kVtRegionBytes);
+  } else {
+    gemm_rs_mnmajor<Tr::D, T, Tr::BN, Tr::kSwz>(o, pr, v_base, Tr::kKVRegionBytes);
+  }
+}
+
+// P of one block into A-operand registers: 16-bit pairs, or e4m3 in the permuted key order.
+template <class Tr, class T>
+__device__ __forceinline__ void p_to_a(const float (&s)[Tr::BN / 2], std::uint32_t (&pr)[Tr::kPFrags][4]) {
+  if constexpr (Tr::kFp8) {
+    acc_to_a_fp8<Tr::BN>(s, pr);
+  } else {
+    acc_to_a<Tr::BN, T>(s, pr);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -98,9 +124,10 @@ __device__ __forceinline__ void mask_block(float (&s)[N / 2], int col0, int row0
 // Online softmax update of block j: new row maxima, exp2 of the scaled logits in place, row sums; returns
 // the factor by which O (accumulated against the old maxima) must be rescaled. A row with nothing visible
 // yet keeps max = -inf and is exponentiated against 0, so exp2(-inf) = 0 and no inf - inf appears.
+// p_offset: P comes out scaled by 2^p_offset (fp8, flash3_fwd_traits.cuh kPOffset), the row sums with it.
 template <int N>
 __device__ __forceinline__ void online_softmax(float (&s)[N / 2], float (&row_max)[2], float (&row_sum)[2],
-                                               float (&corr)[2], float scale_log2) {
+                                               float (&corr)[2], float scale_log2, float p_offset) {
   float mx[2] = {row_max[0], row_max[1]};
 #pragma unroll
   for (int j = 0; j < N / 2; ++j) mx[(j / 2) % 2] = fmaxf(mx[(j / 2) % 2], s[j]);
@@ -111,7 +138,7 @@ __device__ __forceinline__ void online_softmax(float (&s)[N / 2], float (&row_ma
     const float m_use = mx[r] == kNegInf ? 0.f : mx[r];
     corr[r] = ptx::exp2_approx((row_max[r] - m_use) * scale_log2);
     row_max[r] = mx[r];
-    neg[r] = -m_use * scale_log2;
+    neg[r] = p_offset - m_use * scale_log2;
   }
   float sum[2] = {0.f, 0.f};
 #pragma unroll
@@ -147,10 +174,10 @@ __device__ __forceinline__ void apply_dropout(std::uint32_t (&pr)[N / 16][4], co
 // Pins O and P before a wgmma fence: otherwise the compiler may sink their last writes (the rescale, the
 // packing) past the fence, and ptxas then adds a warpgroup-wide arrive of its own (warning C7519).
 template <class Tr>
-__device__ __forceinline__ void pin_o_and_p(float (&o)[Tr::D / 2], std::uint32_t (&pr)[Tr::BN / 16][4]) {
+__device__ __forceinline__ void pin_o_and_p(float (&o)[Tr::D / 2], std::uint32_t (&pr)[Tr::kPFrags][4]) {
   ptx::fence_regs(o);
 #pragma unroll
-  for (int kk = 0; kk < Tr::BN / 16; ++kk) ptx::fence_regs(pr[kk]);
+  for (int kk = 0; kk < Tr::kPFrags; ++kk) ptx::fence_regs(pr[kk]);
 }
 
 // Shared-memory addresses of the pipeline: a tile of Q, kStages K and V buffers, O (its own buffer or Q's),
@@ -172,6 +199,10 @@ struct Smem {
   __device__ std::uint32_t empty_k(int s) const { return bar(6 + Tr::kStages + s); }
   __device__ std::uint32_t full_v(int s) const { return bar(6 + 2 * Tr::kStages + s); }
   __device__ std::uint32_t empty_v(int s) const { return bar(6 + 3 * Tr::kStages + s); }
+  // Where TMA puts V: the consumers' V stage, or (fp8) the raw stage the transposers read.
+  __device__ std::uint32_t v_tma(int s) const { return Tr::kFp8 ? base + Tr::kOffVraw + s * Tr::kKVBytes : v(s); }
+  __device__ std::uint32_t full_v_tma(int s) const { return Tr::kFp8 ? bar(6 + 4 * Tr::kStages + s) : full_v(s); }
+  __device__ std::uint32_t empty_v_tma(int s) const { return Tr::kFp8 ? bar(6 + 5 * Tr::kStages + s) : empty_v(s); }
 };
 
 __device__ __forceinline__ void st_shared_u64(std::uint32_t addr, long long v) {
@@ -256,12 +287,37 @@ __device__ void produce(const Smem<Tr>& sm, const CUtensorMap* tm_q, const CUten
       for (int r = 0; r < Tr::kRegions; ++r)
         ptx::tma_load_4d(sm.k(kv.stage) + r * Tr::kKVRegionBytes, tm_k, sm.full_k(kv.stage), r * Tr::kSwz, n * Tr::BN,
                          tile.h, tile.b);
-      ptx::mbar_wait(sm.empty_v(kv.stage), kv.phase ^ 1u);
-      ptx::mbar_arrive_expect_tx(sm.full_v(kv.stage), Tr::kKVBytes);
+      ptx::mbar_wait(sm.empty_v_tma(kv.stage), kv.phase ^ 1u);
+      ptx::mbar_arrive_expect_tx(sm.full_v_tma(kv.stage), Tr::kKVBytes);
 #pragma unroll
       for (int r = 0; r < Tr::kRegions; ++r)
-        ptx::tma_load_4d(sm.v(kv.stage) + r * Tr::kKVRegionBytes, tm_v, sm.full_v(kv.stage), r * Tr::kSwz, n * Tr::BN,
-                         tile.h, tile.b);
+        ptx::tma_load_4d(sm.v_tma(kv.stage) + r * Tr::kKVRegionBytes, tm_v, sm.full_v_tma(kv.stage), r * Tr::kSwz,
+                         n * Tr::BN, tile.h, tile.b);
+      kv.advance();
+    }
+  }
+}
+
+// fp8: producer warps 1..3 (`tid` 0..95) turn each raw V stage into the V^T stage the consumers read, in
+// the producer's order (the tiles of the feed, their key blocks last to first); a raw stage is handed back to
+// TMA and the V^T stage to the consumers once all transposers have written (and fenced) their part.
+template <class Tr, bool kCausal>
+__device__ void transpose_v(const Smem<Tr>& sm, const Flash3Params& p, int tid) {
+  const int num_m = (p.seqlen_q + Tr::BM - 1) / Tr::BM;
+  TileFeed<Tr, kCausal> feed{sm, static_cast<long long>(num_m) * p.heads * p.batch, p.tile_counter, {}};
+  RingPos<Tr::kStages> kv;
+  for (long long ti = feed.first(); ti < feed.tiles; ti = feed.next(ti)) {
+    const int n_blocks = kv_blocks<Tr, kCausal>(decode_tile<kCausal>(ti, num_m, p.heads).m, p);
+    for (int n = 0; n < n_blocks; ++n) {
+      ptx::mbar_wait(sm.full_v_tma(kv.stage), kv.phase);
+      ptx::mbar_wait(sm.empty_v(kv.stage), kv.phase ^ 1u);
+      transpose_v_tile<Tr>(sm.v_tma(kv.stage), sm.v(kv.stage), tid, Tr::kTransposers);
+      ptx::fence_proxy_async_smem();  // V^T is read by wgmma (the async proxy)
+      ptx::named_bar_sync(kBarTranspose, Tr::kTransposers);
+      if (tid == 0) {
+        ptx::mbar_arrive(sm.empty_v_tma(kv.stage));
+        ptx::mbar_arrive(sm.full_v(kv.stage));
+      }
       kv.advance();
     }
   }
@@ -271,7 +327,7 @@ __device__ void produce(const Smem<Tr>& sm, const CUtensorMap* tm_q, const CUten
 // touched, so this cannot race with the producer's next Q load).
 template <class Tr, class T>
 __device__ void store_empty_tile(const Flash3Params& p, const Tile& tile, int row0, int t) {
-  T* o = static_cast<T*>(p.o) + tile.b * p.o_stride_b + tile.h * p.o_stride_h;
+  OutT<T>* o = static_cast<OutT<T>*>(p.o) + tile.b * p.o_stride_b + tile.h * p.o_stride_h;
   float* lse = p.lse + (static_cast<long long>(tile.b) * p.heads + tile.h) * p.seqlen_q;
 #pragma unroll
   for (int hh = 0; hh < 2; ++hh) {
@@ -287,11 +343,30 @@ __device__ void store_empty_tile(const Flash3Params& p, const Tile& tile, int ro
 // Normalise O, write lse, stage O (swizzled, as the O tensor map's box) and store it with TMA. With its own
 // O buffer the warpgroup first waits until its previous store has read that buffer; staged in Q's place,
 // it waits for the store to read it and only then hands Q back to the producer.
+// fp8: O (bf16) straight from the accumulators, one 4-byte pair per store, rows past the end skipped.
+template <class Tr, class TO>
+__device__ __forceinline__ void store_o_direct(const Flash3Params& p, const Tile& tile, const float (&o)[Tr::D / 2],
+                                               const float (&inv)[2], int row0, int t) {
+  TO* out = static_cast<TO*>(p.o) + tile.b * p.o_stride_b + tile.h * p.o_stride_h;
+#pragma unroll
+  for (int hh = 0; hh < 2; ++hh) {
+    const int row = row0 + 8 * hh;
+    if (row >= p.seqlen_q) continue;
+#pragma unroll
+    for (int c = 0; c < Tr::D / 8; ++c)
+      *reinterpret_cast<std::uint32_t*>(out + row * p.o_stride_n + 8 * c + 2 * t) =
+          pack_half2<TO>(o[4 * c + 2 * hh] * inv[hh], o[4 * c + 2 * hh + 1] * inv[hh]);
+  }
+}
+
 template <class Tr, class T, bool kDropout>
 __device__ __forceinline__ void epilogue(const Smem<Tr>& sm, const CUtensorMap* tm_o, const Flash3Params& p,
                                          const Tile& tile, float (&o)[Tr::D / 2], const float (&row_max)[2],
                                          const float (&row_sum)[2], int cw, int row0, int lrow0, int t, bool leader) {
-  const float out_scale = kDropout ? 1.f / (1.f - p.dropout_p_used) : 1.f;
+  // V's descale (1 unless fp8) and dropout's 1 / (1 - p) scale O; Q's and K's are in the logits' scale.
+  const float out_scale = (kDropout ? 1.f / (1.f - p.dropout_p_used) : 1.f) * p.v_descale;
+  const float logit_scale = p.scale * p.q_descale * p.k_descale;
+  constexpr float kLn2 = 0.69314718f;
   float inv[2];
   float* lse = p.lse + (static_cast<long long>(tile.b) * p.heads + tile.h) * p.seqlen_q;
 #pragma unroll
@@ -299,7 +374,12 @@ __device__ __forceinline__ void epilogue(const Smem<Tr>& sm, const CUtensorMap* 
     const float l = ptx::quad_sum(row_sum[r]);
     inv[r] = l > 0.f ? out_scale / l : 0.f;
     const int row = row0 + 8 * r;
-    if (t == 0 && row < p.seqlen_q) lse[row] = l > 0.f ? row_max[r] * p.scale + __logf(l) : kNegInf;
+    if (t == 0 && row < p.seqlen_q)
+      lse[row] = l > 0.f ? row_max[r] * logit_scale + __logf(l) - Tr::kPOffset * kLn2 : kNegInf;
+  }
+  if constexpr (Tr::kFp8) {
+    store_o_direct<Tr, OutT<T>>(p, tile, o, inv, row0, t);
+    return;
   }
   if constexpr (Tr::kSeparateO) {
     if (leader) ptx::tma_store_wait_read();
@@ -346,7 +426,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     ptx::prefetch_tmap(&tm_o);
     for (int i = 0; i < 2; ++i) {
       ptx::mbar_init(sm.tile_full(i), 1);
-      ptx::mbar_init(sm.tile_empty(i), 128 * kWGs);
+      ptx::mbar_init(sm.tile_empty(i), 128 * kWGs + Tr::kTransposers);
     }
     ptx::mbar_init(sm.full_q(), 1);
     ptx::mbar_init(sm.empty_q(), kWGs);
@@ -355,6 +435,10 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       ptx::mbar_init(sm.empty_k(s), kWGs);
       ptx::mbar_init(sm.full_v(s), 1);
       ptx::mbar_init(sm.empty_v(s), kWGs);
+      if constexpr (Tr::kFp8) {
+        ptx::mbar_init(sm.full_v_tma(s), 1);
+        ptx::mbar_init(sm.empty_v_tma(s), 1);
+      }
     }
     ptx::fence_mbar_init();
   }
@@ -364,6 +448,9 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   if (wg == 0) {
     ptx::regs_dealloc<Tr::kProducerRegs>();
     if (threadIdx.x == 0) produce<Tr, kCausal>(sm, &tm_q, &tm_k, &tm_v, p);
+    if constexpr (Tr::kFp8) {
+      if (threadIdx.x >= 32) transpose_v<Tr, kCausal>(sm, p, threadIdx.x - 32);
+    }
     return;
   }
   ptx::regs_alloc<Tr::kConsumerRegs>();
@@ -374,7 +461,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   const bool leader = tid == 0;
   const int num_m = (p.seqlen_q + BM - 1) / BM;
   const int diag = p.seqlen_kv - p.seqlen_q;
-  const float scale_log2 = p.scale * ptx::kLog2e;
+  const float scale_log2 = p.scale * p.q_descale * p.k_descale * ptx::kLog2e;  // descales: 1 unless fp8
   const std::uint32_t q_base = sm.q() + cw * 64 * Tr::kSwzBytes;
   const int lrow0 = cw * 64 + warp * 16 + lane / 4;  // this thread's first row inside the tile
   // Ping-pong: warpgroup cw issues its GEMMs after cw - 1 (cyclically) has issued its own.
@@ -410,7 +497,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     for (int j = 0; j < D / 2; ++j) o[j] = 0.f;
     float row_max[2] = {kNegInf, kNegInf}, row_sum[2] = {0.f, 0.f}, corr[2];
     float s[BN / 2];
-    std::uint32_t pr[BN / 16][4];
+    std::uint32_t pr[Tr::kPFrags][4];
 
     ptx::mbar_wait(sm.full_q(), q_phase);
     q_phase ^= 1u;
@@ -430,8 +517,8 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       kpos.advance();
       release_q_after_last_s(n);
       if (needs_mask(n)) mask_block<BN, kCausal>(s, n * BN, row0, t, p.seqlen_kv, diag);
-      online_softmax<BN>(s, row_max, row_sum, corr, scale_log2);
-      acc_to_a<BN, T>(s, pr);
+      online_softmax<BN>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset);
+      p_to_a<Tr, T>(s, pr);
       if constexpr (kDropout) apply_dropout<BN>(pr, p, tile.b, tile.h, row0, n * BN, t);
     }
 
@@ -454,14 +541,14 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       kpos.advance();
       release_q_after_last_s(n);
       if (needs_mask(n)) mask_block<BN, kCausal>(s, n * BN, row0, t, p.seqlen_kv, diag);
-      online_softmax<BN>(s, row_max, row_sum, corr, scale_log2);
+      online_softmax<BN>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset);
       ptx::wgmma_wait<0>();
       pin_o_and_p<Tr>(o, pr);  // P stays live until its GEMM is done
       if (leader) ptx::mbar_arrive(sm.empty_v(vpos.stage));
       vpos.advance();
 #pragma unroll
       for (int j = 0; j < D / 2; ++j) o[j] *= corr[(j / 2) % 2];
-      acc_to_a<BN, T>(s, pr);
+      p_to_a<Tr, T>(s, pr);
       if constexpr (kDropout) apply_dropout<BN>(pr, p, tile.b, tile.h, row0, n * BN, t);
     }
 

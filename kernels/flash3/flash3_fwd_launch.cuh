@@ -31,16 +31,34 @@ void launch_fwd_dtype(const Flash3Params& p, const Fwd3Plan& plan, cudaStream_t 
   }
 }
 
-template <int D>
-Fwd3Geometry fwd_geometry() {
-  using Tr = Fwd3TraitsFor<D>;
-  return {Tr::kSwz, Tr::BM, Tr::BN, Tr::kThreads, Tr::kSmemBytes};
+// fp8: causal or not; no dropout instances (fwd_unsupported_reason refuses it).
+template <class Tr>
+void launch_fwd_fp8(const Flash3Params& p, const Fwd3Plan& plan, cudaStream_t stream) {
+  if (p.causal) launch_fwd_instance<Tr, __nv_fp8_e4m3, true, false>(p, plan, stream);
+  else launch_fwd_instance<Tr, __nv_fp8_e4m3, false, false>(p, plan, stream);
 }
 
-template <int D>
+template <class Tr>
+Fwd3Geometry geometry_of() {
+  return {Tr::kSwz, Tr::BM, Tr::BN, Tr::kThreads, Tr::kSmemBytes, Tr::kElemBytes};
+}
+
+// The 16-bit instances, and the fp8 ones at the head dims that have them (kHasFp8).
+template <int D, bool kHasFp8>
+Fwd3Geometry fwd_geometry(bool fp8) {
+  if constexpr (kHasFp8) {
+    if (fp8) return geometry_of<Fwd3Fp8TraitsFor<D>>();
+  }
+  return fp8 ? Fwd3Geometry{} : geometry_of<Fwd3TraitsFor<D>>();
+}
+
+template <int D, bool kHasFp8>
 void launch_fwd(const Flash3Params& p, const Fwd3Plan& plan, void* stream) {
-  using Tr = Fwd3TraitsFor<D>;
   const auto s = static_cast<cudaStream_t>(stream);
+  if constexpr (kHasFp8) {
+    if (p.dtype == DType::fp8) return launch_fwd_fp8<Fwd3Fp8TraitsFor<D>>(p, plan, s);
+  }
+  using Tr = Fwd3TraitsFor<D>;
   if (p.dtype == DType::bf16) launch_fwd_dtype<Tr, __nv_bfloat16>(p, plan, s);
   else launch_fwd_dtype<Tr, __half>(p, plan, s);
 }

@@ -15,13 +15,20 @@
 // exponentials per FLOP as twice D = 128), so three consumer warpgroups (192 rows, 160 registers each) take
 // turns: on an H200 this ran 1.01x cuDNN at N = 8192 against 0.87x with two (docs/perf/2026-11-30-flash3.md). Ping-pong (one warpgroup's softmax under the other's GEMMs) pays
 // where the softmax is a large share of the time, i.e. D <= 128.
+//
+// fp8 (ElemBytes 1, e4m3 Q, K, V): wgmma reads both operands of an 8-bit product K-major, so the producer
+// warpgroup's three other warps transpose each V tile (TMA-loaded like K into a "raw" stage) into a V^T
+// stage [D rows x BN keys] that the P V GEMM reads; the consumers see V^T where 16-bit kernels see V. O is
+// bf16 and goes from registers straight to global memory (no staging buffer: at D = 256 the raw V stages
+// take its room). The tile shapes are the 16-bit ones but D = 256 keeps BN = 128 (the operands are half
+// as large), as FlashAttention-3's fp8 tiles do.
 #include <cstdint>
 
 #include "kernels/flash3/flash3_tiles.hpp"
 
 namespace fa::flash3 {
 
-template <int D_, int BN_, int Stages_, int ConsumerWGs_, bool PingPong_>
+template <int D_, int BN_, int Stages_, int ConsumerWGs_, bool PingPong_, int ElemBytes_ = 2>
 struct Fwd3Traits {
   static constexpr int D = D_;
   static constexpr int kConsumerWGs = ConsumerWGs_;
@@ -39,28 +46,44 @@ struct Fwd3Traits {
   static_assert(128 * kProducerRegs + 128 * kConsumerWGs * kConsumerRegs <= kThreads * kLaunchRegs,
                 "setmaxnreg budgets exceed the registers the CTA is launched with");
 
-  static constexpr int kSwz = (D % 64 == 0) ? 64 : 32;  // elements per swizzled row
-  static constexpr int kSwzBytes = kSwz * 2;
-  static constexpr std::uint32_t kSwzMode = kSwz == 64 ? 1 : 2;  // descriptor code: 128-byte / 64-byte swizzle
+  static constexpr int kElemBytes = ElemBytes_;
+  static constexpr bool kFp8 = kElemBytes == 1;
+  static constexpr int kSwzBytes = (D * kElemBytes) % 128 == 0 ? 128 : 64;  // bytes per swizzled row
+  static constexpr int kSwz = kSwzBytes / kElemBytes;                         // elements per swizzled row
+  static constexpr std::uint32_t kSwzMode = kSwzBytes == 128 ? 1 : 2;  // descriptor code: 128-byte / 64-byte swizzle
   static constexpr int kRegions = D / kSwz;
   static constexpr int kQRegionBytes = BM * kSwzBytes;
   static constexpr int kKVRegionBytes = BN * kSwzBytes;
   static constexpr int kQBytes = kQRegionBytes * kRegions;
   static constexpr int kKVBytes = kKVRegionBytes * kRegions;
+  // fp8: a V^T stage is D rows of BN key bytes in regions of 128 keys (128-byte swizzle); the P operand is
+  // BN / 32 k32 fragments (16-bit: BN / 16 k16 fragments), 4 words each.
+  static constexpr int kVtRegionBytes = D * 128;
+  static constexpr int kPFrags = BN * kElemBytes / 32;
+  // P is scaled by 2^kPOffset before its e4m3 rounding (exp2(s - max + 8): the largest is 256, the small
+  // ones stay out of e4m3's subnormals); the row sums carry the same factor, lse takes it out.
+  static constexpr float kPOffset = kFp8 ? 8.f : 0.f;
+  static constexpr int kTransposers = kFp8 ? 96 : 0;  // producer warps 1..3
 
-  // Shared memory, from a 1024-byte aligned base: Q | K stages | V stages | O | tile slots + mbarriers.
-  // O gets its own buffer where it fits: then Q is released as soon as a tile's last S GEMM is done and
-  // the next tile's Q loads under this tile's epilogue. Otherwise (D = 256) O is staged in Q's place.
+  // Shared memory, from a 1024-byte aligned base: Q | K stages | V stages (fp8: V^T) | fp8: raw V stages |
+  // O | tile slots + mbarriers. O gets its own buffer where it fits: then Q is released as soon as a tile's
+  // last S GEMM is done and the next tile's Q loads under this tile's epilogue. Otherwise (D = 256) O is
+  // staged in Q's place. fp8 stages no O (released early like a separate O).
   static constexpr int kOffQ = 0;
   static constexpr int kOffK = kOffQ + kQBytes;
   static constexpr int kOffV = kOffK + kStages * kKVBytes;
-  static constexpr int kOffO = kOffV + kStages * kKVBytes;
-  static constexpr int kMisc = 2 * 8 + (4 + 4 * kStages) * 8;  // 2 tile slots; tile, Q, K, V barriers
-  static constexpr bool kSeparateO = kOffO + kQBytes + kMisc + 1024 <= 227 * 1024;
-  static constexpr int kOffMisc = kSeparateO ? kOffO + kQBytes : kOffO;
+  static constexpr int kOffVraw = kOffV + kStages * kKVBytes;
+  static constexpr int kOffO = kOffVraw + (kFp8 ? kStages * kKVBytes : 0);
+  static constexpr int kOBytes = kFp8 ? 0 : kQBytes;
+  // 2 tile slots; tile, Q, K, V barriers (fp8: and the raw V stages': 6 + 6 kStages barriers; the 16-bit
+  // count, unchanged here, is 16 bytes short of its 6 + 4 kStages and lives on the 1024-byte alignment slack)
+  static constexpr int kMisc = 2 * 8 + (kFp8 ? 6 + 6 * kStages : 4 + 4 * kStages) * 8;
+  static constexpr bool kSeparateO = kFp8 || kOffO + kQBytes + kMisc + 1024 <= 227 * 1024;
+  static constexpr int kOffMisc = kSeparateO ? kOffO + kOBytes : kOffO;
   static constexpr int kSmemBytes = kOffMisc + kMisc + 1024;  // + slack to align the base
 
   static_assert(D % kSwz == 0 && D % 16 == 0 && D <= 256, "head dim: whole swizzled regions, k16 steps");
+  static_assert(!kFp8 || (BN % 128 == 0 && D % 64 == 0), "fp8: V^T regions of 128 keys, whole 64-byte Q/K rows");
   static_assert(BN % 32 == 0 && BN <= 256, "BN: whole 32-column dropout groups, one wgmma N");
   static_assert(kConsumerWGs == 2 || kConsumerWGs == 3, "two or three consumer warpgroups");
   static_assert(kQRegionBytes % 1024 == 0 && kKVRegionBytes % 1024 == 0, "regions stay 1024-byte aligned");
@@ -71,5 +94,10 @@ struct Fwd3Traits {
 // the time (D <= 128).
 template <int D>
 struct Fwd3TraitsFor : Fwd3Traits<D, fwd3_tile(D).bn, 2, fwd3_tile(D).consumer_wgs, (D <= 128)> {};
+
+// fp8 (e4m3) per head dim (fwd3_fp8_tile). Ping-pong at D >= 128 as FlashAttention-3's fp8 forward: with
+// the GEMMs twice as fast the softmax is a larger share there too.
+template <int D>
+struct Fwd3Fp8TraitsFor : Fwd3Traits<D, fwd3_fp8_tile(D).bn, 2, fwd3_fp8_tile(D).consumer_wgs, (D >= 128), 1> {};
 
 }  // namespace fa::flash3

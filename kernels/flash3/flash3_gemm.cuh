@@ -16,17 +16,33 @@ constexpr std::uint32_t swizzle_mode() {
 }
 
 // acc[64 x N] (=) A B^T with both operands K-major in shared memory: A = 64 rows at a_base, B = N rows at
-// b_base, k = kDepth contiguous elements per row (the head dim), regions `*_region_bytes` apart.
+// b_base, k = kDepth contiguous elements per row (the head dim), regions `*_region_bytes` apart. kSwz counts
+// elements of T per swizzled row; a wgmma step is 32 bytes of k (k16 for 16-bit types, k32 for e4m3).
 template <int N, class T, int kDepth, int kSwz>
 __device__ __forceinline__ void gemm_ss_kmajor(float (&acc)[N / 2], std::uint32_t a_base, int a_region_bytes,
                                                std::uint32_t b_base, int b_region_bytes) {
-  constexpr std::uint32_t kSbo = 8 * kSwz * 2;  // 8-row groups
+  constexpr int kEB = static_cast<int>(sizeof(T)), kStep = 32 / kEB, kSwzBytes = kSwz * kEB;
+  constexpr std::uint32_t kSbo = 8 * kSwzBytes;  // 8-row groups
+  constexpr std::uint32_t kMode = kSwzBytes == 128 ? 1u : 2u;
 #pragma unroll
-  for (int kk = 0; kk < kDepth / 16; ++kk) {
-    const int region = kk * 16 / kSwz, within = (kk * 16 % kSwz) * 2;
-    const std::uint64_t da = ptx::smem_desc(a_base + region * a_region_bytes + within, 16, kSbo, swizzle_mode<kSwz>());
-    const std::uint64_t db = ptx::smem_desc(b_base + region * b_region_bytes + within, 16, kSbo, swizzle_mode<kSwz>());
+  for (int kk = 0; kk < kDepth / kStep; ++kk) {
+    const int region = kk * kStep / kSwz, within = (kk * kStep % kSwz) * kEB;
+    const std::uint64_t da = ptx::smem_desc(a_base + region * a_region_bytes + within, 16, kSbo, kMode);
+    const std::uint64_t db = ptx::smem_desc(b_base + region * b_region_bytes + within, 16, kSbo, kMode);
     wgmma::wgmma_ss<N, T, 0, 0>(acc, da, db, kk > 0 ? 1 : 0);
+  }
+}
+
+// acc[64 x N] += A B^T, e4m3: A from registers (kDepth / 32 k32 fragments), B = N rows at b_base, K-major with
+// kDepth bytes of k per row in regions of 128 (128-byte swizzle) `b_region_bytes` apart: the V^T tile.
+template <int N, int kDepth>
+__device__ __forceinline__ void gemm_rs_kmajor_e4m3(float (&acc)[N / 2], const std::uint32_t (&a)[kDepth / 32][4],
+                                                    std::uint32_t b_base, int b_region_bytes) {
+#pragma unroll
+  for (int kk = 0; kk < kDepth / 32; ++kk) {
+    const int region = kk * 32 / 128, within = kk * 32 % 128;
+    const std::uint64_t db = ptx::smem_desc(b_base + region * b_region_bytes + within, 16, 8 * 128, 1u);
+    wgmma::wgmma_rs<N, __nv_fp8_e4m3>(acc, a[kk], db, 1);
   }
 }
 

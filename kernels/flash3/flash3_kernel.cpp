@@ -31,7 +31,12 @@ Flash3BwdParams params_for(const Problem& p, const Operands* ops) {
   f.dropout_threshold8 = dropout_threshold8(p.dropout);
   f.dropout_p_used = static_cast<float>(dropout_p_used(p.dropout));
   layout_strides_into(p, f);
-  if (ops != nullptr) operands_into(*ops, f);
+  if (ops != nullptr) {
+    operands_into(*ops, f);
+    f.q_descale = ops->q_descale;  // 1 unless fp8
+    f.k_descale = ops->k_descale;
+    f.v_descale = ops->v_descale;
+  }
   return f;
 }
 

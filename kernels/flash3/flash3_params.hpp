@@ -23,6 +23,8 @@ struct Flash3Params {
   int batch = 0, heads = 0, seqlen_q = 0, seqlen_kv = 0, head_dim = 0;
   DType dtype = DType::bf16;
   float scale = 1.0f;   // softmax scale
+  // fp8 (e4m3 Q, K, V; bf16 O): each input element times its tensor's descale is the value it stands for.
+  float q_descale = 1.0f, k_descale = 1.0f, v_descale = 1.0f;
   bool causal = false;  // bottom-right aligned: row i sees columns j <= i + seqlen_kv - seqlen_q
 
   // Dropout with the shared keep-mask of core/philox.hpp (8-bit threshold; 0 = no dropout).

@@ -21,6 +21,16 @@ constexpr Fwd3Tile fwd3_tile(int d) {
   }
 }
 
+// fp8 (e4m3 Q, K, V): the same except D = 256, whose operands are half as large, keeps 128 keys per block.
+constexpr Fwd3Tile fwd3_fp8_tile(int d) {
+  switch (d) {
+    case 64: return {3, 128};
+    case 128:
+    case 256: return {2, 128};
+    default: return {};
+  }
+}
+
 // Elements per swizzled shared-memory row of a 16-bit [rows x d] tile: 64 (128-byte swizzle) where d is a
 // multiple of 64, else 32 (64-byte swizzle): the TMA boxes and the kernels' layouts agree on it.
 constexpr int swizzle_cols(int d) { return d % 64 == 0 ? 64 : 32; }

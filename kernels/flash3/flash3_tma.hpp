@@ -11,12 +11,12 @@ struct TensorMapShape {
   const void* base = nullptr;
   int batch = 0, heads = 0, seqlen = 0, head_dim = 0;
   std::int64_t stride_b = 0, stride_h = 0, stride_n = 0;  // elements
-  int elem_bytes = 2;  // 2: any 16-bit type (moved as raw bits); 4: fp32 (TMA reduce-adds need the type)
+  int elem_bytes = 2;  // 1: e4m3, 2: any 16-bit type (both moved as raw bits); 4: fp32 (TMA reduce-adds need the type)
 };
 
-// Strides (elements of a 16-bit type) TMA can walk: multiples of 16 bytes.
-inline bool tma_strides_ok(std::int64_t sb, std::int64_t sh, std::int64_t sn) {
-  return sb % 8 == 0 && sh % 8 == 0 && sn % 8 == 0;
+// Strides (elements of `elem_bytes` bytes, 16-bit by default) TMA can walk: multiples of 16 bytes.
+inline bool tma_strides_ok(std::int64_t sb, std::int64_t sh, std::int64_t sn, int elem_bytes = 2) {
+  return (sb * elem_bytes) % 16 == 0 && (sh * elem_bytes) % 16 == 0 && (sn * elem_bytes) % 16 == 0;
 }
 
 // A map whose box is [box_rows x box_cols] elements of one (b, h) (box_cols * elem_bytes must equal the

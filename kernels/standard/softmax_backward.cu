@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "core/cuda_check.hpp"
 #include "kernels/standard/dropout_factors.cuh"
@@ -138,6 +139,7 @@ void softmax_backward(DType d, GradMode mode, const void* x, const void* dp, voi
     case DType::fp32: backward_typed<float>(mode, x, dp, out, lse, delta, g, drop, st); break;
     case DType::fp16: backward_typed<__half>(mode, x, dp, out, lse, delta, g, drop, st); break;
     case DType::bf16: backward_typed<__nv_bfloat16>(mode, x, dp, out, lse, delta, g, drop, st); break;
+    case DType::fp8: throw std::invalid_argument("standard: no fp8 path");  // refused before any launch
   }
   FA_CUDA_CHECK_LAUNCH();
 }
@@ -150,6 +152,7 @@ void row_dot(DType d, const RowDotArgs& a, float* delta, const RowGeometry& g, v
     case DType::fp32: row_dot_kernel<float><<<blocks, kThreads, 0, st>>>(a, delta, g); break;
     case DType::fp16: row_dot_kernel<__half><<<blocks, kThreads, 0, st>>>(a, delta, g); break;
     case DType::bf16: row_dot_kernel<__nv_bfloat16><<<blocks, kThreads, 0, st>>>(a, delta, g); break;
+    case DType::fp8: throw std::invalid_argument("standard: no fp8 path");  // refused before any launch
   }
   FA_CUDA_CHECK_LAUNCH();
 }

@@ -257,6 +257,7 @@ void softmax_forward(DType d, const void* s, void* p, float* lse, const RowGeome
     case DType::fp32: forward_typed<float>(s, p, lse, g, drop, st); break;
     case DType::fp16: forward_typed<__half>(s, p, lse, g, drop, st); break;
     case DType::bf16: forward_typed<__nv_bfloat16>(s, p, lse, g, drop, st); break;
+    case DType::fp8: throw std::invalid_argument("standard: no fp8 path");  // refused before any launch
   }
   FA_CUDA_CHECK_LAUNCH();
 }

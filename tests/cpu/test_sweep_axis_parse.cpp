@@ -171,7 +171,7 @@ TEST_CASE("set_axis errors name the flag and list what is accepted", "[sweep]") 
     const char* expect;
   };
   const std::vector<Bad> bad = {
-      {"dtype", "fp12", "--dtype: 'fp12' is not a valid value (accepted: fp32, fp16, bf16, all)"},
+      {"dtype", "fp12", "--dtype: 'fp12' is not a valid value (accepted: fp32, fp16, bf16, fp8, all)"},
       {"kernel", "flsh", "--kernel: 'flsh' is not a valid value (accepted: reference, flash, all)"},
       {"pass", "sideways", "--pass: 'sideways'"},
       {"sparsity", "diagonal", "butterfly"},
