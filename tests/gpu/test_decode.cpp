@@ -1,0 +1,120 @@
+// Decoding points (few query rows against a long K/V cache) on the flash family, whose forward runs
+// split-K/V there (kernels/flash/flash_decode_plan.hpp), against the float64 reference:
+//  - Nq 1, 4, 16 x Nk 1, 17, 1000, 4097 x Hq/Hkv 32/8, 32/1, 8/8 x causal both, fp16/bf16 alternating;
+//    Nk 65536 with fewer heads where Nq is 16 (the reference's cost); head dim 128; bnhd; outputs
+//    NaN-poisoned before each run (measure/verify.hpp), every element written, within tolerance;
+//  - each point's path is the plan's (split exactly when Nq x group <= 64), and a split point with
+//    chunks allocates the plan's partials as its scratch (the split kernels really ran);
+//  - the rows that see no key (causal, Nq > Nk) come out as O = 0, lse = -inf (the verify compares them).
+#include <catch2/catch.hpp>
+
+#include "kernels/families_built.hpp"
+
+#if FA_FAMILY_FLASH
+#include <cstdint>
+#include <string>
+
+#include "core/kernel.hpp"
+#include "core/problem.hpp"
+#include "kernels/flash/flash_decode.hpp"
+#include "tests/gpu/gpu_support.hpp"
+#include "tests/gpu/gpu_test_util.hpp"
+
+namespace {
+
+using fa::DType;
+using fa::Layout;
+using fa::Pass;
+using fa::testing::require_kernel;
+using fa::testing::Shape;
+
+fa::testing::SeedSequence data_seeds{93000};
+
+struct Heads {
+  std::int64_t q, kv;
+};
+
+fa::Point decode_point(DType dt, Heads heads, std::int64_t nq, std::int64_t nk, bool causal, std::int64_t d = 64,
+                       Layout layout = Layout::bhnd, std::int64_t batch = 1) {
+  Shape s;
+  s.b = batch, s.h = heads.q, s.nq = nq, s.nk = nk, s.d = d;
+  fa::Point pt = fa::testing::attention_point("flash", Pass::fwd, dt, s, causal, 0.0, layout,
+                                              fa::testing::shape_seed(0xdec0ULL, s));
+  pt.problem.kv_heads = fa::stored_kv_heads(heads.q, heads.kv);
+  return pt;
+}
+
+// The point verifies, and the forward took the path the rule says: split exactly when the query rows
+// of one K/V head fit one tile (D 64/128, no dropout), which the row note reports.
+void check_decode_point(fa::AttentionKernel& k, const fa::Point& pt) {
+  const fa::Problem& p = pt.problem;
+  const bool want_split = p.seqlen_q * p.kv_group() <= fa::flash::kDecodeMaxRows;
+  const std::string note = k.point_note(p, pt.pass);
+  INFO(fa::point_label(pt) << " Nq" << p.seqlen_q << " Nk" << p.seqlen_kv << ": " << note);
+  CHECK(note.rfind(want_split ? "flash: split-K/V decode" : "flash: normal path", 0) == 0);
+  fa::testing::check_labelled_point(k, pt, data_seeds.next());
+}
+
+}  // namespace
+
+TEST_CASE("decode: flash Nq 1/4/16 x Nk 1..4097 x 32/8, 32/1, 8/8, causal both", "[gpu][decode]") {
+  FA_REQUIRE_GPU();
+  auto k = require_kernel("flash");
+  int i = 0;
+  for (std::int64_t nq : {1, 4, 16})
+    for (std::int64_t nk : {1, 17, 1000, 4097})
+      for (const Heads heads : {Heads{32, 8}, Heads{32, 1}, Heads{8, 8}})
+        for (bool causal : {false, true}) {
+          const DType dt = (i++ % 2 == 0) ? DType::fp16 : DType::bf16;
+          check_decode_point(*k, decode_point(dt, heads, nq, nk, causal));
+        }
+}
+
+TEST_CASE("decode: flash Nk 65536 (chunks combined), head dim 128, bnhd", "[gpu][decode]") {
+  FA_REQUIRE_GPU();
+  auto k = require_kernel("flash");
+  // Nq 16 x 32 heads x 65536 keys would cost the CPU reference 2e9 multiply-adds per matmul: the Nq 16
+  // points use 8 query heads (group 4 as 32/8: 64 rows per K/V head; 8/1: 128 rows, the normal path).
+  const struct {
+    std::int64_t nq;
+    Heads heads;
+  } long_points[] = {{1, {32, 8}}, {1, {32, 1}}, {1, {8, 8}},  {4, {32, 8}}, {4, {32, 1}},
+                     {4, {8, 8}},  {16, {8, 2}}, {16, {8, 8}}, {16, {8, 1}}};
+  int i = 0;
+  for (const auto& lp : long_points) {
+    const bool odd = i++ % 2 == 1;
+    check_decode_point(*k, decode_point(odd ? DType::bf16 : DType::fp16, lp.heads, lp.nq, 65536, odd));
+  }
+  check_decode_point(*k, decode_point(DType::bf16, {32, 8}, 1, 65536, false, 128));
+  check_decode_point(*k, decode_point(DType::fp16, {32, 8}, 4, 4097, true, 128));
+  check_decode_point(*k, decode_point(DType::bf16, {8, 8}, 16, 1000, true, 128));
+  check_decode_point(*k, decode_point(DType::bf16, {32, 8}, 4, 4097, true, 64, Layout::bnhd, 2));
+  check_decode_point(*k, decode_point(DType::fp16, {32, 1}, 1, 1000, false, 128, Layout::bnhd, 2));
+}
+
+TEST_CASE("decode: a split point with chunks runs the split kernels with the plan's scratch", "[gpu][decode]") {
+  FA_REQUIRE_GPU();
+  auto k = require_kernel("flash");
+  const fa::Problem p = decode_point(DType::bf16, {32, 8}, 1, 65536, false).problem;
+  const fa::flash::DecodeShape s = fa::flash::decode_shape(p, false);
+  const fa::flash::DecodePlan plan = fa::flash::decode_plan(s);
+  INFO(fa::flash::decode_note(s, plan));
+  REQUIRE(plan.split);
+  REQUIRE(plan.chunks > 1);
+  CHECK(plan.chunks * plan.tiles_per_chunk >= plan.kv_tiles);
+  CHECK((plan.chunks - 1) * plan.tiles_per_chunk < plan.kv_tiles);  // no empty chunk
+  const std::size_t partials = fa::flash::decode_workspace_bytes(s, plan);
+  CHECK(partials == 8u * plan.chunks * 4 * (64 + 1) * sizeof(float));
+  CHECK(k->workspace_bytes(p, Pass::fwd) == partials);
+  // prepare() allocates the partials only on the split path, and the runs need them.
+  CHECK(fa::testing::time_kernel_pass(*k, p, Pass::fwd).scratch_peak_bytes == partials);
+
+  // The bar's point (B 8, 32/8, D 128, Nk 32768): enough CTAs for every SM.
+  const fa::Problem bar = decode_point(DType::bf16, {32, 8}, 1, 32768, false, 128, Layout::bhnd, 8).problem;
+  const fa::flash::DecodePlan bar_plan = fa::flash::decode_plan(fa::flash::decode_shape(bar, false));
+  INFO(fa::flash::decode_note(fa::flash::decode_shape(bar, false), bar_plan));
+  CHECK(bar_plan.split);
+  CHECK(bar_plan.chunks > 1);
+  CHECK(bar_plan.ctas >= fa::flash::current_decode_device().sm_count);
+}
+#endif
