@@ -8,7 +8,7 @@
 
 namespace fa::flash {
 
-DecodeShape decode_shape(const Problem& p, bool block_mask) {
+DecodeShape decode_shape(const Problem& p, bool block_mask_family) {
   DecodeShape s;
   s.batch = p.batch;
   s.kv_heads = p.num_kv_heads();
@@ -18,7 +18,7 @@ DecodeShape decode_shape(const Problem& p, bool block_mask) {
   s.head_dim = p.head_dim;
   s.dtype = p.dtype;
   s.dropout = p.dropout > 0;
-  s.block_mask = block_mask && !p.sparsity.is_dense();
+  s.block_mask = block_mask_family;
   return s;
 }
 

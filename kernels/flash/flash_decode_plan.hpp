@@ -31,7 +31,9 @@ struct DecodeShape {
   bool dropout = false, block_mask = false;
   std::int64_t rows() const { return seqlen_q * kv_group; }  // query rows per K/V head
 };
-DecodeShape decode_shape(const Problem& p, bool block_mask);
+// block_mask_family: the kernels are driven by a block mask (the block_sparse family), which the
+// split path does not take, whatever the point's pattern.
+DecodeShape decode_shape(const Problem& p, bool block_mask_family);
 
 // What the device offers the split kernel (the IO model's defaults: an H100/H200).
 struct DecodeDevice {

@@ -1,12 +1,16 @@
 // The flash family's split-K/V decision (kernels/flash/flash_decode_plan.hpp) on hand-worked cases:
 // which points split, how many chunks an H100/H200 (132 SMs, 228 KB shared memory per SM) gets, the
-// scratch of the partials, the row note, and the IO model of a split forward.
+// scratch of the partials, the row note, the IO model of a split forward, and the llm-decode sweep.
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <set>
+#include <string_view>
 
 #include "kernels/flash/flash_decode_plan.hpp"
 #include "measure/io_model.hpp"
+#include "sweep/expand.hpp"
+#include "sweep/sweep_file.hpp"
 
 namespace {
 
@@ -104,4 +108,20 @@ TEST_CASE("decode plan: the IO model of a split forward is K + V + Q + O + the p
   const fa::IoPrediction both = fa::predict_io(pt, "flash", prm);
   REQUIRE(both.modelled);
   CHECK(both.terms.front().kernel == "flash decode split-K/V");
+}
+
+TEST_CASE("llm-decode: 32/8 heads, Nq 1 and 4 against caches of 4k-128k, every point split on flash", "[decode][sweep]") {
+  fa::SweepSpec base;
+  base.known_kernels = {"reference", "standard", "flash", "flash3", "block_sparse", "cudnn", "ring"};
+  const auto e = fa::expand(fa::load_builtin_sweep("llm-decode", base), [](std::string_view) { return false; });
+  REQUIRE(e.points.size() == 72);  // 3 kernels x 2 query lengths x 6 cache lengths x 2 causal
+  std::set<std::int64_t> nk;
+  for (const auto& pt : e.points) {
+    const fa::Problem& p = pt.problem;
+    CHECK((p.batch == 8 && p.heads == 32 && p.num_kv_heads() == 8 && p.head_dim == 128));
+    CHECK((p.seqlen_q == 1 || p.seqlen_q == 4));
+    nk.insert(p.seqlen_kv);
+    if (pt.kernel == "flash") CHECK(plan_decode(fa::flash::decode_shape(p, false), DecodeDevice{}).split);
+  }
+  CHECK(nk == std::set<std::int64_t>{4096, 8192, 16384, 32768, 65536, 131072});
 }
