@@ -117,4 +117,14 @@ TEST_CASE("decode: a split point with chunks runs the split kernels with the pla
   CHECK(bar_plan.chunks > 1);
   CHECK(bar_plan.ctas >= fa::flash::current_decode_device().sm_count);
 }
+
+// One small point of each split shape for compute-sanitizer (memcheck, racecheck: the epilogue reuses
+// the K/V stages); hidden from normal runs.
+TEST_CASE("decode: sanitizer points", "[.decode_sanitize]") {
+  FA_REQUIRE_GPU();
+  auto k = require_kernel("flash");
+  check_decode_point(*k, decode_point(DType::fp16, {32, 8}, 1, 1000, false));               // 16-row tile, chunks
+  check_decode_point(*k, decode_point(DType::bf16, {32, 1}, 1, 700, true, 128, Layout::bnhd));  // 32 rows
+  check_decode_point(*k, decode_point(DType::bf16, {32, 8}, 16, 300, true, 128));           // 64 rows
+}
 #endif
