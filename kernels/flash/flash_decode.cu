@@ -3,8 +3,13 @@
 
 #include <cuda_runtime_api.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "core/cuda_check.hpp"
 #include "kernels/flash/flash_decode_kernel.cuh"
@@ -25,7 +30,34 @@ DecodeDevice current_decode_device() {
   return dev;
 }
 
-DecodePlan decode_plan(const DecodeShape& s) { return plan_decode(s, current_decode_device()); }
+namespace {
+
+// "auto" (or unset) or "off"; nullopt for anything else.
+std::optional<bool> decode_switch_on() {
+  const char* env = std::getenv("FA_FLASH_DECODE");
+  if (env == nullptr || env[0] == '\0' || std::string_view(env) == "auto") return true;
+  if (std::string_view(env) == "off") return false;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string decode_switch_error() {
+  if (decode_switch_on()) return "";
+  // Strict: a misspelt value must not silently measure the other path.
+  return std::string("flash: FA_FLASH_DECODE='") + std::getenv("FA_FLASH_DECODE") +
+         "' is not valid (accepted: auto, off; unset: auto)";
+}
+
+DecodePlan decode_plan(const DecodeShape& s) {
+  const std::optional<bool> on = decode_switch_on();
+  if (!on) throw std::invalid_argument(decode_switch_error());
+  if (*on) return plan_decode(s, current_decode_device());
+  DecodePlan plan;
+  plan.rows = static_cast<int>(std::min<std::int64_t>(s.rows(), 1 << 30));
+  plan.why_not = "FA_FLASH_DECODE=off";
+  return plan;
+}
 
 void flash_decode_fwd(const FlashParams& p, const DecodePlan& plan, void* workspace, void* stream) {
   if (!plan.split) throw std::invalid_argument("flash_decode_fwd: the plan keeps the normal path");

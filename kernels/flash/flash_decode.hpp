@@ -2,6 +2,7 @@
 // The split-K/V decode forward of the flash family (flash_decode_kernel.cuh): the current device as
 // the plan sees it, and the launch. Host-only header; the decision itself is flash_decode_plan.hpp.
 #include <cstddef>
+#include <string>
 
 #include "kernels/flash/flash_decode_plan.hpp"
 #include "kernels/flash/flash_params.hpp"
@@ -16,7 +17,13 @@ namespace fa::flash {
 // when no device answers (a dry run on a machine without a GPU).
 DecodeDevice current_decode_device();
 
-// The plan for the current device.
+// FA_FLASH_DECODE: unset or "auto", the plan decides; "off", every point takes the normal path (to
+// measure the split forward against it at the same points; the IO model still assumes the split).
+// What is wrong with its value ("" when it is fine), for supports().
+std::string decode_switch_error();
+
+// The plan for the current device (the normal path under FA_FLASH_DECODE=off). Throws
+// std::invalid_argument on a bad FA_FLASH_DECODE.
 DecodePlan decode_plan(const DecodeShape& s);
 
 // Runs the forward of a split plan: writes p.o and p.lse. `workspace`: decode_workspace_bytes of

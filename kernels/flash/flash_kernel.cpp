@@ -94,6 +94,7 @@ Support FlashKernel::supports(const Problem& p, Pass pass) const {
     return Support::no("flash needs batch, heads and sequence lengths in [1, 2^31)");
   }
   if (!p.kv_heads_divide()) return Support::no("flash needs K/V heads that divide the query heads");
+  if (const std::string why = decode_switch_error(); !why.empty()) return Support::no(why);
   const FlashBwdParams f = params_for(p, nullptr, takes_block_mask());
   if (const char* why = flash_fwd_unsupported_reason(f); why[0] != '\0') return Support::no(why);
   if (pass != Pass::fwd) {

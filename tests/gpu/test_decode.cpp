@@ -6,7 +6,8 @@
 //  - each point's path is the plan's (split exactly when Nq x group <= 64), and a split point with
 //    chunks allocates the plan's partials as its scratch (the split kernels really ran), and runs
 //    repeat bit for bit;
-//  - the rows that see no key (causal, Nq > Nk) come out as O = 0, lse = -inf (the verify compares them).
+//  - the rows that see no key (causal, Nq > Nk) come out as O = 0, lse = -inf (the verify compares them);
+//  - FA_FLASH_DECODE=off (the normal path, for comparing the two) and its bad values.
 #include <catch2/catch.hpp>
 
 #include "kernels/families_built.hpp"
@@ -21,6 +22,7 @@
 #include "measure/operands.hpp"
 #include "tests/gpu/gpu_support.hpp"
 #include "tests/gpu/gpu_test_util.hpp"
+#include "tests/scoped_env.hpp"
 
 namespace {
 
@@ -138,6 +140,21 @@ TEST_CASE("decode: a split point with chunks runs the split kernels with the pla
   CHECK(bar_plan.split);
   CHECK(bar_plan.chunks > 1);
   CHECK(bar_plan.ctas >= fa::flash::current_decode_device().sm_count);
+}
+
+TEST_CASE("decode: FA_FLASH_DECODE=off takes the normal path, a bad value is refused", "[gpu][decode]") {
+  FA_REQUIRE_GPU();
+  auto k = require_kernel("flash");
+  const fa::Point pt = decode_point(DType::bf16, {32, 8}, 4, 4097, true);
+  {
+    fa::testing::ScopedEnv off("FA_FLASH_DECODE", "off");
+    CHECK(k->point_note(pt.problem, pt.pass) == "flash: normal path, not split-K/V decode (FA_FLASH_DECODE=off)");
+    CHECK(k->workspace_bytes(pt.problem, pt.pass) == 0);
+    fa::testing::check_labelled_point(*k, pt, data_seeds.next());
+  }
+  fa::testing::ScopedEnv bad("FA_FLASH_DECODE", "yes");
+  CHECK(k->supports(pt.problem, pt.pass).reason ==
+        "flash: FA_FLASH_DECODE='yes' is not valid (accepted: auto, off; unset: auto)");
 }
 
 // One small point of each split shape for compute-sanitizer (memcheck, racecheck: the epilogue reuses
