@@ -52,8 +52,8 @@ grep -E '^\| 8 \| 32 \|' "$out/decode-bar/results.md" | sed 's/^/  table: /' | t
 run decode-grid --kernel flash,cudnn --batch 8 --heads 32 --kv-heads 8,1 --seqlen 1,4,16 \
   --seqlen-kv 4096:131072:x4 --head-dim 128 --dtype bf16 --causal 1
 # The same grid on flash's normal path: the measured case for the split rule (<= 64 rows per K/V head).
-FA_FLASH_DECODE=off run decode-grid-normal --kernel flash --batch 8 --heads 32 --kv-heads 8,1 --seqlen 1,4,16 \
-  --seqlen-kv 4096:131072:x4 --head-dim 128 --dtype bf16 --causal 1
+(export FA_FLASH_DECODE=off; run decode-grid-normal --kernel flash --batch 8 --heads 32 --kv-heads 8,1 \
+  --seqlen 1,4,16 --seqlen-kv 4096:131072:x4 --head-dim 128 --dtype bf16 --causal 1)
 [[ ${SKIP_SWEEP:-0} == 1 ]] || run llm-decode --sweep llm-decode
 
 tar -czf "$out/decode-session.tgz" -C "$out" --exclude decode-session.tgz . 2>/dev/null
