@@ -22,8 +22,8 @@ DecodeDevice current_decode_device();
 // What is wrong with its value ("" when it is fine), for supports().
 std::string decode_switch_error();
 
-// The plan for the current device (the normal path under FA_FLASH_DECODE=off). Throws
-// std::invalid_argument on a bad FA_FLASH_DECODE.
+// The plan for the current device (the normal path under FA_FLASH_DECODE=off, and under a bad value,
+// which supports() refuses: estimates and notes asked before it still get an answer).
 DecodePlan decode_plan(const DecodeShape& s);
 
 // Runs the forward of a split plan: writes p.o and p.lse. `workspace`: decode_workspace_bytes of
