@@ -13,6 +13,7 @@
 #include "cli/sweep_flags.hpp"
 #include "core/errors.hpp"
 #include "kernels/point_kernels.hpp"
+#include "measure/copy_ceiling.hpp"
 #include "measure/device_info.hpp"
 #include "measure/counters.hpp"
 #include "measure/point_estimate.hpp"
@@ -203,6 +204,17 @@ std::unique_ptr<CounterSession> open_counters(const RunFlags& f, const DeviceInf
   return counters;
 }
 
+// The HBM ceiling of the rows' pct_peak_bandwidth, measured on this GPU (measure/copy_ceiling.hpp),
+// and the metadata text that says which ceiling it is.
+std::string measure_bandwidth_ceiling(int device, RunOptions& opt) {
+  const double measured = measure_copy_ceiling(device);
+  if (measured <= 0) {
+    return fmt::format("{:.0f} GB/s (the default: no memory for the copy measurement)", opt.io.peak_hbm_bytes_per_s / 1e9);
+  }
+  opt.io.peak_hbm_bytes_per_s = measured;
+  return fmt::format("{:.0f} GB/s (device-to-device copy of 1 GiB, read + write, best of 8)", measured / 1e9);
+}
+
 void print_row(int index, std::size_t total, const Point& pt, const Row& row) {
   if (row.status == Status::ok) {
     fmt::print("[{}/{}] {:<58} {:>10.4f} ms  {:>8.2f} TFLOP/s  cv {:.1f}%{}{}\n", index, total, point_label(pt),
@@ -307,10 +319,15 @@ int execute_run(const RunFlags& f, const std::string& command_line) {
 
   RunOptions opt = timing_options(f);
   std::unique_ptr<CounterSession> counters;
-  if (have_gpu) counters = open_counters(f, devices.devices[static_cast<std::size_t>(f.device)], opt);
+  std::string ceiling;
+  if (have_gpu) {
+    counters = open_counters(f, devices.devices[static_cast<std::size_t>(f.device)], opt);
+    ceiling = measure_bandwidth_ceiling(f.device, opt);
+  }
 
   const std::string out = f.out_dir.empty() ? "fa-bench-results/" + utc_timestamp_compact() : f.out_dir;
   RunMetadata md = collect_metadata(command_line, devices, have_gpu ? to_string(opt.mode) : "host");
+  if (!ceiling.empty()) set_metadata_field(md, "hbm_copy_ceiling", ceiling);
   prepare_gate(f.gate, md);
   ResultDirectory results = ResultDirectory::open(out, md, f.resume);
   fmt::print("{} points -> {}/results.{{csv,md,json}} ({} timing)\n", ex.points.size(), out, md.timing_mode);

@@ -143,6 +143,12 @@ class AttentionKernel {
   virtual std::size_t workspace_bytes(const Problem& p, Pass pass) const = 0;
   virtual std::unique_ptr<PreparedRun> prepare(const Problem& p, Pass pass, const Operands& ops,
                                                const ExecContext& ctx) = 0;
+  // A point-level choice the kernel makes that qualifies the row's numbers (e.g. flash's split-K/V
+  // decode and its chunk count), appended to the row's notes; empty when there is nothing to say.
+  virtual std::string point_note(const Problem& p, Pass pass) const {
+    (void)p, (void)pass;
+    return {};
+  }
 };
 
 // The answer of a family that does not implement grouped K/V heads: yes() when the problem has as

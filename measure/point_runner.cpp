@@ -204,6 +204,7 @@ class PointMeasurement {
       row_.reason = "correctness check failed: " + row_.check_note;
     }
     append_reason(row_, injected_);
+    append_reason(row_, kernel_.point_note(pt_.problem, pt_.pass));
   }
 
  private:

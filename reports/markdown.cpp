@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <initializer_list>
 #include <map>
+#include <optional>
 #include <tuple>
 
 #include "reports/number_text.hpp"
@@ -270,6 +271,27 @@ void write_not_measured(std::string& md, const std::vector<Row>& rows) {
   md += "## Rows not measured\n\n| point | status | reason |\n|---|---|---|\n" + table + "\n";
 }
 
+// Rows nearer the bandwidth roof than the compute roof (decoding, short sequences): what they are
+// judged by is the HBM bandwidth they reach against the copy ceiling of their GPU. Only rows whose
+// counters measured their bytes.
+void write_bandwidth(std::string& md, const std::vector<Row>& rows) {
+  std::string table;
+  for (const Row& r : rows) {
+    if (r.status != Status::ok || !r.achieved_hbm_gbps || !r.pct_peak_bandwidth) continue;
+    if (r.pct_peak_flops && *r.pct_peak_flops > *r.pct_peak_bandwidth) continue;
+    const std::optional<double> measured = measured_hbm_bytes(r);
+    const bool over = measured && r.io_model_bytes && *r.io_model_bytes > 0;
+    append(table, {"| ", cell(point_label(r.point)), " | ", ms_text(r.time.median_ms), " | ",
+                   printf_text("%.0f", *r.achieved_hbm_gbps), " | ", printf_text("%.1f", *r.pct_peak_bandwidth), " | ",
+                   over ? printf_text("%.2f", *measured / *r.io_model_bytes) : std::string(), " |\n"});
+  }
+  if (table.empty()) return;
+  append(md, {"## Memory-bound rows\n\nHBM bytes measured by the counters / median time, against the copy "
+              "ceiling of the GPU (metadata: hbm_copy_ceiling); rows nearer that roof than the GEMM roof.\n\n"
+              "| point | ms | HBM GB/s | % of copy ceiling | measured / model bytes |\n|---|--:|--:|--:|--:|\n",
+              table, "\n"});
+}
+
 // Notes on measured rows (e.g. "throttled") qualify their numbers, so they are listed in full.
 void write_notes(std::string& md, const std::vector<Row>& rows) {
   std::string table;
@@ -314,6 +336,7 @@ std::string markdown_report(const RunMetadata& metadata, const std::vector<Row>&
   }
   write_failed_checks(md, rows);
   write_not_measured(md, rows);
+  write_bandwidth(md, rows);
   write_notes(md, rows);
   write_legend(md, options);
   return md;

@@ -77,6 +77,19 @@ constexpr std::string_view kBuiltinSweeps = R"json({
       "causal": "both",
       "dtype": "bf16"
     },
+    "llm-decode": {
+      "description": "Decoding against a long K/V cache (memory-bound: read the Memory-bound rows' HBM GB/s): Llama-3-8B style 32 query heads over 8 K/V heads, head dim 128, batch 8, 1 and 4 query tokens (speculative), cache 4k-128k, bf16, causal and not, forward",
+      "kernel": "flash,cudnn,standard",
+      "pass": "fwd",
+      "batch": 8,
+      "heads": 32,
+      "kv-heads": 8,
+      "seqlen": [1, 4],
+      "seqlen-kv": "4096:131072:x2",
+      "head-dim": 128,
+      "causal": "both",
+      "dtype": "bf16"
+    },
     "ci-gate": {
       "description": "Regression-gate sweep for GPU CI: millisecond-scale points (stable timings and byte counts), standard/flash/block_sparse, bf16, B4 H16, seqlen 1k-4k, head dim 64/128, forward and backward",
       "kernel": "standard,flash,block_sparse",

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "core/block_mask.hpp"
+#include "kernels/flash/flash_decode_plan.hpp"
 #include "kernels/flash/flash_tiles.hpp"
 #include "kernels/flash/tile_pairs.hpp"
 #include "reference/masks.hpp"
@@ -126,6 +127,32 @@ void backward(const Problem& p, const FusedSetup& s, IoLedger& L) {
   }
 }
 
+// The split-K/V decode forward (flash_decode_plan.hpp): each CTA reads its chunk of its K/V head's
+// keys and the group's packed Q rows, so K and V are read once per K/V head and Q once per chunk (from
+// L2 after the first). With chunks, the fp32 partials are written and read back by the combine: counted
+// as HBM traffic, an upper bound (they are small and mostly still in L2 when the combine reads them).
+void decode_forward(const Problem& p, const DecodePlan& plan, IoLedger& L) {
+  const Sizes z(p);
+  const double chunks = plan.chunks;
+  const double packed_rows = static_cast<double>(p.batch * p.num_kv_heads()) * plan.rows * chunks;
+  L.launch("flash decode split-K/V");
+  L.reread("Q", false, z.q, z.q * chunks, z.q);
+  L.read("K", z.kv);
+  L.read("V", z.kv);
+  if (plan.chunks == 1) {
+    L.write("O", z.q);
+    L.write("lse", z.rowf);
+    return;
+  }
+  L.write("o_partial", packed_rows * z.d * 4.0);
+  L.write("lse_partial", packed_rows * kLseBytes);
+  L.launch("flash decode combine");
+  L.read("o_partial", packed_rows * z.d * 4.0);
+  L.read("lse_partial", packed_rows * kLseBytes);
+  L.write("O", z.q);
+  L.write("lse", z.rowf);
+}
+
 IoTile paper_tile(double sram_bytes, double d, double eb) {
   // Algorithm 1 of the paper: Bc = ceil(M / 4d), Br = min(Bc, d), M and d in elements.
   const int bc = std::max(1, static_cast<int>(std::ceil(sram_bytes / eb / (4.0 * d))));
@@ -180,7 +207,27 @@ IoListing fused_io(const Point& pt, FusedTiles own, bool masked, const IoContext
 }
 
 IoListing flash_io(const Point& pt, const IoContext& ctx, IoLedger& ledger) {
-  return fused_io(pt, flash_io_tiles(pt.problem.head_dim), /*masked=*/false, ctx, ledger, /*dkv_accumulators=*/true);
+  const FusedTiles tiles = flash_io_tiles(pt.problem.head_dim);
+  // The forward of a decode point runs split-K/V, unless a what-if tile or on-chip size is forced.
+  const bool what_if = ctx.tile.q > 0 || ctx.tile.k > 0 || ctx.sram_bytes > 0;
+  DecodeDevice dev;
+  dev.sm_count = ctx.sm_count;
+  const DecodePlan plan = plan_decode(decode_shape(pt.problem, false), dev);
+  if (pt.pass == Pass::bwd || what_if || !plan.split) {
+    return fused_io(pt, tiles, /*masked=*/false, ctx, ledger, /*dkv_accumulators=*/true);
+  }
+  decode_forward(pt.problem, plan, ledger);
+  IoListing r{.modelled = true,
+              .note = "split-K/V decode forward, " + std::to_string(plan.chunks) + " chunks",
+              .tile = {plan.row_tiles * 16, kDecodeBc}};
+  if (pt.pass == Pass::fwdbwd) {
+    Point bwd = pt;
+    bwd.pass = Pass::bwd;
+    const IoListing b = fused_io(bwd, tiles, /*masked=*/false, ctx, ledger, /*dkv_accumulators=*/true);
+    if (!b.modelled) return b;
+    if (!b.note.empty()) r.note += "; " + b.note;
+  }
+  return r;
 }
 
 }  // namespace fa::flash

@@ -10,6 +10,7 @@
 
 #include "core/cuda_check.hpp"
 #include "core/philox.hpp"
+#include "kernels/flash/flash_decode.hpp"
 
 namespace fa {
 namespace flash {
@@ -18,13 +19,20 @@ namespace {
 
 bool fits_int(std::int64_t v) { return v >= 1 && v <= INT_MAX; }
 
+// The forward runs the split-K/V decode kernels when the plan says so (flash_decode_plan.hpp), with
+// their chunk partials in scratch; the forward a backward-only measurement needs runs the normal path
+// (its O and lse mean the same), so a bwd pass allocates no decode scratch.
 class FlashRun final : public PreparedRun {
  public:
-  FlashRun(const FlashBwdParams& params, Pass pass, const ExecContext& ctx)
-      : params_(params), pass_(pass), stream_(ctx.stream) {
+  FlashRun(const FlashBwdParams& params, Pass pass, const ExecContext& ctx, const DecodePlan& decode,
+           std::size_t decode_bytes)
+      : params_(params), pass_(pass), stream_(ctx.stream), decode_(decode) {
     if (pass != Pass::fwd) {
       const std::size_t bytes = flash_bwd_workspace_bytes(params_);
       if (bytes > 0) workspace_ = Buffer(*ctx.scratch, bytes, "flash: backward workspace");
+    }
+    if (pass != Pass::bwd && decode_.split && decode_bytes > 0) {
+      decode_workspace_ = Buffer(*ctx.scratch, decode_bytes, "flash: split-K/V decode partials");
     }
     if (pass == Pass::bwd) {
       // Backward-only timing reads O and lse of a forward that must stay out of the timed region.
@@ -34,7 +42,10 @@ class FlashRun final : public PreparedRun {
   }
 
   void run() override {
-    if (pass_ != Pass::bwd) flash_fwd(params_, stream_);
+    if (pass_ != Pass::bwd) {
+      if (decode_.split) flash_decode_fwd(params_, decode_, decode_workspace_.get(), stream_);
+      else flash_fwd(params_, stream_);
+    }
     if (pass_ != Pass::fwd) flash_bwd(params_, workspace_.get(), stream_);
   }
 
@@ -42,7 +53,8 @@ class FlashRun final : public PreparedRun {
   FlashBwdParams params_;
   Pass pass_;
   void* stream_;
-  Buffer workspace_;
+  DecodePlan decode_;
+  Buffer workspace_, decode_workspace_;
 };
 
 }  // namespace
@@ -82,6 +94,7 @@ Support FlashKernel::supports(const Problem& p, Pass pass) const {
     return Support::no("flash needs batch, heads and sequence lengths in [1, 2^31)");
   }
   if (!p.kv_heads_divide()) return Support::no("flash needs K/V heads that divide the query heads");
+  if (const std::string why = decode_switch_error(); !why.empty()) return Support::no(why);
   const FlashBwdParams f = params_for(p, nullptr, takes_block_mask());
   if (const char* why = flash_fwd_unsupported_reason(f); why[0] != '\0') return Support::no(why);
   if (pass != Pass::fwd) {
@@ -90,9 +103,22 @@ Support FlashKernel::supports(const Problem& p, Pass pass) const {
   return Support::yes();
 }
 
+DecodeShape FlashKernel::decode_shape_of(const Problem& p) const { return decode_shape(p, takes_block_mask()); }
+
 std::size_t FlashKernel::workspace_bytes(const Problem& p, Pass pass) const {
-  if (pass == Pass::fwd) return 0;
-  return flash_bwd_workspace_bytes(params_for(p, nullptr, takes_block_mask()));
+  std::size_t bytes = 0;
+  if (pass != Pass::fwd) bytes += flash_bwd_workspace_bytes(params_for(p, nullptr, takes_block_mask()));
+  if (pass != Pass::bwd) {
+    const DecodeShape s = decode_shape_of(p);
+    bytes += decode_workspace_bytes(s, decode_plan(s));
+  }
+  return bytes;
+}
+
+std::string FlashKernel::point_note(const Problem& p, Pass pass) const {
+  if (pass == Pass::bwd || takes_block_mask()) return "";
+  const DecodeShape s = decode_shape_of(p);
+  return decode_note(s, decode_plan(s));
 }
 
 std::unique_ptr<PreparedRun> FlashKernel::prepare(const Problem& p, Pass pass, const Operands& ops,
@@ -102,7 +128,9 @@ std::unique_ptr<PreparedRun> FlashKernel::prepare(const Problem& p, Pass pass, c
   if (const char* why = flash_fwd_unsupported_reason(f); why[0] != '\0') {
     throw std::invalid_argument(std::string(name()) + ": " + why);
   }
-  return std::make_unique<FlashRun>(f, pass, ctx);
+  const DecodeShape s = decode_shape_of(p);
+  const DecodePlan plan = decode_plan(s);
+  return std::make_unique<FlashRun>(f, pass, ctx, plan, decode_workspace_bytes(s, plan));
 }
 
 }  // namespace flash

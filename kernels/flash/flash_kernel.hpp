@@ -3,9 +3,11 @@
 // (flash_bwd*.cu) behind the AttentionKernel interface. FlashKernel is also the base of the
 // `block_sparse` family (kernels/block_sparse), which is the same kernels driven by a block mask.
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "core/kernel.hpp"
+#include "kernels/flash/flash_decode_plan.hpp"
 #include "kernels/flash/flash_family.hpp"
 #include "kernels/flash/flash_params.hpp"
 
@@ -27,12 +29,17 @@ class FlashKernel : public AttentionKernel {
   Backend backend() const override { return Backend::cuda; }
   Support supports(const Problem& p, Pass pass) const override;
   std::size_t workspace_bytes(const Problem& p, Pass pass) const override;
+  // Whether the forward runs split-K/V (flash_decode_plan.hpp) and with how many chunks.
+  std::string point_note(const Problem& p, Pass pass) const override;
   std::unique_ptr<PreparedRun> prepare(const Problem& p, Pass pass, const Operands& ops,
                                        const ExecContext& ctx) override;
 
  protected:
   // block_sparse overrides this to pass the block mask through.
   virtual bool takes_block_mask() const { return false; }
+
+ private:
+  DecodeShape decode_shape_of(const Problem& p) const;
 };
 
 }  // namespace flash
