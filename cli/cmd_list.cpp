@@ -58,6 +58,10 @@ Command add_list_command(CLI::App& app) {
     for (const KernelEntry& e : kernel_catalog())
       if (e.grouped_kv) grouped += (grouped.empty() ? "" : ", ") + std::string(e.name);
     fmt::print("  Kernels that run grouped K/V heads (--kv-heads below --heads): {}\n", grouped.empty() ? "none" : grouped);
+    std::string varlen;
+    for (const KernelEntry& e : kernel_catalog())
+      if (e.varlen) varlen += (varlen.empty() ? "" : ", ") + std::string(e.name);
+    fmt::print("  Kernels that run variable-length batches (--varlen): {}\n", varlen.empty() ? "none" : varlen);
     fmt::print("\nBuilt-in sweeps (fa-bench run --sweep NAME):\n");
     for (const SweepInfo& s : describe_builtin_sweeps()) fmt::print("  {:<14} {}\n", s.name, s.description);
     return 0;

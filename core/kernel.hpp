@@ -54,6 +54,13 @@ struct Operands {
   // the problem is dense. Shape fields mirror BlockMask.
   const std::uint8_t* block_mask = nullptr;
   std::int64_t mask_heads = 0, mask_blocks_q = 0, mask_blocks_k = 0;
+  // Variable-length batch (Problem::seqlens): int32 token offsets of each sequence, B + 1 of them
+  // (seq_offsets()), in the kernel's memory space; null otherwise. The tensors are then packed
+  // [tokens, H, D] (stride_b 0, stride_n H*D): sequence b is rows [cu_seqlens[b], cu_seqlens[b+1]).
+  // lse stays [B, H, Nq] with Nq the longest sequence (each sequence's rows first, the rest unused).
+  // Host kernels (the reference) get each sequence's [H, n, D] block contiguous instead, one after
+  // the other (the CPU reference's own form, reference/attention.hpp).
+  const std::int32_t* cu_seqlens = nullptr;
 };
 
 // Launch parameters named like Operands (q, k, v, o, lse, dout, dq, dk, dv; each tensor's strides in
@@ -146,6 +153,8 @@ class AttentionKernel {
 // many K/V heads as query heads, else a refusal naming the family. Every such family's supports()
 // calls it, so the rows read the same.
 Support refuse_grouped_kv(std::string_view family, const Problem& p);
+// The same for variable-length batches (Problem::is_varlen).
+Support refuse_varlen(std::string_view family, const Problem& p);
 
 // The drop probability kernel k applies for p.dropout, as a result row records it (Row::dropout_used):
 // families sharing the Philox keep-mask round p to a multiple of 1/256 (fa::dropout_p_used); a

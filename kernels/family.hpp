@@ -34,6 +34,10 @@ struct KernelFamily {
   // gets those points as `unsupported` rows (refuse_grouped_kv's reason) before its supports() is
   // asked, so a family that has never heard of the axis cannot run them wrongly.
   bool grouped_kv = false;
+  // Runs variable-length (packed) batches (--varlen): reads Operands::cu_seqlens and the packed
+  // [tokens, H, D] tensors. A family that does not say so gets those points as `unsupported` rows
+  // (refuse_varlen's reason) before its supports() is asked, as for grouped_kv.
+  bool varlen = false;
 };
 
 // A library the family loads, for the run's metadata: `key` names the metadata field

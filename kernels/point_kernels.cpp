@@ -27,6 +27,9 @@ PointKernel describe(const KernelCatalog& catalog, KernelPool& probes, const Poi
   if (!e->grouped_kv) {
     if (const Support s = refuse_grouped_kv(e->name, pt.problem); !s.ok) return {false, "unsupported", s.reason};
   }
+  if (!e->varlen) {
+    if (const Support s = refuse_varlen(e->name, pt.problem); !s.ok) return {false, "unsupported", s.reason};
+  }
   // Shape support is the kernel's own answer.
   if (AttentionKernel* k = probes.get(pt.kernel)) {
     const Support s = k->supports(pt.problem, pt.pass);
