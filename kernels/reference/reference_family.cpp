@@ -9,7 +9,8 @@ KernelFamily reference_family() {
           .backend = Backend::host,
           .uses_block_mask = true,
           .io_model = nullptr,  // a CPU, not a GPU memory hierarchy
-          .grouped_kv = true};
+          .grouped_kv = true,
+          .varlen = true};
 }
 
 }  // namespace fa
