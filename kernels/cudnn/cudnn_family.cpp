@@ -25,7 +25,8 @@ KernelFamily cudnn_family() {
           .backend = Backend::cuda,
           .uses_block_mask = false,
           .io_model = &cudnn_io,
-          .grouped_kv = true};
+          .grouped_kv = true,
+          .varlen = true};
 }
 
 }  // namespace fa

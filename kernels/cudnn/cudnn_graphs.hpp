@@ -22,6 +22,9 @@ struct SdpaPointers {
   const void* dout = nullptr;
   void *dq = nullptr, *dk = nullptr, *dv = nullptr;
   const void *seed = nullptr, *offset = nullptr;
+  // Varlen (Geometry::varlen): int32 device arrays, the lengths [B] (queries = keys) and the ragged
+  // offsets [B + 1] in elements of the Q-side (H heads) and K/V-side (kv_heads heads) tensors.
+  const void *seq_lens = nullptr, *ragged_q = nullptr, *ragged_kv = nullptr;
 };
 
 // Tensor uid -> device pointer, as the frontend's execute() takes it; made once per prepared run.

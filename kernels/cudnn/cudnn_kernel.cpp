@@ -40,6 +40,8 @@ Support static_support(const Problem& p) {
   if (p.head_dim % 8 != 0) return Support::no("cudnn: head_dim must be a multiple of 8");
   if (!p.kv_heads_divide()) return Support::no("cudnn: K/V heads must divide the query heads");
   if (!(p.dropout >= 0.0 && p.dropout < 1.0)) return Support::no("cudnn: dropout must be in [0, 1)");
+  if (p.is_varlen() && q_elements(p) > 0x7fffffff)
+    return Support::no("cudnn: a varlen batch's ragged offsets are int32 (tokens x heads x head_dim < 2^31)");
   return Support::yes();
 }
 
@@ -65,7 +67,22 @@ std::size_t own_scratch_bytes(const Geometry& g) {
   std::size_t bytes = 0;
   if (g.stats_in_scratch()) bytes += static_cast<std::size_t>(g.batch * g.heads * g.seqlen_q_cudnn) * sizeof(float);
   if (g.dropout > 0) bytes += 2 * sizeof(std::int64_t);
+  if (g.varlen()) bytes += static_cast<std::size_t>(3 * g.batch + 2) * sizeof(std::int32_t);  // VarlenIndex
   return bytes;
+}
+
+// A varlen batch's int32 index arrays for cuDNN, in one scratch buffer: the lengths [B], then the
+// ragged offsets [B + 1] of the Q-side and of the K/V-side tensors, in elements.
+std::vector<std::int32_t> varlen_index(const Geometry& g) {
+  std::vector<std::int32_t> lens, rq(1, 0), rkv(1, 0);
+  for (const std::int64_t n : g.seqlens) {
+    lens.push_back(static_cast<std::int32_t>(n));
+    rq.push_back(static_cast<std::int32_t>(rq.back() + n * g.heads * g.head_dim));
+    rkv.push_back(static_cast<std::int32_t>(rkv.back() + n * g.kv_heads * g.head_dim));
+  }
+  lens.insert(lens.end(), rq.begin(), rq.end());
+  lens.insert(lens.end(), rkv.begin(), rkv.end());
+  return lens;
 }
 
 // The tensor starting at query row `rows` (the rows cuDNN sees), same strides.
@@ -90,6 +107,12 @@ class CudnnRun final : public PreparedRun {
       FA_CUDA_CHECK(cudaMemcpyAsync(rng_.get(), rng_host_, sizeof rng_host_, cudaMemcpyHostToDevice, stream()));
     }
     rows_ = RowSpan{g_.batch, g_.heads, g_.seqlen_q, g_.rows_skipped};
+    if (g_.varlen()) {
+      varlen_host_ = varlen_index(g_);
+      const std::size_t bytes = varlen_host_.size() * sizeof(std::int32_t);
+      varlen_ = Buffer(*ctx.scratch, bytes, "cudnn: varlen lengths and ragged offsets");
+      FA_CUDA_CHECK(cudaMemcpyAsync(varlen_.get(), varlen_host_.data(), bytes, cudaMemcpyHostToDevice, stream()));
+    }
 
     SdpaPointers ptrs;
     const std::int64_t skip = g_.rows_skipped;
@@ -108,6 +131,11 @@ class CudnnRun final : public PreparedRun {
       ptrs.seed = rng_.as<std::int64_t>();
       ptrs.offset = rng_.as<std::int64_t>() + 1;
     }
+    if (g_.varlen()) {
+      ptrs.seq_lens = varlen_.as<std::int32_t>();
+      ptrs.ragged_q = varlen_.as<std::int32_t>() + g_.batch;
+      ptrs.ragged_kv = varlen_.as<std::int32_t>() + 2 * g_.batch + 1;
+    }
     fwd_pack_ = fwd_->variant_pack(ptrs);
     if (bwd_) bwd_pack_ = bwd_->variant_pack(ptrs);
 
@@ -115,7 +143,7 @@ class CudnnRun final : public PreparedRun {
       FA_CUDNN_CHECK(cudnnSetStream(handle_, stream()));
       forward();
     }
-    FA_CUDA_CHECK(cudaStreamSynchronize(stream()));  // the seed upload's host buffer, and the forward above
+    FA_CUDA_CHECK(cudaStreamSynchronize(stream()));  // the uploads' host buffers, and the forward above
   }
 
   void run() override {
@@ -149,7 +177,8 @@ class CudnnRun final : public PreparedRun {
   Operands ops_;
   void* stream_;
   std::shared_ptr<const SdpaGraph> fwd_, bwd_;
-  Buffer workspace_, stats_, rng_;
+  Buffer workspace_, stats_, rng_, varlen_;
+  std::vector<std::int32_t> varlen_host_;  // the upload's source, alive until the constructor's sync
   std::int64_t rng_host_[2] = {0, 0};  // seed, offset of cuDNN's Philox dropout
   RowSpan rows_;
   VariantPack fwd_pack_, bwd_pack_;
