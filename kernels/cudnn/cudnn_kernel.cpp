@@ -61,28 +61,40 @@ std::size_t estimated_workspace(const Geometry& g, Pass pass) {
   return rows * static_cast<std::size_t>(g.head_dim + 1) * sizeof(float);
 }
 
+// A varlen batch's int32 index arrays for cuDNN, in one scratch buffer: the lengths [B], then the
+// ragged offsets [B + 1] of the Q-side and of the K/V-side tensors, in elements. Each array starts on
+// a 64-byte boundary (16 entries), as cuDNN wants its tensors aligned.
+struct VarlenIndex {
+  std::vector<std::int32_t> values;
+  std::size_t ragged_q = 0, ragged_kv = 0;  // where those arrays start, in entries
+};
+
+std::size_t round16(std::size_t n) { return (n + 15) / 16 * 16; }
+
+VarlenIndex varlen_index(const Geometry& g) {
+  VarlenIndex x;
+  const auto b = static_cast<std::size_t>(g.batch);
+  x.ragged_q = round16(b);
+  x.ragged_kv = x.ragged_q + round16(b + 1);
+  x.values.assign(x.ragged_kv + b + 1, 0);
+  for (std::size_t i = 0; i < b; ++i) {
+    const std::int64_t n = g.seqlens[i];
+    x.values[i] = static_cast<std::int32_t>(n);
+    x.values[x.ragged_q + i + 1] = static_cast<std::int32_t>(x.values[x.ragged_q + i] + n * g.heads * g.head_dim);
+    x.values[x.ragged_kv + i + 1] = static_cast<std::int32_t>(x.values[x.ragged_kv + i] + n * g.kv_heads * g.head_dim);
+  }
+  return x;
+}
+
 // Scratch besides cuDNN's workspace: the stats of the rows cuDNN sees when they cannot be our lse,
 // and the dropout seed and offset.
 std::size_t own_scratch_bytes(const Geometry& g) {
   std::size_t bytes = 0;
   if (g.stats_in_scratch()) bytes += static_cast<std::size_t>(g.batch * g.heads * g.seqlen_q_cudnn) * sizeof(float);
   if (g.dropout > 0) bytes += 2 * sizeof(std::int64_t);
-  if (g.varlen()) bytes += static_cast<std::size_t>(3 * g.batch + 2) * sizeof(std::int32_t);  // VarlenIndex
+  if (g.varlen()) bytes += (round16(static_cast<std::size_t>(g.batch)) + round16(static_cast<std::size_t>(g.batch) + 1) +
+                            static_cast<std::size_t>(g.batch) + 1) * sizeof(std::int32_t);  // varlen_index
   return bytes;
-}
-
-// A varlen batch's int32 index arrays for cuDNN, in one scratch buffer: the lengths [B], then the
-// ragged offsets [B + 1] of the Q-side and of the K/V-side tensors, in elements.
-std::vector<std::int32_t> varlen_index(const Geometry& g) {
-  std::vector<std::int32_t> lens, rq(1, 0), rkv(1, 0);
-  for (const std::int64_t n : g.seqlens) {
-    lens.push_back(static_cast<std::int32_t>(n));
-    rq.push_back(static_cast<std::int32_t>(rq.back() + n * g.heads * g.head_dim));
-    rkv.push_back(static_cast<std::int32_t>(rkv.back() + n * g.kv_heads * g.head_dim));
-  }
-  lens.insert(lens.end(), rq.begin(), rq.end());
-  lens.insert(lens.end(), rkv.begin(), rkv.end());
-  return lens;
 }
 
 // The tensor starting at query row `rows` (the rows cuDNN sees), same strides.
@@ -109,9 +121,9 @@ class CudnnRun final : public PreparedRun {
     rows_ = RowSpan{g_.batch, g_.heads, g_.seqlen_q, g_.rows_skipped};
     if (g_.varlen()) {
       varlen_host_ = varlen_index(g_);
-      const std::size_t bytes = varlen_host_.size() * sizeof(std::int32_t);
+      const std::size_t bytes = varlen_host_.values.size() * sizeof(std::int32_t);
       varlen_ = Buffer(*ctx.scratch, bytes, "cudnn: varlen lengths and ragged offsets");
-      FA_CUDA_CHECK(cudaMemcpyAsync(varlen_.get(), varlen_host_.data(), bytes, cudaMemcpyHostToDevice, stream()));
+      FA_CUDA_CHECK(cudaMemcpyAsync(varlen_.get(), varlen_host_.values.data(), bytes, cudaMemcpyHostToDevice, stream()));
     }
 
     SdpaPointers ptrs;
@@ -133,8 +145,8 @@ class CudnnRun final : public PreparedRun {
     }
     if (g_.varlen()) {
       ptrs.seq_lens = varlen_.as<std::int32_t>();
-      ptrs.ragged_q = varlen_.as<std::int32_t>() + g_.batch;
-      ptrs.ragged_kv = varlen_.as<std::int32_t>() + 2 * g_.batch + 1;
+      ptrs.ragged_q = varlen_.as<std::int32_t>() + varlen_host_.ragged_q;
+      ptrs.ragged_kv = varlen_.as<std::int32_t>() + varlen_host_.ragged_kv;
     }
     fwd_pack_ = fwd_->variant_pack(ptrs);
     if (bwd_) bwd_pack_ = bwd_->variant_pack(ptrs);
@@ -178,7 +190,7 @@ class CudnnRun final : public PreparedRun {
   void* stream_;
   std::shared_ptr<const SdpaGraph> fwd_, bwd_;
   Buffer workspace_, stats_, rng_, varlen_;
-  std::vector<std::int32_t> varlen_host_;  // the upload's source, alive until the constructor's sync
+  VarlenIndex varlen_host_;  // the upload's source (alive until the constructor's sync) and its layout
   std::int64_t rng_host_[2] = {0, 0};  // seed, offset of cuDNN's Philox dropout
   RowSpan rows_;
   VariantPack fwd_pack_, bwd_pack_;
