@@ -13,17 +13,13 @@
 #include "reports/markdown.hpp"
 #include "sweep/expand.hpp"
 #include "sweep/sweep_spec.hpp"
+#include "sweep_spec_fixture.hpp"
 
 using Catch::Matchers::Contains;
 
 namespace {
 
-fa::SweepSpec spec_with(const std::vector<std::pair<const char*, const char*>>& axes) {
-  fa::SweepSpec s;
-  s.known_kernels = {"reference", "flash"};
-  for (const auto& [axis, value] : axes) fa::set_axis(s, axis, value);
-  return s;
-}
+using fa::testing::spec_with;
 
 fa::Point varlen_point(const std::string& dist, std::int64_t batch) {
   const auto e = fa::expand(spec_with({{"kernel", "flash"}, {"heads", "4"}, {"varlen", dist.c_str()},

@@ -64,20 +64,6 @@ fa::Point varlen_point(std::string_view kernel, Pass pass, DType dt, bool causal
   return pt;
 }
 
-// Verifies the point; a vendor kernel's refusal is said with its reason and returns false.
-bool check_varlen_point(fa::AttentionKernel& k, const fa::Point& pt, bool vendor) {
-  if (vendor) {
-    const fa::Support s = k.supports(pt.problem, pt.pass);
-    if (!s.ok) {
-      WARN(fa::point_label(pt) << " refused: " << s.reason);
-      CHECK_THAT(s.reason, Catch::StartsWith("cudnn: "));
-      return false;
-    }
-  }
-  fa::testing::check_labelled_point(k, pt, data_seeds.next());
-  return true;
-}
-
 struct Counts {
   int refused_fwd = 0, refused_bwd = 0, ran_bwd = 0;
 };
@@ -87,7 +73,7 @@ Counts check_family(std::string_view kernel, bool vendor) {
   auto k = require_kernel(kernel);
   Counts n;
   auto one = [&](const fa::Point& pt) {
-    const bool ran = check_varlen_point(*k, pt, vendor);
+    const bool ran = fa::testing::check_point_unless_vendor_refuses(*k, pt, vendor, data_seeds.next());
     if (pt.pass == Pass::fwd) n.refused_fwd += !ran;
     if (pt.pass == Pass::bwd) (ran ? n.ran_bwd : n.refused_bwd) += 1;
   };
