@@ -63,6 +63,10 @@ Command add_list_command(CLI::App& app) {
       if (e.fp8) fp8 += (fp8.empty() ? "" : ", ") + std::string(e.name);
     fmt::print("  Kernels that run --dtype fp8 (E4M3 Q, K, V with per-tensor scales, bf16 O; forward, no dropout): {}\n",
                fp8.empty() ? "none" : fp8);
+    std::string varlen;
+    for (const KernelEntry& e : kernel_catalog())
+      if (e.varlen) varlen += (varlen.empty() ? "" : ", ") + std::string(e.name);
+    fmt::print("  Kernels that run variable-length batches (--varlen): {}\n", varlen.empty() ? "none" : varlen);
     fmt::print("\nBuilt-in sweeps (fa-bench run --sweep NAME):\n");
     for (const SweepInfo& s : describe_builtin_sweeps()) fmt::print("  {:<14} {}\n", s.name, s.description);
     return 0;

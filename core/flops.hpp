@@ -4,7 +4,8 @@
 // flash kernels counted as if absent, so kernels are compared on the same useful work);
 // forward+backward = 3.5 x forward. Causal halves it (exactly: the visible fraction of the
 // Nq x Nk matrix), block-sparse scales by the kept fraction: "effective" FLOPs count only the
-// work that has to be done.
+// work that has to be done. A varlen batch sums all of it per sequence (sum of L^2 instead of
+// B x Nq x Nk; the causal fraction is that of the per-sequence squares).
 #include "core/problem.hpp"
 
 namespace fa {

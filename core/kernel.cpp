@@ -24,6 +24,11 @@ Support refuse_fp8(std::string_view family, const Problem& p) {
   return Support::no(std::string(family) + ": no fp8 path (fp8 runs on flash3 and cudnn; see `fa-bench list`)");
 }
 
+Support refuse_varlen(std::string_view family, const Problem& p) {
+  if (!p.is_varlen()) return Support::yes();
+  return Support::no(std::string(family) + ": variable-length batches (--varlen " + p.varlen + ") not implemented");
+}
+
 double applied_dropout(const AttentionKernel& k, const Problem& p) {
   return k.shares_dropout_mask() ? dropout_p_used(p.dropout) : p.dropout;
 }

@@ -57,6 +57,13 @@ struct Operands {
   // fp8 points (core/dtype.hpp): Q, K, V hold e4m3(x * scale) per tensor; the value a kernel must use is
   // element * descale. 1 for every other dtype.
   float q_descale = 1.f, k_descale = 1.f, v_descale = 1.f;
+  // Variable-length batch (Problem::seqlens): int32 token offsets of each sequence, B + 1 of them
+  // (seq_offsets()), in the kernel's memory space; null otherwise. The tensors are then packed
+  // [tokens, H, D] (stride_b 0, stride_n H*D): sequence b is rows [cu_seqlens[b], cu_seqlens[b+1]).
+  // lse stays [B, H, Nq] with Nq the longest sequence (each sequence's rows first, the rest unused).
+  // Host kernels (the reference) get each sequence's [H, n, D] block contiguous instead, one after
+  // the other (the CPU reference's own form, reference/attention.hpp).
+  const std::int32_t* cu_seqlens = nullptr;
 };
 
 // Launch parameters named like Operands (q, k, v, o, lse, dout, dq, dk, dv; each tensor's strides in
@@ -155,6 +162,8 @@ class AttentionKernel {
 // many K/V heads as query heads, else a refusal naming the family. Every such family's supports()
 // calls it, so the rows read the same.
 Support refuse_grouped_kv(std::string_view family, const Problem& p);
+// The same for variable-length batches (Problem::is_varlen).
+Support refuse_varlen(std::string_view family, const Problem& p);
 
 // What no family runs with fp8 inputs (the forward without dropout only: FP8 attention as FlashAttention-3
 // and cuDNN ship it), else yes(); and the answer of a family without an fp8 path at all.

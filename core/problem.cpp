@@ -2,6 +2,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <numeric>
+
+#include "core/varlen.hpp"
 
 namespace fa {
 
@@ -43,8 +46,28 @@ Strides strides_for(Layout layout, std::int64_t heads, std::int64_t seqlen, std:
   return {seqlen * heads * head_dim, head_dim, heads * head_dim};
 }
 
-std::int64_t q_elements(const Problem& p) { return p.batch * p.heads * p.seqlen_q * p.head_dim; }
-std::int64_t kv_elements(const Problem& p) { return p.batch * p.num_kv_heads() * p.seqlen_kv * p.head_dim; }
+std::int64_t q_tokens(const Problem& p) {
+  if (p.is_varlen()) return std::accumulate(p.seqlens.begin(), p.seqlens.end(), std::int64_t{0});
+  return p.batch * p.seqlen_q;
+}
+std::int64_t kv_tokens(const Problem& p) { return p.is_varlen() ? q_tokens(p) : p.batch * p.seqlen_kv; }
+std::int64_t q_elements(const Problem& p) { return q_tokens(p) * p.heads * p.head_dim; }
+std::int64_t kv_elements(const Problem& p) { return kv_tokens(p) * p.num_kv_heads() * p.head_dim; }
+
+std::vector<std::int64_t> seq_offsets(const Problem& p) {
+  std::vector<std::int64_t> off(1, 0);
+  for (const std::int64_t n : p.seqlens) off.push_back(off.back() + n);
+  return off;
+}
+
+Problem sequence_problem(const Problem& p, std::int64_t b) {
+  Problem s = p;
+  s.batch = 1;
+  s.seqlen_q = s.seqlen_kv = p.seqlens.at(static_cast<std::size_t>(b));
+  s.varlen.clear();
+  s.seqlens.clear();
+  return s;
+}
 
 std::int64_t stored_kv_heads(std::int64_t heads, std::int64_t kv_heads) { return kv_heads == heads ? 0 : kv_heads; }
 
@@ -72,8 +95,14 @@ std::string point_key(const Point& pt) {
   k += to_string(pt.pass);
   k += "|B" + std::to_string(p.batch) + "|H" + std::to_string(p.heads);
   if (p.grouped_kv()) k += "|KV" + std::to_string(p.num_kv_heads());  // absent for MHA: older keys still match
-  k += "|Nq" + std::to_string(p.seqlen_q) +
-       "|Nk" + std::to_string(p.seqlen_kv) + "|D" + std::to_string(p.head_dim) + '|';
+  k += "|Nq" + std::to_string(p.seqlen_q) + "|Nk" + std::to_string(p.seqlen_kv) + "|D" + std::to_string(p.head_dim);
+  // Absent without a varlen batch (older keys still match); a drawn distribution's lengths depend on
+  // the seed, so it is in the key then.
+  if (p.is_varlen()) {
+    k += "|V" + p.varlen;
+    if (p.varlen.rfind("uniform:", 0) == 0) k += "@" + std::to_string(p.seed);
+  }
+  k += '|';
   k += to_string(p.dtype);
   k += "|p" + fmt_double(p.dropout) + (p.causal ? "|causal" : "|full") + "|s" + fmt_double(p.scale()) + '|';
   k += to_string(p.layout);
@@ -90,12 +119,16 @@ std::string point_label(const Point& pt) {
   std::string s = pt.kernel + "/" + std::string(to_string(pt.pass)) + "/B" + std::to_string(p.batch) + "-H" +
                   std::to_string(p.heads);
   if (p.grouped_kv()) s += "-KV" + std::to_string(p.num_kv_heads());
-  s += "-N" + std::to_string(p.seqlen_q);
-  if (p.seqlen_kv != p.seqlen_q) s += "x" + std::to_string(p.seqlen_kv);
+  if (p.is_varlen()) {
+    s += "-V" + varlen_label(p.varlen);
+  } else {
+    s += "-N" + std::to_string(p.seqlen_q);
+    if (p.seqlen_kv != p.seqlen_q) s += "x" + std::to_string(p.seqlen_kv);
+  }
   s += "-D" + std::to_string(p.head_dim) + "-" + std::string(to_string(p.dtype));
   if (p.causal) s += "-causal";
   if (p.dropout > 0) s += "-p" + fmt_double(p.dropout);
-  if (p.layout != Layout::bhnd) s += "-" + std::string(to_string(p.layout));
+  if (p.layout != Layout::bhnd && !p.is_varlen()) s += "-" + std::string(to_string(p.layout));  // varlen: always packed
   if (!p.sparsity.is_dense()) s += "-" + p.sparsity.pattern + fmt_double(p.sparsity.density);
   return s;
 }

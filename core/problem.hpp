@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/dtype.hpp"
 
@@ -49,8 +50,17 @@ struct Problem {
   std::uint64_t seed = 0x5eedULL;
   Layout layout = Layout::bhnd;
   Sparsity sparsity;
+  // Variable-length (packed) batch, core/varlen.hpp: the distribution as given ("uniform:1024:8192",
+  // "fixed-list:1,17") and the lengths it gave, one per sequence (`batch` of them). Self-attention per
+  // sequence: sequence b has seqlens[b] query rows and as many keys; seqlen_q = seqlen_kv = the
+  // longest. Q/K/V/O and their gradients are packed [total_tokens, H, D] (layout bnhd with batch and
+  // sequence folded, no padding), sequence b at token rows [offset b, offset b+1) (seq_offsets()).
+  // Both empty: every sequence has seqlen_q / seqlen_kv, as before the axis existed.
+  std::string varlen;
+  std::vector<std::int64_t> seqlens;
 
   double scale() const;
+  bool is_varlen() const { return !seqlens.empty(); }
   std::int64_t num_kv_heads() const { return kv_heads > 0 ? kv_heads : heads; }
   // Query heads per K/V head (1 without grouping).
   std::int64_t kv_group() const { return num_kv_heads() > 0 ? heads / num_kv_heads() : 1; }
@@ -75,6 +85,14 @@ std::string kv_heads_problem(std::int64_t heads, std::int64_t kv_heads);
 // Number of elements of Q/O (q) and K/V (kv; kv_heads heads).
 std::int64_t q_elements(const Problem& p);
 std::int64_t kv_elements(const Problem& p);
+// Query (key) rows over the whole batch: batch x seqlen, or the sum of a varlen batch's lengths.
+std::int64_t q_tokens(const Problem& p);
+std::int64_t kv_tokens(const Problem& p);
+// Varlen: the token offset of each sequence and the total, batch + 1 values starting at 0
+// (FlashAttention's cu_seqlens).
+std::vector<std::int64_t> seq_offsets(const Problem& p);
+// Sequence b of a varlen problem alone: batch 1, seqlen_q = seqlen_kv = its length, no varlen.
+Problem sequence_problem(const Problem& p, std::int64_t b);
 
 // A sweep point: which kernel, which pass, which problem.
 struct Point {
@@ -88,7 +106,7 @@ struct Point {
 // every axis that changes the measurement is in it.
 std::string point_key(const Point& pt);
 // Short human/NVTX label: "flash/fwd/B4-H16-N4096-D128-bf16-causal-p0.1" ("-H32-KV8-" with grouped
-// K/V heads).
+// K/V heads; "-Vu1024:8192-" in place of "-N4096-" with a varlen batch).
 std::string point_label(const Point& pt);
 
 }  // namespace fa

@@ -37,6 +37,10 @@ struct KernelFamily {
   // Runs fp8 (E4M3 Q, K, V; bf16 O) forward points. Others get them as `unsupported` rows (refuse_fp8's
   // reason) before their supports() is asked; fp8 backward and dropout are refused for every family.
   bool fp8 = false;
+  // Runs variable-length (packed) batches (--varlen): reads Operands::cu_seqlens and the packed
+  // [tokens, H, D] tensors. A family that does not say so gets those points as `unsupported` rows
+  // (refuse_varlen's reason) before its supports() is asked, as for grouped_kv.
+  bool varlen = false;
 };
 
 // A library the family loads, for the run's metadata: `key` names the metadata field

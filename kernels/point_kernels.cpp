@@ -30,6 +30,9 @@ PointKernel describe(const KernelCatalog& catalog, KernelPool& probes, const Poi
   // fp8 only where the family says it has a path, and only what any fp8 path runs.
   if (const Support s = e->fp8 ? refuse_fp8_pass(pt.problem, pt.pass) : refuse_fp8(e->name, pt.problem); !s.ok)
     return {false, "unsupported", s.reason};
+  if (!e->varlen) {
+    if (const Support s = refuse_varlen(e->name, pt.problem); !s.ok) return {false, "unsupported", s.reason};
+  }
   // Shape support is the kernel's own answer.
   if (AttentionKernel* k = probes.get(pt.kernel)) {
     const Support s = k->supports(pt.problem, pt.pass);

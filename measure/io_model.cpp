@@ -76,9 +76,7 @@ IoContext context_of(const IoModelParams& prm) {
   return c;
 }
 
-}  // namespace
-
-IoPrediction predict_io(const Point& pt, std::string_view family, const IoModelParams& prm) {
+IoPrediction predict_one(const Point& pt, std::string_view family, const IoModelParams& prm) {
   IoPrediction r;
   const KernelEntry* e = find_kernel_entry(family);
   if (!e || !e->io_model) {
@@ -98,6 +96,37 @@ IoPrediction predict_io(const Point& pt, std::string_view family, const IoModelP
   r.tile_k = listing.tile.k;
   finish(r, prm);
   return r;
+}
+
+// A varlen batch: each sequence's pass modelled alone (batch 1, its length) and the bytes summed,
+// terms appended in sequence order. Each sequence's own L2 rule stands for the pass's: a short
+// sequence's re-reads stay in L2 either way, a long one's working set is its own.
+IoPrediction predict_varlen(const Point& pt, std::string_view family, const IoModelParams& prm) {
+  IoPrediction sum;
+  sum.modelled = true;
+  for (std::int64_t b = 0; b < pt.problem.batch; ++b) {
+    IoPrediction r = predict_one(Point{pt.kernel, pt.pass, sequence_problem(pt.problem, b)}, family, prm);
+    if (!r.modelled) return r;
+    sum.global_bytes += r.global_bytes;
+    sum.hbm_bytes += r.hbm_bytes;
+    sum.hbm_read_bytes += r.hbm_read_bytes;
+    sum.hbm_write_bytes += r.hbm_write_bytes;
+    sum.compulsory_bytes += r.compulsory_bytes;
+    sum.tile_q = r.tile_q;
+    sum.tile_k = r.tile_k;
+    if (sum.note.empty()) sum.note = r.note;
+    sum.terms.insert(sum.terms.end(), r.terms.begin(), r.terms.end());
+  }
+  sum.note = "varlen: the sum over the " + std::to_string(pt.problem.batch) + " sequences, each modelled alone" +
+             (sum.note.empty() ? "" : "; " + sum.note);
+  return sum;
+}
+
+}  // namespace
+
+IoPrediction predict_io(const Point& pt, std::string_view family, const IoModelParams& prm) {
+  if (pt.problem.is_varlen()) return predict_varlen(pt, family, prm);
+  return predict_one(pt, family, prm);
 }
 
 double predicted_hbm_bytes(const Point& pt, std::string_view family, const IoModelParams& params) {

@@ -40,6 +40,17 @@ constexpr float kDeviceFp8Scale = 64.f;
 
 bool is_input(Tensor t) { return t == Tensor::q || t == Tensor::k || t == Tensor::v; }
 
+// Bytes from the host into a buffer of the given memory space.
+void copy_in(Backend backend, void* dst, const void* src, std::size_t bytes) {
+  if (backend == Backend::host) {
+    std::memcpy(dst, src, bytes);
+  } else {
+#if FA_HAS_CUDA
+    FA_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice));
+#endif
+  }
+}
+
 }  // namespace
 
 HostInputs make_host_inputs(const Problem& p, Pass pass, double input_scale, std::uint64_t seed) {
@@ -89,7 +100,8 @@ OperandSet::OperandSet(const Problem& p, Pass pass, Backend backend, Allocator& 
     s.seqlen = n_rows;
     const bool kv_side = t == Tensor::k || t == Tensor::v || t == Tensor::dk || t == Tensor::dv;
     s.heads = kv_side ? p.num_kv_heads() : p.heads;
-    s.elements = t == Tensor::lse ? p.batch * p.heads * p.seqlen_q : p.batch * s.heads * n_rows * p.head_dim;
+    const std::int64_t tokens = kv_side ? kv_tokens(p) : q_tokens(p);  // varlen: packed, no padding
+    s.elements = t == Tensor::lse ? p.batch * p.heads * p.seqlen_q : tokens * s.heads * p.head_dim;
     s.buf = Buffer(alloc, static_cast<std::size_t>(s.elements) * element_bytes(t), to_string(t));
   };
   make(Tensor::q, p.seqlen_q, true);
@@ -106,7 +118,9 @@ OperandSet::OperandSet(const Problem& p, Pass pass, Backend backend, Allocator& 
     TensorRef r;
     const Slot& s = slot(t);
     r.data = s.buf.get();
-    const Strides st = strides_for(p.layout, s.heads, s.seqlen, p.head_dim);
+    // Varlen: packed [tokens, H, D], a sequence's rows found through cu_seqlens, no batch stride.
+    const Strides st = p.is_varlen() ? Strides{0, p.head_dim, s.heads * p.head_dim}
+                                     : strides_for(p.layout, s.heads, s.seqlen, p.head_dim);
     r.stride_b = st.b;
     r.stride_h = st.h;
     r.stride_n = st.n;
@@ -123,24 +137,63 @@ OperandSet::OperandSet(const Problem& p, Pass pass, Backend backend, Allocator& 
     ops_.dk = ref(Tensor::dk);
     ops_.dv = ref(Tensor::dv);
   }
+  if (p.is_varlen()) upload_cu_seqlens(alloc);
   if (mask) {
     ops_.mask_heads = mask->heads;
     ops_.mask_blocks_q = mask->blocks_q;
     ops_.mask_blocks_k = mask->blocks_k;
     mask_buf_ = Buffer(alloc, mask->bits.size(), "block mask");
-    if (backend == Backend::host) {
-      std::memcpy(mask_buf_.get(), mask->bits.data(), mask->bits.size());
-    } else {
-#if FA_HAS_CUDA
-      FA_CUDA_CHECK(cudaMemcpy(mask_buf_.get(), mask->bits.data(), mask->bits.size(), cudaMemcpyHostToDevice));
-#endif
-    }
+    copy_in(backend, mask_buf_.get(), mask->bits.data(), mask->bits.size());
     ops_.block_mask = mask_buf_.as<std::uint8_t>();
   }
 }
 
+void OperandSet::upload_cu_seqlens(Allocator& alloc) {
+  std::vector<std::int32_t> cu;
+  for (const std::int64_t off : seq_offsets(p_)) cu.push_back(static_cast<std::int32_t>(off));  // < 2^31: expansion
+  cu_seqlens_buf_ = Buffer(alloc, cu.size() * sizeof(std::int32_t), "cu_seqlens");
+  copy_in(backend_, cu_seqlens_buf_.get(), cu.data(), cu.size() * sizeof(std::int32_t));
+  ops_.cu_seqlens = cu_seqlens_buf_.as<std::int32_t>();
+}
+
+template <class Fn>
+void OperandSet::for_each_element(Tensor t, Fn fn) const {
+  const Slot& s = slot(t);
+  const std::int64_t B = p_.batch, H = s.heads, N = s.seqlen, D = p_.head_dim;
+  const bool device = backend_ == Backend::cuda;
+  if (!p_.is_varlen()) {
+    if (t == Tensor::lse) {
+      for (std::int64_t i = 0; i < s.elements; ++i) fn(Index{static_cast<std::size_t>(i), static_cast<std::size_t>(i)});
+      return;
+    }
+    const Strides st = strides_for(p_.layout, H, N, D);
+    for (std::int64_t b = 0; b < B; ++b)
+      for (std::int64_t h = 0; h < H; ++h)
+        for (std::int64_t n = 0; n < N; ++n)
+          for (std::int64_t d = 0; d < D; ++d)
+            fn(Index{static_cast<std::size_t>(((b * H + h) * N + n) * D + d),
+                     static_cast<std::size_t>(b * st.b + h * st.h + n * st.n + d)});
+    return;
+  }
+  // Varlen: host arrays per sequence [H, L, D] (lse [H, L]) from token offset t_b; device tensors
+  // packed [tokens, H, D], device lse [B, H, Nq] with Nq the longest; host kernels use the host form.
+  const std::vector<std::int64_t> off = seq_offsets(p_);
+  const std::int64_t width = t == Tensor::lse ? 1 : D;
+  for (std::int64_t b = 0; b < B; ++b) {
+    const std::int64_t L = p_.seqlens[static_cast<std::size_t>(b)];
+    for (std::int64_t h = 0; h < H; ++h)
+      for (std::int64_t n = 0; n < L; ++n)
+        for (std::int64_t d = 0; d < width; ++d) {
+          const auto host = static_cast<std::size_t>((off[b] * H + h * L + n) * width + d);
+          const auto kernel = t == Tensor::lse ? static_cast<std::size_t>((b * H + h) * p_.seqlen_q + n)
+                                               : static_cast<std::size_t>(((off[b] + n) * H + h) * D + d);
+          fn(Index{host, device ? kernel : host});
+        }
+  }
+}
+
 std::size_t OperandSet::bytes() const {
-  std::size_t total = mask_buf_.bytes();
+  std::size_t total = mask_buf_.bytes() + cu_seqlens_buf_.bytes();
   for (const Slot& s : slots_) total += s.buf.bytes();
   return total;
 }
@@ -149,31 +202,18 @@ void OperandSet::upload_tensor(Tensor t, const std::vector<double>& bhnd) {
   const Slot& s = slot(t);
   if (!s.buf.get()) return;
   if (static_cast<std::int64_t>(bhnd.size()) != s.elements) throw std::logic_error("upload: size mismatch");
-  const std::int64_t B = p_.batch, H = s.heads, N = s.seqlen, D = p_.head_dim;
-  const Strides st = strides_for(p_.layout, H, N, D);
   const std::size_t eb = element_bytes(t);
   const DType type = element_type(t);
   const double scale = 1.0 / descale(t);  // fp8 inputs: back to the e4m3 values (exact: a power of two)
   std::vector<unsigned char> staging(static_cast<std::size_t>(s.elements) * eb);
-  for (std::int64_t b = 0; b < B; ++b)
-    for (std::int64_t h = 0; h < H; ++h)
-      for (std::int64_t n = 0; n < N; ++n)
-        for (std::int64_t d = 0; d < D; ++d) {
-          const std::size_t src = static_cast<std::size_t>(((b * H + h) * N + n) * D + d);
-          const std::size_t dst = static_cast<std::size_t>(b * st.b + h * st.h + n * st.n + d);
-          if (backend_ == Backend::host) {
-            reinterpret_cast<double*>(staging.data())[dst] = bhnd[src];
-          } else {
-            store_element(type, staging.data(), dst, bhnd[src] * scale);
-          }
-        }
-  if (backend_ == Backend::host) {
-    std::memcpy(s.buf.get(), staging.data(), staging.size());
-  } else {
-#if FA_HAS_CUDA
-    FA_CUDA_CHECK(cudaMemcpy(s.buf.get(), staging.data(), staging.size(), cudaMemcpyHostToDevice));
-#endif
-  }
+  for_each_element(t, [&](const Index& i) {
+    if (backend_ == Backend::host) {
+      reinterpret_cast<double*>(staging.data())[i.kernel] = bhnd[i.host];
+    } else {
+      store_element(type, staging.data(), i.kernel, bhnd[i.host] * scale);
+    }
+  });
+  copy_in(backend_, s.buf.get(), staging.data(), staging.size());
 }
 
 void OperandSet::upload(const HostInputs& in) {
@@ -236,26 +276,20 @@ std::vector<double> OperandSet::download(Tensor t) const {
     FA_CUDA_CHECK(cudaMemcpy(raw.data(), s.buf.get(), raw.size(), cudaMemcpyDeviceToHost));
 #endif
   }
-  std::vector<double> out(static_cast<std::size_t>(s.elements));
-  if (t == Tensor::lse) {
-    for (std::int64_t i = 0; i < s.elements; ++i)
-      out[i] = backend_ == Backend::host ? reinterpret_cast<const double*>(raw.data())[i]
-                                         : reinterpret_cast<const float*>(raw.data())[i];
-    return out;
-  }
-  const std::int64_t B = p_.batch, H = s.heads, N = s.seqlen, D = p_.head_dim;
-  const Strides st = strides_for(p_.layout, H, N, D);
+  // Varlen lse: the tokens' rows only (the device array is padded to the longest sequence).
+  const std::int64_t n = t == Tensor::lse && p_.is_varlen() ? q_tokens(p_) * p_.heads : s.elements;
+  std::vector<double> out(static_cast<std::size_t>(n));
   const DType type = element_type(t);
   const double unscale = descale(t);  // fp8 inputs: the dequantized values
-  for (std::int64_t b = 0; b < B; ++b)
-    for (std::int64_t h = 0; h < H; ++h)
-      for (std::int64_t n = 0; n < N; ++n)
-        for (std::int64_t d = 0; d < D; ++d) {
-          const std::size_t dst = static_cast<std::size_t>(((b * H + h) * N + n) * D + d);
-          const std::size_t src = static_cast<std::size_t>(b * st.b + h * st.h + n * st.n + d);
-          out[dst] = backend_ == Backend::host ? reinterpret_cast<const double*>(raw.data())[src]
-                                               : load_element(type, raw.data(), src) * unscale;
-        }
+  for_each_element(t, [&](const Index& i) {
+    if (backend_ == Backend::host) {
+      out[i.host] = reinterpret_cast<const double*>(raw.data())[i.kernel];
+    } else if (t == Tensor::lse) {
+      out[i.host] = reinterpret_cast<const float*>(raw.data())[i.kernel];
+    } else {
+      out[i.host] = load_element(type, raw.data(), i.kernel) * unscale;
+    }
+  });
   return out;
 }
 

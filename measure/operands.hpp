@@ -2,6 +2,9 @@
 // The tensors of one point, allocated in the kernel's memory space (host doubles or device
 // elements of the point's dtype) in the point's layout, plus conversions to and from the float64
 // [B, H, N, D] contiguous arrays the CPU reference uses. K, V, dK and dV have the point's K/V heads.
+// A varlen point's device tensors are packed [tokens, H, D] and its host arrays are the reference's
+// varlen form (per sequence [H, L_b, D], one after the other; lse per sequence [H, L_b]); the
+// token offsets go to the kernel as Operands::cu_seqlens (core/kernel.hpp).
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -45,7 +48,8 @@ class OperandSet {
   void fill_random(std::uint64_t seed, void* stream);
   // NaN into every output so that an element a kernel never wrote is visible.
   void poison_outputs(void* stream);
-  // Output (or input) tensor as float64 bhnd contiguous; lse as [B, H, Nq].
+  // Output (or input) tensor as float64 bhnd contiguous; lse as [B, H, Nq] (varlen: the reference's
+  // varlen form, reference/attention.hpp).
   std::vector<double> download(Tensor t) const;
 
  private:
@@ -63,12 +67,21 @@ class OperandSet {
   DType element_type(Tensor t) const;
   float descale(Tensor t) const;
   void upload_tensor(Tensor t, const std::vector<double>& bhnd);
+  void upload_cu_seqlens(Allocator& alloc);
+  // Element of the kernel's tensor t that holds element (b, h, n, d) of the host array, and that
+  // element's index in the host array: the layout's strides, or the packed varlen forms.
+  struct Index {
+    std::size_t host, kernel;
+  };
+  template <class Fn>
+  void for_each_element(Tensor t, Fn fn) const;
 
   Problem p_;
   Pass pass_;
   Backend backend_;
   Slot slots_[9];
   Buffer mask_buf_;
+  Buffer cu_seqlens_buf_;
   Operands ops_;
 };
 

@@ -6,6 +6,7 @@
 #include <limits>
 #include <optional>
 
+#include "core/flops.hpp"
 #include "measure/operands.hpp"
 #include "measure/point_setup.hpp"
 #include "measure/stream.hpp"
@@ -78,6 +79,14 @@ struct ReferenceScope {
 
 ReferenceScope reference_scope(const Problem& p, const VerifyOptions& opt) {
   ReferenceScope s;
+  if (p.is_varlen()) {  // the whole batch or nothing: a sequence's rows are not a head's first rows
+    s.rows = p.seqlen_q;
+    if (dense_forward_flops(p) / 4.0 > opt.max_reference_work) {
+      s.skipped = "skipped: too large for the CPU reference (sum of L^2 * H * D over the varlen batch > "
+                  "max_reference_work)";
+    }
+    return s;
+  }
   const double work = static_cast<double>(p.seqlen_q) * static_cast<double>(p.seqlen_kv) *
                       static_cast<double>(p.head_dim);
   s.whole = work * static_cast<double>(p.batch * p.heads) <= opt.max_reference_work;
@@ -131,9 +140,8 @@ void compare_outputs(const OperandSet& ops, const ReferenceCase& c, const Point&
                      VerifyResult& res) {
   const ref::Config cfg = ref::config_for(c.p, c.mask ? &*c.mask : nullptr);
   const std::int64_t d = pt.problem.head_dim, nk_rows = pt.problem.seqlen_kv;
-  const std::int64_t nq = c.p.batch * c.p.heads * c.p.seqlen_q * d;
-  const std::int64_t nk = c.p.batch * c.p.num_kv_heads() * nk_rows * d;
-  std::vector<double> o(static_cast<std::size_t>(nq)), lse(static_cast<std::size_t>(c.p.batch * c.p.heads * c.p.seqlen_q));
+  const std::int64_t nq = q_elements(c.p), nk = kv_elements(c.p);
+  std::vector<double> o(static_cast<std::size_t>(nq)), lse(static_cast<std::size_t>(q_tokens(c.p) * c.p.heads));
   ref::forward(cfg, c.in.q.data(), c.in.k.data(), c.in.v.data(), o.data(), lse.data());
   // The kernel's output restricted to what the reference computed.
   auto take = [&](Tensor t, std::int64_t first, std::int64_t n, std::int64_t width) {

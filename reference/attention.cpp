@@ -25,6 +25,7 @@ Config config_for(const Problem& p, const BlockMask* mask) {
   c.dropout = p.dropout;
   c.seed = p.seed;
   c.mask = mask;
+  c.seqlens = p.seqlens;
   return c;
 }
 
@@ -47,6 +48,9 @@ void validate(const Config& c) {
   if (c.kv_heads < 0 || (c.kv_heads > 0 && c.heads % c.kv_heads != 0)) {
     throw std::invalid_argument("reference attention: kv_heads must divide heads, got " + std::to_string(c.kv_heads) +
                                 " K/V heads for " + std::to_string(c.heads) + " query heads");
+  }
+  if (!c.seqlens.empty() && (static_cast<std::int64_t>(c.seqlens.size()) != c.batch || c.mask != nullptr)) {
+    throw std::invalid_argument("reference attention: a varlen batch needs one length per sequence and no block mask");
   }
   if (!(c.dropout >= 0.0 && c.dropout < 1.0)) {
     throw std::invalid_argument("reference attention: dropout must be in [0, 1), got " + std::to_string(c.dropout));
@@ -141,7 +145,7 @@ class RowSoftmax {
   // 8 bytes belong to row +- 8): bytes (row's half) * 8 + q * 2 + e for columns 32G + 8q + 2t + e
   // (core/philox.hpp).
   void fill_dropout(std::int64_t b, std::int64_t h, std::int64_t row) {
-    const auto ub = static_cast<std::uint32_t>(b), uh = static_cast<std::uint32_t>(h),
+    const auto ub = static_cast<std::uint32_t>(b + c_.batch_offset), uh = static_cast<std::uint32_t>(h),
                ur = static_cast<std::uint32_t>(row);
     const unsigned half = ((ur >> 3) & 1u) * 8u;
     for (std::int64_t g0 = 0; g0 < end_; g0 += 32) {
@@ -167,10 +171,32 @@ class RowSoftmax {
   double lse_ = kNegInf;
 };
 
+// A varlen batch, one sequence at a time: fn(config of sequence b alone, its token offset).
+template <class Fn>
+void for_each_sequence(const Config& c, Fn fn) {
+  Config s = c;
+  s.seqlens.clear();
+  s.batch = 1;
+  std::int64_t tokens = 0;
+  for (std::size_t b = 0; b < c.seqlens.size(); ++b) {
+    s.seqlen_q = s.seqlen_kv = c.seqlens[b];
+    s.batch_offset = c.batch_offset + static_cast<std::int64_t>(b);
+    fn(s, tokens);
+    tokens += c.seqlens[b];
+  }
+}
+
 }  // namespace
 
 void forward(const Config& c, const double* q, const double* k, const double* v, double* o, double* lse) {
   validate(c);
+  if (!c.seqlens.empty()) {
+    const std::int64_t qw = c.heads * c.head_dim, kw = kv_heads_of(c) * c.head_dim;  // elements per token
+    for_each_sequence(c, [&](const Config& s, std::int64_t t) {
+      forward(s, q + t * qw, k + t * kw, v + t * kw, o + t * qw, lse + t * c.heads);
+    });
+    return;
+  }
   const std::int64_t nq = c.seqlen_q, nk = c.seqlen_kv, dim = c.head_dim;
   RowSoftmax row(c);
   for (std::int64_t b = 0; b < c.batch; ++b) {
@@ -200,6 +226,14 @@ void forward(const Config& c, const double* q, const double* k, const double* v,
 void backward(const Config& c, const double* q, const double* k, const double* v, const double* /*o*/,
               const double* /*lse*/, const double* dout, double* dq, double* dk, double* dv) {
   validate(c);
+  if (!c.seqlens.empty()) {
+    const std::int64_t qw = c.heads * c.head_dim, kw = kv_heads_of(c) * c.head_dim;  // elements per token
+    for_each_sequence(c, [&](const Config& s, std::int64_t t) {
+      backward(s, q + t * qw, k + t * kw, v + t * kw, nullptr, nullptr, dout + t * qw, dq + t * qw, dk + t * kw,
+               dv + t * kw);
+    });
+    return;
+  }
   const std::int64_t nq = c.seqlen_q, nk = c.seqlen_kv, dim = c.head_dim;
   std::fill(dq, dq + c.batch * c.heads * nq * dim, 0.0);
   std::fill(dk, dk + c.batch * kv_heads_of(c) * nk * dim, 0.0);  // summed over each group's query heads

@@ -7,8 +7,12 @@
 // K/V/dK/dV N = Nk and kv_heads heads: query head h reads K/V head h / (heads / kv_heads), and dK, dV
 // of a K/V head are summed over the query heads of its group (grouped-query attention).
 // lse is [B, H, Nq]: log(sum_j exp(scale * q_i . k_j)) over the visible j, before dropout.
+// A varlen batch (Config::seqlens) is one problem per sequence (batch 1, Nq = Nk = its length),
+// their arrays one after the other: sequence b's [H, L_b, D] (K/V: [kv_heads, L_b, D]) and [H, L_b]
+// lse blocks start at token offset t_b = L_0 + ... + L_{b-1}, i.e. at element t_b * H * D (t_b * H).
 // Semantics: see reference/README.md (causal alignment, fully masked rows, dropout scaling).
 #include <cstdint>
+#include <vector>
 
 #include "core/block_mask.hpp"
 #include "core/problem.hpp"
@@ -23,6 +27,8 @@ struct Config {
   double dropout = 0.0;      // probability of dropping an element of P
   std::uint64_t seed = 0;    // Philox key for the dropout keep-mask (core/philox.hpp)
   const BlockMask* mask = nullptr;  // null: dense
+  std::vector<std::int64_t> seqlens;  // varlen batch: one length per sequence (batch of them); no mask
+  std::int64_t batch_offset = 0;      // b of the first batch entry in the dropout counter (a sequence alone)
 };
 
 Config config_for(const Problem& p, const BlockMask* mask);

@@ -1,5 +1,6 @@
 #include "reports/csv.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -7,6 +8,7 @@
 #include <unordered_map>
 
 #include "core/errors.hpp"
+#include "core/varlen.hpp"
 #include "reports/csv_records.hpp"
 #include "reports/number_text.hpp"
 
@@ -21,6 +23,7 @@ struct Column {
   Writer write;
   Reader read;     // nullptr: derived column, recomputed instead of read
   bool required;   // a file without this column is not a result file
+  bool varlen = false;  // written only in files with variable-length batches (csv_header)
 };
 
 std::string text(double x) { return round_trip_text(x); }
@@ -80,9 +83,27 @@ std::optional<double> hbm_over_model(const Row& r) {
   return *measured / *r.io_model_bytes;
 }
 
+std::string varlen_stat(const Row& r, std::int64_t VarlenSummary::*field) {
+  if (!r.point.problem.is_varlen()) return "";
+  return std::to_string(summarize_lengths(r.point.problem.seqlens).*field);
+}
+
+// The lengths of a row's varlen batch from its distribution, batch and seed; "" when they agree.
+std::string read_varlen_lengths(Problem& p) {
+  if (p.varlen.empty()) return "";
+  std::string why;
+  const auto d = parse_varlen_dist(p.varlen, &why);
+  if (!d) return "'" + p.varlen + "': " + why + " (accepted: " + std::string(kVarlenForms) + ")";
+  p.seqlens = varlen_lengths(*d, p.batch, p.seed);
+  if (static_cast<std::int64_t>(p.seqlens.size()) != p.batch) {
+    return "'" + p.varlen + "' holds " + std::to_string(p.seqlens.size()) + " lengths, batch is " + std::to_string(p.batch);
+  }
+  return "";
+}
+
 #define FA_PROBLEM(field) r.point.problem.field
-// The point: every axis that identifies it.
-std::vector<Column> point_columns() {
+// The point: every axis that identifies it; first its shape.
+std::vector<Column> point_shape_columns() {
   return {
       {"kernel", [](const Row& r) { return r.point.kernel; },
        [](Row& r, std::string_view s) {
@@ -109,6 +130,25 @@ std::vector<Column> point_columns() {
        [](Row& r, std::string_view s) { FA_PROBLEM(seqlen_q) = to_int(s); }, true},
       {"seqlen_kv", [](const Row& r) { return std::to_string(FA_PROBLEM(seqlen_kv)); },
        [](Row& r, std::string_view s) { FA_PROBLEM(seqlen_kv) = to_int(s); }, true},
+  };
+}
+
+// Variable-length batches: the distribution (read back; the lengths follow from it, the batch and the
+// seed), and the summary of its lengths (derived). Count = batch.
+std::vector<Column> varlen_columns() {
+  return {
+      {"varlen", [](const Row& r) { return FA_PROBLEM(varlen); },
+       [](Row& r, std::string_view s) { FA_PROBLEM(varlen) = std::string(s); }, false, true},
+      {"varlen_tokens", [](const Row& r) { return varlen_stat(r, &VarlenSummary::tokens); }, nullptr, false, true},
+      {"varlen_min", [](const Row& r) { return varlen_stat(r, &VarlenSummary::min); }, nullptr, false, true},
+      {"varlen_median", [](const Row& r) { return varlen_stat(r, &VarlenSummary::median); }, nullptr, false, true},
+      {"varlen_max", [](const Row& r) { return varlen_stat(r, &VarlenSummary::max); }, nullptr, false, true},
+  };
+}
+
+// The point's other settings.
+std::vector<Column> point_setting_columns() {
+  return {
       {"head_dim", [](const Row& r) { return std::to_string(FA_PROBLEM(head_dim)); },
        [](Row& r, std::string_view s) { FA_PROBLEM(head_dim) = to_int(s); }, true},
       {"dtype", [](const Row& r) { return std::string(to_string(FA_PROBLEM(dtype))); },
@@ -267,7 +307,7 @@ const std::vector<Column>& columns() {
   static const std::vector<Column> cols = [] {
     std::vector<Column> all;
     for (std::vector<Column> (*group)() :
-         {point_columns, timing_columns, memory_and_traffic_columns, check_and_clock_columns}) {
+         {point_shape_columns, varlen_columns, point_setting_columns, timing_columns, memory_and_traffic_columns, check_and_clock_columns}) {
       const std::vector<Column> part = group();
       all.insert(all.end(), part.begin(), part.end());
     }
@@ -288,28 +328,36 @@ std::string join_line(const std::vector<std::string>& fields) {
 
 }  // namespace
 
-std::vector<std::string_view> csv_columns() {
+std::vector<std::string_view> csv_columns(bool varlen_columns) {
   std::vector<std::string_view> names;
-  for (const Column& c : columns()) names.push_back(c.name);
+  for (const Column& c : columns())
+    if (varlen_columns || !c.varlen) names.push_back(c.name);
   return names;
 }
 
-std::string csv_header() {
+std::string csv_header(bool varlen_columns) {
   std::vector<std::string> names;
-  for (const Column& c : columns()) names.emplace_back(c.name);
+  for (const Column& c : columns())
+    if (varlen_columns || !c.varlen) names.emplace_back(c.name);
   return join_line(names);
 }
 
-std::string csv_row(const Row& row) {
+std::string csv_row(const Row& row, bool varlen_columns) {
   std::vector<std::string> fields;
   fields.reserve(columns().size());
-  for (const Column& c : columns()) fields.push_back(c.write(row));
+  for (const Column& c : columns())
+    if (varlen_columns || !c.varlen) fields.push_back(c.write(row));
   return join_line(fields);
 }
 
+bool any_varlen(const std::vector<Row>& rows) {
+  return std::any_of(rows.begin(), rows.end(), [](const Row& r) { return r.point.problem.is_varlen(); });
+}
+
 std::string csv_text(const std::vector<Row>& rows) {
-  std::string out = csv_header() + '\n';
-  for (const Row& r : rows) out += csv_row(r) + '\n';
+  const bool varlen = any_varlen(rows);
+  std::string out = csv_header(varlen) + '\n';
+  for (const Row& r : rows) out += csv_row(r, varlen) + '\n';
   return out;
 }
 
@@ -366,6 +414,7 @@ std::vector<Row> parse_csv(std::string_view text, const std::string& source, boo
       }
     }
     p.kv_heads = stored_kv_heads(p.heads, p.kv_heads);
+    if (const std::string why = read_varlen_lengths(p); !why.empty()) throw UsageError(where + ": column 'varlen': " + why);
     if (p.head_dim > 0 && p.softmax_scale == 1.0 / std::sqrt(static_cast<double>(p.head_dim))) p.softmax_scale = 0.0;
     rows.push_back(std::move(row));
   }

@@ -16,11 +16,14 @@
 
 namespace fa {
 
-std::vector<std::string_view> csv_columns();
-// Header and row lines, without the trailing line break.
-std::string csv_header();
-std::string csv_row(const Row& row);
-// Header line, then one line per row, each ending in '\n'.
+// Header and row lines, without the trailing line break. The columns of variable-length batches
+// (varlen, varlen_tokens, varlen_min, varlen_median, varlen_max; after seqlen_kv) only with
+// varlen_columns, so files of runs without them keep their columns.
+std::vector<std::string_view> csv_columns(bool varlen_columns = false);
+std::string csv_header(bool varlen_columns = false);
+std::string csv_row(const Row& row, bool varlen_columns = false);
+bool any_varlen(const std::vector<Row>& rows);
+// Header line, then one line per row, each ending in '\n'; varlen columns when some row has them.
 std::string csv_text(const std::vector<Row>& rows);
 
 // Throws UsageError (naming the file and line) on unreadable files, a missing column or a bad value.

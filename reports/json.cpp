@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/errors.hpp"
+#include "core/varlen.hpp"
 #include "reports/number_text.hpp"
 
 namespace fa {
@@ -108,8 +109,29 @@ class Fields {
   std::string where_;
 };
 
+// A varlen batch's distribution and lengths, read back: the lengths written must be the ones the
+// distribution gives for the row's batch and seed (a hand-edited list would be another point).
+void varlen_from_json(const Fields& f, Problem& p) {
+  p.varlen = f.text("varlen");
+  if (p.varlen.empty()) return;
+  std::string why;
+  const auto d = parse_varlen_dist(p.varlen, &why);
+  if (!d) Fields::fail(f.path("varlen"), "'" + p.varlen + "': " + why + " (accepted: " + std::string(kVarlenForms) + ")");
+  p.seqlens = varlen_lengths(*d, p.batch, p.seed);
+  if (const json* v = f.find("seqlens")) {
+    if (!v->is_array() || *v != json(p.seqlens)) {
+      Fields::fail(f.path("seqlens"), "not the lengths '" + p.varlen + "' gives for batch " + std::to_string(p.batch) +
+                                          " and seed " + std::to_string(p.seed));
+    }
+  }
+  if (static_cast<std::int64_t>(p.seqlens.size()) != p.batch) {
+    Fields::fail(f.path("varlen"), "'" + p.varlen + "' holds " + std::to_string(p.seqlens.size()) +
+                                       " lengths, batch is " + std::to_string(p.batch));
+  }
+}
+
 json problem_to_json(const Problem& p) {
-  return {{"batch", p.batch},
+  json j = {{"batch", p.batch},
           {"heads", p.heads},
           {"kv_heads", p.num_kv_heads()},
           {"seqlen_q", p.seqlen_q},
@@ -126,6 +148,11 @@ json problem_to_json(const Problem& p) {
             {"density", number(p.sparsity.density)},
             {"block_q", p.sparsity.block_q},
             {"block_k", p.sparsity.block_k}}}};
+  if (p.is_varlen()) {  // absent otherwise: files without varlen batches keep their fields
+    j["varlen"] = p.varlen;
+    j["seqlens"] = p.seqlens;
+  }
+  return j;
 }
 
 Problem problem_from_json(const Fields& f) {
@@ -153,6 +180,7 @@ Problem problem_from_json(const Fields& f) {
   p.sparsity.density = s.real("density", p.sparsity.density);
   p.sparsity.block_q = s.integer32("block_q", p.sparsity.block_q);
   p.sparsity.block_k = s.integer32("block_k", p.sparsity.block_k);
+  varlen_from_json(f, p);
   return p;
 }
 

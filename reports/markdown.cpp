@@ -7,6 +7,7 @@
 #include <optional>
 #include <tuple>
 
+#include "core/varlen.hpp"
 #include "reports/number_text.hpp"
 
 namespace fa {
@@ -83,15 +84,28 @@ std::string family_heading(const Point& pt) {
   return h;
 }
 
-// B, H, K/V heads, Nq, Nk.
-using Shape = std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t>;
-Shape shape_of(const Problem& p) { return {p.batch, p.heads, p.num_kv_heads(), p.seqlen_q, p.seqlen_kv}; }
+// B, H, K/V heads, Nq, Nk, and the varlen batch ("" without one; a drawn one with its seed).
+using Shape = std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::string>;
+Shape shape_of(const Problem& p) {
+  std::string varlen = p.varlen;
+  if (p.varlen.rfind("uniform:", 0) == 0) varlen += "@" + std::to_string(p.seed);
+  return {p.batch, p.heads, p.num_kv_heads(), p.seqlen_q, p.seqlen_kv, varlen};
+}
+
+// The Varlen cell: the distribution and the summary of its lengths (Nq and Nk show the longest).
+std::string varlen_cell(const Problem& p) {
+  if (!p.is_varlen()) return "";
+  std::string out = p.varlen;
+  append(out, {": ", summary_text(summarize_lengths(p.seqlens))});
+  return out;
+}
 
 struct Family {
   std::string heading;
   std::map<Shape, std::map<std::string, const Row*>> lines;  // shape -> kernel -> row (last one wins)
   std::vector<std::string> kernels;                          // present here, in report order
   bool grouped_kv = false;  // some row has fewer K/V heads than query heads: the table gets a KV column
+  bool varlen = false;      // some row has a varlen batch: the table gets a Varlen column
 };
 
 // Baselines first (in option order), then the other kernels in the order they first appear.
@@ -118,6 +132,7 @@ std::vector<Family> group_rows(const std::vector<Row>& rows, const MarkdownOptio
     if (inserted) families.push_back(Family{heading, {}, {}});
     families[it->second].lines[shape_of(r.point.problem)][r.point.kernel] = &r;
     families[it->second].grouped_kv = families[it->second].grouped_kv || r.point.problem.grouped_kv();
+    families[it->second].varlen = families[it->second].varlen || r.point.problem.is_varlen();
   }
   const std::vector<std::string> order = kernel_order(rows, opt);
   for (Family& f : families) {
@@ -189,9 +204,10 @@ std::string applied_dropout_line(const Family& f) {
 
 void write_family(std::string& md, const Family& f, const MarkdownOptions& opt) {
   const std::vector<Comparison> comps = comparisons(f, opt);
-  const char* shape_header = f.grouped_kv ? "| B | H | KV | Nq | Nk |" : "| B | H | Nq | Nk |";
-  append(md, {"### ", cell(f.heading), "\n\n", applied_dropout_line(f), shape_header});
-  std::string rule = f.grouped_kv ? "|--:|--:|--:|--:|--:|" : "|--:|--:|--:|--:|";
+  append(md, {"### ", cell(f.heading), "\n\n", applied_dropout_line(f), "| B | H |", f.grouped_kv ? " KV |" : "",
+              f.varlen ? " Varlen |" : "", " Nq | Nk |"});
+  std::string rule = "|--:|--:|";
+  append(rule, {f.grouped_kv ? "--:|" : "", f.varlen ? "---|" : "", "--:|--:|"});
   for (const std::string& k : f.kernels) {
     append(md, {" ", cell(k), " ms | ", cell(k), " TFLOP/s |"});
     rule += "--:|--:|";
@@ -203,9 +219,10 @@ void write_family(std::string& md, const Family& f, const MarkdownOptions& opt) 
   append(md, {"\n", rule, "\n"});
 
   for (const auto& [shape, by_kernel] : f.lines) {
-    const auto& [b, h, kv, nq, nk] = shape;
+    const auto& [b, h, kv, nq, nk, varlen] = shape;
     for (std::int64_t v : {b, h}) append(md, {"| ", std::to_string(v), " "});
     if (f.grouped_kv) append(md, {"| ", std::to_string(kv), " "});
+    if (f.varlen) append(md, {"| ", cell(varlen_cell(by_kernel.begin()->second->point.problem)), " "});
     for (std::int64_t v : {nq, nk}) append(md, {"| ", std::to_string(v), " "});
     md += "|";
     auto row_of = [&](const std::string& k) -> const Row* {

@@ -104,11 +104,13 @@ bool ResultDirectory::has(const Point& point) const {
 
 void ResultDirectory::add(const Row& row) {
   const bool replaces = index_.count(point_key(row.point)) > 0;
+  const bool new_columns = row.point.problem.is_varlen() && !csv_varlen_;
   remember(row);
-  if (replaces) {
-    rewrite_csv();  // rare (a retried point): the old line must go, not just a new one appended
+  if (replaces || new_columns) {
+    // Rare: a retried point's old line must go, or the first varlen row brings its columns.
+    rewrite_csv();
   } else {
-    csv_ << csv_row(row) << '\n';
+    csv_ << csv_row(row, csv_varlen_) << '\n';
     csv_.flush();
     if (!csv_) throw std::runtime_error(csv_path().string() + ": write failed (disk full?)");
   }
@@ -117,6 +119,7 @@ void ResultDirectory::add(const Row& row) {
 
 void ResultDirectory::rewrite_csv() {
   if (csv_.is_open()) csv_.close();
+  csv_varlen_ = any_varlen(rows_);
   write_file_atomically(csv_path(), csv_text(rows_));
   open_csv_for_append();
 }

@@ -58,6 +58,7 @@ class ResultDirectory {
   std::unordered_map<std::string, std::size_t> index_;  // point_key -> position in rows_
   std::size_t resumed_rows_ = 0;
   std::ofstream csv_;
+  bool csv_varlen_ = false;  // the CSV has the varlen columns (some row has a varlen batch)
 };
 
 }  // namespace fa

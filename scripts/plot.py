@@ -32,7 +32,7 @@ FORMATS = ("png", "svg")
 
 # Axes that may differ between rows of one group; those that do (for some kernel) split each kernel
 # into several lines, labelled with them (e.g. "flash p0.1", "block_sparse local 0.25").
-SERIES_AXES = ("batch", "heads", "kv_heads", "kv", "dropout", "sparsity", "layout")
+SERIES_AXES = ("batch", "heads", "kv_heads", "kv", "varlen", "dropout", "sparsity", "layout")
 
 
 class InputError(Exception):
@@ -84,6 +84,7 @@ def json_row(row, where):
         "batch": number(prob.get("batch"), where + ".point.problem.batch"),
         "heads": number(prob.get("heads"), where + ".point.problem.heads"),
         "kv_heads": kv_heads_of(number(prob.get("kv_heads"), where + ".point.problem.kv_heads"), prob.get("heads")),
+        "varlen": prob.get("varlen") or "",  # a packed varlen batch: seqlen_q is its longest sequence
         "seqlen_q": seqlen_q,
         "seqlen_kv": seqlen_kv if seqlen_kv is not None else seqlen_q,
         "head_dim": number(prob.get("head_dim"), where + ".point.problem.head_dim"),
@@ -119,6 +120,7 @@ def csv_row(rec, where):
         "batch": number(rec.get("batch"), where + ".batch"),
         "heads": number(rec.get("heads"), where + ".heads"),
         "kv_heads": kv_heads_of(number(rec.get("kv_heads"), where + ".kv_heads"), rec.get("heads")),
+        "varlen": rec.get("varlen") or "",
         "seqlen_q": seqlen_q,
         "seqlen_kv": seqlen_kv if seqlen_kv is not None else seqlen_q,
         "head_dim": number(rec.get("head_dim"), where + ".head_dim"),
@@ -182,9 +184,12 @@ def label_of(r):
     s = f"{r['kernel']}/{r['pass']}/B{g(r['batch'])}-H{g(r['heads'])}"
     if r["kv_heads"] != r["heads"]:
         s += f"-KV{g(r['kv_heads'])}"
-    s += f"-N{g(r['seqlen_q'])}"
-    if r["seqlen_kv"] != r["seqlen_q"]:
-        s += f"x{g(r['seqlen_kv'])}"
+    if r["varlen"]:
+        s += "-V" + r["varlen"]
+    else:
+        s += f"-N{g(r['seqlen_q'])}"
+        if r["seqlen_kv"] != r["seqlen_q"]:
+            s += f"x{g(r['seqlen_kv'])}"
     s += f"-D{g(r['head_dim'])}-{r['dtype']}"
     if r["causal"]:
         s += "-causal"
@@ -215,6 +220,7 @@ def axis_text(axis, value):
         "heads": lambda v: f"H{v:g}",
         "kv_heads": lambda v: f"KV{v:g}",
         "kv": lambda v: "Nk=Nq" if v == "same" else f"Nk{v:g}",
+        "varlen": lambda v: f"varlen {v}" if v else "fixed",
         "dropout": lambda v: f"p{v:g}",
         "sparsity": str,
         "layout": str,

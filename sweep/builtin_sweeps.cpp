@@ -66,10 +66,12 @@ constexpr std::string_view kBuiltinSweeps = R"json({
       "density": 0.5
     },
     "llm-shapes": {
-      "description": "Grouped-query training shapes of current LLMs: Llama-3-8B style 32 query heads over 32 (MHA control), 8 (GQA) and 1 (MQA) K/V heads, head dim 128 (hidden 4096), 16k tokens, seqlen 2k-8k, bf16, causal and not, forward and forward+backward",
+      "description": "Grouped-query training shapes of current LLMs: Llama-3-8B style 32 query heads over 32 (MHA control), 8 (GQA) and 1 (MQA) K/V heads, head dim 128 (hidden 4096), 16k tokens, seqlen 2k-8k, and a packed varlen batch of 16 sequences of 1k-8k tokens; bf16, causal and not, forward and forward+backward",
       "kernel": "flash,flash3,standard,cudnn",
       "pass": "fwd,fwdbwd",
       "tokens": 16384,
+      "varlen": ["off", "uniform:1024:8192"],
+      "batch": 16,
       "hidden": 4096,
       "head-dim": 128,
       "kv-heads": [32, 8, 1],

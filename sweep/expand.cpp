@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "core/errors.hpp"
+#include "core/varlen.hpp"
 
 namespace fa {
 
@@ -90,6 +91,94 @@ void check_kv_heads(const SweepSpec& spec) {
   }
 }
 
+// The sequence part of a point: batch and lengths (fixed-length or a varlen batch), or why the
+// combination cannot exist.
+struct SeqShape {
+  bool ok = true;
+  std::string reason;
+  std::int64_t batch = 0, seqlen_q = 0, seqlen_kv = 0;
+  std::string varlen;
+  std::vector<std::int64_t> seqlens;
+};
+
+// A varlen entry next to axes that would change its points silently is a mistake: refuse it (exit 2)
+// naming both flags, unless an "off" entry gives those axes fixed-length points to apply to.
+void check_varlen(const SweepSpec& spec) {
+  if (spec.varlen.empty()) return;
+  const bool has_off = std::find(spec.varlen.begin(), spec.varlen.end(), "") != spec.varlen.end();
+  if (!has_off) {
+    for (const char* axis : {"seqlen", "seqlen-kv", "tokens"}) {
+      if (spec.given.count(axis) && !(std::string(axis) == "tokens" && !spec.tokens)) {
+        throw UsageError("--varlen: --" + std::string(axis) +
+                         " does not apply to varlen batches (query length = key length = each sequence's; "
+                         "add off to --varlen for fixed-length points as well)");
+      }
+    }
+    if (spec.given.count("layout") && spec.layout != Layout::bnhd) {
+      throw UsageError("--varlen: --layout " + std::string(to_string(spec.layout)) +
+                       ": varlen batches are packed [tokens, H, D] (accepted: bnhd, or leave --layout out)");
+    }
+  }
+  for (const std::string& d : spec.varlen) {
+    if (d.rfind("fixed-list:", 0) != 0 || !spec.given.count("batch") || spec.tokens) continue;
+    const auto n = static_cast<std::int64_t>(varlen_lengths(d, 0, 0).size());
+    for (const std::int64_t b : spec.batch) {
+      if (b != n) {
+        throw UsageError("--batch " + std::to_string(b) + " disagrees with --varlen " + d + " (" + std::to_string(n) +
+                         " sequences; accepted: leave --batch out, or give the list's count)");
+      }
+    }
+  }
+}
+
+// The varlen batch of one distribution and sequence count.
+SeqShape varlen_shape(const SweepSpec& spec, const std::string& dist, std::int64_t batch) {
+  SeqShape s;
+  s.varlen = dist;
+  s.seqlens = varlen_lengths(dist, batch, spec.seed);
+  s.batch = static_cast<std::int64_t>(s.seqlens.size());
+  const VarlenSummary sum = summarize_lengths(s.seqlens);
+  s.seqlen_q = s.seqlen_kv = sum.max;
+  if (sum.tokens > 0x7fffffff) {  // token offsets are int32 on the device, as in FlashAttention
+    s.ok = false;
+    s.reason = "--varlen " + dist + ": " + std::to_string(sum.tokens) + " tokens over " + std::to_string(s.batch) +
+               " sequences exceed 2^31 - 1";
+  }
+  return s;
+}
+
+// Every sequence shape of the spec, in axis order: per varlen entry, the fixed-length combinations
+// (seqlen, seqlen_kv, batch) of "off", or the varlen batches (one per --batch value for uniform).
+std::vector<SeqShape> seq_shapes(const SweepSpec& spec) {
+  std::vector<SeqShape> out;
+  const std::vector<std::string> entries = spec.varlen.empty() ? std::vector<std::string>{""} : spec.varlen;
+  for (const std::string& dist : entries) {
+    if (!dist.empty()) {
+      const bool listed = dist.rfind("fixed-list:", 0) == 0;
+      for (const std::int64_t b : listed ? std::vector<std::int64_t>{0} : spec.batch)
+        out.push_back(varlen_shape(spec, dist, b));
+      continue;
+    }
+    const std::vector<std::int64_t> batch_axis = spec.tokens ? std::vector<std::int64_t>{0} : spec.batch;
+    for (const std::int64_t seqlen_q : spec.seqlen) {
+      const std::vector<std::int64_t> kv_axis = spec.seqlen_kv.empty() ? std::vector<std::int64_t>{seqlen_q} : spec.seqlen_kv;
+      for (const std::int64_t seqlen_kv : kv_axis) {
+        for (const std::int64_t batch_value : batch_axis) {
+          SeqShape s;
+          const auto batch = spec.tokens ? derive(*spec.tokens, seqlen_q, "--tokens", "seqlen", s.reason)
+                                         : std::optional<std::int64_t>(batch_value);
+          s.ok = batch.has_value();
+          s.batch = batch.value_or(0);
+          s.seqlen_q = seqlen_q;
+          s.seqlen_kv = seqlen_kv;
+          out.push_back(std::move(s));
+        }
+      }
+    }
+  }
+  return out;
+}
+
 // Largest number of points the spec can produce (before constraint drops), saturating in double
 // so that an absurd product cannot overflow.
 double point_upper_bound(const SweepSpec& spec, const std::function<bool(std::string_view)>& uses_mask) {
@@ -99,6 +188,10 @@ double point_upper_bound(const SweepSpec& spec, const std::function<bool(std::st
   per_kernel_base *= spec.hidden ? 1.0 : static_cast<double>(spec.heads.size());
   per_kernel_base *= static_cast<double>(std::max<std::size_t>(1, spec.kv_heads.size()));
   per_kernel_base *= spec.tokens ? 1.0 : static_cast<double>(spec.batch.size());
+  // Each varlen entry adds at most one shape per batch value (a bound, before any length is drawn).
+  per_kernel_base += static_cast<double>(spec.passes.size()) * spec.dtypes.size() * spec.head_dim.size() *
+                     spec.causal.size() * spec.dropout.size() * (spec.hidden ? 1.0 : spec.heads.size()) *
+                     std::max<std::size_t>(1, spec.kv_heads.size()) * spec.varlen.size() * spec.batch.size();
   double total = 0;
   for (const auto& k : spec.kernels) {
     const bool mask = uses_mask && uses_mask(k);
@@ -118,17 +211,17 @@ Expansion expand(const SweepSpec& spec, const std::function<bool(std::string_vie
     throw UsageError("the sweep expands to " + std::string(count) + " points, more than the limit of " + std::to_string(kMaxSweepPoints) + "; narrow some axes");
   }
   check_kv_heads(spec);
+  check_varlen(spec);
   e.points.reserve(static_cast<std::size_t>(bound));
 
   // Constrained axes collapse to one placeholder value, replaced per point by the derived one.
   const std::vector<std::int64_t> heads_axis = spec.hidden ? std::vector<std::int64_t>{0} : spec.heads;
-  const std::vector<std::int64_t> batch_axis = spec.tokens ? std::vector<std::int64_t>{0} : spec.batch;
   Problem shared;  // the settings every point has
   shared.softmax_scale = spec.softmax_scale;
   shared.seed = spec.seed;
-  shared.layout = spec.layout;
   // 0: as many K/V heads as query heads.
   const std::vector<std::int64_t> kv_heads_axis = spec.kv_heads.empty() ? std::vector<std::int64_t>{0} : spec.kv_heads;
+  const std::vector<SeqShape> shapes = seq_shapes(spec);
 
   for (const auto& kernel : spec.kernels) {
     const bool mask = uses_block_mask && uses_block_mask(kernel);
@@ -146,37 +239,30 @@ Expansion expand(const SweepSpec& spec, const std::function<bool(std::string_vie
                 for (const std::int64_t kv_heads : kv_heads_axis) {
                   std::string kv_reason;
                   const bool kv_fits = !heads || kv_heads_fit(*heads, kv_heads, kv_reason);
-                  for (const std::int64_t seqlen_q : spec.seqlen) {
-                    const std::vector<std::int64_t> kv_axis =
-                        spec.seqlen_kv.empty() ? std::vector<std::int64_t>{seqlen_q} : spec.seqlen_kv;
-                    for (const std::int64_t seqlen_kv : kv_axis) {
-                      for (const std::int64_t batch_value : batch_axis) {
-                        std::string batch_reason;
-                        const auto batch =
-                            spec.tokens ? derive(*spec.tokens, seqlen_q, "--tokens", "seqlen", batch_reason)
-                                        : std::optional<std::int64_t>(batch_value);
-                        if (!heads || !batch || !kv_fits) {
-                          e.dropped_by_constraints += variants.size();
-                          if (!heads) add_reason(e, heads_reason);
-                          if (!batch) add_reason(e, batch_reason);
-                          if (!kv_fits) add_reason(e, kv_reason);
-                          continue;
-                        }
-                        Problem p = shared;
-                        p.batch = *batch;
-                        p.heads = *heads;
-                        p.kv_heads = stored_kv_heads(*heads, kv_heads);
-                        p.seqlen_q = seqlen_q;
-                        p.seqlen_kv = seqlen_kv;
-                        p.head_dim = head_dim;
-                        p.dtype = dtype;
-                        p.dropout = dropout;
-                        p.causal = causal;
-                        for (const Sparsity& sparsity : variants) {
-                          p.sparsity = sparsity;
-                          e.points.push_back(Point{kernel, pass, p});
-                        }
-                      }
+                  for (const SeqShape& shape : shapes) {
+                    if (!heads || !shape.ok || !kv_fits) {
+                      e.dropped_by_constraints += variants.size();
+                      if (!heads) add_reason(e, heads_reason);
+                      if (!shape.ok) add_reason(e, shape.reason);
+                      if (!kv_fits) add_reason(e, kv_reason);
+                      continue;
+                    }
+                    Problem p = shared;
+                    p.batch = shape.batch;
+                    p.heads = *heads;
+                    p.kv_heads = stored_kv_heads(*heads, kv_heads);
+                    p.seqlen_q = shape.seqlen_q;
+                    p.seqlen_kv = shape.seqlen_kv;
+                    p.varlen = shape.varlen;
+                    p.seqlens = shape.seqlens;
+                    p.layout = shape.varlen.empty() ? spec.layout : Layout::bnhd;  // varlen: packed [tokens, H, D]
+                    p.head_dim = head_dim;
+                    p.dtype = dtype;
+                    p.dropout = dropout;
+                    p.causal = causal;
+                    for (const Sparsity& sparsity : variants) {
+                      p.sparsity = sparsity;
+                      e.points.push_back(Point{kernel, pass, p});
                     }
                   }
                 }

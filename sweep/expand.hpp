@@ -2,7 +2,7 @@
 // Turns a SweepSpec into the list of points to run: the Cartesian product of its axes.
 //
 // Order (stable; outermost first): kernel, pass, dtype, head_dim, causal, dropout, heads, kv_heads,
-// seqlen (query), seqlen_kv, batch, sparsity, density. Each axis keeps the order its values were given in,
+// varlen, seqlen (query), seqlen_kv, batch, sparsity, density. Each axis keeps the order its values were given in,
 // so a report lists, per kernel and pass, the sizes growing fastest in sequence length.
 //
 // Rules:
@@ -17,6 +17,11 @@
 //    heads = hidden / head_dim and the heads axis is ignored. A combination whose length does not
 //    divide the total (or exceeds it) is skipped; every point it would have produced is counted in
 //    dropped_by_constraints.
+//  - varlen entries (core/varlen.hpp): "" gives the fixed-length points above; a distribution gives
+//    one varlen point per batch value (uniform) or one with its list (fixed-list), layout bnhd
+//    (packed), seqlen_q = seqlen_kv = its longest sequence, in place of the seqlen/seqlen_kv/batch
+//    combinations. Without an "" entry, a given seqlen, seqlen-kv, tokens or non-bnhd layout is a
+//    UsageError, and so is a given batch that differs from a fixed-list's count (check_varlen).
 //  - no kernels: no points (the caller fills the kernel list).
 #include <cstddef>
 #include <functional>

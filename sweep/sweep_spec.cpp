@@ -1,6 +1,9 @@
 #include "sweep/sweep_spec.hpp"
 
+#include <algorithm>
+
 #include "core/errors.hpp"
+#include "core/varlen.hpp"
 #include "sweep/axis_parse.hpp"
 
 namespace fa {
@@ -88,6 +91,33 @@ std::optional<std::int64_t> optional_positive(std::string_view flag, std::string
   }
 }
 
+// "off,uniform:1024:8192,fixed-list:1,17": items start with a form's name; a bare length continues the
+// fixed-list before it. Each distribution is checked; "" stands for off.
+std::vector<std::string> parse_varlen_axis(std::string_view flag, std::string_view value) {
+  std::vector<std::string> out;
+  bool in_list = false;
+  for (const auto item : split_axis_items(flag, value, std::string(kVarlenForms))) {
+    const bool bare = !item.empty() && item.front() >= '0' && item.front() <= '9';
+    if (bare && in_list) {
+      out.back() += "," + std::string(item);
+    } else if (item == "off" || item == "none") {
+      out.emplace_back();
+    } else {
+      out.emplace_back(item);
+    }
+    in_list = item.rfind("fixed-list:", 0) == 0 || (bare && in_list);
+  }
+  for (const std::string& d : out) {
+    std::string why;
+    if (!d.empty() && !parse_varlen_dist(d, &why)) throw axis_error(flag, d, why, kVarlenForms);
+  }
+  std::vector<std::string> unique;
+  for (const std::string& d : out)
+    if (std::find(unique.begin(), unique.end(), d) == unique.end()) unique.push_back(d);
+  if (unique.size() == 1 && unique.front().empty()) unique.clear();  // off alone: the default
+  return unique;
+}
+
 std::string normalise_axis_name(std::string_view axis) {
   std::string name(axis);
   if (name.rfind("--", 0) == 0) name.erase(0, 2);
@@ -110,6 +140,10 @@ const std::vector<AxisInfo>& sweep_axes() {
        "--heads)"},
       {"seqlen", "INTS", "query sequence lengths (default 1024)"},
       {"seqlen-kv", "INTS|same", "key/value sequence lengths (default: same as --seqlen)"},
+      {"varlen", "DISTS|off",
+       "variable-length packed batches: uniform:LO:HI (--batch sequences, lengths from --seed) or "
+       "fixed-list:L1,L2,... (its count is the batch); self-attention per sequence, Q/K/V packed "
+       "[tokens, H, D]; off in the list keeps fixed-length points (default off)"},
       {"head-dim", "INTS", "head dimensions (default 64)"},
       {"dtype", "NAMES", "fp32, fp16, bf16, fp8, or all (default fp16)"},
       {"dropout", "REALS", "dropout probabilities in [0, 1) (default 0)"},
@@ -145,6 +179,7 @@ bool is_sweep_axis(std::string_view name) {
 void set_axis(SweepSpec& spec, std::string_view axis, std::string_view value) {
   const std::string name = normalise_axis_name(axis);
   const std::string flag = "--" + name;
+  if (is_sweep_axis(name)) spec.given.insert(name);
   if (name == "kernel") {
     spec.kernels = kernel_axis(spec, flag, value);
   } else if (name == "pass") {
@@ -167,6 +202,8 @@ void set_axis(SweepSpec& spec, std::string_view axis, std::string_view value) {
     } else {
       spec.seqlen_kv = parse_int_axis(flag, value);
     }
+  } else if (name == "varlen") {
+    spec.varlen = parse_varlen_axis(flag, value);
   } else if (name == "head-dim") {
     spec.head_dim = parse_int_axis(flag, value);
   } else if (name == "dtype") {

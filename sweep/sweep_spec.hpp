@@ -5,6 +5,7 @@
 // an error worded) the same way wherever it came from.
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,10 @@ struct SweepSpec {
   std::vector<std::int64_t> kv_heads;
   std::vector<std::int64_t> seqlen{1024};    // query length
   std::vector<std::int64_t> seqlen_kv;       // key/value length; empty: equal to the query length
+  // Variable-length batches (core/varlen.hpp): distributions as written, "" for off (fixed-length
+  // points). Empty: off only. A varlen point takes its sequence count from the batch axis (uniform)
+  // or from its list (fixed-list); seqlen, seqlen-kv, tokens and layout apply to the off entries.
+  std::vector<std::string> varlen;
   std::vector<std::int64_t> head_dim{64};
   std::vector<DType> dtypes{DType::fp16};
   std::vector<double> dropout{0.0};
@@ -48,6 +53,10 @@ struct SweepSpec {
   std::optional<std::int64_t> tokens;
   // Keep heads * head_dim == hidden (heads derived, heads axis ignored); same dropping rule.
   std::optional<std::int64_t> hidden;
+
+  // Axes set by a sweep file or a flag rather than left at their defaults (names as in sweep_axes()):
+  // what a varlen batch must not be combined with silently.
+  std::set<std::string> given;
 };
 
 // One settable axis or setting, for help text and error messages.
@@ -65,6 +74,8 @@ bool is_sweep_axis(std::string_view name);
 // the axis names on an unknown axis.
 //   "seqlen-kv": "same" clears the axis (key length = query length).
 //   "kv-heads": "same" clears the axis (K/V heads = query heads).
+//   "varlen": distributions separated by commas ("off,uniform:1024:8192"); a bare number continues
+//             the fixed-list before it ("fixed-list:1,17,1000"); "off" alone clears the axis.
 //   "tokens", "hidden": "none" clears the constraint.
 //   "block": "64" (square) or "64x128" (query rows x key columns).
 //   "scale": 0 means 1/sqrt(head_dim).

@@ -26,7 +26,8 @@ KernelFamily cudnn_family() {
           .uses_block_mask = false,
           .io_model = &cudnn_io,
           .grouped_kv = true,
-          .fp8 = true};
+          .fp8 = true,
+          .varlen = true};
 }
 
 }  // namespace fa

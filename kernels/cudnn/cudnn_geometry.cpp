@@ -38,7 +38,11 @@ Geometry geometry_for(const Problem& p, const Operands* ops) {
   const Strides4 sk = from_layout(strides_for(p.layout, p.num_kv_heads(), p.seqlen_kv, p.head_dim));
   g.q = g.o = g.dout = g.dq = sq;
   g.k = g.v = g.dk = g.dv = sk;
-  if (ops != nullptr) {
+  if (p.is_varlen()) {  // ragged: the packed layout's strides with S = the longest (the operands have no batch stride)
+    g.seqlens = p.seqlens;
+    g.q = g.o = g.dout = g.dq = from_layout(strides_for(Layout::bnhd, p.heads, p.seqlen_q, p.head_dim));
+    g.k = g.v = g.dk = g.dv = from_layout(strides_for(Layout::bnhd, p.num_kv_heads(), p.seqlen_kv, p.head_dim));
+  } else if (ops != nullptr) {
     g.q = strides_of(ops->q, sq);
     g.k = strides_of(ops->k, sk);
     g.v = strides_of(ops->v, sk);
@@ -61,6 +65,7 @@ std::string Geometry::key(GraphKind kind) const {
                 std::string(to_string(dtype)).c_str(), static_cast<double>(scale), static_cast<double>(dropout),
                 static_cast<int>(mask));
   std::string s = head;
+  if (varlen()) s += "ragged|";
   for (const Strides4* t : {&q, &k, &v, &o}) append(s, *t);
   if (kind == GraphKind::bwd)
     for (const Strides4* t : {&dout, &dq, &dk, &dv}) append(s, *t);

@@ -10,6 +10,7 @@
 // stats tensor then covers Nk rows out of Nq, so it lives in scratch and is copied to and from lse.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/kernel.hpp"
 #include "core/problem.hpp"
@@ -38,11 +39,17 @@ struct Geometry {
   float dropout = 0;
   MaskMode mask = MaskMode::none;
   Strides4 q, k, v, o, dout, dq, dk, dv;
+  // Variable-length batch (Problem::seqlens): cuDNN's ragged ("THD") tensors. Dims [B, H, S, D] with S
+  // the longest sequence and the packed layout's strides; each batch entry starts at its ragged offset
+  // (token offset x heads x D elements), and a padding mask with the per-sequence lengths keeps every
+  // row and key of a sequence inside it. Stats stay [B, H, S] (our lse). Empty: fixed-length.
+  std::vector<std::int64_t> seqlens;
+  bool varlen() const { return !seqlens.empty(); }
 
   // cuDNN's stats cannot be our lse directly when rows are skipped (see the top of the file).
   bool stats_in_scratch() const { return rows_skipped > 0; }
   // Identity of the cuDNN graph of this geometry and kind (the plan-cache key): every field above.
-  // The dropout seed is not in it: it is a device tensor read at execution, not part of the plan.
+  // The dropout seed and a varlen batch's lengths are not in it: device tensors read at execution.
   std::string key(GraphKind kind) const;
 };
 

@@ -6,12 +6,15 @@
 //           and cuDNN's own Philox dropout (seed and offset are device scalars).
 // Backward: dQ, dK, dV = sdpa_backward(Q, K, V, O, dO, Stats) with the same options, so the same
 //           seed and offset reproduce the forward's dropout mask.
+// Varlen:   every Q-side tensor (Q, O, dO, dQ) carries the Q ragged offsets and every K/V-side one
+//           (K, V, dK, dV) the K/V ones; the padding mask takes the lengths as seq_len_q and seq_len_kv.
 #include "kernels/cudnn/cudnn_graphs.hpp"
 
 #include <cudnn_frontend.h>
 
 #include <cstdlib>
 #include <functional>
+#include <initializer_list>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -22,8 +25,10 @@ namespace fa::cudnn {
 namespace {
 
 // Tensor uids: fixed, so a variant pack can be made without the graph's tensor objects.
-enum Uid : std::int64_t { kQ = 1, kK, kV, kO, kStats, kDout, kDq, kDk, kDv, kSeed, kOffset,
-                          kDescaleQ, kDescaleK, kDescaleV, kDescaleS, kScaleS, kScaleO, kAmaxS, kAmaxO };
+enum Uid : std::int64_t {
+  kQ = 1, kK, kV, kO, kStats, kDout, kDq, kDk, kDv, kSeed, kOffset, kSeqLens, kRaggedQ, kRaggedKv,
+  kDescaleQ, kDescaleK, kDescaleV, kDescaleS, kScaleS, kScaleO, kAmaxS, kAmaxO
+};
 
 const char* code_name(fe::error_code_t c) {
   switch (c) {
@@ -111,6 +116,40 @@ TensorPtr scalar(fe::graph::Graph& graph, const char* name, std::int64_t uid, fe
                           .set_data_type(type));
 }
 
+// An int32 index tensor of n entries: lengths or ragged offsets of a varlen batch.
+TensorPtr index_int32(fe::graph::Graph& graph, const char* name, Uid uid, std::int64_t n) {
+  return graph.tensor(fe::graph::Tensor_attributes()
+                          .set_name(name)
+                          .set_uid(uid)
+                          .set_dim({n, 1, 1, 1})
+                          .set_stride({1, 1, 1, 1})
+                          .set_data_type(fe::DataType_t::INT32));
+}
+
+// A varlen batch's index tensors (null pointers without one).
+struct Ragged {
+  TensorPtr seq_lens, q, kv;
+};
+
+Ragged ragged_tensors(fe::graph::Graph& graph, const Geometry& g) {
+  if (!g.varlen()) return {};
+  return {index_int32(graph, "seq_lens", kSeqLens, g.batch), index_int32(graph, "ragged_q", kRaggedQ, g.batch + 1),
+          index_int32(graph, "ragged_kv", kRaggedKv, g.batch + 1)};
+}
+
+// The padding mask of a varlen batch: every sequence's length for its queries and its keys.
+template <class Attributes>
+void set_varlen(Attributes& a, const Ragged& r) {
+  if (r.seq_lens) a.set_padding_mask(true).set_seq_len_q(r.seq_lens).set_seq_len_kv(r.seq_lens);
+}
+
+// The Q-side tensors (H heads) get the Q ragged offsets, the K/V-side ones (kv_heads) the K/V ones.
+void set_ragged(const Ragged& r, std::initializer_list<TensorPtr> q_side, std::initializer_list<TensorPtr> kv_side) {
+  if (!r.seq_lens) return;
+  for (const TensorPtr& t : q_side) t->set_ragged_offset(r.q);
+  for (const TensorPtr& t : kv_side) t->set_ragged_offset(r.kv);
+}
+
 // The causal alignment and dropout are set the same way on the forward and backward attributes.
 template <class Attributes>
 void set_mask_and_dropout(Attributes& a, const Geometry& g, const TensorPtr& seed, const TensorPtr& offset) {
@@ -151,6 +190,7 @@ struct SdpaGraph::Impl {
   GraphKind kind = GraphKind::fwd;
   bool dropout = false;
   bool fp8 = false;
+  bool varlen = false;
   std::shared_ptr<fe::graph::Graph> graph;
   std::int64_t workspace = 0;
 };
@@ -176,6 +216,9 @@ std::shared_ptr<const SdpaGraph> SdpaGraph::build(cudnnHandle_t handle, const Ge
   auto q = graph->tensor(bhnd("Q", kQ, b, h, nq, d, g.q));
   auto k = graph->tensor(bhnd("K", kK, b, hk, nk, d, g.k));  // hk < h: GQA, cuDNN's own
   auto v = graph->tensor(bhnd("V", kV, b, hk, nk, d, g.v));
+  const Ragged ragged = ragged_tensors(*graph, g);
+  impl->varlen = g.varlen();
+  set_ragged(ragged, {q}, {k, v});
   TensorPtr seed, offset;
   if (impl->dropout) {
     seed = scalar(*graph, "seed", kSeed, fe::DataType_t::INT64);
@@ -193,8 +236,10 @@ std::shared_ptr<const SdpaGraph> SdpaGraph::build(cudnnHandle_t handle, const Ge
                        .set_attn_scale(g.scale)
                        .set_implementation(forward_implementation());
       set_mask_and_dropout(attrs, g, seed, offset);
+      set_varlen(attrs, ragged);
       auto [o, stats] = graph->sdpa(q, k, v, attrs);
       o->set_output(true).set_uid(kO).set_dim({b, h, nq, d}).set_stride({g.o.b, g.o.h, g.o.n, 1});
+      set_ragged(ragged, {o}, {});
       const auto sa = stats_attrs(g);
       stats->set_output(true).set_uid(kStats).set_data_type(fe::DataType_t::FLOAT).set_dim(sa.get_dim()).set_stride(
           sa.get_stride());
@@ -204,10 +249,13 @@ std::shared_ptr<const SdpaGraph> SdpaGraph::build(cudnnHandle_t handle, const Ge
       auto stats = graph->tensor(stats_attrs(g));
       auto attrs = fe::graph::SDPA_backward_attributes().set_name("sdpa_bwd").set_attn_scale(g.scale);
       set_mask_and_dropout(attrs, g, seed, offset);
+      set_varlen(attrs, ragged);
+      set_ragged(ragged, {o, dout}, {});
       auto [dq, dk, dv] = graph->sdpa_backward(q, k, v, o, dout, stats, attrs);
       dq->set_output(true).set_uid(kDq).set_dim({b, h, nq, d}).set_stride({g.dq.b, g.dq.h, g.dq.n, 1});
       dk->set_output(true).set_uid(kDk).set_dim({b, hk, nk, d}).set_stride({g.dk.b, g.dk.h, g.dk.n, 1});
       dv->set_output(true).set_uid(kDv).set_dim({b, hk, nk, d}).set_stride({g.dv.b, g.dv.h, g.dv.n, 1});
+      set_ragged(ragged, {dq}, {dk, dv});
     }
 
     // Each step's status is checked; a refusal carries cuDNN's own words into the row.
@@ -251,6 +299,11 @@ VariantPack SdpaGraph::variant_pack(const SdpaPointers& p) const {
     for (int i = 0; i < kFp8Scalars; ++i) pack.emplace(kDescaleQ + i, const_cast<float*>(p.fp8_scales + i));
     pack.emplace(kAmaxS, p.fp8_amax);
     pack.emplace(kAmaxO, p.fp8_amax ? p.fp8_amax + 1 : nullptr);
+  }
+  if (impl_->varlen) {
+    pack.emplace(kSeqLens, const_cast<void*>(p.seq_lens));
+    pack.emplace(kRaggedQ, const_cast<void*>(p.ragged_q));
+    pack.emplace(kRaggedKv, const_cast<void*>(p.ragged_kv));
   }
   for (const auto& [uid, ptr] : pack)
     if (ptr == nullptr) throw std::invalid_argument("cudnn: operand " + std::to_string(uid) + " of the graph is null");

@@ -26,6 +26,9 @@ struct SdpaPointers {
   // (kFp8Scalars); and the two amax outputs (S, O) the fp8 node produces.
   const float* fp8_scales = nullptr;
   float* fp8_amax = nullptr;
+  // Varlen (Geometry::varlen): int32 device arrays, the lengths [B] (queries = keys) and the ragged
+  // offsets [B + 1] in elements of the Q-side (H heads) and K/V-side (kv_heads heads) tensors.
+  const void *seq_lens = nullptr, *ragged_q = nullptr, *ragged_kv = nullptr;
 };
 
 // fp8 SDPA: P is quantized to e4m3 with this fixed scale (its descale is the inverse), as FlashAttention-3's

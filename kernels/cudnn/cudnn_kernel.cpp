@@ -41,6 +41,8 @@ Support static_support(const Problem& p) {
   if (p.head_dim % 8 != 0) return Support::no("cudnn: head_dim must be a multiple of 8");
   if (!p.kv_heads_divide()) return Support::no("cudnn: K/V heads must divide the query heads");
   if (!(p.dropout >= 0.0 && p.dropout < 1.0)) return Support::no("cudnn: dropout must be in [0, 1)");
+  if (p.is_varlen() && q_elements(p) > 0x7fffffff)
+    return Support::no("cudnn: a varlen batch's ragged offsets are int32 (tokens x heads x head_dim < 2^31)");
   return Support::yes();
 }
 
@@ -60,6 +62,31 @@ std::size_t estimated_workspace(const Geometry& g, Pass pass) {
   return rows * static_cast<std::size_t>(g.head_dim + 1) * sizeof(float);
 }
 
+// A varlen batch's int32 index arrays for cuDNN, in one scratch buffer: the lengths [B], then the
+// ragged offsets [B + 1] of the Q-side and of the K/V-side tensors, in elements. Each array starts on
+// a 64-byte boundary (16 entries), as cuDNN wants its tensors aligned.
+struct VarlenIndex {
+  std::vector<std::int32_t> values;
+  std::size_t ragged_q = 0, ragged_kv = 0;  // where those arrays start, in entries
+};
+
+std::size_t round16(std::size_t n) { return (n + 15) / 16 * 16; }
+
+VarlenIndex varlen_index(const Geometry& g) {
+  VarlenIndex x;
+  const auto b = static_cast<std::size_t>(g.batch);
+  x.ragged_q = round16(b);
+  x.ragged_kv = x.ragged_q + round16(b + 1);
+  x.values.assign(x.ragged_kv + b + 1, 0);
+  for (std::size_t i = 0; i < b; ++i) {
+    const std::int64_t n = g.seqlens[i];
+    x.values[i] = static_cast<std::int32_t>(n);
+    x.values[x.ragged_q + i + 1] = static_cast<std::int32_t>(x.values[x.ragged_q + i] + n * g.heads * g.head_dim);
+    x.values[x.ragged_kv + i + 1] = static_cast<std::int32_t>(x.values[x.ragged_kv + i] + n * g.kv_heads * g.head_dim);
+  }
+  return x;
+}
+
 // Scratch besides cuDNN's workspace: the stats of the rows cuDNN sees when they cannot be our lse,
 // and the dropout seed and offset.
 std::size_t own_scratch_bytes(const Geometry& g) {
@@ -67,6 +94,8 @@ std::size_t own_scratch_bytes(const Geometry& g) {
   if (g.stats_in_scratch()) bytes += static_cast<std::size_t>(g.batch * g.heads * g.seqlen_q_cudnn) * sizeof(float);
   if (g.dropout > 0) bytes += 2 * sizeof(std::int64_t);
   if (g.dtype == DType::fp8) bytes += (kFp8Scalars + 2) * sizeof(float);
+  if (g.varlen()) bytes += (round16(static_cast<std::size_t>(g.batch)) + round16(static_cast<std::size_t>(g.batch) + 1) +
+                            static_cast<std::size_t>(g.batch) + 1) * sizeof(std::int32_t);  // varlen_index
   return bytes;
 }
 
@@ -97,6 +126,12 @@ class CudnnRun final : public PreparedRun {
       fp8_ = Buffer(*ctx.scratch, sizeof fp8_host_, "cudnn: fp8 scales and amax");
       FA_CUDA_CHECK(cudaMemcpyAsync(fp8_.get(), fp8_host_.data(), sizeof fp8_host_, cudaMemcpyHostToDevice, stream()));
     }
+    if (g_.varlen()) {
+      varlen_host_ = varlen_index(g_);
+      const std::size_t bytes = varlen_host_.values.size() * sizeof(std::int32_t);
+      varlen_ = Buffer(*ctx.scratch, bytes, "cudnn: varlen lengths and ragged offsets");
+      FA_CUDA_CHECK(cudaMemcpyAsync(varlen_.get(), varlen_host_.values.data(), bytes, cudaMemcpyHostToDevice, stream()));
+    }
 
     SdpaPointers ptrs;
     const std::int64_t skip = g_.rows_skipped;
@@ -119,6 +154,11 @@ class CudnnRun final : public PreparedRun {
       ptrs.fp8_scales = fp8_.as<float>();
       ptrs.fp8_amax = fp8_.as<float>() + kFp8Scalars;
     }
+    if (g_.varlen()) {
+      ptrs.seq_lens = varlen_.as<std::int32_t>();
+      ptrs.ragged_q = varlen_.as<std::int32_t>() + varlen_host_.ragged_q;
+      ptrs.ragged_kv = varlen_.as<std::int32_t>() + varlen_host_.ragged_kv;
+    }
     fwd_pack_ = fwd_->variant_pack(ptrs);
     if (bwd_) bwd_pack_ = bwd_->variant_pack(ptrs);
 
@@ -126,7 +166,7 @@ class CudnnRun final : public PreparedRun {
       FA_CUDNN_CHECK(cudnnSetStream(handle_, stream()));
       forward();
     }
-    FA_CUDA_CHECK(cudaStreamSynchronize(stream()));  // the seed upload's host buffer, and the forward above
+    FA_CUDA_CHECK(cudaStreamSynchronize(stream()));  // the uploads' host buffers, and the forward above
   }
 
   void run() override {
@@ -160,7 +200,8 @@ class CudnnRun final : public PreparedRun {
   Operands ops_;
   void* stream_;
   std::shared_ptr<const SdpaGraph> fwd_, bwd_;
-  Buffer workspace_, stats_, rng_;
+  Buffer workspace_, stats_, rng_, varlen_;
+  VarlenIndex varlen_host_;  // the upload's source (alive until the constructor's sync) and its layout
   std::int64_t rng_host_[2] = {0, 0};  // seed, offset of cuDNN's Philox dropout
   Buffer fp8_;
   std::array<float, kFp8Scalars + 2> fp8_host_{};  // fp8: SdpaPointers::fp8_scales, then the amax outputs

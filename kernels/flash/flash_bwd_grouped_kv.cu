@@ -11,6 +11,7 @@
 #include "core/cuda_check.hpp"
 #include "core/pack_half2.cuh"
 #include "kernels/flash/flash_bwd_launch.cuh"
+#include "kernels/flash/flash_varlen.cuh"
 
 namespace fa::flash::bwd {
 namespace {
@@ -39,8 +40,10 @@ __global__ void __launch_bounds__(kThreads) dkv_convert_kernel(const FlashBwdPar
     const int c = static_cast<int>(idx % chunks);
     const std::int64_t bh = row / p.seqlen_kv, j = row % p.seqlen_kv;
     const std::int64_t b = bh / kv_heads, h = bh % kv_heads;
+    const SeqRange seq = seq_range(p, static_cast<int>(b));
+    if (j >= seq.nk) continue;  // varlen: past a shorter sequence (its accumulator rows hold zeros)
     // dK already carries the softmax scale (the main kernel adds it scaled): 1 here, exact.
-    store_scaled8<T>(src_base + row * p.head_dim + c * 8, 1.0f, dst_base + b * sb + h * sh + j * sn + c * 8);
+    store_scaled8<T>(src_base + row * p.head_dim + c * 8, 1.0f, dst_base + b * sb + h * sh + (seq.row0 + j) * sn + c * 8);
   }
 }
 

@@ -18,6 +18,7 @@
 #include "kernels/flash/flash_bwd_launch.cuh"
 #include "kernels/flash/flash_bwd_traits.cuh"
 #include "kernels/flash/flash_params.hpp"
+#include "kernels/flash/flash_varlen.cuh"
 #include "kernels/flash/ptx.cuh"
 
 namespace fa::flash::bwd {
@@ -151,7 +152,11 @@ __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const _
   constexpr int MSq = Tr::kWarpsMdq * 16, NSq = Tr::kWarpsDdq * 16;
 
   const FlashBwdParams& p = args.p;
-  const int nq = p.seqlen_q, nk = p.seqlen_kv;
+  // Varlen: this block's sequence (its K tile and query rows); its first token row is re-read where
+  // needed (seq_row0) rather than held through the loop.
+  const SeqRange seq = seq_range(p, static_cast<int>(blockIdx.x / static_cast<unsigned>(args.k_tiles)) / p.heads);
+  const int nq = seq.nq, nk = seq.nk;
+  if (static_cast<int>(blockIdx.x % static_cast<unsigned>(args.k_tiles)) * Bc >= nk) return;  // past a shorter sequence
   const int diag = nk - nq;  // causal: row i sees col j iff j <= i + diag
   const int q_tiles = (nq + Br - 1) / Br;
 
@@ -162,10 +167,11 @@ __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const _
     return i;
   };
   auto q_ptr = [&](const Coords<Tr>& c) {
-    return static_cast<const T*>(p.q) + c.b * p.q_stride_b + c.h * p.q_stride_h;
+    return static_cast<const T*>(p.q) + c.b * p.q_stride_b + c.h * p.q_stride_h + seq_row0(p, c.b) * p.q_stride_n;
   };
   auto do_ptr = [&](const Coords<Tr>& c) {
-    return static_cast<const T*>(p.dout) + c.b * p.do_stride_b + c.h * p.do_stride_h;
+    return static_cast<const T*>(p.dout) + c.b * p.do_stride_b + c.h * p.do_stride_h +
+           seq_row0(p, c.b) * p.do_stride_n;
   };
   auto row_base = [&](const Coords<Tr>& c) {  // first row of this (b, h) in the workspace arrays
     return static_cast<std::int64_t>(c.bh) * args.nq_pad;
@@ -194,8 +200,9 @@ __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const _
     i = next_tile(first, c);
     if (i < q_tiles) {
       const unsigned hk = c.h / static_cast<unsigned>(p.kv_group);  // the K/V head of this query head
-      const T* gk = static_cast<const T*>(p.k) + c.b * p.k_stride_b + hk * p.k_stride_h;
-      const T* gv = static_cast<const T*>(p.v) + c.b * p.v_stride_b + hk * p.v_stride_h;
+      const std::int64_t row0 = seq_row0(p, c.b);
+      const T* gk = static_cast<const T*>(p.k) + c.b * p.k_stride_b + hk * p.k_stride_h + row0 * p.k_stride_n;
+      const T* gv = static_cast<const T*>(p.v) + c.b * p.v_stride_b + hk * p.v_stride_h + row0 * p.v_stride_n;
       load_tile_async<TileKV, Bc, D, NT>(sK, gk, p.k_stride_n, c.j0, nk, c.tid);
       load_tile_async<TileKV, Bc, D, NT>(sV, gv, p.v_stride_n, c.j0, nk, c.tid);
       load_tile_async<TileQ, Br, D, NT>(sQ0, q_ptr(c), p.q_stride_n, i * Br, nq, c.tid);
@@ -363,8 +370,9 @@ __global__ void __launch_bounds__(Tr::kThreads, 1) flash_bwd_main_kernel(const _
     add_dkv_to_group<Tr>(args, c, acc_dk, acc_dv);
     return;
   }
-  T* gdk = static_cast<T*>(p.dk) + c.b * p.dk_stride_b + c.h * p.dk_stride_h;
-  T* gdv = static_cast<T*>(p.dv) + c.b * p.dv_stride_b + c.h * p.dv_stride_h;
+  const std::int64_t row0 = seq_row0(p, c.b);
+  T* gdk = static_cast<T*>(p.dk) + c.b * p.dk_stride_b + c.h * p.dk_stride_h + row0 * p.dk_stride_n;
+  T* gdv = static_cast<T*>(p.dv) + c.b * p.dv_stride_b + c.h * p.dv_stride_h + row0 * p.dv_stride_n;
 #pragma unroll
   for (int mt = 0; mt < MTkv; ++mt)
 #pragma unroll

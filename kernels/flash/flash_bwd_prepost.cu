@@ -12,6 +12,7 @@
 #include "core/cuda_check.hpp"
 #include "core/pack_half2.cuh"
 #include "kernels/flash/flash_bwd_launch.cuh"
+#include "kernels/flash/flash_varlen.cuh"
 
 namespace fa::flash::bwd {
 namespace {
@@ -39,10 +40,14 @@ __global__ void __launch_bounds__(kThreads) preprocess_kernel(const FlashBwdPara
   if (row >= rows) return;
   const std::int64_t bh = row / ws.nq_pad, i = row % ws.nq_pad;
   const std::int64_t b = bh / p.heads, h = bh % p.heads;
+  // Varlen: rows of the longest sequence; a shorter one's main-kernel tiles end within its own padding.
+  const SeqRange seq = seq_range(p, static_cast<int>(b));
+  if (i >= (seq.nq + kRowPad - 1) / kRowPad * kRowPad) return;
   float sum = 0.0f;
-  if (i < p.seqlen_q) {
-    const T* o = static_cast<const T*>(p.o) + b * p.o_stride_b + h * p.o_stride_h + i * p.o_stride_n;
-    const T* d = static_cast<const T*>(p.dout) + b * p.do_stride_b + h * p.do_stride_h + i * p.do_stride_n;
+  if (i < seq.nq) {
+    const std::int64_t n = seq.row0 + i;  // the token row
+    const T* o = static_cast<const T*>(p.o) + b * p.o_stride_b + h * p.o_stride_h + n * p.o_stride_n;
+    const T* d = static_cast<const T*>(p.dout) + b * p.do_stride_b + h * p.do_stride_h + n * p.do_stride_n;
     for (int c = lane; c < p.head_dim / 8; c += 32) {
       const uint4 ov = *reinterpret_cast<const uint4*>(o + c * 8);
       const uint4 dv = *reinterpret_cast<const uint4*>(d + c * 8);
@@ -58,7 +63,7 @@ __global__ void __launch_bounds__(kThreads) preprocess_kernel(const FlashBwdPara
   }
   if (lane == 0) {
     ws.delta[row] = sum;
-    const float l = i < p.seqlen_q ? p.lse[bh * p.seqlen_q + i] : -INFINITY;
+    const float l = i < seq.nq ? p.lse[bh * p.seqlen_q + i] : -INFINITY;
     ws.lse2[row] = l == -INFINITY ? INFINITY : l * 1.4426950408889634f;
   }
   float4* acc = reinterpret_cast<float4*>(ws.dq_accum + row * p.head_dim);
@@ -77,8 +82,11 @@ __global__ void __launch_bounds__(kThreads) postprocess_kernel(const FlashBwdPar
     const int c = static_cast<int>(idx % chunks);
     const std::int64_t bh = row / p.seqlen_q, i = row % p.seqlen_q;
     const std::int64_t b = bh / p.heads, h = bh % p.heads;
+    const SeqRange seq = seq_range(p, static_cast<int>(b));
+    if (i >= seq.nq) continue;  // varlen: past a shorter sequence
     store_scaled8<T>(dq_accum + (bh * nq_pad + i) * p.head_dim + c * 8, p.scale,
-                     static_cast<T*>(p.dq) + b * p.dq_stride_b + h * p.dq_stride_h + i * p.dq_stride_n + c * 8);
+                     static_cast<T*>(p.dq) + b * p.dq_stride_b + h * p.dq_stride_h + (seq.row0 + i) * p.dq_stride_n +
+                         c * 8);
   }
 }
 

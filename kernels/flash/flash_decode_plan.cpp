@@ -19,6 +19,7 @@ DecodeShape decode_shape(const Problem& p, bool block_mask_family) {
   s.dtype = p.dtype;
   s.dropout = p.dropout > 0;
   s.block_mask = block_mask_family;
+  s.varlen = p.is_varlen();
   return s;
 }
 
@@ -30,6 +31,7 @@ const char* split_refusal(const DecodeShape& s) {
   if (s.dtype != DType::fp16 && s.dtype != DType::bf16) return "not fp16/bf16";
   if (s.dropout) return "dropout";
   if (s.block_mask) return "block mask";
+  if (s.varlen) return "variable-length batch";
   if (s.batch < 1 || s.kv_heads < 1 || s.seqlen_q < 1 || s.seqlen_kv < 1) return "empty shape";
   return "";
 }

@@ -29,6 +29,7 @@ struct DecodeShape {
   std::int64_t batch = 1, kv_heads = 1, kv_group = 1, seqlen_q = 1, seqlen_kv = 1, head_dim = 64;
   DType dtype = DType::fp16;
   bool dropout = false, block_mask = false;
+  bool varlen = false;  // a packed variable-length batch: the split kernel reads fixed-length tensors
   std::int64_t rows() const { return seqlen_q * kv_group; }  // query rows per K/V head
 };
 // block_mask_family: the kernels are driven by a block mask (the block_sparse family), which the

@@ -12,7 +12,8 @@ KernelFamily flash_family() {
           .backend = Backend::cuda,
           .uses_block_mask = false,
           .io_model = &flash::flash_io,
-          .grouped_kv = true};
+          .grouped_kv = true,
+          .varlen = true};
 }
 
 }  // namespace fa

@@ -16,9 +16,9 @@
 
 namespace fa::flash {
 
-template <class Traits, class T, bool kCausal, bool kDropout>
+template <class Traits, class T, bool kCausal, bool kDropout, bool kVarlen>
 void launch_flash_fwd_instance(const FlashParams& p, cudaStream_t stream) {
-  auto* kernel = flash_fwd_kernel<Traits, T, kCausal, kDropout>;
+  auto* kernel = flash_fwd_kernel<Traits, T, kCausal, kDropout, kVarlen>;
   constexpr int kSmem = Traits::kSmemBytes;
   // Above 48 KB a kernel must opt in; once per device and instance, outside any timed loop's cost.
   static std::array<std::atomic<bool>, 64> opted_in{};
@@ -35,16 +35,23 @@ void launch_flash_fwd_instance(const FlashParams& p, cudaStream_t stream) {
   FA_CUDA_CHECK_LAUNCH();
 }
 
+// Fixed-length or varlen instance (flash_fwd_kernel says why they are apart).
+template <class Traits, class T, bool kCausal, bool kDropout>
+void launch_flash_fwd_lengths(const FlashParams& p, cudaStream_t stream) {
+  if (p.cu_seqlens != nullptr) launch_flash_fwd_instance<Traits, T, kCausal, kDropout, true>(p, stream);
+  else launch_flash_fwd_instance<Traits, T, kCausal, kDropout, false>(p, stream);
+}
+
 template <int D, class T>
 void launch_flash_fwd_dtype(const FlashParams& p, cudaStream_t stream) {
   using Traits = FwdTraitsFor<D>;
   const bool dropout = p.dropout > 0.f;
   if (p.causal) {
-    if (dropout) launch_flash_fwd_instance<Traits, T, true, true>(p, stream);
-    else launch_flash_fwd_instance<Traits, T, true, false>(p, stream);
+    if (dropout) launch_flash_fwd_lengths<Traits, T, true, true>(p, stream);
+    else launch_flash_fwd_lengths<Traits, T, true, false>(p, stream);
   } else {
-    if (dropout) launch_flash_fwd_instance<Traits, T, false, true>(p, stream);
-    else launch_flash_fwd_instance<Traits, T, false, false>(p, stream);
+    if (dropout) launch_flash_fwd_lengths<Traits, T, false, true>(p, stream);
+    else launch_flash_fwd_lengths<Traits, T, false, false>(p, stream);
   }
 }
 

@@ -75,6 +75,7 @@ FlashBwdParams params_for(const Problem& p, const Operands* ops, bool use_mask) 
   }
   if (ops == nullptr) return f;
   operands_into(*ops, f);
+  f.cu_seqlens = ops->cu_seqlens;  // varlen: packed rows per sequence
   if (use_mask && ops->block_mask != nullptr) {
     f.block_mask = ops->block_mask;
     f.mask_heads = static_cast<int>(ops->mask_heads);
@@ -95,6 +96,9 @@ Support FlashKernel::supports(const Problem& p, Pass pass) const {
   }
   if (!p.kv_heads_divide()) return Support::no("flash needs K/V heads that divide the query heads");
   if (const std::string why = decode_switch_error(); !why.empty()) return Support::no(why);
+  if (takes_block_mask()) {  // block_sparse: a mask row per query tile of one length
+    if (const Support s = refuse_varlen(name(), p); !s.ok) return s;
+  }
   const FlashBwdParams f = params_for(p, nullptr, takes_block_mask());
   if (const char* why = flash_fwd_unsupported_reason(f); why[0] != '\0') return Support::no(why);
   if (pass != Pass::fwd) {

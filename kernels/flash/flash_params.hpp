@@ -41,6 +41,13 @@ struct FlashParams {
   // Optional block mask (core/block_mask.hpp layout), device pointer; null = dense.
   const std::uint8_t* block_mask = nullptr;
   int mask_heads = 0, mask_blocks_q = 0, mask_blocks_k = 0, mask_block_q = 0, mask_block_k = 0;
+
+  // Variable-length batch (Operands::cu_seqlens): B + 1 int32 token offsets on the device, null
+  // otherwise. Sequence b is rows [cu[b], cu[b+1]) of every tensor (row stride *_stride_n, batch
+  // stride 0) with as many keys as queries; seqlen_q = seqlen_kv = the longest, which sizes the grid
+  // (blocks past a sequence's end exit), lse [B, H, seqlen_q] and the backward's workspace rows
+  // (flash_varlen.cuh).
+  const std::int32_t* cu_seqlens = nullptr;
 };
 
 struct FlashBwdParams : FlashParams {

@@ -10,7 +10,8 @@ KernelFamily reference_family() {
           .uses_block_mask = true,
           .io_model = nullptr,  // a CPU, not a GPU memory hierarchy
           .grouped_kv = true,
-          .fp8 = true};  // on the dequantized values, what an fp8 kernel computes with
+          .fp8 = true,  // on the dequantized values, what an fp8 kernel computes with
+          .varlen = true};
 }
 
 }  // namespace fa

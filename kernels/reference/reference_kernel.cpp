@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/flops.hpp"
 #include "kernels/reference/reference_family.hpp"
 #include "reference/attention.hpp"
 
@@ -41,11 +42,11 @@ class ReferenceKernel final : public AttentionKernel {
   std::string_view summary() const override { return reference_family().summary; }
   Backend backend() const override { return Backend::host; }
   Support supports(const Problem& p, Pass) const override {
-    if (p.layout != Layout::bhnd) return Support::no("reference takes the bhnd layout only");
+    // A varlen batch's host operands are the reference's own per-sequence form (measure/operands.hpp).
+    if (p.layout != Layout::bhnd && !p.is_varlen()) return Support::no("reference takes the bhnd layout only");
     if (!p.kv_heads_divide()) return Support::no("reference: K/V heads must divide the query heads");
     // Refuse points that would take minutes on a CPU: ~1e10 multiply-adds.
-    const double work = static_cast<double>(p.batch * p.heads) * static_cast<double>(p.seqlen_q) *
-                        static_cast<double>(p.seqlen_kv) * static_cast<double>(p.head_dim);
+    const double work = dense_forward_flops(p) / 4.0;  // multiply-adds of one matmul, per sequence when varlen
     if (work > 2.5e9) return Support::no("too large for the CPU reference (B*H*Nq*Nk*D > 2.5e9)");
     return Support::yes();
   }

@@ -76,6 +76,7 @@ Sharding RingKernel::sharding_for(const Problem& p) const {
 
 Support RingKernel::supports(const Problem& p, Pass pass) const {
   if (const Support s = refuse_grouped_kv(name(), p); !s.ok) return s;  // shards and K/V passing assume H K/V heads
+  if (const Support s = refuse_varlen(name(), p); !s.ok) return s;       // shards split one sequence per batch entry
   if (!size_error_.empty()) return Support::no(size_error_);
   if (!sharding_error_.empty()) return Support::no(sharding_error_);
   if (p.dtype != DType::fp16 && p.dtype != DType::bf16) return Support::no("ring takes fp16/bf16");

@@ -198,6 +198,9 @@ class StandardKernel final : public AttentionKernel {
   Support supports(const Problem& p, Pass pass) const override {
     (void)pass;
     if (!p.sparsity.is_dense()) return Support::no("standard attention is dense only (no block mask)");
+    // A varlen batch would need every sequence padded to the longest in scratch (S and P of B x Lmax^2)
+    // and the padded keys masked: not implemented, the batched GEMMs take one length.
+    if (const Support s = refuse_varlen(name(), p); !s.ok) return s;
     if (p.grouped_kv() && p.layout != Layout::bhnd)
       return Support::no("standard: grouped K/V heads need the bhnd layout (a group's query heads are stacked into "
                          "one GEMM)");

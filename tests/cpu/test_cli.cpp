@@ -223,3 +223,47 @@ TEST_CASE("kv-heads end to end: grouped rows with their KV column, bad values ex
   CHECK(slurp(dir / "results.md").find("| B | H | KV | Nq | Nk |") != std::string::npos);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("varlen end to end: packed rows with their columns, resume and compare match them, bad values exit 2",
+          "[cli][varlen]") {
+  auto r = cli({"run", "--varlen", "fixed-list:1,17", "--seqlen", "64", "--dry-run"});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--varlen: --seqlen does not apply") != std::string::npos);
+  r = cli({"run", "--varlen", "fixed-list:1,17", "--batch", "3", "--dry-run"});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--batch 3 disagrees with --varlen fixed-list:1,17") != std::string::npos);
+  r = cli({"run", "--varlen", "uniform:9:3", "--dry-run"});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("--varlen: 'uniform:9:3'") != std::string::npos);
+  r = cli({"verify", "--kernel", "reference", "--heads", "2", "--kv-heads", "1", "--varlen", "fixed-list:1,17,40",
+           "--head-dim", "8", "--pass", "fwd,bwd", "--causal", "both"});
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("4 passed, 0 failed") != std::string::npos);
+  CHECK(r.out.find("B3-H2-KV1-Vf1,17,40-D8") != std::string::npos);
+
+  const auto dir = fresh_dir("varlen");
+  const std::string out = dir.string();
+  const std::vector<std::string> run = {"run", "--kernel", "reference", "--heads", "2", "--varlen", "off,uniform:5:30",
+                                        "--batch", "3", "--seqlen", "16", "--head-dim", "8", "--max-time", "0.01",
+                                        "--out", out};
+  r = fa::testing::run_fa_bench(run);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  const std::string csv = slurp(dir / "results.csv");
+  CHECK(csv.find("seqlen_kv,varlen,varlen_tokens,varlen_min,varlen_median,varlen_max,head_dim") != std::string::npos);
+  CHECK(csv.find(",uniform:5:30,") != std::string::npos);
+  CHECK(slurp(dir / "results.md").find("| B | H | Varlen | Nq | Nk |") != std::string::npos);
+  CHECK(slurp(dir / "results.json").find("\"seqlens\"") != std::string::npos);
+  // Both rows are found again by their keys: nothing left to run, and the file compares with itself.
+  std::vector<std::string> resume = run;
+  resume.push_back("--resume");
+  r = fa::testing::run_fa_bench(resume);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("2 already done (resume)") != std::string::npos);
+  const std::string json = (dir / "results.json").string();
+  r = cli({"compare", json.c_str(), json.c_str()});
+  CHECK(r.out.find("2 points compared") != std::string::npos);
+  CHECK(r.out.find("### Unmatched points: none") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}

@@ -14,17 +14,13 @@
 #include "reports/markdown.hpp"
 #include "sweep/expand.hpp"
 #include "sweep/sweep_spec.hpp"
+#include "sweep_spec_fixture.hpp"
 
 using Catch::Matchers::Contains;
 
 namespace {
 
-fa::SweepSpec spec_with(const std::vector<std::pair<const char*, const char*>>& axes) {
-  fa::SweepSpec s;
-  s.known_kernels = {"reference", "flash"};
-  for (const auto& [axis, value] : axes) fa::set_axis(s, axis, value);
-  return s;
-}
+using fa::testing::spec_with;
 
 fa::Point gqa_point(std::int64_t heads, std::int64_t kv_heads) {
   fa::Point pt;

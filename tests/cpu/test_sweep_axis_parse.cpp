@@ -205,7 +205,7 @@ TEST_CASE("set_axis errors name the flag and list what is accepted", "[sweep]") 
 
 TEST_CASE("the axis list for help text covers every settable axis", "[sweep]") {
   const auto names = fa::sweep_axis_names();
-  REQUIRE(names.size() == 19);
+  REQUIRE(names.size() == 20);
   fa::SweepSpec s;
   s.known_kernels = {"flash"};
   for (const auto& a : fa::sweep_axes()) {

@@ -10,6 +10,7 @@
 #include "core/errors.hpp"
 #include "sweep/expand.hpp"
 #include "sweep/sweep_spec.hpp"
+#include "sweep_spec_fixture.hpp"
 
 using Catch::Matchers::Contains;
 
@@ -17,12 +18,7 @@ namespace {
 
 bool mask_kernel(std::string_view k) { return k == "block_sparse"; }
 
-fa::SweepSpec spec_with(const std::vector<std::pair<const char*, const char*>>& axes) {
-  fa::SweepSpec s;
-  s.known_kernels = {"reference", "standard", "flash", "block_sparse", "cudnn", "ring"};
-  for (const auto& [axis, value] : axes) fa::set_axis(s, axis, value);
-  return s;
-}
+using fa::testing::spec_with;
 
 std::map<std::string, int> count_by_kernel(const std::vector<fa::Point>& pts) {
   std::map<std::string, int> n;

@@ -153,7 +153,7 @@ TEST_CASE("the built-in sweeps parse and expand to their documented point counts
 
   // Kernel names in the built-ins must all be in the catalogue, so every one must load.
   const std::map<std::string, std::size_t> expected = {
-      {"default", 60}, {"cpu-default", 24}, {"fa2-benchmark", 192}, {"block-sparse", 56}, {"llm-shapes", 144}};
+      {"default", 60}, {"cpu-default", 24}, {"fa2-benchmark", 192}, {"block-sparse", 56}, {"llm-shapes", 192}};
   for (const auto& [name, count] : expected) {
     INFO(name);
     const auto e = fa::expand(fa::load_builtin_sweep(name, base_spec()), mask_kernel);
@@ -172,17 +172,27 @@ TEST_CASE("the built-in sweeps parse and expand to their documented point counts
              Contains("built-in sweeps: no sweep named 'nope'") && Contains("cpu-default"));
 }
 
-TEST_CASE("llm-shapes: 32 query heads over 32, 8 and 1 K/V heads at 16k tokens", "[sweep][gqa]") {
+TEST_CASE("llm-shapes: 32 query heads over 32, 8 and 1 K/V heads at 16k tokens, and a varlen batch", "[sweep][gqa]") {
   const auto e = fa::expand(fa::load_builtin_sweep("llm-shapes", base_spec()), mask_kernel);
-  REQUIRE(e.points.size() == 144);  // 4 kernels x 2 passes x 2 causal x 3 K/V head counts x 3 seqlens
+  // 4 kernels x 2 passes x 2 causal x 3 K/V head counts x (3 seqlens + the varlen batch)
+  REQUIRE(e.points.size() == 192);
   std::set<std::int64_t> kv_heads;
+  int varlen = 0;
   for (const auto& p : e.points) {
-    CHECK(p.problem.batch * p.problem.seqlen_q == 16384);
+    if (p.problem.is_varlen()) {
+      ++varlen;
+      CHECK(p.problem.batch == 16);
+      CHECK(*std::min_element(p.problem.seqlens.begin(), p.problem.seqlens.end()) >= 1024);
+      CHECK(p.problem.seqlen_q <= 8192);
+    } else {
+      CHECK(p.problem.batch * p.problem.seqlen_q == 16384);
+    }
     CHECK((p.problem.heads == 32 && p.problem.head_dim == 128));
     CHECK(p.problem.dtype == fa::DType::bf16);
     kv_heads.insert(p.problem.num_kv_heads());
   }
   CHECK(kv_heads == std::set<std::int64_t>{32, 8, 1});
+  CHECK(varlen == 48);
 }
 
 TEST_CASE("cpu-default is 24 small reference points", "[sweep]") {

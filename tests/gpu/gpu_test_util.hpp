@@ -154,6 +154,25 @@ inline void check_labelled_point(fa::AttentionKernel& k, const fa::Point& pt, st
                         data_seed, input_scale);
 }
 
+// For vendor kernels (cuDNN), whose support depends on the loaded version and engine: a point the
+// kernel refuses is said with its reason (what its row would carry), not verified, and false comes
+// back so that the caller can count refusals; a point it takes must verify. Our own kernels must take
+// every point: pass vendor = false.
+inline bool check_point_unless_vendor_refuses(fa::AttentionKernel& k, const fa::Point& pt, bool vendor,
+                                              std::uint64_t data_seed) {
+  if (vendor) {
+    const fa::Support s = k.supports(pt.problem, pt.pass);
+    if (!s.ok) {
+      WARN(fa::point_label(pt) << " Nq" << pt.problem.seqlen_q << " Nk" << pt.problem.seqlen_kv
+                               << " refused: " << s.reason);
+      CHECK_THAT(s.reason, Catch::StartsWith("cudnn: "));
+      return false;
+    }
+  }
+  check_labelled_point(k, pt, data_seed);
+  return true;
+}
+
 // ---- timing probes -----------------------------------------------------------------------------
 
 // Median time of `launch` (work enqueued on st) in ms, by CUDA events around each run on that

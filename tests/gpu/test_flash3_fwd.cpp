@@ -84,7 +84,7 @@ TEST_CASE("flash3 fwd: unsupported points say why", "[gpu][flash3]") {
   auto k = fa::testing::require_flash3(Pass::fwd);
   fa::Problem p;
   p.dtype = DType::fp32;
-  CHECK(k->supports(p, Pass::fwd).reason == "flash3 takes fp16/bf16");
+  CHECK(k->supports(p, Pass::fwd).reason == "flash3 takes fp16/bf16/fp8");
   p.dtype = DType::bf16;
   p.head_dim = 80;
   CHECK(k->supports(p, Pass::fwd).reason == "flash3 head dims: 64, 96, 128, 256");

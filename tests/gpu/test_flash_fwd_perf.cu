@@ -53,7 +53,7 @@ void time_variant(const char* what, const fa::Problem& p) {
   const fa::flash::FlashParams params = fa::flash::params_for(p, &ops.ops(), false);
   const auto st = static_cast<cudaStream_t>(stream.get());
   const double ms = median_ms(
-      st, [&] { fa::flash::launch_flash_fwd_instance<Traits, __nv_bfloat16, false, false>(params, st); });
+      st, [&] { fa::flash::launch_flash_fwd_instance<Traits, __nv_bfloat16, false, false, false>(params, st); });
   report(what, p, ms);
 }
 

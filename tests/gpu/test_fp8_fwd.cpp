@@ -53,8 +53,24 @@ TEST_CASE("fp8 fwd: flash3 against the reference on dequantized inputs", "[gpu][
   fp8_points("flash3");
 }
 
-TEST_CASE("fp8 fwd: cudnn against the reference on dequantized inputs", "[gpu][fp8][cudnn]") {
+// cuDNN decides by GPU and version: 9.14 on sm_90 offers the fp8 forward with an fp8 O only ("HALF/BFLOAT16
+// output is only supported on Blackwell"), and the family asks for a bf16 O. Where cuDNN refuses, what is
+// checked is that the refusal reaches the row as cuDNN's own reason (said as a warning: nothing is verified
+// then); where it accepts, every point is verified.
+TEST_CASE("fp8 fwd: cudnn against the reference where cuDNN runs it, else its refusal is the row's reason",
+          "[gpu][fp8][cudnn]") {
   FA_REQUIRE_GPU();
+  auto k = fa::testing::require_kernel("cudnn");
+  Shape s;
+  s.d = 128, s.nq = 255, s.nk = 1000;
+  const fa::Point probe = fa::testing::attention_point("cudnn", Pass::fwd, DType::fp8, s, false, 0.0, Layout::bhnd,
+                                                       fa::testing::shape_seed(0xf8f8ULL, s));
+  const fa::Support sup = k->supports(probe.problem, Pass::fwd);
+  if (!sup.ok) {
+    WARN("cudnn fp8 forward not verified on this GPU: " << sup.reason);
+    CHECK_THAT(sup.reason, Catch::StartsWith("cudnn: ") && Catch::Contains("GRAPH_NOT_SUPPORTED"));
+    return;
+  }
   fp8_points("cudnn");
 }
 

@@ -59,17 +59,7 @@ enum class Refusals { none, vendor };
 
 // Verifies the point; returns false when a vendor kernel refused it (said with the reason).
 bool check_gqa_point(fa::AttentionKernel& k, const fa::Point& pt, Refusals refusals) {
-  if (refusals == Refusals::vendor) {
-    const fa::Support s = k.supports(pt.problem, pt.pass);
-    if (!s.ok) {
-      WARN(fa::point_label(pt) << " Nq" << pt.problem.seqlen_q << " Nk" << pt.problem.seqlen_kv
-                               << " refused: " << s.reason);
-      CHECK_THAT(s.reason, Catch::StartsWith("cudnn: "));
-      return false;
-    }
-  }
-  fa::testing::check_labelled_point(k, pt, data_seeds.next());
-  return true;
+  return fa::testing::check_point_unless_vendor_refuses(k, pt, refusals == Refusals::vendor, data_seeds.next());
 }
 
 // Every head ratio x dtype x causal x pass once, the lengths rotating through kLengths so that each
