@@ -75,9 +75,9 @@ struct Fwd3Traits {
   static constexpr int kOffVraw = kOffV + kStages * kKVBytes;
   static constexpr int kOffO = kOffVraw + (kFp8 ? kStages * kKVBytes : 0);
   static constexpr int kOBytes = kFp8 ? 0 : kQBytes;
-  // 2 tile slots; tile, Q, K, V barriers (fp8: and the raw V stages': 6 + 6 kStages barriers; the 16-bit
-  // count, unchanged here, is 16 bytes short of its 6 + 4 kStages and lives on the 1024-byte alignment slack)
-  static constexpr int kMisc = 2 * 8 + (kFp8 ? 6 + 6 * kStages : 4 + 4 * kStages) * 8;
+  // 2 tile slots; tile (2 full, 2 empty), Q (full, empty), K and V (full, empty per stage) barriers, and for
+  // fp8 the raw V stages' (Smem in flash3_fwd_kernel.cuh: bar(0 .. 6 + 4 kStages), fp8 + 2 kStages).
+  static constexpr int kMisc = 2 * 8 + (kFp8 ? 6 + 6 * kStages : 6 + 4 * kStages) * 8;
   static constexpr bool kSeparateO = kFp8 || kOffO + kQBytes + kMisc + 1024 <= 227 * 1024;
   static constexpr int kOffMisc = kSeparateO ? kOffO + kOBytes : kOffO;
   static constexpr int kSmemBytes = kOffMisc + kMisc + 1024;  // + slack to align the base

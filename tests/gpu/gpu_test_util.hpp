@@ -31,6 +31,11 @@
 
 namespace fa::testing {
 
+// Query and K/V head counts of a grouped-query point (tests of --kv-heads).
+struct HeadCounts {
+  std::int64_t q, kv;
+};
+
 // ---- correctness -------------------------------------------------------------------------------
 
 // [B, H, Nq, Nk, D]. The defaults are lengths that are multiples of no tile size (ragged edges).

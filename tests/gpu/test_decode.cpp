@@ -34,9 +34,7 @@ using fa::testing::Shape;
 
 fa::testing::SeedSequence data_seeds{93000};
 
-struct Heads {
-  std::int64_t q, kv;
-};
+using Heads = fa::testing::HeadCounts;
 
 fa::Point decode_point(DType dt, Heads heads, std::int64_t nq, std::int64_t nk, bool causal, std::int64_t d = 64,
                        Layout layout = Layout::bhnd, std::int64_t batch = 1) {

@@ -34,9 +34,7 @@ using fa::testing::Shape;
 
 fa::testing::SeedSequence data_seeds{91000};
 
-struct Heads {
-  std::int64_t q, kv;
-};
+using Heads = fa::testing::HeadCounts;
 constexpr Heads kHeadRatios[] = {{32, 8}, {32, 1}, {16, 16}};
 
 // (Nq, Nk): ragged lengths, equal and both ways unequal (causal rows that see no key when Nq > Nk).
