@@ -66,18 +66,17 @@ constexpr std::string_view kBuiltinSweeps = R"json({
       "density": 0.5
     },
     "llm-shapes": {
-      "description": "Grouped-query training shapes of current LLMs: Llama-3-8B style 32 query heads over 32 (MHA control), 8 (GQA) and 1 (MQA) K/V heads, head dim 128 (hidden 4096), 16k tokens, seqlen 2k-8k, and a packed varlen batch of 16 sequences of 1k-8k tokens; bf16, causal and not, forward and forward+backward",
+      "description": "The shapes current LLMs run, Llama-3-8B style (32 query heads, head dim 128, hidden 4096), bf16, causal and not: grouped-query training shapes over 32 (MHA control), 8 (GQA) and 1 (MQA) K/V heads at 16k tokens, seqlen 2k-8k, and a packed varlen batch of 16 sequences of 1k-8k tokens, forward and forward+backward; decoding, batch 8, 1 and 4 query tokens against caches of 4k-128k over 8 K/V heads, forward",
       "kernel": "flash,flash3,standard,cudnn",
-      "pass": "fwd,fwdbwd",
-      "tokens": 16384,
-      "varlen": ["off", "uniform:1024:8192"],
-      "batch": 16,
       "hidden": 4096,
       "head-dim": 128,
-      "kv-heads": [32, 8, 1],
-      "seqlen": "2048:8192:x2",
       "causal": "both",
-      "dtype": "bf16"
+      "dtype": "bf16",
+      "parts": [
+        {"pass": "fwd,fwdbwd", "kv-heads": [32, 8, 1], "varlen": ["off", "uniform:1024:8192"], "batch": 16,
+         "tokens": 16384, "seqlen": "2048:8192:x2"},
+        {"pass": "fwd", "kv-heads": 8, "batch": 8, "seqlen": [1, 4], "seqlen-kv": "4096:131072:x2"}
+      ]
     },
     "llm-decode": {
       "description": "Decoding against a long K/V cache (memory-bound: read the Memory-bound rows' HBM GB/s): Llama-3-8B style 32 query heads over 8 K/V heads, head dim 128, batch 8, 1 and 4 query tokens (speculative), cache 4k-128k, bf16, causal and not, forward",

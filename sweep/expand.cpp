@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <optional>
+#include <set>
 
 #include "core/errors.hpp"
 #include "core/varlen.hpp"
@@ -202,7 +203,31 @@ double point_upper_bound(const SweepSpec& spec, const std::function<bool(std::st
 
 }  // namespace
 
+namespace {
+
+// The union of the parts' points in part order, a point two parts share once; drop counts added up.
+Expansion expand_parts(const SweepSpec& spec, const std::function<bool(std::string_view kernel)>& uses_block_mask) {
+  Expansion all;
+  std::set<std::string> seen;
+  for (const SweepSpec& part : spec.parts) {
+    Expansion e = expand(part, uses_block_mask);
+    for (Point& pt : e.points)
+      if (seen.insert(point_key(pt)).second) all.points.push_back(std::move(pt));
+    if (all.points.size() > kMaxSweepPoints) {
+      throw UsageError("the sweep's parts expand to more than " + std::to_string(kMaxSweepPoints) + " points; narrow some axes");
+    }
+    all.dropped_by_constraints += e.dropped_by_constraints;
+    for (std::string& r : e.drop_reasons)
+      if (std::find(all.drop_reasons.begin(), all.drop_reasons.end(), r) == all.drop_reasons.end())
+        all.drop_reasons.push_back(std::move(r));
+  }
+  return all;
+}
+
+}  // namespace
+
 Expansion expand(const SweepSpec& spec, const std::function<bool(std::string_view kernel)>& uses_block_mask) {
+  if (!spec.parts.empty()) return expand_parts(spec, uses_block_mask);
   Expansion e;
   const double bound = point_upper_bound(spec, uses_block_mask);
   if (bound > static_cast<double>(kMaxSweepPoints)) {

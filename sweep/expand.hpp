@@ -23,6 +23,8 @@
 //    combinations. Without an "" entry, a given seqlen, seqlen-kv, tokens or non-bnhd layout is a
 //    UsageError, and so is a given batch that differs from a fixed-list's count (check_varlen).
 //  - no kernels: no points (the caller fills the kernel list).
+//  - parts (SweepSpec::parts): the union of each part's expansion under these rules, in part order, a point
+//    that two parts share once.
 #include <cstddef>
 #include <functional>
 #include <string>

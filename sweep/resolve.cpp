@@ -24,6 +24,29 @@ std::vector<std::string> available_kernels(bool have_gpu, int device) {
   return names;
 }
 
+void apply_flag_values(SweepSpec& spec, const SweepFlags& flags) {
+  for (const AxisInfo& axis : sweep_axes()) {
+    auto it = flags.axis_values.find(std::string(axis.name));
+    if (it != flags.axis_values.end()) set_axis(spec, axis.name, it->second);
+  }
+}
+
+// No kernel list: every family that runs here (returns true). A built-in sweep's list without a --kernel
+// flag (keep_runnable): the families this machine can run, if any.
+bool choose_kernels(SweepSpec& spec, const std::vector<std::string>& here, bool keep_runnable) {
+  if (spec.kernels.empty()) {
+    spec.kernels = here;
+    return true;
+  }
+  if (keep_runnable) {
+    std::vector<std::string> keep;
+    for (const auto& k : spec.kernels)
+      if (std::find(here.begin(), here.end(), k) != here.end()) keep.push_back(k);
+    if (!keep.empty()) spec.kernels = keep;
+  }
+  return false;
+}
+
 }  // namespace
 
 SweepSpec resolve_sweep(const SweepFlags& flags, bool have_gpu, std::string* note, int device) {
@@ -56,24 +79,17 @@ SweepSpec resolve_sweep(const SweepFlags& flags, bool have_gpu, std::string* not
                          "kernel (real timings of the reference, not of GPU kernels).";
     }
   }
-  // Flags override the sweep, in the fixed axis order so that derived axes behave predictably.
-  for (const AxisInfo& axis : sweep_axes()) {
-    auto it = flags.axis_values.find(std::string(axis.name));
-    if (it != flags.axis_values.end()) set_axis(spec, axis.name, it->second);
-  }
+  // Flags override the sweep (and each of its parts), in the fixed axis order so that derived axes behave
+  // predictably.
+  apply_flag_values(spec, flags);
+  for (SweepSpec& part : spec.parts) apply_flag_values(part, flags);
   const std::vector<std::string> here = available_kernels(have_gpu, device);
-  if (spec.kernels.empty()) {
-    spec.kernels = here;
-    if (note && !implicit_default) {
-      *note = have_gpu ? "No --kernel given: every GPU kernel available in this build."
-                       : "No --kernel given and no GPU: using the float64 CPU reference kernel.";
-    }
-  } else if (builtin && !flags.axis_values.count("kernel")) {
-    // Keep the families this machine can run.
-    std::vector<std::string> keep;
-    for (const auto& k : spec.kernels)
-      if (std::find(here.begin(), here.end(), k) != here.end()) keep.push_back(k);
-    if (!keep.empty()) spec.kernels = keep;
+  const bool keep_runnable = builtin && !flags.axis_values.count("kernel");
+  bool defaulted = choose_kernels(spec, here, keep_runnable);
+  for (SweepSpec& part : spec.parts) defaulted = choose_kernels(part, here, keep_runnable) || defaulted;
+  if (defaulted && note && !implicit_default) {
+    *note = have_gpu ? "No --kernel given: every GPU kernel available in this build."
+                     : "No --kernel given and no GPU: using the float64 CPU reference kernel.";
   }
   return spec;
 }

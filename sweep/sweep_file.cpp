@@ -25,7 +25,7 @@ std::string read_file(const std::filesystem::path& path) {
 }
 
 std::string accepted_keys() {
-  std::string s = "description";
+  std::string s = "description, parts";
   for (const auto n : sweep_axis_names()) s += ", " + std::string(n);
   return s;
 }
@@ -73,26 +73,52 @@ std::string value_text(const Json& v, const std::string& where) {
   return s;
 }
 
+// One axis setting of a sweep or of one of its parts.
+void apply_axis(SweepSpec& spec, const std::string& key, const Json& value, const std::string& where) {
+  if (!is_sweep_axis(key) || key.rfind("--", 0) == 0) {
+    throw UsageError(where + ": unknown key '" + key + "' (accepted: " + accepted_keys() + ")");
+  }
+  const std::string text = value_text(value, where + ": key '" + key + "'");
+  try {
+    set_axis(spec, key, text);
+  } catch (const UsageError& e) {
+    throw UsageError(where + ": " + e.what());
+  }
+}
+
+// "parts": [{axis settings}, ...], each applied on top of the sweep's own settings (whatever the key
+// order in the file), so a part says only what sets it apart.
+std::vector<SweepSpec> apply_parts(const Json& parts, const SweepSpec& common, const std::string& where) {
+  if (!parts.is_array() || parts.empty()) throw UsageError(where + ": key 'parts': expected a non-empty array of objects");
+  std::vector<SweepSpec> out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::string at = where + ": part " + std::to_string(i + 1);
+    if (!parts[i].is_object()) throw UsageError(at + ": expected an object of axis settings");
+    SweepSpec part = common;
+    for (const auto& [key, value] : parts[i].items()) {
+      if (key == "description" || key == "parts") throw UsageError(at + ": key '" + key + "' belongs to the sweep, not a part");
+      apply_axis(part, key, value, at);
+    }
+    out.push_back(std::move(part));
+  }
+  return out;
+}
+
 SweepSpec apply_sweep(const Json& sweep, std::string_view source, std::string_view name, const SweepSpec& base) {
   SweepSpec spec = base;
   const std::string where = std::string(source) + ": sweep '" + std::string(name) + "'";
+  const Json* parts = nullptr;
   for (const auto& [key, value] : sweep.items()) {
-    const std::string at = where + ": key '" + key + "'";
     if (key == "description") {
-      if (!value.is_string()) throw UsageError(at + ": expected a string");
+      if (!value.is_string()) throw UsageError(where + ": key 'description': expected a string");
       spec.description = value.get<std::string>();
-      continue;
-    }
-    if (!is_sweep_axis(key) || key.rfind("--", 0) == 0) {
-      throw UsageError(where + ": unknown key '" + key + "' (accepted: " + accepted_keys() + ")");
-    }
-    const std::string text = value_text(value, at);
-    try {
-      set_axis(spec, key, text);
-    } catch (const UsageError& e) {
-      throw UsageError(where + ": " + e.what());
+    } else if (key == "parts") {
+      parts = &value;
+    } else {
+      apply_axis(spec, key, value, where);
     }
   }
+  if (parts != nullptr) spec.parts = apply_parts(*parts, spec, where);
   return spec;
 }
 

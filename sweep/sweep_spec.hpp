@@ -57,6 +57,11 @@ struct SweepSpec {
   // Axes set by a sweep file or a flag rather than left at their defaults (names as in sweep_axes()):
   // what a varlen batch must not be combined with silently.
   std::set<std::string> given;
+
+  // A sweep of several parts (a sweep file's "parts"): its points are those of the parts, each part being
+  // this spec with the part's own settings on top (and the command-line flags on top of those), one copy of
+  // a point that two parts share. Empty: the spec's own Cartesian product. Parts have no parts.
+  std::vector<SweepSpec> parts;
 };
 
 // One settable axis or setting, for help text and error messages.

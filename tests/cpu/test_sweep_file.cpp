@@ -114,7 +114,7 @@ TEST_CASE("sweep file errors name the file, the sweep and the key", "[sweep]") {
     return msg;
   };
   CHECK_THAT(load(R"({"sweeps": {"s": {"seqlenn": 5}}})"),
-             Contains("sweep 's'") && Contains("unknown key 'seqlenn'") && Contains("accepted: description, kernel") &&
+             Contains("sweep 's'") && Contains("unknown key 'seqlenn'") && Contains("accepted: description, parts, kernel") &&
                  Contains("head-dim"));
   CHECK_THAT(load(R"({"sweeps": {"s": {"seqlen": "abc"}}})"),
              Contains("sweep 's': --seqlen: 'abc' is not a valid value"));
@@ -153,7 +153,7 @@ TEST_CASE("the built-in sweeps parse and expand to their documented point counts
 
   // Kernel names in the built-ins must all be in the catalogue, so every one must load.
   const std::map<std::string, std::size_t> expected = {
-      {"default", 60}, {"cpu-default", 24}, {"fa2-benchmark", 192}, {"block-sparse", 56}, {"llm-shapes", 192}};
+      {"default", 60}, {"cpu-default", 24}, {"fa2-benchmark", 192}, {"block-sparse", 56}, {"llm-shapes", 288}};
   for (const auto& [name, count] : expected) {
     INFO(name);
     const auto e = fa::expand(fa::load_builtin_sweep(name, base_spec()), mask_kernel);
@@ -172,14 +172,20 @@ TEST_CASE("the built-in sweeps parse and expand to their documented point counts
              Contains("built-in sweeps: no sweep named 'nope'") && Contains("cpu-default"));
 }
 
-TEST_CASE("llm-shapes: 32 query heads over 32, 8 and 1 K/V heads at 16k tokens, and a varlen batch", "[sweep][gqa]") {
+TEST_CASE("llm-shapes: 32 query heads over 32, 8 and 1 K/V heads at 16k tokens, a varlen batch, and decoding",
+          "[sweep][gqa]") {
   const auto e = fa::expand(fa::load_builtin_sweep("llm-shapes", base_spec()), mask_kernel);
-  // 4 kernels x 2 passes x 2 causal x 3 K/V head counts x (3 seqlens + the varlen batch)
-  REQUIRE(e.points.size() == 192);
-  std::set<std::int64_t> kv_heads;
-  int varlen = 0;
+  // Training part: 4 kernels x 2 passes x 2 causal x 3 K/V head counts x (3 seqlens + the varlen batch);
+  // decode part: 4 kernels x fwd x 2 causal x 2 query lengths x 6 cache lengths.
+  REQUIRE(e.points.size() == 192 + 96);
+  std::set<std::int64_t> kv_heads, caches;
+  int varlen = 0, decode = 0;
   for (const auto& p : e.points) {
-    if (p.problem.is_varlen()) {
+    if (p.problem.seqlen_q <= 4) {
+      ++decode;
+      CHECK((p.pass == fa::Pass::fwd && p.problem.batch == 8 && p.problem.num_kv_heads() == 8));
+      caches.insert(p.problem.seqlen_kv);
+    } else if (p.problem.is_varlen()) {
       ++varlen;
       CHECK(p.problem.batch == 16);
       CHECK(*std::min_element(p.problem.seqlens.begin(), p.problem.seqlens.end()) >= 1024);
@@ -193,6 +199,43 @@ TEST_CASE("llm-shapes: 32 query heads over 32, 8 and 1 K/V heads at 16k tokens, 
   }
   CHECK(kv_heads == std::set<std::int64_t>{32, 8, 1});
   CHECK(varlen == 48);
+  CHECK(decode == 96);
+  CHECK(caches == std::set<std::int64_t>{4096, 8192, 16384, 32768, 65536, 131072});
+}
+
+TEST_CASE("sweep parts: each part on top of the sweep's settings, the union of their points, shared points once",
+          "[sweep]") {
+  const TempSweepFile f(R"({"sweeps": {"mix": {
+    "parts": [{"seqlen": [512, 1024]}, {"seqlen": [1024, 2048], "pass": "bwd"}, {"seqlen": 512}],
+    "kernel": "flash", "dtype": "bf16", "head-dim": 128}}})");
+  const fa::SweepSpec spec = fa::load_sweep(f.path(), "mix", base_spec());
+  REQUIRE(spec.parts.size() == 3);
+  const auto e = fa::expand(spec, mask_kernel);
+  // Part 1: fwd 512, 1024; part 2: bwd 1024, 2048; part 3: fwd 512 again (listed once).
+  REQUIRE(e.points.size() == 4);
+  CHECK(e.points[0].pass == fa::Pass::fwd);
+  CHECK(e.points[0].problem.seqlen_q == 512);
+  CHECK(e.points[2].pass == fa::Pass::bwd);
+  CHECK(e.points[3].problem.seqlen_q == 2048);
+  for (const auto& p : e.points) {
+    // The sweep's own settings reach every part, whatever the key order in the file.
+    CHECK(p.kernel == "flash");
+    CHECK(p.problem.dtype == fa::DType::bf16);
+    CHECK(p.problem.head_dim == 128);
+  }
+}
+
+TEST_CASE("sweep parts: errors name the sweep and the part", "[sweep]") {
+  const auto load = [](std::string_view text) {
+    const TempSweepFile f(text);
+    return usage_message([&] { fa::load_sweep(f.path(), "s", base_spec()); });
+  };
+  CHECK_THAT(load(R"({"sweeps": {"s": {"parts": []}}})"), Contains("sweep 's': key 'parts': expected a non-empty array"));
+  CHECK_THAT(load(R"({"sweeps": {"s": {"parts": [5]}}})"), Contains("sweep 's': part 1: expected an object"));
+  CHECK_THAT(load(R"({"sweeps": {"s": {"parts": [{"seqlen": 1}, {"parts": []}]}}})"),
+             Contains("part 2: key 'parts' belongs to the sweep, not a part"));
+  CHECK_THAT(load(R"({"sweeps": {"s": {"parts": [{"seqlen": "abc"}]}}})"),
+             Contains("sweep 's': part 1") && Contains("--seqlen: 'abc'"));
 }
 
 TEST_CASE("cpu-default is 24 small reference points", "[sweep]") {

@@ -31,6 +31,22 @@ TEST_CASE("resolve: no choices and no GPU run the cpu-default sweep on the refer
   CHECK(fa::expand_for_catalog(spec).points.size() == 24);
 }
 
+TEST_CASE("resolve: flags reach every part of a sweep with parts (llm-shapes)", "[sweep]") {
+  fa::SweepFlags f = flags_with({{"kernel", "flash"}, {"causal", "1"}});
+  f.sweep_name = "llm-shapes";
+  const fa::SweepSpec spec = fa::resolve_sweep(f, /*have_gpu=*/true, nullptr);
+  REQUIRE(spec.parts.size() == 2);
+  const auto e = fa::expand_for_catalog(spec);
+  REQUIRE(!e.points.empty());
+  bool decode = false, training = false;
+  for (const auto& p : e.points) {
+    CHECK(p.kernel == "flash");
+    CHECK(p.problem.causal);
+    (p.problem.seqlen_q <= 4 ? decode : training) = true;
+  }
+  CHECK((decode && training));
+}
+
 TEST_CASE("resolve: the catalogue's families are the kernels a sweep may name", "[sweep]") {
   const fa::SweepSpec spec = fa::resolve_sweep(flags_with({{"kernel", "all"}}), false, nullptr);
   CHECK(spec.kernels == fa::kernel_catalog().names());
