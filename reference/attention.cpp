@@ -9,6 +9,7 @@
 
 #include "core/masking.hpp"
 #include "core/philox.hpp"
+#include "reference/parallel.hpp"
 
 namespace fa::ref {
 
@@ -198,25 +199,23 @@ void forward(const Config& c, const double* q, const double* k, const double* v,
     return;
   }
   const std::int64_t nq = c.seqlen_q, nk = c.seqlen_kv, dim = c.head_dim;
-  RowSoftmax row(c);
-  for (std::int64_t b = 0; b < c.batch; ++b) {
-    for (std::int64_t h = 0; h < c.heads; ++h) {
-      const std::int64_t bh = b * c.heads + h, bhk = kv_index(c, b, h);
-      const double* kbh = k + bhk * nk * dim;
-      const double* vbh = v + bhk * nk * dim;
-      for (std::int64_t i = 0; i < nq; ++i) {
-        double* oi = o + (bh * nq + i) * dim;
-        std::fill(oi, oi + dim, 0.0);
-        const bool any = row.compute(b, h, i, q + (bh * nq + i) * dim, kbh);
-        lse[bh * nq + i] = row.lse();
-        if (!any) continue;
-        for (std::int64_t j = 0; j < row.end(); ++j) {
-          const double w = row.p(j) * row.drop(j);
-          if (w != 0.0) axpy(w, vbh + j * dim, oi, dim);
-        }
+  parallel_for(c.batch * c.heads, [&](std::int64_t bh) {  // one (batch, head) per task
+    const std::int64_t b = bh / c.heads, h = bh % c.heads, bhk = kv_index(c, b, h);
+    const double* kbh = k + bhk * nk * dim;
+    const double* vbh = v + bhk * nk * dim;
+    RowSoftmax row(c);
+    for (std::int64_t i = 0; i < nq; ++i) {
+      double* oi = o + (bh * nq + i) * dim;
+      std::fill(oi, oi + dim, 0.0);
+      const bool any = row.compute(b, h, i, q + (bh * nq + i) * dim, kbh);
+      lse[bh * nq + i] = row.lse();
+      if (!any) continue;
+      for (std::int64_t j = 0; j < row.end(); ++j) {
+        const double w = row.p(j) * row.drop(j);
+        if (w != 0.0) axpy(w, vbh + j * dim, oi, dim);
       }
     }
-  }
+  });
 }
 
 // Self-contained: recomputes P from Q and K and takes delta_i = sum_j P_ij dP_ij, which equals
@@ -238,10 +237,14 @@ void backward(const Config& c, const double* q, const double* k, const double* v
   std::fill(dq, dq + c.batch * c.heads * nq * dim, 0.0);
   std::fill(dk, dk + c.batch * kv_heads_of(c) * nk * dim, 0.0);  // summed over each group's query heads
   std::fill(dv, dv + c.batch * kv_heads_of(c) * nk * dim, 0.0);
-  RowSoftmax row(c);
-  std::vector<double> dp(static_cast<std::size_t>(nk));
-  for (std::int64_t b = 0; b < c.batch; ++b) {
-    for (std::int64_t h = 0; h < c.heads; ++h) {
+  // One (batch, K/V head) per task: dK and dV of a K/V head sum over its group's query heads, added in the
+  // serial order (query head, then row) so any thread count gives the same bits.
+  const std::int64_t hk = kv_heads_of(c), group = c.heads / hk;
+  parallel_for(c.batch * hk, [&](std::int64_t task) {
+    RowSoftmax row(c);
+    std::vector<double> dp(static_cast<std::size_t>(nk));
+    const std::int64_t b = task / hk;
+    for (std::int64_t h = (task % hk) * group; h < (task % hk + 1) * group; ++h) {
       const std::int64_t bh = b * c.heads + h, bhk = kv_index(c, b, h);
       const double* kbh = k + bhk * nk * dim;
       const double* vbh = v + bhk * nk * dim;
@@ -271,7 +274,7 @@ void backward(const Config& c, const double* q, const double* k, const double* v
         }
       }
     }
-  }
+  });
 }
 
 }  // namespace fa::ref
