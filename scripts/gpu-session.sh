@@ -67,6 +67,18 @@ if [[ ${SKIP_BENCH:-0} != 1 ]]; then
   # Grouped-query heads: 32/8 forward+backward against the same shape with 32 K/V heads.
   run gqa-bar --kernel flash,cudnn --batch 2 --heads 32 --kv-heads 32,8 --seqlen 8192 --head-dim 128 --dtype bf16 \
     --pass fwdbwd
+  # Decoding: split-K/V against cuDNN and the copy ceiling ("Memory-bound rows" in results.md).
+  run decode-bar --kernel flash,cudnn --batch 8 --heads 32 --kv-heads 8 --seqlen 1 --seqlen-kv 32768 --head-dim 128 \
+    --dtype bf16
+  sed -n '/^## Memory-bound rows/,/^## /p' "$out/decode-bar/results.md" | tee -a "$summary"
+  # A packed batch of 16 sequences of 1k-8k tokens against the fixed-length point of the same 73049 tokens.
+  run varlen-bar --kernel flash,cudnn --heads 16 --head-dim 128 --dtype bf16 --pass fwd,fwdbwd --causal both \
+    --varlen uniform:1024:8192 --batch 16
+  run varlen-fixed --kernel flash,cudnn --heads 16 --head-dim 128 --dtype bf16 --pass fwd,fwdbwd --causal both \
+    --batch 17 --seqlen 4297 --layout bnhd
+  # fp8 (flash3; cudnn where cuDNN offers it on the GPU) against bf16.
+  run fp8-bar --kernel flash3,cudnn --dtype fp8,bf16 --tokens 16384 --hidden 2048 --seqlen 8192 --head-dim 128,256 \
+    --causal both --pass fwd
   for s in ${BENCH_SWEEPS:-}; do run "sweep-$s" --sweep "$s"; done
 fi
 
