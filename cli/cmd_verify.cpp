@@ -1,13 +1,17 @@
 // `fa-bench verify`: correctness of chosen points against the float64 reference, as a table.
+#include <algorithm>
 #include <memory>
+#include <stdexcept>
 
 #include <fmt/core.h>
 
 #include "cli/commands.hpp"
 #include "cli/sweep_flags.hpp"
+#include "core/errors.hpp"
 #include "kernels/point_kernels.hpp"
 #include "measure/device_info.hpp"
 #include "measure/verify.hpp"
+#include "reference/parallel.hpp"
 
 namespace fa::cli {
 
@@ -21,6 +25,17 @@ struct VerifyFlags {
 std::string cell(const VerifyResult& r, const char* name) {
   auto it = r.errors.find(name);
   return it == r.errors.end() ? "-" : fmt::format("{:.2e}", it->second);
+}
+
+// The float64 reference runs on every core (reference/parallel.hpp): verify lets it take proportionally
+// more work before it checks one head or skips a point (at most 16 times the one-thread budget, so a big
+// machine does not spend minutes on one point). A bad FA_REFERENCE_THREADS is a usage error.
+double reference_work_scale() {
+  try {
+    return static_cast<double>(std::min(ref::reference_threads(), 16u));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
 }
 }  // namespace
 
@@ -41,6 +56,7 @@ Command add_verify_command(CLI::App& app) {
     VerifyOptions opt;
     opt.input_scale = flags->input_scale;
     opt.data_seed = flags->data_seed;
+    opt.max_reference_work *= reference_work_scale();
     KernelPool pool;
     int failed = 0, passed = 0, skipped = 0;
     fmt::print("{:<58} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}  {}\n", "point", "o", "lse", "dq", "dk", "dv", "tol",
