@@ -103,7 +103,9 @@ Bwd3Plan plan_bwd(const Flash3BwdParams& p, void* workspace) {
                          2 * swz);
   // One CTA per (key block, K/V head, batch): it walks the query heads of its group (flash3_bwd_kernel.cuh).
   const long long blocks = static_cast<long long>((p.seqlen_kv + tile.bn - 1) / tile.bn) * hkv * p.batch;
-  if (blocks > INT_MAX) throw std::invalid_argument("flash3 backward: more than 2^31 - 1 key blocks x K/V heads x batch");
+  if (blocks > INT_MAX) {
+    throw std::invalid_argument("flash3 backward: more than 2^31 - 1 key blocks x K/V heads x batch");
+  }
   plan.grid = static_cast<unsigned>(blocks);
   plan.workspace = workspace;
   return plan;

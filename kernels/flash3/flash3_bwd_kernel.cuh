@@ -419,9 +419,9 @@ __device__ void produce(const Smem<Tr>& sm, const Bwd3Maps& maps, const Flash3Bw
   }
 }
 
-// dK (times the softmax scale) and dV of the warpgroup's 64 keys (summed over the group's query heads), staged (swizzled, the TMA box layout) in
-// the warpgroup's own rows of the K and V tiles and written by TMA stores, which clip the rows past Nk. The
-// caller has made sure no warpgroup still reads K or V.
+// dK (times the softmax scale) and dV of the warpgroup's 64 keys, summed over the group's query heads, staged
+// (swizzled, the TMA box layout) in the warpgroup's own rows of the K and V tiles and written by TMA stores,
+// which clip the rows past Nk. The caller has made sure no warpgroup still reads K or V.
 template <class Tr, class T>
 __device__ __forceinline__ void store_dk_dv(const Smem<Tr>& sm, const Bwd3Maps& maps, const float (&dk)[Tr::D / 2],
                                             const float (&dv)[Tr::D / 2], const Work& w, int cw, int lrow0, int t,
