@@ -53,9 +53,10 @@ const char* gradient_unsupported_reason(const Flash3BwdParams& p) {
   return "";
 }
 
-TensorMapShape shape_of(const Flash3Params& p, const void* base, int seqlen, std::int64_t sb, std::int64_t sh,
-                        std::int64_t sn) {
-  return {base, p.batch, p.heads, seqlen, p.head_dim, sb, sh, sn, 2};
+// Q, dO have p.heads heads; K, V, dK, dV kv_heads_of(p).
+TensorMapShape shape_of(const Flash3Params& p, const void* base, int heads, int seqlen, std::int64_t sb,
+                        std::int64_t sh, std::int64_t sn) {
+  return {base, p.batch, heads, seqlen, p.head_dim, sb, sh, sn, 2};
 }
 
 }  // namespace
@@ -78,15 +79,17 @@ Bwd3Plan plan_bwd(const Flash3BwdParams& p, void* workspace) {
   const int swz = swizzle_cols(p.head_dim);
   Bwd3Plan plan;
   Bwd3Maps& m = plan.maps;
-  m.q = make_tensor_map(shape_of(p, p.q, p.seqlen_q, p.q_stride_b, p.q_stride_h, p.q_stride_n), swz, tile.bm, 2 * swz);
-  m.dout = make_tensor_map(shape_of(p, p.dout, p.seqlen_q, p.do_stride_b, p.do_stride_h, p.do_stride_n), swz, tile.bm,
-                           2 * swz);
-  m.k = make_tensor_map(shape_of(p, p.k, p.seqlen_kv, p.k_stride_b, p.k_stride_h, p.k_stride_n), swz, tile.bn, 2 * swz);
-  m.v = make_tensor_map(shape_of(p, p.v, p.seqlen_kv, p.v_stride_b, p.v_stride_h, p.v_stride_n), swz, tile.bn, 2 * swz);
+  const int hq = p.heads, hkv = kv_heads_of(p);
+  m.q = make_tensor_map(shape_of(p, p.q, hq, p.seqlen_q, p.q_stride_b, p.q_stride_h, p.q_stride_n), swz, tile.bm,
+                        2 * swz);
+  m.dout = make_tensor_map(shape_of(p, p.dout, hq, p.seqlen_q, p.do_stride_b, p.do_stride_h, p.do_stride_n), swz,
+                           tile.bm, 2 * swz);
+  const TensorMapShape k_shape = shape_of(p, p.k, hkv, p.seqlen_kv, p.k_stride_b, p.k_stride_h, p.k_stride_n);
+  m.k = make_tensor_map(k_shape, swz, tile.bn, 2 * swz);
+  m.v = make_tensor_map(shape_of(p, p.v, hkv, p.seqlen_kv, p.v_stride_b, p.v_stride_h, p.v_stride_n), swz, tile.bn,
+                        2 * swz);
   const int dq_swz = bwd3_dq_swizzle_cols(p.head_dim);
-  m.k_dq = dq_swz == swz ? m.k
-                            : make_tensor_map(shape_of(p, p.k, p.seqlen_kv, p.k_stride_b, p.k_stride_h, p.k_stride_n),
-                                              dq_swz, tile.bn, 2 * dq_swz);
+  m.k_dq = dq_swz == swz ? m.k : make_tensor_map(k_shape, dq_swz, tile.bn, 2 * dq_swz);
   // The fp32 accumulator [B, H, nq_pad, D], added to in boxes of 32 columns x BM rows (128-byte swizzle).
   flash::bwd::Workspace ws;
   flash::bwd::workspace_layout(flash_view(p), workspace, &ws);
@@ -94,10 +97,15 @@ Bwd3Plan plan_bwd(const Flash3BwdParams& p, void* workspace) {
   m.dq_accum = make_tensor_map({ws.dq_accum, p.batch, p.heads, ws.nq_pad, p.head_dim, head * p.heads, head, row, 4},
                                   32, tile.bm, 128);
   // dK and dV leave in 64-key slices, one per consumer warpgroup (rows past Nk clipped by the store).
-  m.dk = make_tensor_map(shape_of(p, p.dk, p.seqlen_kv, p.dk_stride_b, p.dk_stride_h, p.dk_stride_n), swz, 64, 2 * swz);
-  m.dv = make_tensor_map(shape_of(p, p.dv, p.seqlen_kv, p.dv_stride_b, p.dv_stride_h, p.dv_stride_n), swz, 64, 2 * swz);
-  const long long blocks = static_cast<long long>((p.seqlen_kv + tile.bn - 1) / tile.bn) * p.heads * p.batch;
-  if (blocks > INT_MAX) throw std::invalid_argument("flash3 backward: more than 2^31 - 1 key blocks x heads x batch");
+  m.dk = make_tensor_map(shape_of(p, p.dk, hkv, p.seqlen_kv, p.dk_stride_b, p.dk_stride_h, p.dk_stride_n), swz, 64,
+                         2 * swz);
+  m.dv = make_tensor_map(shape_of(p, p.dv, hkv, p.seqlen_kv, p.dv_stride_b, p.dv_stride_h, p.dv_stride_n), swz, 64,
+                         2 * swz);
+  // One CTA per (key block, K/V head, batch): it walks the query heads of its group (flash3_bwd_kernel.cuh).
+  const long long blocks = static_cast<long long>((p.seqlen_kv + tile.bn - 1) / tile.bn) * hkv * p.batch;
+  if (blocks > INT_MAX) {
+    throw std::invalid_argument("flash3 backward: more than 2^31 - 1 key blocks x K/V heads x batch");
+  }
   plan.grid = static_cast<unsigned>(blocks);
   plan.workspace = workspace;
   return plan;

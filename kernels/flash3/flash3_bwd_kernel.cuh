@@ -3,10 +3,12 @@
 // sm_90a. Around it run the flash family's preprocess (dPsum = rowsum(dO * O), lse in the log2 domain,
 // the fp32 dQ accumulator zeroed) and postprocess (dQ = scale * accumulator in the element type).
 //
-// One CTA per (key block of BN = 128, head, batch), keys fastest (causal: the key blocks that see the most
-// query blocks run first). Per CTA:
-//   producer warpgroup  one thread: K and V once (TMA), then per query block of BM = 64 rows Q + lse2 and
-//                       dO + dPsum into a ring of stages, each with a "full" and an "empty" mbarrier;
+// One CTA per (key block of BN = 128, K/V head, batch), keys fastest (causal: the key blocks that see the most
+// query blocks run first). It walks the steps (query head of the K/V head's group, query block of BM = 64
+// rows), heads outer, so dK and dV of the whole group add up in registers: no atomics, stored once (with as
+// many K/V heads as query heads the group is one head and the steps are its query blocks). Per CTA:
+//   producer warpgroup  one thread: K and V once (TMA), then per step Q + lse2 and dO + dPsum of its query
+//                       head and block into a ring of stages, each with a "full" and an "empty" mbarrier;
 //   2 consumer warpgroups, 64 keys each; per query block, everything transposed (keys are the M dimension):
 //     S^T  = K Q^T,  dP^T = V dO^T          wgmma, both operands K-major in shared memory;
 //     P^T  = exp2(S^T scale log2e - lse2)   masked (ragged key edge, causal diagonal);
@@ -16,7 +18,7 @@
 //     dQ   = dS K (of the previous step)    dS^T of both warpgroups through shared memory; warpgroup c
 //                                           computes its slice of dQ's columns over all 128 keys (A = dS^T
 //                                           read transposed, B = K MN-major) and stages it (fp32, swizzled);
-//   dQ writer warp (producer warpgroup)     adds each staged slice into the accumulator in global memory
+//   dQ writer warp (producer warpgroup)     adds each staged slice into its query head's accumulator
 //                                           with TMA reduce-adds (cp.reduce.async.bulk.tensor .add.f32),
 //                                           handed over and back through a full / empty mbarrier pair per
 //                                           consumer warpgroup, so no consumer waits at a barrier for it.
@@ -66,7 +68,9 @@ struct Smem {
   __device__ std::uint32_t dq(int cw) const { return base + (cw == 0 ? Tr::kOffDq0 : Tr::kOffDq1); }
   __device__ std::uint32_t lse(int s) const { return base + Tr::kOffLse + s * Tr::kRowBytes; }
   __device__ std::uint32_t dpsum(int s) const { return base + Tr::kOffDpsum + s * Tr::kRowBytes; }
-  __device__ std::uint32_t mask(int cw, int m) const { return base + Tr::kOffMask + (2 * cw + (m & 1)) * Tr::kMaskBytes; }
+  __device__ std::uint32_t mask(int cw, int step) const {
+    return base + Tr::kOffMask + (2 * cw + (step & 1)) * Tr::kMaskBytes;
+  }
   __device__ std::uint32_t bar(int i) const { return base + Tr::kOffBars + 8 * i; }
   __device__ std::uint32_t full_k() const { return bar(0); }
   __device__ std::uint32_t full_v() const { return bar(1 + 4 * Tr::kStages); }
@@ -82,22 +86,23 @@ struct Smem {
   }
 };
 
-// This CTA's key block and (batch, head), and the query blocks that see any of its keys.
+// This CTA's key block and (batch, K/V head), and the query blocks that see any of its keys: the same ones
+// for every query head of the group (causal masking depends on positions only).
 struct Work {
   int n0;          // first key
-  int h, b;
-  long long bh;    // b * heads + h
+  int hk, b;       // K/V head, batch
   int m_begin, m_end;
 };
 
 template <class Tr, bool kCausal>
 __device__ __forceinline__ Work work_of(unsigned block, const Flash3BwdParams& p) {
   const unsigned num_n = static_cast<unsigned>((p.seqlen_kv + Tr::BN - 1) / Tr::BN);
+  const unsigned kv_heads = static_cast<unsigned>(kv_heads_of(p));
   Work w;
   w.n0 = static_cast<int>(block % num_n) * Tr::BN;
-  w.bh = static_cast<long long>(block / num_n);
-  w.h = static_cast<int>(w.bh % p.heads);
-  w.b = static_cast<int>(w.bh / p.heads);
+  const unsigned bhk = block / num_n;
+  w.hk = static_cast<int>(bhk % kv_heads);
+  w.b = static_cast<int>(bhk / kv_heads);
   w.m_end = (p.seqlen_q + Tr::BM - 1) / Tr::BM;
   w.m_begin = 0;
   if constexpr (kCausal) {
@@ -106,6 +111,21 @@ __device__ __forceinline__ Work work_of(unsigned block, const Flash3BwdParams& p
     if (first_row > 0) w.m_begin = first_row / Tr::BM;
   }
   return w;
+}
+
+// The CTA's steps: every (query head of the group, query block in [m_begin, m_end)), heads outer.
+__device__ __forceinline__ int steps_of(const Work& w, const Flash3BwdParams& p) {
+  return w.m_end > w.m_begin ? (w.m_end - w.m_begin) * p.kv_group : 0;
+}
+
+// Step i's query head and query block.
+struct Step {
+  int h, m;
+};
+
+__device__ __forceinline__ Step step_at(const Work& w, int i, const Flash3BwdParams& p) {
+  const int per_head = w.m_end - w.m_begin;
+  return {w.hk * p.kv_group + i / per_head, w.m_begin + i % per_head};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -212,20 +232,21 @@ __device__ __forceinline__ void score_grads(float (&dp)[Tr::BM / 2], const float
   });
 }
 
-// Dropout (flash3_bwd_dropout.hpp): the warpgroup draws its tile's 256 Philox calls, 2 per thread, as
-// 16-bit keep masks into shared memory ...
+// Dropout (flash3_bwd_dropout.hpp): the warpgroup draws the 256 Philox calls of step `step`'s tile (its query
+// head and block), 2 per thread, as 16-bit keep masks into shared memory ...
 template <class Tr, bool kCausal>
-__device__ __forceinline__ void draw_keep_masks(std::uint32_t masks, const Flash3BwdParams& p, int cw, int m) {
+__device__ __forceinline__ void draw_keep_masks(std::uint32_t masks, const Flash3BwdParams& p, int cw, int step) {
   // The block's coordinates are re-derived here from special registers read through volatile asm: the
   // compiler cannot keep them live across the main loop, where every register is taken at D = 128.
   const Work w = work_of<Tr, kCausal>(fa::ctaid_x_volatile(), p);
+  const Step st = step_at(w, step, p);
   const int tid = static_cast<int>(fa::tid_x_volatile() % 128);
 #pragma unroll
   for (int c = 0; c < 2; ++c) {
     const int i = tid + 128 * c;
     const std::uint32_t keep = dropout_keep_mask16(
-        dropout_random(p.seed, static_cast<std::uint32_t>(w.b), static_cast<std::uint32_t>(w.h),
-                       bwd_mask_counter_row(i, m), bwd_mask_counter_col(i, w.n0 + 64 * cw)),
+        dropout_random(p.seed, static_cast<std::uint32_t>(w.b), static_cast<std::uint32_t>(st.h),
+                       bwd_mask_counter_row(i, st.m), bwd_mask_counter_col(i, w.n0 + 64 * cw)),
         p.dropout_threshold8);
     asm volatile("st.shared.u16 [%0], %1;\n" ::"r"(masks + 2 * i), "h"(static_cast<unsigned short>(keep)) : "memory");
   }
@@ -327,21 +348,23 @@ __device__ __forceinline__ void dq_step_of(const Smem<Tr>& sm, const RingPos<Tr:
   }
 }
 
-// The dQ writer (one thread of the producer warpgroup): per query block, each consumer warpgroup's staged
-// slice into the fp32 accumulator by TMA reduce-adds, its buffer handed back as soon as the copy engine has
-// read it. Waits for every reduce to complete before the CTA may exit.
+// The dQ writer (one thread of the producer warpgroup): per step, each consumer warpgroup's staged slice into
+// the fp32 accumulator of the step's query head and block by TMA reduce-adds, its buffer handed back as soon
+// as the copy engine has read it. Waits for every reduce to complete before the CTA may exit.
 template <class Tr>
-__device__ void write_dq(const Smem<Tr>& sm, const CUtensorMap* tm_dq, const Work& w) {
+__device__ void write_dq(const Smem<Tr>& sm, const CUtensorMap* tm_dq, const Flash3BwdParams& p, const Work& w) {
   static_assert(Tr::kConsumerWGs == 2, "the hand-back below names both warpgroups' groups");
   std::uint32_t parity = 0;
-  for (int m = w.m_begin; m < w.m_end; ++m, parity ^= 1u) {
+  const int steps = steps_of(w, p);
+  for (int i = 0; i < steps; ++i, parity ^= 1u) {
+    const Step st = step_at(w, i, p);
 #pragma unroll
     for (int cw = 0; cw < Tr::kConsumerWGs; ++cw) {
       const int col0 = cw == 0 ? 0 : Tr::kDqCols0, cols = cw == 0 ? Tr::kDqCols0 : Tr::kDqCols1;
       ptx::mbar_wait(sm.dq_full(cw), parity);
 #pragma unroll
       for (int r = 0; r < cols / 32; ++r)
-        ptx::tma_reduce_add_4d(tm_dq, sm.dq(cw) + r * Tr::kDqRegionBytes, col0 + 32 * r, m * Tr::BM, w.h, w.b);
+        ptx::tma_reduce_add_4d(tm_dq, sm.dq(cw) + r * Tr::kDqRegionBytes, col0 + 32 * r, st.m * Tr::BM, st.h, w.b);
       ptx::tma_store_commit();
     }
     ptx::tma_store_wait_read<1>();
@@ -353,7 +376,7 @@ __device__ void write_dq(const Smem<Tr>& sm, const CUtensorMap* tm_dq, const Wor
 }
 
 // ---------------------------------------------------------------------------------------------
-// Producer: one thread. K and V once, then Q + lse2 and dO + dPsum of each query block as stages free up.
+// Producer: one thread. K and V once, then Q + lse2 and dO + dPsum of each step as stages free up.
 // ---------------------------------------------------------------------------------------------
 template <class Tr>
 __device__ void produce(const Smem<Tr>& sm, const Bwd3Maps& maps, const Flash3BwdParams& p, const Work& w) {
@@ -362,42 +385,43 @@ __device__ void produce(const Smem<Tr>& sm, const Bwd3Maps& maps, const Flash3Bw
   ptx::mbar_arrive_expect_tx(sm.full_k(), Tr::kKVBytes + Tr::kDqKBytes);
 #pragma unroll
   for (int r = 0; r < Tr::kRegions; ++r)
-    ptx::tma_load_4d(sm.k() + r * Tr::kKVRegionBytes, tm_k, sm.full_k(), r * Tr::kSwz, w.n0, w.h, w.b);
+    ptx::tma_load_4d(sm.k() + r * Tr::kKVRegionBytes, tm_k, sm.full_k(), r * Tr::kSwz, w.n0, w.hk, w.b);
   if constexpr (Tr::kDqOwnK) {
 #pragma unroll
     for (int r = 0; r < Tr::D / Tr::kDqSwz; ++r)
-      ptx::tma_load_4d(sm.k_dq() + r * Tr::kDqKRegionBytes, tm_kdq, sm.full_k(), r * Tr::kDqSwz, w.n0, w.h, w.b);
+      ptx::tma_load_4d(sm.k_dq() + r * Tr::kDqKRegionBytes, tm_kdq, sm.full_k(), r * Tr::kDqSwz, w.n0, w.hk, w.b);
   }
-  const float* lse2 = p.lse2 + w.bh * p.nq_pad;
-  const float* dpsum = p.dpsum + w.bh * p.nq_pad;
   RingPos<Tr::kStages> pos;
-  for (int m = w.m_begin; m < w.m_end; ++m) {
+  const int steps = steps_of(w, p);
+  for (int i = 0; i < steps; ++i) {
+    const auto [h, m] = step_at(w, i, p);
+    const long long row0 = (static_cast<long long>(w.b) * p.heads + h) * p.nq_pad;  // of lse2 and dPsum
     const int s = pos.stage;
     ptx::mbar_wait(sm.empty_q(s), pos.phase ^ 1u);
     ptx::mbar_arrive_expect_tx(sm.full_q(s), Tr::kQBytes + Tr::kRowBytes);
 #pragma unroll
     for (int r = 0; r < Tr::kRegions; ++r)
-      ptx::tma_load_4d(sm.q(s) + r * Tr::kQRegionBytes, tm_q, sm.full_q(s), r * Tr::kSwz, m * Tr::BM, w.h, w.b);
-    ptx::bulk_load(sm.lse(s), lse2 + m * Tr::BM, Tr::kRowBytes, sm.full_q(s));
-    if (m == w.m_begin) {
+      ptx::tma_load_4d(sm.q(s) + r * Tr::kQRegionBytes, tm_q, sm.full_q(s), r * Tr::kSwz, m * Tr::BM, h, w.b);
+    ptx::bulk_load(sm.lse(s), p.lse2 + row0 + m * Tr::BM, Tr::kRowBytes, sm.full_q(s));
+    if (i == 0) {
       ptx::mbar_arrive_expect_tx(sm.full_v(), Tr::kKVBytes);
 #pragma unroll
       for (int r = 0; r < Tr::kRegions; ++r)
-        ptx::tma_load_4d(sm.v() + r * Tr::kKVRegionBytes, tm_v, sm.full_v(), r * Tr::kSwz, w.n0, w.h, w.b);
+        ptx::tma_load_4d(sm.v() + r * Tr::kKVRegionBytes, tm_v, sm.full_v(), r * Tr::kSwz, w.n0, w.hk, w.b);
     }
     ptx::mbar_wait(sm.empty_do(s), pos.phase ^ 1u);
     ptx::mbar_arrive_expect_tx(sm.full_do(s), Tr::kQBytes + Tr::kRowBytes);
 #pragma unroll
     for (int r = 0; r < Tr::kRegions; ++r)
-      ptx::tma_load_4d(sm.dout(s) + r * Tr::kQRegionBytes, tm_do, sm.full_do(s), r * Tr::kSwz, m * Tr::BM, w.h, w.b);
-    ptx::bulk_load(sm.dpsum(s), dpsum + m * Tr::BM, Tr::kRowBytes, sm.full_do(s));
+      ptx::tma_load_4d(sm.dout(s) + r * Tr::kQRegionBytes, tm_do, sm.full_do(s), r * Tr::kSwz, m * Tr::BM, h, w.b);
+    ptx::bulk_load(sm.dpsum(s), p.dpsum + row0 + m * Tr::BM, Tr::kRowBytes, sm.full_do(s));
     pos.advance();
   }
 }
 
-// dK (times the softmax scale) and dV of the warpgroup's 64 keys, staged (swizzled, the TMA box layout) in
-// the warpgroup's own rows of the K and V tiles and written by TMA stores, which clip the rows past Nk. The
-// caller has made sure no warpgroup still reads K or V.
+// dK (times the softmax scale) and dV of the warpgroup's 64 keys, summed over the group's query heads, staged
+// (swizzled, the TMA box layout) in the warpgroup's own rows of the K and V tiles and written by TMA stores,
+// which clip the rows past Nk. The caller has made sure no warpgroup still reads K or V.
 template <class Tr, class T>
 __device__ __forceinline__ void store_dk_dv(const Smem<Tr>& sm, const Bwd3Maps& maps, const float (&dk)[Tr::D / 2],
                                             const float (&dv)[Tr::D / 2], const Work& w, int cw, int lrow0, int t,
@@ -415,8 +439,8 @@ __device__ __forceinline__ void store_dk_dv(const Smem<Tr>& sm, const Bwd3Maps& 
     const std::uint32_t rows = 64 * cw * Tr::kSwzBytes;
 #pragma unroll
     for (int r = 0; r < Tr::kRegions; ++r) {
-      ptx::tma_store_4d(&maps.dk, sm.k() + r * Tr::kKVRegionBytes + rows, r * Tr::kSwz, w.n0 + 64 * cw, w.h, w.b);
-      ptx::tma_store_4d(&maps.dv, sm.v() + r * Tr::kKVRegionBytes + rows, r * Tr::kSwz, w.n0 + 64 * cw, w.h, w.b);
+      ptx::tma_store_4d(&maps.dk, sm.k() + r * Tr::kKVRegionBytes + rows, r * Tr::kSwz, w.n0 + 64 * cw, w.hk, w.b);
+      ptx::tma_store_4d(&maps.dv, sm.v() + r * Tr::kKVRegionBytes + rows, r * Tr::kSwz, w.n0 + 64 * cw, w.hk, w.b);
     }
     ptx::tma_store_commit();
   }
@@ -469,7 +493,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   if (wg == 0) {
     ptx::regs_dealloc<Tr::kProducerRegs>();
     if (threadIdx.x == 0 && w.m_begin < w.m_end) produce<Tr>(sm, maps, p, w);
-    if (threadIdx.x == 32) write_dq<Tr>(sm, &maps.dq_accum, w);
+    if (threadIdx.x == 32) write_dq<Tr>(sm, &maps.dq_accum, p, w);
     return;
   }
   ptx::regs_alloc<Tr::kConsumerRegs>();
@@ -487,11 +511,12 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   float dk[D / 2], dv[D / 2];
   zero(dk);
   zero(dv);
-  const bool any_step = w.m_begin * BM < p.seqlen_q;
+  const int steps = steps_of(w, p);
+  const bool any_step = steps > 0;
   // Dropout: the keep masks of a step are drawn during the previous step (see after_dv_dk), those of the first
   // step here, into the buffer of the step's parity.
   if (kDropout && any_step) {
-    draw_keep_masks<Tr, kCausal>(sm.mask(cw, w.m_begin), p, cw, w.m_begin);
+    draw_keep_masks<Tr, kCausal>(sm.mask(cw, 0), p, cw, 0);
     ptx::named_bar_sync(kBarDqStage + cw, 128);
   }
   // The two warpgroups run half a step apart, so that one's softmax and dS (MUFU and ALU work) run under the
@@ -505,15 +530,15 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   RingPos<Tr::kStages> pos;
   std::uint32_t dq_empty_parity = 1;  // the first wait on a fresh barrier passes
   const int lrow = lrow0 - 64 * cw;   // row inside the query block's dQ slice
-  // The bound is tested as m * BM < Nq (a parameter, in constant memory) rather than against w.m_end: one
-  // register fewer through the loop, where D = 128 with dropout takes every one.
-  for (int m = w.m_begin; m * BM < p.seqlen_q; ++m) {
-    const int s = pos.stage, q0 = m * BM;
+  // Step i is query block m of query head h (step_at); everything below but the causal mask's q0 and the
+  // dropout draws (which re-derive h and m) needs the step index only.
+  for (int i = 0; i < steps; ++i) {
+    const int s = pos.stage, q0 = step_at(w, i, p).m * BM;
     const bool masked = w.n0 + Tr::BN > p.seqlen_kv || (kCausal && w.n0 + Tr::BN - 1 > q0 + p.seqlen_kv - p.seqlen_q);
     float st[BM / 2], dpt[BM / 2];
     std::uint32_t pa[BM / 16][4], dsa[BM / 16][4];
 
-    const bool first = m == w.m_begin;  // K and V land during the first step
+    const bool first = i == 0;  // K and V land during the first step
     ptx::mbar_wait(sm.full_q(s), pos.phase);
     if (first) ptx::mbar_wait(sm.full_k(), 0);
     ptx::wgmma_fence();
@@ -525,7 +550,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     gemm_keys_queries<Tr, T>(dpt, v_rows, sm.dout(s));
     ptx::wgmma_commit();
     [[maybe_unused]] std::uint32_t keep = 0;
-    if constexpr (kDropout) keep = gather_keep_flags(sm.mask(cw, m), warp, lane / 4, t);
+    if constexpr (kDropout) keep = gather_keep_flags(sm.mask(cw, i), warp, lane / 4, t);
     QueryValues<BM> lse2s;
     lse2s.load(sm.lse(s), t);
     ptx::wgmma_wait<1>();
@@ -550,7 +575,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     // dS^T into its buffer once both warpgroups' dQ GEMMs of kDsBufs steps ago have read it; published to both
     // warpgroups' next dQ GEMM by the buffer's full barrier.
     {
-      const auto ds = ds_buffer<Tr>(m - w.m_begin);
+      const auto ds = ds_buffer<Tr>(i);
       ptx::mbar_wait(sm.ds_empty(ds.stage), ds.phase ^ 1u);
       store_ds<Tr>(sm.ds(ds.stage), dsa, lrow0, t);
       ptx::fence_proxy_async_smem();  // dS^T is read by wgmma (the async proxy)
@@ -574,7 +599,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       ptx::mbar_arrive(sm.empty_q(s));
       ptx::mbar_arrive(sm.empty_do(s));
       if constexpr (kDropout) {
-        if (q0 + BM < p.seqlen_q) draw_keep_masks<Tr, kCausal>(sm.mask(cw, m + 1), p, cw, m + 1);
+        if (i + 1 < steps) draw_keep_masks<Tr, kCausal>(sm.mask(cw, i + 1), p, cw, i + 1);
       }
     };
     // dQ of the previous step: its dS^T of the other warpgroup, half a step behind, is long written.
@@ -582,16 +607,13 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       ptx::wgmma_wait<0>();
       after_dv_dk();
     } else {
-      dq_step_of<Tr, T>(sm, ds_buffer<Tr>(m - 1 - w.m_begin), cw, lrow, t, dq_empty_parity, after_dv_dk);
+      dq_step_of<Tr, T>(sm, ds_buffer<Tr>(i - 1), cw, lrow, t, dq_empty_parity, after_dv_dk);
       dq_empty_parity ^= 1u;
     }
     if constexpr (kDropout) ptx::named_bar_sync(kBarDqStage + cw, 128);  // the next step's masks are drawn
     pos.advance();
   }
-  if (any_step) {  // the last step's dQ
-    const int last = (p.seqlen_q - 1) / BM;
-    dq_step_of<Tr, T>(sm, ds_buffer<Tr>(last - w.m_begin), cw, lrow, t, dq_empty_parity, [] {});
-  }
+  if (any_step) dq_step_of<Tr, T>(sm, ds_buffer<Tr>(steps - 1), cw, lrow, t, dq_empty_parity, [] {});  // its dQ
   // Both warpgroups are done with K (dQ's GEMM reads all of its rows) and V: their tiles stage dK and dV.
   ptx::named_bar_sync(kBarBothDone, 256);
   store_dk_dv<Tr, T>(sm, maps, dk, dv, w, cw, lrow0, t, leader, p.scale);

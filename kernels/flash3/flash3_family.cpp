@@ -25,6 +25,7 @@ KernelFamily flash3_family() {
           .backend = Backend::cuda,
           .uses_block_mask = false,
           .io_model = &flash3_io,
+          .grouped_kv = true,
           .fp8 = true};
 }
 

@@ -23,9 +23,10 @@ Fwd3Geometry geometry(int d, DType dtype) {
   }
 }
 
-TensorMapShape shape_of(const Flash3Params& p, const void* base, int seqlen, std::int64_t sb, std::int64_t sh,
-                        std::int64_t sn, int elem_bytes) {
-  return {base, p.batch, p.heads, seqlen, p.head_dim, sb, sh, sn, elem_bytes};
+// Q and O have p.heads heads, K and V p.heads / p.kv_group (kv_heads_of).
+TensorMapShape shape_of(const Flash3Params& p, const void* base, int heads, int seqlen, std::int64_t sb,
+                        std::int64_t sh, std::int64_t sn, int elem_bytes) {
+  return {base, p.batch, heads, seqlen, p.head_dim, sb, sh, sn, elem_bytes};
 }
 
 int sm_count() {
@@ -44,6 +45,7 @@ const char* fwd_unsupported_reason(const Flash3Params& p) {
   if (geometry(p.head_dim, p.dtype).block_m == 0) return "flash3 fp8 head dims: 64, 128, 256";
   if (fp8 && p.dropout_threshold8 > 0) return "flash3 fp8: no dropout";
   if (p.batch < 1 || p.heads < 1 || p.seqlen_q < 1 || p.seqlen_kv < 1) return "flash3: empty problem";
+  if (p.kv_group < 1 || p.heads % p.kv_group != 0) return "flash3 needs K/V heads that divide the query heads";
   const int eb = fp8 ? 1 : 2;
   if (!tma_strides_ok(p.q_stride_b, p.q_stride_h, p.q_stride_n, eb) ||
       !tma_strides_ok(p.k_stride_b, p.k_stride_h, p.k_stride_n, eb) ||
@@ -62,17 +64,18 @@ Fwd3Plan plan_fwd(const Flash3Params& p) {
   const Fwd3Geometry g = geometry(p.head_dim, p.dtype);
   const int eb = g.elem_bytes, swz_bytes = g.swizzle_cols * eb;
   Fwd3Plan plan;
-  plan.q = make_tensor_map(shape_of(p, p.q, p.seqlen_q, p.q_stride_b, p.q_stride_h, p.q_stride_n, eb), g.swizzle_cols,
-                           g.block_m, swz_bytes);
-  plan.k = make_tensor_map(shape_of(p, p.k, p.seqlen_kv, p.k_stride_b, p.k_stride_h, p.k_stride_n, eb),
+  const int hkv = kv_heads_of(p);
+  plan.q = make_tensor_map(shape_of(p, p.q, p.heads, p.seqlen_q, p.q_stride_b, p.q_stride_h, p.q_stride_n, eb),
+                           g.swizzle_cols, g.block_m, swz_bytes);
+  plan.k = make_tensor_map(shape_of(p, p.k, hkv, p.seqlen_kv, p.k_stride_b, p.k_stride_h, p.k_stride_n, eb),
                            g.swizzle_cols, g.block_n, swz_bytes);
-  plan.v = make_tensor_map(shape_of(p, p.v, p.seqlen_kv, p.v_stride_b, p.v_stride_h, p.v_stride_n, eb),
+  plan.v = make_tensor_map(shape_of(p, p.v, hkv, p.seqlen_kv, p.v_stride_b, p.v_stride_h, p.v_stride_n, eb),
                            g.swizzle_cols, g.block_n, swz_bytes);
   // O is stored per consumer warpgroup: 64 rows at a time. The fp8 kernel stores its bf16 O from registers and
   // only prefetches this map, which is still a valid one (64 bf16 columns, 128-byte swizzle; D % 64 == 0).
   const int o_cols = eb == 2 ? g.swizzle_cols : 64;
-  plan.o = make_tensor_map(shape_of(p, p.o, p.seqlen_q, p.o_stride_b, p.o_stride_h, p.o_stride_n, 2), o_cols, 64,
-                           o_cols * 2);
+  plan.o = make_tensor_map(shape_of(p, p.o, p.heads, p.seqlen_q, p.o_stride_b, p.o_stride_h, p.o_stride_n, 2), o_cols,
+                           64, o_cols * 2);
   const long long tiles =
       static_cast<long long>((p.seqlen_q + g.block_m - 1) / g.block_m) * p.heads * static_cast<long long>(p.batch);
   plan.grid = static_cast<int>(std::min<long long>(tiles, sm_count()));

@@ -258,7 +258,7 @@ struct TileFeed {
 
 // ---------------------------------------------------------------------------------------------
 // Producer: one thread. Q of each tile once the consumers released the previous one, then K and V of each
-// key block (last to first) as stages free up.
+// key block (last to first) as stages free up, from the K/V head of the tile's query head.
 // ---------------------------------------------------------------------------------------------
 template <class Tr, bool kCausal>
 __device__ void produce(const Smem<Tr>& sm, const CUtensorMap* tm_q, const CUtensorMap* tm_k, const CUtensorMap* tm_v,
@@ -280,19 +280,20 @@ __device__ void produce(const Smem<Tr>& sm, const CUtensorMap* tm_q, const CUten
 #pragma unroll
     for (int r = 0; r < Tr::kRegions; ++r)
       ptx::tma_load_4d(sm.q() + r * Tr::kQRegionBytes, tm_q, sm.full_q(), r * Tr::kSwz, tile.m * Tr::BM, tile.h, tile.b);
+    const int hk = tile.h / p.kv_group;  // the K/V head this query head reads (grouped-query attention)
     for (int n = n_blocks - 1; n >= 0; --n) {
       ptx::mbar_wait(sm.empty_k(kv.stage), kv.phase ^ 1u);
       ptx::mbar_arrive_expect_tx(sm.full_k(kv.stage), Tr::kKVBytes);
 #pragma unroll
       for (int r = 0; r < Tr::kRegions; ++r)
         ptx::tma_load_4d(sm.k(kv.stage) + r * Tr::kKVRegionBytes, tm_k, sm.full_k(kv.stage), r * Tr::kSwz, n * Tr::BN,
-                         tile.h, tile.b);
+                         hk, tile.b);
       ptx::mbar_wait(sm.empty_v_tma(kv.stage), kv.phase ^ 1u);
       ptx::mbar_arrive_expect_tx(sm.full_v_tma(kv.stage), Tr::kKVBytes);
 #pragma unroll
       for (int r = 0; r < Tr::kRegions; ++r)
         ptx::tma_load_4d(sm.v_tma(kv.stage) + r * Tr::kKVRegionBytes, tm_v, sm.full_v_tma(kv.stage), r * Tr::kSwz,
-                         n * Tr::BN, tile.h, tile.b);
+                         n * Tr::BN, hk, tile.b);
       kv.advance();
     }
   }

@@ -28,6 +28,7 @@ bool fits_int(std::int64_t v) { return v >= 1 && v <= INT_MAX; }
 Flash3BwdParams params_for(const Problem& p, const Operands* ops) {
   Flash3BwdParams f;
   problem_shape_into(p, f);
+  f.kv_group = static_cast<int>(p.kv_group());
   f.dropout_threshold8 = dropout_threshold8(p.dropout);
   f.dropout_p_used = static_cast<float>(dropout_p_used(p.dropout));
   layout_strides_into(p, f);
@@ -95,7 +96,7 @@ class Flash3Kernel final : public AttentionKernel {
 
   Support supports(const Problem& p, Pass pass) const override {
     if (!p.sparsity.is_dense()) return Support::no("flash3: dense attention only (block masks run on block_sparse)");
-    if (const Support s = refuse_grouped_kv(name(), p); !s.ok) return s;
+    if (!p.kv_heads_divide()) return Support::no("flash3 needs K/V heads that divide the query heads");
     if (!fits_int(p.batch) || !fits_int(p.heads) || !fits_int(p.seqlen_q) || !fits_int(p.seqlen_kv)) {
       return Support::no("flash3 needs batch, heads and sequence lengths in [1, 2^31)");
     }

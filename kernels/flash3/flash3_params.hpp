@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "core/dtype.hpp"
+#include "core/hostdevice.hpp"
 
 namespace fa::flash3 {
 
@@ -21,6 +22,9 @@ struct Flash3Params {
   std::int64_t o_stride_b = 0, o_stride_h = 0, o_stride_n = 0;
 
   int batch = 0, heads = 0, seqlen_q = 0, seqlen_kv = 0, head_dim = 0;
+  // Grouped-query attention: query head h reads K/V head h / kv_group; K, V (and dK, dV) have heads / kv_group
+  // heads (their strides say so, and so do their tensor maps). 1: as many K/V heads as query heads.
+  int kv_group = 1;
   DType dtype = DType::bf16;
   float scale = 1.0f;   // softmax scale
   // fp8 (e4m3 Q, K, V; bf16 O): each input element times its tensor's descale is the value it stands for.
@@ -36,6 +40,9 @@ struct Flash3Params {
   // the launch (run_fwd zeroes it on the stream); unused otherwise.
   int* tile_counter = nullptr;
 };
+
+// The K/V heads (K, V, dK, dV): heads / kv_group.
+FA_HD int kv_heads_of(const Flash3Params& p) { return p.heads / p.kv_group; }
 
 // The backward's operands besides the forward's (whose o and lse it reads). Its workspace (flash3_bwd.hpp)
 // holds the fp32 dQ accumulator, lse in the log2 domain and dPsum = rowsum(dO * O), rows padded per (b, h).

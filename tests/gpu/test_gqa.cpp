@@ -1,10 +1,12 @@
 // Grouped-query and multi-query attention (--kv-heads) on the GPU families that implement it (flash,
-// cudnn, standard) against the float64 reference, which reads K/V head h / (H / Hkv) and sums dK, dV
+// flash3, cudnn, standard) against the float64 reference, which reads K/V head h / (H / Hkv) and sums dK, dV
 // over each group (tests/cpu/test_reference_gqa.cpp checks that against the definition):
 //  - Hq/Hkv = 32/8, 32/1 and 16/16 (the multi-head control), fp16/bf16, causal and not, fwd and bwd,
 //    ragged lengths 17, 255, 1000 (Nq < Nk and Nq > Nk too), outputs NaN-poisoned before each run
 //    (measure/verify.hpp), every output element written and within the dtype's tolerance;
 //  - the bnhd layout, flash's dK/dV accumulators re-zeroed on every run and counted in its scratch;
+//  - flash3 (sm_90 only): its backward walks a group's query heads in one CTA per K/V head and key block,
+//    so also every head dim it has, dropout (the keep mask of each step's own query head) and fwd+bwd;
 //  - the families that do not implement grouped K/V heads refuse them with the reason.
 #include <catch2/catch.hpp>
 
@@ -21,6 +23,7 @@
 #include "core/problem.hpp"
 #include "kernels/point_kernels.hpp"
 #include "measure/operands.hpp"
+#include "tests/gpu/flash3_test_points.hpp"
 #include "tests/gpu/gpu_support.hpp"
 #include "tests/gpu/gpu_test_util.hpp"
 
@@ -42,10 +45,10 @@ constexpr std::pair<std::int64_t, std::int64_t> kLengths[] = {{17, 17}, {255, 25
                                                               {1000, 255}};
 
 fa::Point gqa_point(std::string_view kernel, Pass pass, DType dt, Heads heads, std::int64_t nq, std::int64_t nk,
-                    bool causal, Layout layout = Layout::bhnd, std::int64_t d = 64) {
+                    bool causal, Layout layout = Layout::bhnd, std::int64_t d = 64, double dropout = 0.0) {
   Shape s;
   s.b = 1, s.h = heads.q, s.nq = nq, s.nk = nk, s.d = d;
-  fa::Point pt = fa::testing::attention_point(kernel, pass, dt, s, causal, 0.0, layout,
+  fa::Point pt = fa::testing::attention_point(kernel, pass, dt, s, causal, dropout, layout,
                                               fa::testing::shape_seed(0x9a00ULL, s));
   pt.problem.kv_heads = fa::stored_kv_heads(heads.q, heads.kv);
   return pt;
@@ -136,6 +139,45 @@ TEST_CASE("gqa: flash backward re-zeroes its dK/dV accumulators and counts them 
 }
 #endif
 
+#if FA_FAMILY_FLASH3
+TEST_CASE("gqa: flash3 fwd and bwd against the reference (32/8, 32/1, 16/16)", "[gpu][gqa]") {
+  FA_REQUIRE_GPU();
+  fa::testing::require_flash3(Pass::bwd);  // sm_90 only: elsewhere the test stops with the reason
+  check_family("flash3");
+}
+
+// The backward's other instances (D 96 and 128, dropout) and the fused pass, with groups of 4 and 32: a
+// group's query heads share a CTA, so a wrong head or a wrong block of the step shows as a dQ of the
+// wrong head or a dK/dV missing heads; dropout draws each step's mask with its own query head.
+TEST_CASE("gqa: flash3 head dims 96 and 128, bnhd, dropout, fwd+bwd", "[gpu][gqa]") {
+  FA_REQUIRE_GPU();
+  auto k = fa::testing::require_flash3(Pass::bwd);
+  for (Pass pass : {Pass::fwd, Pass::bwd, Pass::fwdbwd})
+    for (const Heads heads : {Heads{32, 8}, Heads{32, 1}}) {
+      fa::testing::check_labelled_point(
+          *k, gqa_point("flash3", pass, DType::bf16, heads, 255, 1000, true, Layout::bnhd, 128), data_seeds.next());
+      fa::testing::check_labelled_point(
+          *k, gqa_point("flash3", pass, DType::fp16, heads, 1000, 255, false, Layout::bhnd, 96), data_seeds.next());
+      fa::testing::check_labelled_point(
+          *k, gqa_point("flash3", pass, DType::bf16, heads, 255, 255, true, Layout::bhnd, 64, 0.17), data_seeds.next());
+    }
+}
+
+// Small grouped points for compute-sanitizer (racecheck, synccheck); hidden from normal runs.
+TEST_CASE("gqa: flash3 sanitizer points", "[.flash3_gqa_sanitize]") {
+  FA_REQUIRE_GPU();
+  auto k = fa::testing::require_flash3(Pass::bwd);
+  for (const Heads heads : {Heads{4, 2}, Heads{4, 1}}) {
+    fa::testing::check_labelled_point(*k, gqa_point("flash3", Pass::fwdbwd, DType::fp16, heads, 200, 130, true,
+                                                    Layout::bhnd, 64, 0.17),
+                                      data_seeds.next());
+    fa::testing::check_labelled_point(
+        *k, gqa_point("flash3", Pass::fwdbwd, DType::bf16, heads, 130, 200, false, Layout::bnhd, 128),
+        data_seeds.next());
+  }
+}
+#endif
+
 #if FA_FAMILY_CUDNN
 TEST_CASE("gqa: cudnn fwd and bwd against the reference (32/8, 32/1, 16/16)", "[gpu][gqa]") {
   FA_REQUIRE_GPU();
@@ -184,7 +226,7 @@ TEST_CASE("gqa: standard stacks a group's query heads (bhnd only) and says so fo
 TEST_CASE("gqa: families without grouped K/V heads refuse them with the reason", "[gpu][gqa]") {
   FA_REQUIRE_GPU();
   int checked = 0;
-  for (const char* name : {"block_sparse", "ring", "flash3"}) {
+  for (const char* name : {"block_sparse", "ring"}) {
     if (!fa::find_kernel_entry(name) || fa::find_kernel_entry(name)->state != fa::KernelState::available) continue;
     ++checked;
     INFO(name);
@@ -193,7 +235,7 @@ TEST_CASE("gqa: families without grouped K/V heads refuse them with the reason",
     const fa::PointKernel pk = fa::describe_point_kernel(pt, true, 0);
     CHECK_FALSE(pk.runnable);
     if (std::string(name) == "block_sparse") CHECK(pk.state == "unsupported");
-    if (pk.state == "unsupported") {  // ring and flash3 may first be unavailable on this machine
+    if (pk.state == "unsupported") {  // ring may first be unavailable on this machine
       CHECK(pk.reason == std::string(name) + ": grouped K/V heads (kv_heads 8 != heads 32) not implemented");
     }
     // And the families here say so themselves, in their own supports().
