@@ -9,11 +9,11 @@
 #include <cstdint>
 
 #include "core/cuda_check.hpp"
+#include "kernels/cudnn/cudnn_launch.cuh"
 
 namespace fa::cudnn {
 namespace {
 
-constexpr int kThreads = 256;
 constexpr int kPerThread = 8;  // elements: an 8-byte load, a 16-byte store (head_dim is a multiple of 8)
 
 // Two e4m3 values (one 16-bit word) to two bf16 values times descale, packed in 32 bits. e4m3 -> half is
@@ -32,18 +32,14 @@ __global__ void fp8_o_to_bf16_kernel(const uint2* src, __nv_bfloat16* dst, std::
                                      std::int64_t rows, std::int64_t total, float descale, bool aligned16) {
   for (std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; i < total;
        i += std::int64_t{gridDim.x} * blockDim.x) {
-    const std::int64_t group = i % groups_per_row;
-    std::int64_t rest = i / groups_per_row;
-    const std::int64_t row = rest % rows;
-    rest /= rows;
-    const std::int64_t h = rest % heads, b = rest / heads;
+    const BhrIndex x = split_bhr(i, groups_per_row, rows, heads);
     const uint2 in = src[i];
     uint4 out;
     out.x = e4m3x2_to_bf16x2(static_cast<std::uint16_t>(in.x), descale);
     out.y = e4m3x2_to_bf16x2(static_cast<std::uint16_t>(in.x >> 16), descale);
     out.z = e4m3x2_to_bf16x2(static_cast<std::uint16_t>(in.y), descale);
     out.w = e4m3x2_to_bf16x2(static_cast<std::uint16_t>(in.y >> 16), descale);
-    __nv_bfloat16* p = dst + b * sb + h * sh + row * sn + group * kPerThread;
+    __nv_bfloat16* p = dst + x.b * sb + x.h * sh + x.row * sn + x.inner * kPerThread;
     if (aligned16) {
       *reinterpret_cast<uint4*>(p) = out;
     } else {
@@ -51,11 +47,6 @@ __global__ void fp8_o_to_bf16_kernel(const uint2* src, __nv_bfloat16* dst, std::
       for (int j = 0; j < kPerThread; ++j) p[j] = e[j];
     }
   }
-}
-
-unsigned blocks_for(std::int64_t total) {
-  const std::int64_t b = (total + kThreads - 1) / kThreads;
-  return static_cast<unsigned>(b < 65536 ? (b > 0 ? b : 1) : 65536);
 }
 
 }  // namespace
