@@ -6,6 +6,7 @@
 //           and cuDNN's own Philox dropout (seed and offset are device scalars).
 // Backward: dQ, dK, dV = sdpa_backward(Q, K, V, O, dO, Stats) with the same options, so the same
 //           seed and offset reproduce the forward's dropout mask.
+// fp8:      the forward only, O in bf16 where cuDNN offers it, else in e4m3 (cudnn_fp8_output.hpp).
 // Varlen:   every Q-side tensor (Q, O, dO, dQ) carries the Q ragged offsets and every K/V-side one
 //           (K, V, dK, dV) the K/V ones; the padding mask takes the lengths as seq_len_q and seq_len_kv.
 #include "kernels/cudnn/cudnn_graphs.hpp"
@@ -18,6 +19,8 @@
 #include <stdexcept>
 #include <utility>
 #include <vector>
+
+#include "kernels/cudnn/cudnn_fp8_output.hpp"
 
 namespace fe = cudnn_frontend;
 
@@ -165,18 +168,29 @@ void set_mask_and_dropout(Attributes& a, const Geometry& g, const TensorPtr& see
   if (g.dropout > 0) a.set_dropout(g.dropout, seed, offset);
 }
 
-// fp8 forward (e4m3 Q, K, V): the fp8 node with the descales and scales of SdpaPointers::fp8_scales, O in
-// bf16, stats as the 16-bit forward's, and the amax outputs the node produces (unused, but outputs).
+// The causal mask of an fp8 forward. The frontend refuses the bottom-right alignment for fp8 below
+// Blackwell; the same mask is the top-left one shifted right by Nk - Nq (key j kept for query i when
+// j <= i + Nk - Nq), which its fp8 checks allow. Whether the engine runs that band is cuDNN's to say.
+void set_fp8_mask(fe::graph::SDPA_fp8_attributes& a, const Geometry& g) {
+  if (g.mask == MaskMode::none) return;
+  const std::int64_t shift = g.mask == MaskMode::causal_bottom_right ? g.seqlen_kv - g.seqlen_q_cudnn : 0;
+  a.set_diagonal_alignment(fe::DiagonalAlignment_t::TOP_LEFT).set_diagonal_band_right_bound(shift);
+}
+
+// fp8 forward (e4m3 Q, K, V): the fp8 node with the descales and scales of SdpaPointers::fp8_scales, stats
+// as the 16-bit forward's, and the amax outputs the node produces (unused, but outputs). O: bf16 in the
+// harness's tensor, or (o_type FP8_E4M3) e4m3 in scratch with fp8_o_strides (cudnn_fp8_output.hpp).
 void add_fp8_forward(fe::graph::Graph& graph, const TensorPtr& q, const TensorPtr& k, const TensorPtr& v,
-                     const Geometry& g) {
+                     const Geometry& g, fe::DataType_t o_type) {
   static const char* names[kFp8Scalars] = {"descale_q", "descale_k", "descale_v", "descale_s", "scale_s", "scale_o"};
   TensorPtr s[kFp8Scalars];
   for (int i = 0; i < kFp8Scalars; ++i) s[i] = scalar(graph, names[i], kDescaleQ + i, fe::DataType_t::FLOAT);
   auto attrs = fe::graph::SDPA_fp8_attributes().set_name("sdpa_fp8_fwd").set_generate_stats(true).set_attn_scale(g.scale);
-  set_mask_and_dropout(attrs, g, nullptr, nullptr);  // no dropout with fp8 (refused before)
+  set_fp8_mask(attrs, g);  // no dropout with fp8 (refused before)
   auto [o, stats, amax_s, amax_o] = graph.sdpa_fp8(q, k, v, s[0], s[1], s[2], s[3], s[4], s[5], attrs);
+  const Strides4 os = o_type == fe::DataType_t::FP8_E4M3 ? fp8_o_strides(g) : g.o;
   o->set_output(true).set_uid(kO).set_dim({g.batch, g.heads, g.seqlen_q_cudnn, g.head_dim})
-      .set_stride({g.o.b, g.o.h, g.o.n, 1}).set_data_type(fe::DataType_t::BFLOAT16);
+      .set_stride({os.b, os.h, os.n, 1}).set_data_type(o_type);
   const auto sa = stats_attrs(g);
   stats->set_output(true).set_uid(kStats).set_data_type(fe::DataType_t::FLOAT).set_dim(sa.get_dim()).set_stride(
       sa.get_stride());
@@ -184,28 +198,9 @@ void add_fp8_forward(fe::graph::Graph& graph, const TensorPtr& q, const TensorPt
     t->set_output(true).set_uid(uid).set_dim({1, 1, 1, 1}).set_stride({1, 1, 1, 1}).set_data_type(fe::DataType_t::FLOAT);
 }
 
-}  // namespace
-
-struct SdpaGraph::Impl {
-  GraphKind kind = GraphKind::fwd;
-  bool dropout = false;
-  bool fp8 = false;
-  bool varlen = false;
-  std::shared_ptr<fe::graph::Graph> graph;
-  std::int64_t workspace = 0;
-};
-
-SdpaGraph::SdpaGraph(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-SdpaGraph::~SdpaGraph() = default;
-GraphKind SdpaGraph::kind() const { return impl_->kind; }
-std::size_t SdpaGraph::workspace_bytes() const { return static_cast<std::size_t>(impl_->workspace); }
-
-std::shared_ptr<const SdpaGraph> SdpaGraph::build(cudnnHandle_t handle, const Geometry& g, GraphKind kind,
-                                                  std::string* why) {
-  auto impl = std::make_unique<Impl>();
-  impl->kind = kind;
-  impl->dropout = g.dropout > 0;
-  impl->fp8 = g.dtype == DType::fp8;
+// The operation graph of one geometry and kind; an fp8 forward's O is of type fp8_o. The frontend throws
+// its exceptions on some refusals while nodes are added (attempt() catches them).
+std::shared_ptr<fe::graph::Graph> describe_graph(const Geometry& g, GraphKind kind, fe::DataType_t fp8_o) {
   auto graph = std::make_shared<fe::graph::Graph>();
   graph->set_io_data_type(io_type(g.dtype))
       .set_intermediate_data_type(fe::DataType_t::FLOAT)
@@ -217,68 +212,132 @@ std::shared_ptr<const SdpaGraph> SdpaGraph::build(cudnnHandle_t handle, const Ge
   auto k = graph->tensor(bhnd("K", kK, b, hk, nk, d, g.k));  // hk < h: GQA, cuDNN's own
   auto v = graph->tensor(bhnd("V", kV, b, hk, nk, d, g.v));
   const Ragged ragged = ragged_tensors(*graph, g);
-  impl->varlen = g.varlen();
   set_ragged(ragged, {q}, {k, v});
   TensorPtr seed, offset;
-  if (impl->dropout) {
+  if (g.dropout > 0) {
     seed = scalar(*graph, "seed", kSeed, fe::DataType_t::INT64);
     offset = scalar(*graph, "offset", kOffset, fe::DataType_t::INT64);
   }
 
-  try {
-    if (impl->fp8) {
-      if (kind != GraphKind::fwd) throw std::invalid_argument("cudnn: no fp8 backward here (forward only)");
-      add_fp8_forward(*graph, q, k, v, g);
-    } else if (kind == GraphKind::fwd) {
-      auto attrs = fe::graph::SDPA_attributes()
-                       .set_name("sdpa_fwd")
-                       .set_generate_stats(true)
-                       .set_attn_scale(g.scale)
-                       .set_implementation(forward_implementation());
-      set_mask_and_dropout(attrs, g, seed, offset);
-      set_varlen(attrs, ragged);
-      auto [o, stats] = graph->sdpa(q, k, v, attrs);
-      o->set_output(true).set_uid(kO).set_dim({b, h, nq, d}).set_stride({g.o.b, g.o.h, g.o.n, 1});
-      set_ragged(ragged, {o}, {});
-      const auto sa = stats_attrs(g);
-      stats->set_output(true).set_uid(kStats).set_data_type(fe::DataType_t::FLOAT).set_dim(sa.get_dim()).set_stride(
-          sa.get_stride());
-    } else {
-      auto o = graph->tensor(bhnd("O", kO, b, h, nq, d, g.o));
-      auto dout = graph->tensor(bhnd("dO", kDout, b, h, nq, d, g.dout));
-      auto stats = graph->tensor(stats_attrs(g));
-      auto attrs = fe::graph::SDPA_backward_attributes().set_name("sdpa_bwd").set_attn_scale(g.scale);
-      set_mask_and_dropout(attrs, g, seed, offset);
-      set_varlen(attrs, ragged);
-      set_ragged(ragged, {o, dout}, {});
-      auto [dq, dk, dv] = graph->sdpa_backward(q, k, v, o, dout, stats, attrs);
-      dq->set_output(true).set_uid(kDq).set_dim({b, h, nq, d}).set_stride({g.dq.b, g.dq.h, g.dq.n, 1});
-      dk->set_output(true).set_uid(kDk).set_dim({b, hk, nk, d}).set_stride({g.dk.b, g.dk.h, g.dk.n, 1});
-      dv->set_output(true).set_uid(kDv).set_dim({b, hk, nk, d}).set_stride({g.dv.b, g.dv.h, g.dv.n, 1});
-      set_ragged(ragged, {dq}, {dk, dv});
-    }
+  if (g.dtype == DType::fp8) {
+    if (kind != GraphKind::fwd) throw std::invalid_argument("cudnn: no fp8 backward here (forward only)");
+    add_fp8_forward(*graph, q, k, v, g, fp8_o);
+  } else if (kind == GraphKind::fwd) {
+    auto attrs = fe::graph::SDPA_attributes()
+                     .set_name("sdpa_fwd")
+                     .set_generate_stats(true)
+                     .set_attn_scale(g.scale)
+                     .set_implementation(forward_implementation());
+    set_mask_and_dropout(attrs, g, seed, offset);
+    set_varlen(attrs, ragged);
+    auto [o, stats] = graph->sdpa(q, k, v, attrs);
+    o->set_output(true).set_uid(kO).set_dim({b, h, nq, d}).set_stride({g.o.b, g.o.h, g.o.n, 1});
+    set_ragged(ragged, {o}, {});
+    const auto sa = stats_attrs(g);
+    stats->set_output(true).set_uid(kStats).set_data_type(fe::DataType_t::FLOAT).set_dim(sa.get_dim()).set_stride(
+        sa.get_stride());
+  } else {
+    auto o = graph->tensor(bhnd("O", kO, b, h, nq, d, g.o));
+    auto dout = graph->tensor(bhnd("dO", kDout, b, h, nq, d, g.dout));
+    auto stats = graph->tensor(stats_attrs(g));
+    auto attrs = fe::graph::SDPA_backward_attributes().set_name("sdpa_bwd").set_attn_scale(g.scale);
+    set_mask_and_dropout(attrs, g, seed, offset);
+    set_varlen(attrs, ragged);
+    set_ragged(ragged, {o, dout}, {});
+    auto [dq, dk, dv] = graph->sdpa_backward(q, k, v, o, dout, stats, attrs);
+    dq->set_output(true).set_uid(kDq).set_dim({b, h, nq, d}).set_stride({g.dq.b, g.dq.h, g.dq.n, 1});
+    dk->set_output(true).set_uid(kDk).set_dim({b, hk, nk, d}).set_stride({g.dk.b, g.dk.h, g.dk.n, 1});
+    dv->set_output(true).set_uid(kDv).set_dim({b, hk, nk, d}).set_stride({g.dv.b, g.dv.h, g.dv.n, 1});
+    set_ragged(ragged, {dq}, {dk, dv});
+  }
+  return graph;
+}
 
-    // Each step's status is checked; a refusal carries cuDNN's own words into the row.
-    const std::pair<const char*, std::function<fe::error_t()>> steps[] = {
-        {"validate", [&] { return graph->validate(); }},
-        {"build_operation_graph", [&] { return graph->build_operation_graph(handle); }},
-        {"create_execution_plans", [&] { return graph->create_execution_plans({fe::HeurMode_t::A}); }},
-        {"check_support", [&] { return graph->check_support(); }},
-        {"build_plans", [&] { return graph->build_plans(fe::BuildPlanPolicy_t::HEURISTICS_CHOICE); }},
-        {"get_workspace_size", [&] { return graph->get_workspace_size(impl->workspace); }},
-    };
-    for (const auto& [step, call] : steps) {
-      const fe::error_t e = call();
-      if (e.is_good()) continue;
-      if (is_environment_failure(e.code)) throw std::runtime_error("cudnn: " + describe(step, e));
-      *why = describe(step, e);
-      return nullptr;
-    }
+// A graph with its execution plan built, or why not: the failing step in cuDNN's words, and whether
+// cuDNN declined the graph as such (GRAPH_NOT_SUPPORTED), after which another form of it may be tried.
+struct Planned {
+  std::shared_ptr<fe::graph::Graph> graph;  // null: refused
+  std::int64_t workspace = 0;
+  std::string why;
+  bool not_supported = false;
+};
+
+// Validates the graph and builds the first plan cuDNN supports; throws on failures that are not refusals.
+Planned plan(cudnnHandle_t handle, std::shared_ptr<fe::graph::Graph> graph) {
+  Planned p;
+  // Each step's status is checked; a refusal carries cuDNN's own words into the row.
+  const std::pair<const char*, std::function<fe::error_t()>> steps[] = {
+      {"validate", [&] { return graph->validate(); }},
+      {"build_operation_graph", [&] { return graph->build_operation_graph(handle); }},
+      {"create_execution_plans", [&] { return graph->create_execution_plans({fe::HeurMode_t::A}); }},
+      {"check_support", [&] { return graph->check_support(); }},
+      {"build_plans", [&] { return graph->build_plans(fe::BuildPlanPolicy_t::HEURISTICS_CHOICE); }},
+      {"get_workspace_size", [&] { return graph->get_workspace_size(p.workspace); }},
+  };
+  for (const auto& [step, call] : steps) {
+    const fe::error_t e = call();
+    if (e.is_good()) continue;
+    if (is_environment_failure(e.code)) throw std::runtime_error("cudnn: " + describe(step, e));
+    p.why = describe(step, e);
+    p.not_supported = e.code == fe::error_code_t::GRAPH_NOT_SUPPORTED;
+    return p;
+  }
+  p.graph = std::move(graph);
+  return p;
+}
+
+Planned attempt(cudnnHandle_t handle, const Geometry& g, GraphKind kind, fe::DataType_t fp8_o) {
+  try {
+    return plan(handle, describe_graph(g, kind, fp8_o));
   } catch (const fe::cudnnException& e) {  // the frontend's exceptions: a refusal deeper down
-    *why = std::string("cudnn frontend exception: ") + e.what();
+    Planned p;
+    p.why = std::string("cudnn frontend exception: ") + e.what();
+    return p;
+  }
+}
+
+}  // namespace
+
+struct SdpaGraph::Impl {
+  GraphKind kind = GraphKind::fwd;
+  bool dropout = false;
+  bool fp8 = false;
+  bool fp8_output = false;  // fp8 forward whose O is e4m3 in scratch (cudnn_fp8_output.hpp)
+  bool varlen = false;
+  std::shared_ptr<fe::graph::Graph> graph;
+  std::int64_t workspace = 0;
+};
+
+SdpaGraph::SdpaGraph(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SdpaGraph::~SdpaGraph() = default;
+GraphKind SdpaGraph::kind() const { return impl_->kind; }
+bool SdpaGraph::fp8_output() const { return impl_->fp8_output; }
+std::size_t SdpaGraph::workspace_bytes() const { return static_cast<std::size_t>(impl_->workspace); }
+
+std::shared_ptr<const SdpaGraph> SdpaGraph::build(cudnnHandle_t handle, const Geometry& g, GraphKind kind,
+                                                  std::string* why) {
+  auto impl = std::make_unique<Impl>();
+  impl->kind = kind;
+  impl->dropout = g.dropout > 0;
+  impl->fp8 = g.dtype == DType::fp8;
+  impl->varlen = g.varlen();
+  Planned p = attempt(handle, g, kind, fe::DataType_t::BFLOAT16);
+  if (impl->fp8 && !p.graph && p.not_supported) {
+    // cuDNN below Blackwell (or below 9.13) has no bf16 O for fp8: O in e4m3, converted by the run.
+    Planned e4m3 = attempt(handle, g, kind, fe::DataType_t::FP8_E4M3);
+    if (e4m3.graph) {
+      p = std::move(e4m3);
+      impl->fp8_output = true;
+    } else {
+      p.why = "bf16 O: " + p.why + "; e4m3 O: " + e4m3.why;
+    }
+  }
+  if (!p.graph) {
+    *why = p.why;
     return nullptr;
   }
-  impl->graph = std::move(graph);
+  impl->graph = std::move(p.graph);
+  impl->workspace = p.workspace;
   return std::shared_ptr<const SdpaGraph>(new SdpaGraph(std::move(impl)));
 }
 

@@ -32,7 +32,8 @@ struct SdpaPointers {
 };
 
 // fp8 SDPA: P is quantized to e4m3 with this fixed scale (its descale is the inverse), as FlashAttention-3's
-// fp8 forward does (2^8: P's largest value is 256); O is bf16 and unscaled.
+// fp8 forward does (2^8: P's largest value is 256). O is bf16 and unscaled (scale_o 1) where cuDNN offers a
+// bf16 O; else e4m3 in scratch with scale_o = 1 / descale_v (SdpaGraph::fp8_output, cudnn_fp8_output.hpp).
 inline constexpr float kFp8PScale = 256.f;
 inline constexpr int kFp8Scalars = 6;
 
@@ -42,7 +43,8 @@ using VariantPack = std::unordered_map<std::int64_t, void*>;
 class SdpaGraph {
  public:
   // Validates the graph, asks cuDNN's heuristics for execution plans and builds the first one cuDNN
-  // supports. On refusal returns null and sets *why to cuDNN's reason (the frontend's message).
+  // supports. An fp8 forward is tried with a bf16 O first and, if cuDNN declines that graph
+  // (GRAPH_NOT_SUPPORTED), with an e4m3 O. On refusal returns null and sets *why to cuDNN's reason (the frontend's message).
   // Throws only on failures that are not refusals (e.g. the handle is unusable).
   static std::shared_ptr<const SdpaGraph> build(cudnnHandle_t handle, const Geometry& g, GraphKind kind,
                                                 std::string* why);
@@ -51,6 +53,9 @@ class SdpaGraph {
   SdpaGraph& operator=(const SdpaGraph&) = delete;
 
   GraphKind kind() const;
+  // fp8 forward built with an e4m3 O (cuDNN refused the bf16 one): SdpaPointers::o is then scratch of
+  // fp8_o_bytes() with fp8_o_strides(), and the caller converts it to the bf16 O.
+  bool fp8_output() const;
   // Workspace the built plan needs at execution (bytes).
   std::size_t workspace_bytes() const;
   VariantPack variant_pack(const SdpaPointers& ptrs) const;

@@ -15,6 +15,7 @@
 
 #include "core/cuda_check.hpp"
 #include "kernels/cudnn/cudnn_check.hpp"
+#include "kernels/cudnn/cudnn_fp8_output.hpp"
 #include "kernels/cudnn/cudnn_geometry.hpp"
 #include "kernels/cudnn/cudnn_graphs.hpp"
 #include "kernels/cudnn/cudnn_masked_rows.hpp"
@@ -41,6 +42,8 @@ Support static_support(const Problem& p) {
   if (p.head_dim % 8 != 0) return Support::no("cudnn: head_dim must be a multiple of 8");
   if (!p.kv_heads_divide()) return Support::no("cudnn: K/V heads must divide the query heads");
   if (!(p.dropout >= 0.0 && p.dropout < 1.0)) return Support::no("cudnn: dropout must be in [0, 1)");
+  if (p.dtype == DType::fp8 && p.is_varlen())
+    return Support::no("cudnn: fp8 with a varlen batch is not wired (the fp8 graph has no ragged tensors)");
   if (p.is_varlen() && q_elements(p) > 0x7fffffff)
     return Support::no("cudnn: a varlen batch's ragged offsets are int32 (tokens x heads x head_dim < 2^31)");
   return Support::yes();
@@ -88,12 +91,13 @@ VarlenIndex varlen_index(const Geometry& g) {
 }
 
 // Scratch besides cuDNN's workspace: the stats of the rows cuDNN sees when they cannot be our lse,
-// and the dropout seed and offset.
+// the dropout seed and offset, the fp8 scalars and the e4m3 O. That O is counted for every fp8 point:
+// whether cuDNN takes a bf16 O is known only once the graph is built (on the GPU).
 std::size_t own_scratch_bytes(const Geometry& g) {
   std::size_t bytes = 0;
   if (g.stats_in_scratch()) bytes += static_cast<std::size_t>(g.batch * g.heads * g.seqlen_q_cudnn) * sizeof(float);
   if (g.dropout > 0) bytes += 2 * sizeof(std::int64_t);
-  if (g.dtype == DType::fp8) bytes += (kFp8Scalars + 2) * sizeof(float);
+  if (g.dtype == DType::fp8) bytes += (kFp8Scalars + 2) * sizeof(float) + static_cast<std::size_t>(fp8_o_bytes(g));
   if (g.varlen()) bytes += (round16(static_cast<std::size_t>(g.batch)) + round16(static_cast<std::size_t>(g.batch) + 1) +
                             static_cast<std::size_t>(g.batch) + 1) * sizeof(std::int32_t);  // varlen_index
   return bytes;
@@ -122,10 +126,13 @@ class CudnnRun final : public PreparedRun {
     }
     rows_ = RowSpan{g_.batch, g_.heads, g_.seqlen_q, g_.rows_skipped};
     if (g_.dtype == DType::fp8) {  // descales of Q, K, V and P, scales of P and O; then the two amax outputs
-      fp8_host_ = {ops.q_descale, ops.k_descale, ops.v_descale, 1.f / kFp8PScale, kFp8PScale, 1.f, 0.f, 0.f};
+      const float scale_o = fwd_->fp8_output() ? 1.f / ops.v_descale : 1.f;  // cudnn_fp8_output.hpp
+      fp8_host_ = {ops.q_descale, ops.k_descale, ops.v_descale, 1.f / kFp8PScale, kFp8PScale, scale_o, 0.f, 0.f};
       fp8_ = Buffer(*ctx.scratch, sizeof fp8_host_, "cudnn: fp8 scales and amax");
       FA_CUDA_CHECK(cudaMemcpyAsync(fp8_.get(), fp8_host_.data(), sizeof fp8_host_, cudaMemcpyHostToDevice, stream()));
     }
+    if (fwd_->fp8_output())
+      o_e4m3_ = Buffer(*ctx.scratch, static_cast<std::size_t>(fp8_o_bytes(g_)), "cudnn: fp8 forward's e4m3 O");
     if (g_.varlen()) {
       varlen_host_ = varlen_index(g_);
       const std::size_t bytes = varlen_host_.values.size() * sizeof(std::int32_t);
@@ -138,7 +145,7 @@ class CudnnRun final : public PreparedRun {
     ptrs.q = rows_from(ops.q.data, skip, g_.q, g_.dtype);
     ptrs.k = ops.k.data;
     ptrs.v = ops.v.data;
-    ptrs.o = rows_from(ops.o.data, skip, g_.o, output_dtype(g_.dtype));  // fp8: a bf16 O
+    ptrs.o = fwd_->fp8_output() ? o_e4m3_.get() : o_rows();
     ptrs.stats = g_.stats_in_scratch() ? stats_.get() : ops.lse;
     if (bwd_) {
       ptrs.dout = rows_from(ops.dout.data, skip, g_.dout, g_.dtype);
@@ -179,8 +186,13 @@ class CudnnRun final : public PreparedRun {
  private:
   cudaStream_t stream() const { return static_cast<cudaStream_t>(stream_); }
 
+  // The rows of O cuDNN computes (bf16 for fp8 points).
+  void* o_rows() const { return rows_from(ops_.o.data, g_.rows_skipped, g_.o, output_dtype(g_.dtype)); }
+
   void forward() {
     fwd_->execute(handle_, fwd_pack_, workspace_.get());
+    // Timed with the forward: the harness's O is bf16 (cost in cudnn_fp8_output.hpp).
+    if (fwd_->fp8_output()) fp8_o_to_bf16(o_e4m3_.get(), o_rows(), g_.o, g_, ops_.v_descale, stream_);
     if (g_.rows_skipped > 0) {
       zero_skipped_rows(ops_.o.data, g_.o, g_.head_dim, rows_, stream_);
       stats_to_lse(stats_.as<float>(), static_cast<float*>(ops_.lse), rows_, stream_);
@@ -203,7 +215,7 @@ class CudnnRun final : public PreparedRun {
   Buffer workspace_, stats_, rng_, varlen_;
   VarlenIndex varlen_host_;  // the upload's source (alive until the constructor's sync) and its layout
   std::int64_t rng_host_[2] = {0, 0};  // seed, offset of cuDNN's Philox dropout
-  Buffer fp8_;
+  Buffer fp8_, o_e4m3_;
   std::array<float, kFp8Scalars + 2> fp8_host_{};  // fp8: SdpaPointers::fp8_scales, then the amax outputs
   RowSpan rows_;
   VariantPack fwd_pack_, bwd_pack_;

@@ -8,23 +8,18 @@
 #include <cstdint>
 
 #include "core/cuda_check.hpp"
+#include "kernels/cudnn/cudnn_launch.cuh"
 
 namespace fa::cudnn {
 namespace {
-
-constexpr int kThreads = 256;
 
 // Grid-stride loops: the element counts can exceed one launch's grid.
 __global__ void zero_rows_kernel(std::uint16_t* t, std::int64_t sb, std::int64_t sh, std::int64_t sn,
                                  std::int64_t d, std::int64_t heads, std::int64_t skipped, std::int64_t total) {
   for (std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; i < total;
        i += std::int64_t{gridDim.x} * blockDim.x) {
-    const std::int64_t col = i % d;
-    std::int64_t rest = i / d;
-    const std::int64_t row = rest % skipped;
-    rest /= skipped;
-    const std::int64_t h = rest % heads, b = rest / heads;
-    t[b * sb + h * sh + row * sn + col] = 0;
+    const BhrIndex x = split_bhr(i, d, skipped, heads);
+    t[x.b * sb + x.h * sh + x.row * sn + x.inner] = 0;
   }
 }
 
@@ -45,11 +40,6 @@ __global__ void lse_to_stats_kernel(const float* lse, float* stats, std::int64_t
     const std::int64_t row = i % kept, bh = i / kept;
     stats[i] = lse[bh * nq + skipped + row];
   }
-}
-
-unsigned blocks_for(std::int64_t total) {
-  const std::int64_t b = (total + kThreads - 1) / kThreads;
-  return static_cast<unsigned>(b < 65536 ? (b > 0 ? b : 1) : 65536);
 }
 
 }  // namespace
