@@ -138,7 +138,7 @@ TEST_CASE("cudnn: unsupported points say why", "[gpu][cudnn]") {
   FA_REQUIRE_GPU();
   auto k = require_kernel("cudnn");
   fa::Problem p = problem(1, 2, 128, 256, 64, DType::fp32, false, 0.0);
-  CHECK(k->supports(p, Pass::fwd).reason == "cudnn: fused SDPA takes fp16/bf16 (no fp32 path)");
+  CHECK(k->supports(p, Pass::fwd).reason == "cudnn: fused SDPA takes fp16/bf16/fp8 (no fp32 path)");
   p.dtype = DType::bf16;
   p.head_dim = 60;
   CHECK(k->supports(p, Pass::fwd).reason == "cudnn: head_dim must be a multiple of 8");
