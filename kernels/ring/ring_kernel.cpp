@@ -181,7 +181,8 @@ std::size_t RingKernel::workspace_bytes(const Problem& p, Pass pass) const {
   const Sharding sharding = ring::sharding_for(sharding_, p, ranks);
   const RingGeometry g = ring_geometry(p, pass, ranks, sharding);
   // The step kernels' scratch differs: as prepare() would choose on the current device.
-  const StepKernels steps = steps_error_.empty() ? choose_on(steps_, p, pass, ranks, current_device()) : StepKernels{};
+  const StepKernels steps =
+      steps_error_.empty() ? choose_on(steps_, p, pass, ranks, current_device()) : StepKernels{};
   return rank_bytes(g, shard_flash_params(p, ranks), steps, true).total();
 }
 

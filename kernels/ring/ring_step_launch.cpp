@@ -56,8 +56,8 @@ StepLaunches::~StepLaunches() = default;
 
 std::size_t StepLaunches::at(int r, int s) const {
   if (r < 0 || r >= ranks_ || s < 0 || s >= ranks_) {
-    throw std::logic_error("ring: step " + std::to_string(s) + " of GPU " + std::to_string(r) + " is outside a ring of " +
-                           std::to_string(ranks_));
+    throw std::logic_error("ring: step " + std::to_string(s) + " of GPU " + std::to_string(r) +
+                           " is outside a ring of " + std::to_string(ranks_));
   }
   return static_cast<std::size_t>(r) * ranks_ + s;
 }
