@@ -86,7 +86,7 @@ std::int64_t ragged_seqlen(int gpus) { return static_cast<std::int64_t>(gpus) * 
 
 }  // namespace
 
-TEST_CASE("ring steps: flash3 on sm_90 (D 64/96/128), flash elsewhere; against the reference", "[gpu][ring]") {
+TEST_CASE("ring steps: flash3 on sm_90 (D 64/96/128), flash elsewhere, against the reference", "[gpu][ring]") {
   FA_REQUIRE_GPU();
   ScopedEnv default_steps("FA_RING_STEPS", "");
   ScopedEnv default_sharding("FA_RING_SHARDING", "");  // causal: zigzag, non-causal: contiguous
@@ -124,7 +124,7 @@ TEST_CASE("ring steps: longer shards, batches and heads, bnhd, large logits", "[
   }
 }
 
-TEST_CASE("ring steps: D 256 runs flash3's forward and flash's backward; D 32 runs flash", "[gpu][ring]") {
+TEST_CASE("ring steps: D 256 runs flash3's forward and flash's backward, D 32 runs flash", "[gpu][ring]") {
   FA_REQUIRE_GPU();
   ScopedEnv default_steps("FA_RING_STEPS", "");
   ScopedEnv default_sharding("FA_RING_SHARDING", "");
