@@ -173,6 +173,12 @@ void* RingRun::row_of(void* shard, std::int64_t row) const {
   return static_cast<char*>(shard) + static_cast<std::size_t>(row * geo_.head_dim) * geo_.elem_bytes;
 }
 
+void RingRun::compact_strides(std::int64_t rows, std::int64_t& sb, std::int64_t& sh, std::int64_t& sn) const {
+  sn = geo_.head_dim;
+  sh = rows * sn;
+  sb = geo_.heads * sh;
+}
+
 std::size_t RingRun::window_bytes(std::int64_t rows) const {
   return static_cast<std::size_t>(geo_.batch * geo_.heads * rows * geo_.head_dim) * geo_.elem_bytes;
 }
@@ -197,13 +203,10 @@ void RingRun::set_window(flash::FlashParams& f, const Rank& rank, int r, int s, 
 flash::FlashParams RingRun::forward_params(const Rank& rank, int r, int s, const BlockWork& w) const {
   // The window's rows of Q, K, V are views with the shard's strides (base_); O and lse of the step are
   // compact over the window's query rows.
-  const std::int64_t d = geo_.head_dim;
   flash::FlashParams f = base_;
   set_window(f, rank, r, s, w);
   f.o = rank.o_step;
-  f.o_stride_b = geo_.heads * w.q_rows * d;
-  f.o_stride_h = w.q_rows * d;
-  f.o_stride_n = d;
+  compact_strides(w.q_rows, f.o_stride_b, f.o_stride_h, f.o_stride_n);
   f.lse = rank.lse_step;
   f.causal = w.causal;
   return f;
@@ -218,7 +221,6 @@ RingRun::StepGrads RingRun::step_grads(const Rank& rank, const BlockWork& w) con
 flash::FlashBwdParams RingRun::backward_params(const Rank& rank, int r, int s, const BlockWork& w) const {
   // Partial gradients of one block are exact with the final O and lse of the query shard.
   // Q, O, dO, K, V: views of the window's rows with the shard's strides (base_).
-  const std::int64_t d = geo_.head_dim;
   const StepGrads g = step_grads(rank, w);
   flash::FlashBwdParams b = base_;
   set_window(b, rank, r, s, w);
@@ -226,14 +228,11 @@ flash::FlashBwdParams RingRun::backward_params(const Rank& rank, int r, int s, c
   b.lse = window_lse(rank, w);
   b.dout = row_of(rank.dout, w.q_first);
   b.dq = g.dq;
-  b.dq_stride_b = geo_.heads * w.q_rows * d;
-  b.dq_stride_h = w.q_rows * d;
-  b.dq_stride_n = d;
+  compact_strides(w.q_rows, b.dq_stride_b, b.dq_stride_h, b.dq_stride_n);
   b.dk = g.dk;
   b.dv = g.dv;
-  b.dk_stride_b = b.dv_stride_b = geo_.heads * w.k_rows * d;
-  b.dk_stride_h = b.dv_stride_h = w.k_rows * d;
-  b.dk_stride_n = b.dv_stride_n = d;
+  compact_strides(w.k_rows, b.dk_stride_b, b.dk_stride_h, b.dk_stride_n);
+  compact_strides(w.k_rows, b.dv_stride_b, b.dv_stride_h, b.dv_stride_n);
   b.causal = w.causal;
   return b;
 }

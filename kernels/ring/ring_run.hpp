@@ -67,8 +67,9 @@ class RingRun final : public PreparedRun {
   // Row `row` of a compact shard (bhnd [B, H, n, D]): with the shard's strides, a view of its rows
   // from there on, which is how a step's query or key window reaches the flash kernels.
   void* row_of(void* shard, std::int64_t row) const;
-  // Bytes of a compact [B, H, rows, D] result (a step's dQ, dK or dV window).
+  // Bytes of a compact [B, H, rows, D] result (a step's dQ, dK or dV window), and its strides.
   std::size_t window_bytes(std::int64_t rows) const;
+  void compact_strides(std::int64_t rows, std::int64_t& sb, std::int64_t& sh, std::int64_t& sn) const;
   // Step s's window of rank r (w): its query rows of Q and key rows of the K|V block it holds, as views
   // with the shard's strides, and their counts; shared by the forward and backward launches.
   void set_window(flash::FlashParams& f, const Rank& rank, int r, int s, const BlockWork& w) const;

@@ -1,11 +1,10 @@
 // The ring steps' kernel choice (ring_step_choice.hpp).
 #include "kernels/ring/ring_step_choice.hpp"
 
-#include <cstdlib>
-#include <stdexcept>
 #include <utility>
 
 #include "kernels/cuda_arch.hpp"
+#include "kernels/ring/ring_env.hpp"
 #include "kernels/families_built.hpp"
 
 #if FA_FAMILY_FLASH3
@@ -17,14 +16,9 @@ namespace fa::ring {
 std::string_view to_string(StepKernel k) { return k == StepKernel::flash3 ? "flash3" : "flash"; }
 
 std::optional<StepKernel> step_kernel_from_environment() {
-  const char* env = std::getenv("FA_RING_STEPS");
-  if (env == nullptr || env[0] == '\0') return std::nullopt;
-  const std::string value(env);
-  if (value == "flash3") return StepKernel::flash3;
-  if (value == "flash") return StepKernel::flash;
-  // Strict, like FA_RING_SHARDING: a misspelt value must not silently measure the other kernel.
-  throw std::invalid_argument("ring: FA_RING_STEPS='" + value + "' is not valid (accepted: " +
-                              std::string(kStepKernelNames) + "; unset: flash3 where it runs, else flash)");
+  return choice_from_environment<StepKernel>("FA_RING_STEPS",
+                                             {{"flash3", StepKernel::flash3}, {"flash", StepKernel::flash}},
+                                             kStepKernelNames, "flash3 where it runs, else flash");
 }
 
 namespace {

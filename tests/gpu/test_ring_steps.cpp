@@ -24,10 +24,10 @@
 
 #include "core/kernel.hpp"
 #include "kernels/ring/ring_kernel.hpp"
-#include "kernels/ring/ring_size.hpp"
 #include "kernels/ring/ring_step_choice.hpp"
 #include "tests/gpu/gpu_support.hpp"
 #include "tests/gpu/gpu_test_util.hpp"
+#include "tests/gpu/ring_test_util.hpp"
 #include "tests/scoped_env.hpp"
 
 namespace {
@@ -41,7 +41,8 @@ using fa::testing::Shape;
 
 fa::testing::SeedSequence data_seeds{48000};
 
-int ring_gpus() { return fa::ring::ring_size_from_environment(); }
+using fa::testing::ragged_seqlen;
+using fa::testing::ring_gpus;
 
 // Whether flash3 should run the steps here: built, and every GPU of the ring (devices 0 .. P-1 from the
 // tests' device 0) of compute capability 9.0.
@@ -81,8 +82,6 @@ std::string both_on(bool flash3, Pass pass) {
   const std::string kernel = flash3 ? "flash3" : "flash";
   return "ring steps: " + kernel + (pass == Pass::fwd ? " forward" : " forward and backward");
 }
-
-std::int64_t ragged_seqlen(int gpus) { return static_cast<std::int64_t>(gpus) * 2 * 97; }
 
 }  // namespace
 
