@@ -7,7 +7,7 @@ namespace fa {
 KernelFamily ring_family() {
   return {.name = "ring",
           .summary = "ring attention across GPUs over NCCL (sequence sharded, zigzag for causal; K/V blocks passed "
-                     "around)",
+                     "around; each block on flash3 on sm_90, else flash)",
           .backend = Backend::cuda,
           .uses_block_mask = false,
           .io_model = nullptr};

@@ -27,7 +27,8 @@ flash::FlashBwdParams shard_flash_params(const Problem& p, int ranks) {
   return flash::params_for(shard, nullptr, false);
 }
 
-RankBytes rank_bytes(const RingGeometry& g, const flash::FlashParams& shard_params, bool rank0) {
+RankBytes rank_bytes(const RingGeometry& g, const flash::FlashParams& shard_params, const StepKernels& steps,
+                     bool rank0) {
   RankBytes b;
   const bool ring = g.ranks > 1;
   b.q = g.shard_bytes();
@@ -38,6 +39,7 @@ RankBytes rank_bytes(const RingGeometry& g, const flash::FlashParams& shard_para
   b.o_acc = g.shard_f32_bytes();
   b.o_step = g.shard_bytes();
   b.lse_step = g.lse_bytes();
+  b.step_fwd_workspace = step_fwd_workspace_bytes(steps, shard_params);
   if (ring) b.kv_slots = 2 * 2 * g.shard_bytes();
   if (g.backward()) {
     b.dout = g.shard_bytes();
@@ -46,7 +48,7 @@ RankBytes rank_bytes(const RingGeometry& g, const flash::FlashParams& shard_para
     b.dq_acc = g.shard_f32_bytes();
     b.grad_step = 3 * g.shard_bytes();
     b.grad_slots = (ring ? 2 : 1) * 2 * g.shard_f32_bytes();
-    b.flash_bwd_workspace = flash::flash_bwd_workspace_bytes(shard_params);
+    b.step_bwd_workspace = step_bwd_workspace_bytes(steps, shard_params);
   }
   if (rank0 && ring) b.staging = g.shard_bytes();  // lse rows (R floats) fit too: D >= 32 > 2
   return b;

@@ -7,6 +7,7 @@
 #include "core/problem.hpp"
 #include "kernels/flash/flash_params.hpp"
 #include "kernels/ring/ring_sharding.hpp"
+#include "kernels/ring/ring_step_choice.hpp"
 
 namespace fa::ring {
 
@@ -44,14 +45,17 @@ struct RankBytes {
   std::size_t kv_slots = 0;                         // two K|V receive slots (ring of more than one GPU)
   std::size_t dq_acc = 0, grad_step = 0;            // backward: dQ accumulator, one step's dQ|dK|dV
   std::size_t grad_slots = 0;                       // dK|dV float accumulators travelling with K|V
-  std::size_t flash_bwd_workspace = 0;
+  std::size_t step_fwd_workspace = 0;               // the step kernels' scratch (ring_step_choice.hpp)
+  std::size_t step_bwd_workspace = 0;
   std::size_t staging = 0;                          // rank 0 only: one shard between devices
   std::size_t total() const {
     return q + kv + dout + o + lse + lse_upper + o_acc + o_step + lse_step + kv_slots + dq_acc + grad_step +
-           grad_slots + flash_bwd_workspace + staging;
+           grad_slots + step_fwd_workspace + step_bwd_workspace + staging;
   }
 };
 
-RankBytes rank_bytes(const RingGeometry& g, const flash::FlashParams& shard_params, bool rank0);
+// steps: the kernels the point's steps launch, whose scratch differs.
+RankBytes rank_bytes(const RingGeometry& g, const flash::FlashParams& shard_params, const StepKernels& steps,
+                     bool rank0);
 
 }  // namespace fa::ring

@@ -37,7 +37,8 @@ Rank::Rank(int dev, Allocator* scratch, const RankBytes& b)
     grad_slot[0] = static_cast<float*>(take(slot, "ring: dK|dV accumulator slot 0"));
     if (two) grad_slot[1] = static_cast<float*>(take(slot, "ring: dK|dV accumulator slot 1"));
   }
-  bwd_workspace = take(b.flash_bwd_workspace, "ring: flash backward workspace");
+  fwd_workspace = take(b.step_fwd_workspace, "ring: step forward workspace");
+  bwd_workspace = take(b.step_bwd_workspace, "ring: step backward workspace");
   staging = take(b.staging, "ring: staging shard (rank 0)");
 }
 

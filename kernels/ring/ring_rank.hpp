@@ -15,7 +15,8 @@
 //   grad_step (dQ|dK|dV dtype)                          one block's flash_bwd output; after the last
 //                                                       step the final dQ|dK|dV of this GPU
 //   grad_slot[1 or 2] (dK|dV float)                     accumulators travelling with their K|V block
-//   bwd_workspace                                       flash_bwd's scratch
+//   fwd_workspace, bwd_workspace                        the step kernels' scratch (ring_step_choice.hpp:
+//                                                       flash3's causal tile counter; either backward's)
 //   staging (rank 0 only)                               one shard in transit to or from another GPU
 // Rank 0 (the harness's device) allocates through the harness's tracked scratch allocator, the other
 // GPUs through PeerDeviceAllocator.
@@ -59,6 +60,7 @@ class Rank {
   float* dq_acc = nullptr;
   void* grad_step = nullptr;
   float* grad_slot[2] = {nullptr, nullptr};
+  void* fwd_workspace = nullptr;
   void* bwd_workspace = nullptr;
   void* staging = nullptr;
 

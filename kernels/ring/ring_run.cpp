@@ -23,6 +23,12 @@
 // second query chunk x the whole block). A window is a row offset into the compact shard with the
 // shard's strides; its results (O and lse of the forward, dQ or dK|dV of the backward) are compact
 // [B, H, rows, ...] and the merge / accumulate kernels fold them into the window's accumulator rows.
+//
+// The launches are flash's or flash3's (ring_step_choice.hpp), planned per (rank, step) in the constructor
+// (ring_step_launch.hpp): flash3's tensor maps bake in the K|V slot a step reads, which alternates between
+// the two receive slots, so each step has its own plan and run() encodes none. Either kernel writes a
+// step's results (never adds to them) and takes lse as [B, H, rows] contiguous; the only causal steps are
+// the diagonal ones, square windows, where the bottom-right mask both kernels apply is the local diagonal.
 #include "kernels/ring/ring_run.hpp"
 
 #include <cstddef>
@@ -50,7 +56,8 @@ bool rows_aligned(const TensorRef& t) {
 }  // namespace
 
 RingRun::RingRun(const Problem& p, Pass pass, const Operands& ops, const ExecContext& ctx,
-                 const std::vector<int>& devices, std::shared_ptr<const RingComm> comm, Sharding sharding)
+                 const std::vector<int>& devices, std::shared_ptr<const RingComm> comm, Sharding sharding,
+                 StepKernels steps)
     : p_(p),
       pass_(pass),
       ops_(ops),
@@ -59,6 +66,7 @@ RingRun::RingRun(const Problem& p, Pass pass, const Operands& ops, const ExecCon
       sharding_(sharding),
       geo_(ring_geometry(p, pass, static_cast<int>(devices.size()), sharding)),
       base_(shard_flash_params(p, static_cast<int>(devices.size()))),
+      steps_(std::move(steps), static_cast<int>(devices.size())),
       comm_(std::move(comm)),
       start_(devices.at(0)) {
   if (ranks() > 1 && (comm_ == nullptr || comm_->devices() != devices)) {
@@ -78,10 +86,11 @@ RingRun::RingRun(const Problem& p, Pass pass, const Operands& ops, const ExecCon
     }
   }
   for (int r = 0; r < ranks(); ++r) {
-    const RankBytes bytes = rank_bytes(geo_, base_, r == 0);
+    const RankBytes bytes = rank_bytes(geo_, base_, steps_.kernels(), r == 0);
     ranks_.push_back(std::make_unique<Rank>(devices[r], r == 0 ? ctx.scratch : nullptr, bytes));
     comm_streams_.push_back(ranks_.back()->comm.get());
   }
+  plan_steps();
   scatter_inputs();
   if (pass_ == Pass::bwd) {
     // Backward-only timing reads O and lse of a forward that must stay out of the timed region; the
@@ -164,6 +173,12 @@ void* RingRun::row_of(void* shard, std::int64_t row) const {
   return static_cast<char*>(shard) + static_cast<std::size_t>(row * geo_.head_dim) * geo_.elem_bytes;
 }
 
+void RingRun::compact_strides(std::int64_t rows, std::int64_t& sb, std::int64_t& sh, std::int64_t& sn) const {
+  sn = geo_.head_dim;
+  sh = rows * sn;
+  sb = geo_.heads * sh;
+}
+
 std::size_t RingRun::window_bytes(std::int64_t rows) const {
   return static_cast<std::size_t>(geo_.batch * geo_.heads * rows * geo_.head_dim) * geo_.elem_bytes;
 }
@@ -183,6 +198,59 @@ void RingRun::set_window(flash::FlashParams& f, const Rank& rank, int r, int s, 
   f.q = row_of(rank.q, w.q_first);
   f.k = row_of(k_of(kv_at(r, s)), w.k_first);
   f.v = row_of(v_of(kv_at(r, s)), w.k_first);
+}
+
+flash::FlashParams RingRun::forward_params(const Rank& rank, int r, int s, const BlockWork& w) const {
+  // The window's rows of Q, K, V are views with the shard's strides (base_); O and lse of the step are
+  // compact over the window's query rows.
+  flash::FlashParams f = base_;
+  set_window(f, rank, r, s, w);
+  f.o = rank.o_step;
+  compact_strides(w.q_rows, f.o_stride_b, f.o_stride_h, f.o_stride_n);
+  f.lse = rank.lse_step;
+  f.causal = w.causal;
+  return f;
+}
+
+RingRun::StepGrads RingRun::step_grads(const Rank& rank, const BlockWork& w) const {
+  char* dq = static_cast<char*>(rank.grad_step);
+  char* dk = dq + geo_.shard_bytes();
+  return {dq, dk, dk + window_bytes(w.k_rows)};
+}
+
+flash::FlashBwdParams RingRun::backward_params(const Rank& rank, int r, int s, const BlockWork& w) const {
+  // Partial gradients of one block are exact with the final O and lse of the query shard.
+  // Q, O, dO, K, V: views of the window's rows with the shard's strides (base_).
+  const StepGrads g = step_grads(rank, w);
+  flash::FlashBwdParams b = base_;
+  set_window(b, rank, r, s, w);
+  b.o = row_of(rank.o, w.q_first);
+  b.lse = window_lse(rank, w);
+  b.dout = row_of(rank.dout, w.q_first);
+  b.dq = g.dq;
+  compact_strides(w.q_rows, b.dq_stride_b, b.dq_stride_h, b.dq_stride_n);
+  b.dk = g.dk;
+  b.dv = g.dv;
+  compact_strides(w.k_rows, b.dk_stride_b, b.dk_stride_h, b.dk_stride_n);
+  compact_strides(w.k_rows, b.dv_stride_b, b.dv_stride_h, b.dv_stride_n);
+  b.causal = w.causal;
+  return b;
+}
+
+void RingRun::plan_steps() {
+  // Every pass runs the forward (Pass::bwd once, in this constructor); the backward where the pass has one.
+  // A rank's steps run in order on its compute stream, so they share its workspaces.
+  const std::size_t bwd_bytes = geo_.backward() ? step_bwd_workspace_bytes(steps_.kernels(), base_) : 0;
+  for (int r = 0; r < ranks(); ++r) {
+    const Rank& rank = *ranks_[r];
+    DeviceGuard on(rank.device);  // flash3 plans for the device it runs on (its grid: that GPU's SMs)
+    for (int s = 0; s < ranks(); ++s) {
+      const BlockWork w = work(r, block_at(r, s));
+      if (!w.any) continue;
+      steps_.plan_forward(r, s, forward_params(rank, r, s, w), rank.fwd_workspace);
+      if (geo_.backward()) steps_.plan_backward(r, s, backward_params(rank, r, s, w), rank.bwd_workspace, bwd_bytes);
+    }
+  }
 }
 
 void RingRun::scatter_inputs() {
@@ -269,19 +337,7 @@ void RingRun::enqueue_forward() {
       Rank& rank = *ranks_[r];
       DeviceGuard on(rank.device);
       const BlockWork w = work(r, block_at(r, s));
-      if (w.any) {
-        // The window's rows of Q, K, V are views with the shard's strides (base_); O and lse of the
-        // step are compact over the window's query rows.
-        flash::FlashParams f = base_;
-        set_window(f, rank, r, s, w);
-        f.o = rank.o_step;
-        f.o_stride_b = geo_.heads * w.q_rows * d;
-        f.o_stride_h = w.q_rows * d;
-        f.o_stride_n = d;
-        f.lse = rank.lse_step;
-        f.causal = w.causal;
-        flash::flash_fwd(f, rank.compute.get());
-      }
+      if (w.any) steps_.forward(r, s, rank.compute.get());  // O and lse of the window, compact
       record(rank.flash_done, rank.compute);
       // Step 0 is the diagonal block, always computed on all rows: it initialises the accumulators.
       if (w.any) {
@@ -317,37 +373,14 @@ void RingRun::enqueue_backward() {
       Rank& rank = *ranks_[r];
       DeviceGuard on(rank.device);
       const BlockWork w = work(r, block_at(r, s));
-      // dQ | dK | dV of this step, dtype, each compact over its window: dQ at the start, dK at one
-      // shard's bytes, dV right behind dK so that dK|dV are one [2*B*H, k_rows, D] array.
-      char* step = static_cast<char*>(rank.grad_step);
-      char* dk = step + geo_.shard_bytes();
-      char* dv = dk + window_bytes(w.k_rows);
-      if (w.any) {
-        // Partial gradients of one block are exact with the final O and lse of the query shard.
-        // Q, O, dO, K, V: views of the window's rows with the shard's strides (base_).
-        flash::FlashBwdParams b = base_;
-        set_window(b, rank, r, s, w);
-        b.o = row_of(rank.o, w.q_first);
-        b.lse = window_lse(rank, w);
-        b.dout = row_of(rank.dout, w.q_first);
-        b.dq = step;
-        b.dq_stride_b = geo_.heads * w.q_rows * d;
-        b.dq_stride_h = w.q_rows * d;
-        b.dq_stride_n = d;
-        b.dk = dk;
-        b.dv = dv;
-        b.dk_stride_b = b.dv_stride_b = geo_.heads * w.k_rows * d;
-        b.dk_stride_h = b.dv_stride_h = w.k_rows * d;
-        b.dk_stride_n = b.dv_stride_n = d;
-        b.causal = w.causal;
-        flash::flash_bwd(b, rank.bwd_workspace, rank.compute.get());
-      }
+      if (w.any) steps_.backward(r, s, rank.compute.get());  // dQ | dK | dV of the window (step_grads)
       record(rank.flash_done, rank.compute);
       if (s > 0) wait(rank.compute, rank.grads_arrived);  // the accumulator of this step's block
       if (w.any) {
-        accumulate(rank.dq_acc, step, acc_window(bh, w.q_first, w.q_rows), d, p_.dtype, s == 0, rank.compute.get());
+        const StepGrads g = step_grads(rank, w);
+        accumulate(rank.dq_acc, g.dq, acc_window(bh, w.q_first, w.q_rows), d, p_.dtype, s == 0, rank.compute.get());
         // dK|dV: groups 0 .. BH-1 are dK's (b, h), BH .. 2BH-1 dV's, in the accumulator as in the step.
-        accumulate(grads_at(r, s), dk, acc_window(2 * bh, w.k_first, w.k_rows), d, p_.dtype, s == 0,
+        accumulate(grads_at(r, s), g.dk, acc_window(2 * bh, w.k_first, w.k_rows), d, p_.dtype, s == 0,
                    rank.compute.get());
       }
       if (P > 1) record(rank.acc_done, rank.compute);

@@ -17,6 +17,7 @@
 #include "kernels/ring/ring_merge.hpp"
 #include "kernels/ring/ring_rank.hpp"
 #include "kernels/ring/ring_sharding.hpp"
+#include "kernels/ring/ring_step_launch.hpp"
 #include "kernels/ring/shard_copy.hpp"
 
 namespace fa::ring {
@@ -24,11 +25,12 @@ namespace fa::ring {
 class RingRun final : public PreparedRun {
  public:
   // devices[0] is the device of ctx.stream and the harness's full operands. comm: null for one GPU.
-  // sharding: which rows each GPU holds (ring_sharding.hpp; zigzag needs N divisible by 2P).
-  // Copies the input shards to every GPU and, for Pass::bwd, runs the forward (O, lse) once; both
-  // outside the timed region, both finished when the constructor returns.
+  // sharding: which rows each GPU holds (ring_sharding.hpp; zigzag needs N divisible by 2P). steps: the
+  // kernels the steps launch (ring_step_choice.hpp). Plans every step's launch, copies the input shards to
+  // every GPU and, for Pass::bwd, runs the forward (O, lse) once; all outside the timed region, all
+  // finished when the constructor returns.
   RingRun(const Problem& p, Pass pass, const Operands& ops, const ExecContext& ctx, const std::vector<int>& devices,
-          std::shared_ptr<const RingComm> comm, Sharding sharding);
+          std::shared_ptr<const RingComm> comm, Sharding sharding, StepKernels steps);
   ~RingRun() override;
 
   // Enqueues one pass on every GPU, makes ctx.stream wait for all of them, then copies the output
@@ -36,6 +38,7 @@ class RingRun final : public PreparedRun {
   void run() override;
 
  private:
+  void plan_steps();
   void scatter_inputs();
   void fork_from_caller();
   // One ring shift on the comm streams after step s: each rank waits for `ready` (its compute stream
@@ -64,11 +67,21 @@ class RingRun final : public PreparedRun {
   // Row `row` of a compact shard (bhnd [B, H, n, D]): with the shard's strides, a view of its rows
   // from there on, which is how a step's query or key window reaches the flash kernels.
   void* row_of(void* shard, std::int64_t row) const;
-  // Bytes of a compact [B, H, rows, D] result (a step's dQ, dK or dV window).
+  // Bytes of a compact [B, H, rows, D] result (a step's dQ, dK or dV window), and its strides.
   std::size_t window_bytes(std::int64_t rows) const;
+  void compact_strides(std::int64_t rows, std::int64_t& sb, std::int64_t& sh, std::int64_t& sn) const;
   // Step s's window of rank r (w): its query rows of Q and key rows of the K|V block it holds, as views
   // with the shard's strides, and their counts; shared by the forward and backward launches.
   void set_window(flash::FlashParams& f, const Rank& rank, int r, int s, const BlockWork& w) const;
+  // The launch parameters of step s on rank r (w: its window), planned once per point (plan_steps).
+  flash::FlashParams forward_params(const Rank& rank, int r, int s, const BlockWork& w) const;
+  flash::FlashBwdParams backward_params(const Rank& rank, int r, int s, const BlockWork& w) const;
+  // Where a backward step writes dQ | dK | dV (rank.grad_step), each compact over its window: dQ at the
+  // start, dK at one shard's bytes, dV right behind dK so that dK|dV are one [2*B*H, k_rows, D] array.
+  struct StepGrads {
+    char *dq, *dk, *dv;
+  };
+  StepGrads step_grads(const Rank& rank, const BlockWork& w) const;
   // lse of a step's query window as flash_bwd reads it ([B, H, rows] contiguous).
   float* window_lse(const Rank& rank, const BlockWork& w) const;
   RowWindow acc_window(std::int64_t groups, std::int64_t first, std::int64_t rows) const {
@@ -88,6 +101,7 @@ class RingRun final : public PreparedRun {
   Sharding sharding_;
   RingGeometry geo_;
   flash::FlashBwdParams base_;  // shard shape and strides; pointers and causal set per step
+  StepLaunches steps_;          // every step's launch, planned in the constructor
   std::shared_ptr<const RingComm> comm_;
   OwnedEvent start_;  // recorded on ctx.stream at the start of run(): every GPU's work waits on it
   std::vector<std::unique_ptr<Rank>> ranks_;

@@ -1,22 +1,16 @@
 // Sharding of the ring (ring_sharding.hpp): the choice, the row permutation and the per-step windows.
 #include "kernels/ring/ring_sharding.hpp"
 
-#include <cstdlib>
-#include <stdexcept>
+#include "kernels/ring/ring_env.hpp"
 
 namespace fa::ring {
 
 std::string_view to_string(Sharding s) { return s == Sharding::zigzag ? "zigzag" : "contiguous"; }
 
 std::optional<Sharding> sharding_from_environment() {
-  const char* env = std::getenv("FA_RING_SHARDING");
-  if (env == nullptr || env[0] == '\0') return std::nullopt;
-  const std::string value(env);
-  if (value == "zigzag") return Sharding::zigzag;
-  if (value == "contiguous") return Sharding::contiguous;
-  // Strict, like FA_RING_GPUS: a misspelt value must not silently measure the other sharding.
-  throw std::invalid_argument("ring: FA_RING_SHARDING='" + value + "' is not valid (accepted: " +
-                              std::string(kShardingNames) + "; unset: zigzag for causal, contiguous otherwise)");
+  return choice_from_environment<Sharding>("FA_RING_SHARDING",
+                                           {{"zigzag", Sharding::zigzag}, {"contiguous", Sharding::contiguous}},
+                                           kShardingNames, "zigzag for causal, contiguous otherwise");
 }
 
 namespace {

@@ -35,6 +35,7 @@
 #include "measure/tracking_allocator.hpp"
 #include "tests/gpu/gpu_support.hpp"
 #include "tests/gpu/gpu_test_util.hpp"
+#include "tests/gpu/ring_test_util.hpp"
 #include "tests/scoped_env.hpp"
 
 namespace {
@@ -47,12 +48,8 @@ using fa::testing::Shape;
 
 fa::testing::SeedSequence data_seeds{47000};
 
-// The ring size the kernel will use, found the same way (FA_RING_GPUS or every visible device).
-int ring_gpus() { return fa::ring::ring_size_from_environment(); }
-
-// 2 * 97 query rows per GPU: a multiple of 2P, not of any flash tile (64 or 128 rows). Zigzag chunks
-// are then 97 rows.
-std::int64_t ragged_seqlen(int gpus) { return static_cast<std::int64_t>(gpus) * 2 * 97; }
+using fa::testing::ragged_seqlen;
+using fa::testing::ring_gpus;
 
 // 97 rows per GPU: divisible by P but not by 2P, so a causal point cannot take zigzag shards.
 std::int64_t odd_shard_seqlen(int gpus) { return static_cast<std::int64_t>(gpus) * 97; }
