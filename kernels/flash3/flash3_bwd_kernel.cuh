@@ -538,10 +538,13 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
 
     const bool first = i == 0;  // K and V land during the first step
     ptx::mbar_wait(sm.full_q(s), pos.phase);
-    // lse2 (it lands with Q) is read before the GEMMs are issued: behind their shared-memory operand reads the
-    // loads return late, and the softmax waited for them (ncu: ~6 % of the backward's stall samples).
+    // lse2 lands with Q. Read after the GEMMs are issued, the loads queue behind their shared-memory operand
+    // reads and the softmax waits for them (ncu at D 128: ~6 % of the stall samples). Read before the issue,
+    // interleaved A/B on an H200 (docs/perf/2026-11-30-session13.md): D 64 causal N 8192 -8 % time, N 1024
+    // -4 %, D 64 non-causal even; D 128 even to +1.5 % (non-causal N 8192). So early at D 64 only.
+    constexpr bool kEarlyLse2 = D == 64;
     QueryValues<BM> lse2s;
-    lse2s.load(sm.lse(s), t);
+    if constexpr (kEarlyLse2) lse2s.load(sm.lse(s), t);
     if (first) ptx::mbar_wait(sm.full_k(), 0);
     ptx::wgmma_fence();
     gemm_keys_queries<Tr, T>(st, k_rows, sm.q(s));
@@ -553,6 +556,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     ptx::wgmma_commit();
     [[maybe_unused]] std::uint32_t keep = 0;
     if constexpr (kDropout) keep = gather_keep_flags(sm.mask(cw, i), warp, lane / 4, t);
+    if constexpr (!kEarlyLse2) lse2s.load(sm.lse(s), t);
     ptx::wgmma_wait<1>();
     ptx::fence_regs(st);
     probabilities<Tr, kCausal>(st, lse2s, scale_log2, masked, key0, q0, t, p);
