@@ -15,7 +15,9 @@
 // Ping-pong (D <= 128): the two consumer warpgroups take turns issuing their GEMMs (named barriers), so one
 // warpgroup's softmax runs under the other's GEMMs.
 // Key blocks are visited from the last to the first, so the blocks that need masks (the ragged end, the
-// causal diagonal) come first and the rest run mask-free. O is normalised, staged in the warpgroup's own
+// causal diagonal) come first and the rest run mask-free. With a block mask (block_sparse) producer and
+// consumers walk the same host-built list of the tile's kept key blocks (KvWalk): dropped ones are never
+// loaded nor multiplied. O is normalised, staged in the warpgroup's own
 // (now dead) half of the Q tile and written by a TMA store, which also clips the rows past the end.
 //
 // fp8 (T = __nv_fp8_e4m3; flash3_fwd_traits.cuh): the same kernel with e4m3 k32 wgmmas. The producer
@@ -75,6 +77,24 @@ __device__ __forceinline__ int kv_blocks(int m, const Flash3Params& p) {
   int end = p.seqlen_kv;
   if constexpr (kCausal) end = min(end, min(p.seqlen_q, (m + 1) * Tr::BM) + p.seqlen_kv - p.seqlen_q);
   return end <= 0 ? 0 : (end + Tr::BN - 1) / Tr::BN;
+}
+
+// The key blocks a query tile visits, walked from the last entry to the first. Dense: blocks 0 .. count - 1. With
+// a block mask: the kept ones within the causal range, listed by the host (flash3_block_lists.hpp) per (mask head,
+// query tile). An entry is the key block << 3 | bit w when consumer warpgroup w's 64 rows keep it: a 192-row tile
+// (D = 64) spans two 128-row mask rows, so a block may be kept for some of its warpgroups only.
+struct KvWalk {
+  const int* list;  // null: dense
+  int count;
+  __device__ __forceinline__ int entry(int i) const { return list == nullptr ? i << 3 | 7 : __ldg(list + i); }
+};
+
+template <class Tr, bool kCausal>
+__device__ __forceinline__ KvWalk kv_walk(const Tile& tile, int num_m, const Flash3Params& p) {
+  if (p.mask_kv_blocks == nullptr) return {nullptr, kv_blocks<Tr, kCausal>(tile.m, p)};
+  const int* off = p.mask_kv_offsets + static_cast<long long>(p.mask_heads == 1 ? 0 : tile.h) * num_m + tile.m;
+  const int begin = __ldg(off);
+  return {p.mask_kv_blocks + begin, __ldg(off + 1) - begin};
 }
 
 
@@ -271,7 +291,8 @@ __device__ void produce(const Smem<Tr>& sm, const CUtensorMap* tm_q, const CUten
     const long long next = feed.publish_and_claim(t);
     if (t >= feed.tiles) break;
     const Tile tile = decode_tile<kCausal>(t, num_m, p.heads);
-    const int n_blocks = kv_blocks<Tr, kCausal>(tile.m, p);
+    const KvWalk walk = kv_walk<Tr, kCausal>(tile, num_m, p);
+    const int n_blocks = walk.count;
     t = next;
     if (n_blocks == 0) continue;
     ptx::mbar_wait(sm.empty_q(), q_phase ^ 1u);
@@ -281,7 +302,8 @@ __device__ void produce(const Smem<Tr>& sm, const CUtensorMap* tm_q, const CUten
     for (int r = 0; r < Tr::kRegions; ++r)
       ptx::tma_load_4d(sm.q() + r * Tr::kQRegionBytes, tm_q, sm.full_q(), r * Tr::kSwz, tile.m * Tr::BM, tile.h, tile.b);
     const int hk = tile.h / p.kv_group;  // the K/V head this query head reads (grouped-query attention)
-    for (int n = n_blocks - 1; n >= 0; --n) {
+    for (int i = n_blocks - 1; i >= 0; --i) {
+      const int n = walk.entry(i) >> 3;
       ptx::mbar_wait(sm.empty_k(kv.stage), kv.phase ^ 1u);
       ptx::mbar_arrive_expect_tx(sm.full_k(kv.stage), Tr::kKVBytes);
 #pragma unroll
@@ -308,7 +330,7 @@ __device__ void transpose_v(const Smem<Tr>& sm, const Flash3Params& p, int tid) 
   TileFeed<Tr, kCausal> feed{sm, static_cast<long long>(num_m) * p.heads * p.batch, p.tile_counter, {}};
   RingPos<Tr::kStages> kv;
   for (long long ti = feed.first(); ti < feed.tiles; ti = feed.next(ti)) {
-    const int n_blocks = kv_blocks<Tr, kCausal>(decode_tile<kCausal>(ti, num_m, p.heads).m, p);
+    const int n_blocks = kv_walk<Tr, kCausal>(decode_tile<kCausal>(ti, num_m, p.heads), num_m, p).count;
     for (int n = 0; n < n_blocks; ++n) {
       ptx::mbar_wait(sm.full_v_tma(kv.stage), kv.phase);
       ptx::mbar_wait(sm.empty_v(kv.stage), kv.phase ^ 1u);
@@ -473,9 +495,10 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     if constexpr (Tr::kPingPong) ptx::named_bar_arrive(kBarSched + (cw + 1) % kWGs, 256);
   };
   if (Tr::kPingPong && cw == kWGs - 1) ptx::named_bar_arrive(kBarSched, 256);  // warpgroup 0 issues first
-  // Q is done with once the tile's last S GEMM has completed (with its own O buffer; else after the store).
-  auto release_q_after_last_s = [&](int n) {
-    if (Tr::kSeparateO && n == 0 && leader) ptx::mbar_arrive(sm.empty_q());
+  // Q is done with once the tile's last S GEMM (walk entry 0) has completed (with its own O buffer; else after
+  // the store).
+  auto release_q_after_last_s = [&](int i) {
+    if (Tr::kSeparateO && i == 0 && leader) ptx::mbar_arrive(sm.empty_q());
   };
 
   TileFeed<Tr, kCausal> feed{sm, static_cast<long long>(num_m) * p.heads * p.batch, p.tile_counter, {}};
@@ -483,7 +506,8 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   std::uint32_t q_phase = 0;
   for (long long ti = feed.first(); ti < feed.tiles; ti = feed.next(ti)) {
     const Tile tile = decode_tile<kCausal>(ti, num_m, p.heads);
-    const int n_blocks = kv_blocks<Tr, kCausal>(tile.m, p);
+    const KvWalk walk = kv_walk<Tr, kCausal>(tile, num_m, p);
+    const int n_blocks = walk.count;
     const int row0 = tile.m * BM + lrow0;  // this thread's rows: row0, row0 + 8
     if (n_blocks == 0) {
       store_empty_tile<Tr, T>(p, tile, row0, t);
@@ -491,6 +515,17 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     }
     auto needs_mask = [&](int n) {
       return (n + 1) * BN > p.seqlen_kv || (kCausal && (n + 1) * BN - 1 > tile.m * BM + diag);
+    };
+    // S of walk entry e: all of it when the block mask drops the block for this warpgroup's rows, else the
+    // ragged end and the causal diagonal.
+    auto mask_s = [&](float (&sv)[BN / 2], int e) {
+      const int n = e >> 3;
+      if (((e >> cw) & 1) == 0) {
+#pragma unroll
+        for (int j = 0; j < BN / 2; ++j) sv[j] = kNegInf;
+      } else if (needs_mask(n)) {
+        mask_block<BN, kCausal>(sv, n * BN, row0, t, p.seqlen_kv, diag);
+      }
     };
 
     float o[D / 2];
@@ -505,7 +540,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
 
     // Prologue: S of the last block, its softmax.
     {
-      const int n = n_blocks - 1;
+      const int i = n_blocks - 1, e = walk.entry(i), n = e >> 3;
       ptx::mbar_wait(sm.full_k(kpos.stage), kpos.phase);
       sched_sync();
       ptx::wgmma_fence();
@@ -516,15 +551,16 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       ptx::fence_regs(s);
       if (leader) ptx::mbar_arrive(sm.empty_k(kpos.stage));
       kpos.advance();
-      release_q_after_last_s(n);
-      if (needs_mask(n)) mask_block<BN, kCausal>(s, n * BN, row0, t, p.seqlen_kv, diag);
+      release_q_after_last_s(i);
+      mask_s(s, e);
       online_softmax<BN>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset);
       p_to_a<Tr, T>(s, pr);
       if constexpr (kDropout) apply_dropout<BN>(pr, p, tile.b, tile.h, row0, n * BN, t);
     }
 
     // Steady state: S(n) and P V(n + 1) in flight together.
-    for (int n = n_blocks - 2; n >= 0; --n) {
+    for (int i = n_blocks - 2; i >= 0; --i) {
+      const int e = walk.entry(i), n = e >> 3;
       ptx::mbar_wait(sm.full_k(kpos.stage), kpos.phase);
       sched_sync();
       pin_o_and_p<Tr>(o, pr);
@@ -540,8 +576,8 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       ptx::fence_regs(s);
       if (leader) ptx::mbar_arrive(sm.empty_k(kpos.stage));
       kpos.advance();
-      release_q_after_last_s(n);
-      if (needs_mask(n)) mask_block<BN, kCausal>(s, n * BN, row0, t, p.seqlen_kv, diag);
+      release_q_after_last_s(i);
+      mask_s(s, e);
       online_softmax<BN>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset);
       ptx::wgmma_wait<0>();
       pin_o_and_p<Tr>(o, pr);  // P stays live until its GEMM is done
