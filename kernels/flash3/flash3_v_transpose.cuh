@@ -24,30 +24,38 @@ __device__ __forceinline__ void stmatrix_x4(std::uint32_t smem_addr, std::uint32
                : "memory");
 }
 
+// This lane's index, read (volatile) where it is used: the lane constants below are then recomputed per tile
+// instead of being held across the caller's loops, which the producer warps' few registers cannot afford.
+__device__ __forceinline__ int lane_id() {
+  int lane;
+  asm volatile("mov.u32 %0, %%laneid;\n" : "=r"(lane));
+  return lane;
+}
+
 // Thread `tid` of `threads` (whole warps) transposes its warp's units (32 keys x 16 head-dim bytes each,
 // VtPlan) of the raw stage at `raw` into the V^T stage at `vt`; both 1024-byte aligned. A warp loads
-// Plan::kUnroll units before it stores any, so several loads are in flight.
+// up to two units before it stores any, so loads are in flight together (Plan::units_in_flight).
 template <class Tr>
 __device__ __forceinline__ void transpose_v_tile(std::uint32_t raw, std::uint32_t vt, int tid, int threads) {
   using Plan = VtPlan<Tr::D, Tr::BN, Tr::kSwzBytes, Tr::kKVRegionBytes, Tr::kVtRegionBytes>;
-  constexpr int kUnroll = Plan::kUnroll;
-  const int lane = tid % 32, warp = tid / 32, warps = threads / 32;
-  const std::uint32_t ld_base = raw + Plan::ld_lane(lane), ld_xor = Plan::ld_xor(lane);
-  const std::uint32_t st_base = vt + Plan::st_lane(lane), st_xor = Plan::st_xor(lane);
+  constexpr int kUnroll = Plan::units_in_flight(Tr::kProducerRegs);
+  const int lane = lane_id();  // == tid % 32
+  const unsigned warp = tid / 32, warps = threads / 32;
+  const std::uint32_t ld_lane = Plan::ld_lane_address(raw, lane), st_lane = Plan::st_lane_address(vt, lane);
   const std::uint32_t sel_a = Plan::sel_first(lane), sel_b = Plan::sel_second(lane);
 #pragma unroll 1
-  for (int u0 = warp; u0 < Plan::kUnits; u0 += kUnroll * warps) {
+  for (unsigned u0 = warp; u0 < Plan::kUnits; u0 += kUnroll * warps) {
     std::uint32_t w[kUnroll][4];
 #pragma unroll
-    for (int i = 0; i < kUnroll; ++i) {
-      const int u = u0 + i * warps;  // warp-uniform: ldmatrix / stmatrix need the whole warp
-      if (u < Plan::kUnits) fa::flash::ptx::ldmatrix_x4_trans(w[i], (ld_base + Plan::ld_unit(u)) ^ ld_xor);
+    for (unsigned i = 0; i < kUnroll; ++i) {
+      const unsigned u = u0 + i * warps;  // warp-uniform: ldmatrix / stmatrix need the whole warp
+      if (u < Plan::kUnits) fa::flash::ptx::ldmatrix_x4_trans(w[i], Plan::ld_address(ld_lane, u));
     }
 #pragma unroll
-    for (int i = 0; i < kUnroll; ++i) {
-      const int u = u0 + i * warps;
+    for (unsigned i = 0; i < kUnroll; ++i) {
+      const unsigned u = u0 + i * warps;
       if (u < Plan::kUnits)
-        stmatrix_x4((st_base + Plan::st_unit(u)) ^ st_xor, __byte_perm(w[i][0], w[i][1], sel_a),
+        stmatrix_x4(Plan::st_address(st_lane, u), __byte_perm(w[i][0], w[i][1], sel_a),
                     __byte_perm(w[i][0], w[i][1], sel_b), __byte_perm(w[i][2], w[i][3], sel_a),
                     __byte_perm(w[i][2], w[i][3], sel_b));
     }

@@ -18,9 +18,11 @@
 //          (All rows even would be 2-way conflicted.) The loads are conflict-free as they are: 8 consecutive
 //          keys are 8 distinct swizzle rows in both the 128-byte and the 64-byte swizzle.
 // Addresses: the swizzle XORs the 16-byte chunk bits (4..6) of an offset with bits of the row, and a row's
-// bits are the lane's (32 g and 16 j leave them alone), so an address is (base + unit offset + lane offset)
-// ^ lane xor: per lane two constants, per unit one warp-uniform offset. This needs the stage bases 1024-byte
-// aligned (they are: Smem in flash3_fwd_kernel.cuh).
+// bits are the lane's (32 g and 16 j leave them alone). Within the chunk bits the lane's offset and the unit's
+// are disjoint and nothing carries into them, so an address is ((base + lane offset) ^ lane xor + unit add)
+// ^ unit xor: one constant per lane, a warp-uniform add and XOR per unit (few registers: the producer warps
+// run on kProducerRegs after setmaxnreg). This needs the stage bases 1024-byte aligned (they are: Smem in
+// flash3_fwd_kernel.cuh).
 #include <cstdint>
 
 #include "core/hostdevice.hpp"
@@ -41,15 +43,17 @@ template <int D, int BN, int kSwzBytes, int kKVRegionBytes, int kVtRegionBytes>
 struct VtPlan {
   static constexpr int kDChunks = D / 16;             // 16-byte head-dim chunks per raw row
   static constexpr int kUnits = BN / 32 * kDChunks;   // warp steps per tile
-  // Units a warp loads before it stores (its units are warp, warp + warps, ...: kUnroll of them per pass).
-  // Each holds 4 words per lane; the producer warps run on kProducerRegs registers (setmaxnreg).
-  static constexpr int kUnroll = 2;
+  // Units a warp loads before it stores any (its units are warp, warp + warps, ...: this many per pass), given
+  // the registers the producer warps run on after setmaxnreg: each unit holds 4 words per lane. With 32 (three
+  // consumer warpgroups) a second unit spills the caller's loop state (ptxas -v), with 40 it fits.
+  FA_HD static constexpr int units_in_flight(int producer_regs) { return producer_regs >= 40 ? 2 : 1; }
   static_assert(kSwzBytes == 128 || kSwzBytes == 64, "raw V rows: 128-byte or 64-byte swizzle");
   static_assert(D % 16 == 0 && BN % 128 == 0, "whole 16-byte chunks, whole 128-key V^T regions");
 
-  // Unit u: keys 32 g .. 32 g + 31, head-dim bytes 16 j .. 16 j + 15 (j fastest).
-  FA_HD static constexpr int group(int u) { return u / kDChunks; }
-  FA_HD static constexpr int chunk(int u) { return u % kDChunks; }
+  // Unit u: keys 32 g .. 32 g + 31, head-dim bytes 16 j .. 16 j + 15 (j fastest). Unsigned: the divisions by
+  // powers of two are then shifts and masks.
+  FA_HD static constexpr unsigned group(unsigned u) { return u / kDChunks; }
+  FA_HD static constexpr unsigned chunk(unsigned u) { return u % kDChunks; }
 
   // The raw swizzle's row bits (which 16-byte chunk a row's chunk 0 lands in): TMA's 128-byte swizzle XORs
   // the chunk with row % 8, the 64-byte one with (row / 2) % 4.
@@ -57,27 +61,30 @@ struct VtPlan {
     return kSwzBytes == 128 ? static_cast<std::uint32_t>(row & 7) : static_cast<std::uint32_t>((row >> 1) & 3);
   }
 
-  // ldmatrix: address of lane `lane` in unit u is (raw + ld_unit(u) + ld_lane(lane)) ^ ld_xor(lane).
-  FA_HD static constexpr std::uint32_t ld_lane(int lane) { return static_cast<std::uint32_t>(lane * kSwzBytes); }
-  FA_HD static constexpr std::uint32_t ld_xor(int lane) { return raw_row_bits(lane) << 4; }
-  FA_HD static constexpr std::uint32_t ld_unit(int u) {
-    const int byte = 16 * chunk(u);
-    return static_cast<std::uint32_t>(32 * group(u) * kSwzBytes + byte / kSwzBytes * kKVRegionBytes + byte % kSwzBytes);
+  // ldmatrix: lane `lane` addresses raw row (key) 32 g + lane, chunk j. Its address in unit u is
+  // ld_address(ld_lane_address(raw, lane), u): the lane's own part (with the swizzle's XOR) once, then per unit
+  // a warp-uniform add (rows, regions) and XOR (the chunk).
+  FA_HD static constexpr std::uint32_t ld_lane_address(std::uint32_t raw, int lane) {
+    return (raw + static_cast<std::uint32_t>(lane * kSwzBytes)) ^ (raw_row_bits(lane) << 4);
+  }
+  FA_HD static constexpr std::uint32_t ld_address(std::uint32_t lane_address, unsigned u) {
+    const unsigned byte = 16 * chunk(u);
+    return (lane_address + 32 * group(u) * kSwzBytes + byte / kSwzBytes * kKVRegionBytes) ^ (byte % kSwzBytes);
   }
 
-  // stmatrix: lane 8 m + r addresses row r of matrix m: V^T row (head-dim byte, relative to 16 j) vt_row(lane),
-  // slot chunk m / 2 (relative to 32 g); the address is (vt + st_unit(u) + st_lane(lane)) ^ st_xor(lane).
+  // stmatrix: lane 8 m + r addresses row r of matrix m: V^T row (head-dim byte) 16 j + vt_row(lane), slot
+  // chunk 2 (g % 4) + m / 2 of region g / 4; the address is st_address(st_lane_address(vt, lane), u).
   FA_HD static constexpr int vt_row(int lane) {
     const int m = lane / 8, r = lane % 8;
     return 2 * r + ((r >= 4 ? 1 : 0) ^ (m & 1));
   }
-  FA_HD static constexpr std::uint32_t st_lane(int lane) {
-    return static_cast<std::uint32_t>(vt_row(lane) * 128 + 16 * (lane / 16));
+  FA_HD static constexpr std::uint32_t st_lane_address(std::uint32_t vt, int lane) {
+    const int row = vt_row(lane);
+    return (vt + static_cast<std::uint32_t>(row * 128 + 16 * (lane / 16))) ^ static_cast<std::uint32_t>((row & 7) << 4);
   }
-  FA_HD static constexpr std::uint32_t st_xor(int lane) { return static_cast<std::uint32_t>(vt_row(lane) & 7) << 4; }
-  FA_HD static constexpr std::uint32_t st_unit(int u) {
-    const int g = group(u);
-    return static_cast<std::uint32_t>(g / 4 * kVtRegionBytes + 16 * chunk(u) * 128 + 32 * (g % 4));
+  FA_HD static constexpr std::uint32_t st_address(std::uint32_t lane_address, unsigned u) {
+    const unsigned g = group(u);
+    return (lane_address + g / 4 * kVtRegionBytes + 16 * 128 * chunk(u)) ^ (32 * (g % 4));
   }
 
   // Byte-permute selectors (__byte_perm(x, y, s): byte i of the result is byte s_i of {y:x}) of lane `lane`:

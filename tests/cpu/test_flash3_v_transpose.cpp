@@ -93,11 +93,11 @@ void stmatrix_x4(std::vector<int>& smem, std::vector<int>& writes, const Addrs& 
 }
 
 template <class Plan>
-void run_unit(const std::vector<int>& raw, std::vector<int>& vt, std::vector<int>& writes, int u) {
+void run_unit(const std::vector<int>& raw, std::vector<int>& vt, std::vector<int>& writes, unsigned u) {
   Addrs ld{}, st{};
   for (int l = 0; l < 32; ++l) {
-    ld[l] = (Plan::ld_unit(u) + Plan::ld_lane(l)) ^ Plan::ld_xor(l);  // stage bases 0: 1024-byte aligned
-    st[l] = (Plan::st_unit(u) + Plan::st_lane(l)) ^ Plan::st_xor(l);
+    ld[l] = Plan::ld_address(Plan::ld_lane_address(0, l), u);  // stage bases 0: 1024-byte aligned
+    st[l] = Plan::st_address(Plan::st_lane_address(0, l), u);
   }
   check_conflict_free(ld);
   check_conflict_free(st);
@@ -110,21 +110,21 @@ void run_unit(const std::vector<int>& raw, std::vector<int>& vt, std::vector<int
   }
 }
 
-// The whole tile as the device loop walks it (transpose_v_tile: warp w takes units w, w + warps, ..., kUnroll
+// The whole tile as the device loop walks it (transpose_v_tile: warp w takes units w, w + warps, ..., `unroll`
 // per pass), then every V^T byte against its raw origin.
 template <int D, int BN>
-void check_tile(int warps) {
+void check_tile(int warps, int unroll) {
   constexpr int swz = D % 128 == 0 ? 128 : 64, kv_region = BN * swz, vt_region = D * 128;
   using Plan = fa::flash3::VtPlan<D, BN, swz, kv_region, vt_region>;
-  INFO("D " << D << ", BN " << BN << ", warps " << warps);
+  INFO("D " << D << ", BN " << BN << ", warps " << warps << ", units in flight " << unroll);
   std::vector<int> raw(static_cast<std::size_t>(D / swz * kv_region), -1);
   for (int key = 0; key < BN; ++key)
     for (int d = 0; d < D; ++d) raw.at(raw_offset(key, d, swz, kv_region)) = key * D + d;
   std::vector<int> vt(static_cast<std::size_t>(BN / 128 * vt_region), -1), writes(vt.size(), 0);
   std::vector<int> unit_visits(Plan::kUnits, 0);
   for (int warp = 0; warp < warps; ++warp)
-    for (int u0 = warp; u0 < Plan::kUnits; u0 += Plan::kUnroll * warps)
-      for (int i = 0; i < Plan::kUnroll; ++i) {
+    for (int u0 = warp; u0 < Plan::kUnits; u0 += unroll * warps)
+      for (int i = 0; i < unroll; ++i) {
         const int u = u0 + i * warps;
         if (u >= Plan::kUnits) continue;
         ++unit_visits.at(u);
@@ -153,10 +153,14 @@ TEST_CASE("flash3 fp8 V^T: the key order of the slots is the one P's e4m3 fragme
 }
 
 TEST_CASE("flash3 fp8 V^T: the lane plan transposes every byte once, conflict-free", "[flash3][fp8]") {
-  for (int warps : {3, 1, 2, 4}) {  // 3: the producer warpgroup's transposers
-    check_tile<64, 128>(warps);
-    check_tile<128, 128>(warps);
-    check_tile<256, 128>(warps);
-    check_tile<128, 256>(warps);  // two V^T regions
-  }
+  using Plan = fa::flash3::VtPlan<64, 128, 64, 64 * 128, 64 * 128>;
+  CHECK(Plan::units_in_flight(32) == 1);  // the producer's registers with three consumer warpgroups
+  CHECK(Plan::units_in_flight(40) == 2);  // with two
+  for (int warps : {3, 1, 2, 4})  // 3: the producer warpgroup's transposers
+    for (int unroll : {1, 2}) {
+      check_tile<64, 128>(warps, unroll);
+      check_tile<128, 128>(warps, unroll);
+      check_tile<256, 128>(warps, unroll);
+      check_tile<128, 256>(warps, unroll);  // two V^T regions
+    }
 }
