@@ -2,49 +2,63 @@
 // fp8 forward: the V tile, TMA-loaded row-major ([BN keys x D] e4m3, swizzled like K), rewritten as V^T
 // ([D rows x BN keys], keys contiguous: the K-major B operand an 8-bit P V wgmma needs) by the producer
 // warpgroup's spare warps. The keys of V^T are stored in the order P's register fragments use
-// (acc_to_a_fp8 in flash3_tile_ops.cuh): within every 32 keys, slot 4t + i holds key 2t + (i % 2) + 8 (i / 2)
-// of the first 16 (the same + 16 for slots 16 .. 31).
+// (fp8_key_of_slot, acc_to_a_fp8 in flash3_tile_ops.cuh), 128-byte swizzle, regions of 128 keys.
+//
+// As FlashAttention-3 does it: ldmatrix.trans (16-bit elements) gathers 2 keys x 2 head-dim bytes per lane,
+// two byte permutes per pair of words turn them into 4 keys of one head-dim byte, stmatrix writes them as V^T
+// rows: per lane and 16 bytes one 16-byte load, one 16-byte store and four PRMTs, without bank conflicts.
+// The lane and step index math is in flash3_v_transpose_plan.hpp.
 #include <cstdint>
 
-#include "kernels/flash3/flash3_tile_ops.cuh"
+#include "kernels/flash/ptx.cuh"
+#include "kernels/flash3/flash3_v_transpose_plan.hpp"
 
 namespace fa::flash3 {
 
-// The key (within its 32) stored in V^T slot `slot` (within its 32).
-__host__ __device__ constexpr int fp8_key_of_slot(int slot) {
-  const int half = slot / 16, t = (slot % 16) / 4, i = slot % 4;
-  return 16 * half + 2 * t + (i % 2) + 8 * (i / 2);
+// stmatrix: lanes 8 m .. 8 m + 7 address the 16-byte rows of matrix m; lane l's word m goes to row l / 4,
+// bytes 4 (l % 4) .. + 3 of matrix m (the ldmatrix fragment layout, non-transposed). sm_90.
+__device__ __forceinline__ void stmatrix_x4(std::uint32_t smem_addr, std::uint32_t w0, std::uint32_t w1,
+                                            std::uint32_t w2, std::uint32_t w3) {
+  asm volatile("stmatrix.sync.aligned.m8n8.x4.shared.b16 [%0], {%1, %2, %3, %4};\n" ::"r"(smem_addr), "r"(w0),
+               "r"(w1), "r"(w2), "r"(w3)
+               : "memory");
 }
 
-__device__ __forceinline__ std::uint32_t ld_shared_u32(std::uint32_t addr) {
-  std::uint32_t v;
-  asm volatile("ld.shared.b32 %0, [%1];\n" : "=r"(v) : "r"(addr) : "memory");
-  return v;
+// This lane's index, read (volatile) where it is used: the lane constants below are then recomputed per tile
+// instead of being held across the caller's loops, which the producer warps' few registers cannot afford.
+__device__ __forceinline__ int lane_id() {
+  int lane;
+  asm volatile("mov.u32 %0, %%laneid;\n" : "=r"(lane));
+  return lane;
 }
 
-// Thread `tid` of `threads` transposes its share of 4 x 4 byte blocks: four slots of V^T (keys k0, k0 + 1,
-// k0 + 8, k0 + 9: one word of each of four raw rows) times four head-dim bytes (four V^T rows). Lanes of a
-// warp take the 8 slot words of 32 keys times 4 head-dim words, so loads and stores are 2-way bank conflicted.
+// Thread `tid` of `threads` (whole warps) transposes its warp's units (32 keys x 16 head-dim bytes each,
+// VtPlan) of the raw stage at `raw` into the V^T stage at `vt`; both 1024-byte aligned. A warp loads
+// up to two units before it stores any, so loads are in flight together (Plan::units_in_flight).
 template <class Tr>
 __device__ __forceinline__ void transpose_v_tile(std::uint32_t raw, std::uint32_t vt, int tid, int threads) {
-  constexpr int kDWords = Tr::D / 4, kBlocks = Tr::BN / 4 * kDWords;
-#pragma unroll 1  // the producer warps run on few registers (setmaxnreg): one block at a time
-  for (int b = tid; b < kBlocks; b += threads) {
-    const int sw = b % 8, dw = (b / 8) % kDWords, group = b / (8 * kDWords);  // slot word, head-dim word, 32 keys
-    const int slot = 32 * group + 4 * sw;
-    const int k0 = 32 * group + fp8_key_of_slot(4 * sw);
-    const int d0 = 4 * dw;
-    const std::uint32_t w0 = ld_shared_u32(raw + swizzled_offset_bytes<Tr::kSwzBytes>(k0, d0, Tr::kKVRegionBytes));
-    const std::uint32_t w1 = ld_shared_u32(raw + swizzled_offset_bytes<Tr::kSwzBytes>(k0 + 1, d0, Tr::kKVRegionBytes));
-    const std::uint32_t w2 = ld_shared_u32(raw + swizzled_offset_bytes<Tr::kSwzBytes>(k0 + 8, d0, Tr::kKVRegionBytes));
-    const std::uint32_t w3 = ld_shared_u32(raw + swizzled_offset_bytes<Tr::kSwzBytes>(k0 + 9, d0, Tr::kKVRegionBytes));
-    // 4 x 4 byte transpose: out_j = {w0.j, w1.j, w2.j, w3.j}.
-    const std::uint32_t lo01 = __byte_perm(w0, w1, 0x5140), hi01 = __byte_perm(w0, w1, 0x7362);
-    const std::uint32_t lo23 = __byte_perm(w2, w3, 0x5140), hi23 = __byte_perm(w2, w3, 0x7362);
-    st_shared_u32(vt + swizzled_offset_bytes<128>(d0 + 0, slot, Tr::kVtRegionBytes), __byte_perm(lo01, lo23, 0x5410));
-    st_shared_u32(vt + swizzled_offset_bytes<128>(d0 + 1, slot, Tr::kVtRegionBytes), __byte_perm(lo01, lo23, 0x7632));
-    st_shared_u32(vt + swizzled_offset_bytes<128>(d0 + 2, slot, Tr::kVtRegionBytes), __byte_perm(hi01, hi23, 0x5410));
-    st_shared_u32(vt + swizzled_offset_bytes<128>(d0 + 3, slot, Tr::kVtRegionBytes), __byte_perm(hi01, hi23, 0x7632));
+  using Plan = VtPlan<Tr::D, Tr::BN, Tr::kSwzBytes, Tr::kKVRegionBytes, Tr::kVtRegionBytes>;
+  constexpr int kUnroll = Plan::units_in_flight(Tr::kProducerRegs);
+  const int lane = lane_id();  // == tid % 32
+  const unsigned warp = tid / 32, warps = threads / 32;
+  const std::uint32_t ld_lane = Plan::ld_lane_address(raw, lane), st_lane = Plan::st_lane_address(vt, lane);
+  const std::uint32_t sel_a = Plan::sel_first(lane), sel_b = Plan::sel_second(lane);
+#pragma unroll 1
+  for (unsigned u0 = warp; u0 < Plan::kUnits; u0 += kUnroll * warps) {
+    std::uint32_t w[kUnroll][4];
+#pragma unroll
+    for (unsigned i = 0; i < kUnroll; ++i) {
+      const unsigned u = u0 + i * warps;  // warp-uniform: ldmatrix / stmatrix need the whole warp
+      if (u < Plan::kUnits) fa::flash::ptx::ldmatrix_x4_trans(w[i], Plan::ld_address(ld_lane, u));
+    }
+#pragma unroll
+    for (unsigned i = 0; i < kUnroll; ++i) {
+      const unsigned u = u0 + i * warps;
+      if (u < Plan::kUnits)
+        stmatrix_x4(Plan::st_address(st_lane, u), __byte_perm(w[i][0], w[i][1], sel_a),
+                    __byte_perm(w[i][0], w[i][1], sel_b), __byte_perm(w[i][2], w[i][3], sel_a),
+                    __byte_perm(w[i][2], w[i][3], sel_b));
+    }
   }
 }
 
