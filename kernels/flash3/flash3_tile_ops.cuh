@@ -78,7 +78,7 @@ __device__ __forceinline__ std::uint32_t pack_e4m3x4(float a, float b, float c, 
 // holds columns 2t, 2t + 1 (+ 8, 16, 24) of each 32: rather than move values between threads, each word takes
 // the thread's own four values of a row, {2t, 2t + 1, 8 + 2t, 9 + 2t} (and the same + 16). That permutes the
 // k index of the P V product within every 32 keys; the V^T tile is written in the same permuted key order
-// (flash3_v_transpose.cuh: fp8_key_of_slot), so the sum over k is unchanged.
+// (flash3_v_transpose_plan.hpp: fp8_key_of_slot), so the sum over k is unchanged.
 template <int N>
 __device__ __forceinline__ void acc_to_a_fp8(const float (&s)[N / 2], std::uint32_t (&pr)[N / 32][4]) {
 #pragma unroll
