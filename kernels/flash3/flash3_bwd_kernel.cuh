@@ -87,7 +87,9 @@ struct Smem {
 };
 
 // This CTA's key block and (batch, K/V head), and the query blocks that see any of its keys: the same ones
-// for every query head of the group (causal masking depends on positions only).
+// for every query head of the group (causal masking depends on positions only). With a block mask (block_sparse,
+// one query head per K/V head) [m_begin, m_end) is instead the key block's range in the host-built list of the
+// query blocks its mask column keeps (flash3_block_lists.hpp), so masked pairs are no steps at all.
 struct Work {
   int n0;          // first key
   int hk, b;       // K/V head, batch
@@ -110,6 +112,11 @@ __device__ __forceinline__ Work work_of(unsigned block, const Flash3BwdParams& p
     const int first_row = w.n0 - (p.seqlen_kv - p.seqlen_q);
     if (first_row > 0) w.m_begin = first_row / Tr::BM;
   }
+  if (p.mask_q_blocks != nullptr) {
+    const int* off = p.mask_q_offsets + static_cast<long long>(p.mask_heads == 1 ? 0 : w.hk) * num_n + block % num_n;
+    w.m_begin = __ldg(off);
+    w.m_end = __ldg(off + 1);
+  }
   return w;
 }
 
@@ -124,6 +131,7 @@ struct Step {
 };
 
 __device__ __forceinline__ Step step_at(const Work& w, int i, const Flash3BwdParams& p) {
+  if (p.mask_q_blocks != nullptr) return {w.hk, __ldg(p.mask_q_blocks + w.m_begin + i)};
   const int per_head = w.m_end - w.m_begin;
   return {w.hk * p.kv_group + i / per_head, w.m_begin + i % per_head};
 }
