@@ -37,8 +37,14 @@ BlockList forward_lists(const BlockMask& mask, const BlockListShape& s) {
           const std::int64_t row = std::min(m * bm + 64 * w, nq - 1);  // rows past Nq are never stored
           if (mask.at(h, row / mask.block_q, n * bn / mask.block_k) != 0) bits |= 1 << w;
         }
-        if (bits != 0) l.entries.push_back(static_cast<int>(n << 3 | bits));
+        if (bits != 0) l.entries.push_back(static_cast<int>(n << kKvEntryShift | bits));
       }
+      // A tile with blocks in its range keeps a list entry even when the mask drops them all (block 0 for no
+      // warpgroup: O = 0, lse = -inf), so that a list is empty exactly when the dense loop is and the producer
+      // tests that cheaper count (flash3_fwd_kernel.cuh produce).
+      const auto first = static_cast<std::size_t>(l.offsets.back());
+      if (blocks > 0 && l.entries.size() == first) l.entries.push_back(0);
+      if (l.entries.size() > first) l.entries[first] |= kKvEntryLast;
       end_tile(l);
     }
   return l;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/block_mask.hpp"
+#include "kernels/flash3/flash3_params.hpp"
 
 namespace fa::flash3 {
 
@@ -26,7 +27,7 @@ struct BlockList {
 };
 
 struct Flash3BlockLists {
-  BlockList fwd;  // per (mask head, forward query tile): key block << 3 | bit w when warpgroup w's rows keep it
+  BlockList fwd;  // per (mask head, forward query tile): entries as Flash3Params::mask_kv_blocks (kKvEntryShift)
   BlockList bwd;  // per (mask head, backward key block): query block (Bwd3Tile::bm rows); empty without backward
 };
 

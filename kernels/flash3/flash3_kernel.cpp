@@ -6,9 +6,9 @@
 #include <cuda_runtime_api.h>
 
 #include <climits>
-#include <utility>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "core/cuda_check.hpp"
 #include "core/philox.hpp"
@@ -133,8 +133,8 @@ class Flash3Kernel final : public AttentionKernel {
   Support mask_support(const Problem& p) const {
     if (p.sparsity.is_dense()) return Support::yes();
     if (!block_mask_) return Support::no("flash3: dense attention only (block masks run on block_sparse)");
-    if (p.kv_group() != 1) return Support::no("flash3 block mask: no grouped K/V heads");
-    if (p.dtype == DType::fp8) return Support::no("flash3 block mask: fp16/bf16 only");
+    if (const char* why = block_mask_unsupported_reason(params_for(p, nullptr)); why[0] != '\0')
+      return Support::no(why);
     const std::string why = flash3_mask_blocks_unsupported(p.sparsity.block_q, p.sparsity.block_k);
     return why.empty() ? Support::yes() : Support::no(why);
   }

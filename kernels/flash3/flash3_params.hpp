@@ -44,11 +44,16 @@ struct Flash3Params {
   // on the host; null: dense. Lists are per (mask head, query tile) for the forward and per (mask head, key
   // block) for the backward, each ascending, found through offsets ([mask_heads * tiles + 1] ints).
   const int* mask_kv_offsets = nullptr;
-  const int* mask_kv_blocks = nullptr;  // key block << 3 | bit w when consumer warpgroup w's rows keep it
+  const int* mask_kv_blocks = nullptr;  // entries: kKvEntryShift below
   const int* mask_q_offsets = nullptr;
   const int* mask_q_blocks = nullptr;   // backward query blocks (Bwd3Tile::bm rows)
   int mask_heads = 1;                   // 1: one mask for every head
 };
+
+// A forward list entry: key block << kKvEntryShift | kKvEntryLast on a tile's first entry (the walk, last block to
+// first, ends there) | bit w when consumer warpgroup w's rows keep the block.
+constexpr int kKvEntryShift = 4;
+constexpr int kKvEntryLast = 8;
 
 // The K/V heads (K, V, dK, dV): heads / kv_group.
 FA_HD int kv_heads_of(const Flash3Params& p) { return p.heads / p.kv_group; }

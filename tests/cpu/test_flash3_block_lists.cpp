@@ -1,6 +1,7 @@
 // The flash3 block-mask lists (kernels/flash3/flash3_block_lists.hpp) against the mask element by element: a
 // (query row, key) pair the mask and causality let through is covered by exactly the list entry (and warpgroup
-// bit) the kernels walk, and no entry covers a pair the mask drops. Plus: an all-kept mask lists exactly the
+// bit) the kernels walk, and no entry covers a pair the mask drops; a tile's list is empty exactly when the dense
+// loop is, and its first entry alone is marked where the walk ends. Plus: an all-kept mask lists exactly the
 // dense loop, and the block sizes flash3 takes.
 #include <catch2/catch.hpp>
 
@@ -43,12 +44,16 @@ void check_forward(const Case& c, const BlockMask& m, const BlockList& l) {
   for (std::int64_t h = 0; h < m.heads; ++h)
     for (std::int64_t t = 0; t < tiles; ++t) {
       const std::vector<int> e = tile_entries(l, h * tiles + t);
+      const std::int64_t end =
+          c.causal ? std::min(c.nk, std::min(c.nq, (t + 1) * tile.bm()) + c.nk - c.nq) : c.nk;
+      REQUIRE(e.empty() == (end <= 0));
+      for (std::size_t i = 0; i < e.size(); ++i) REQUIRE(((e[i] & kKvEntryLast) != 0) == (i == 0));
       REQUIRE(std::is_sorted(e.begin(), e.end()));
       for (std::int64_t row = t * tile.bm(); row < std::min(c.nq, (t + 1) * tile.bm()); ++row) {
         const int w = static_cast<int>((row - t * tile.bm()) / 64);
         for (std::int64_t key = 0; key < c.nk; ++key) {
           const std::int64_t n = key / tile.bn;
-          const auto it = std::find_if(e.begin(), e.end(), [&](int x) { return x >> 3 == n; });
+          const auto it = std::find_if(e.begin(), e.end(), [&](int x) { return x >> kKvEntryShift == n; });
           const bool walked = it != e.end() && ((*it >> w) & 1) != 0;
           const bool visible = causally_visible(c, row, key) && m.visible(h, row, key);
           INFO("head " << h << " row " << row << " key " << key);
@@ -100,6 +105,27 @@ TEST_CASE("flash3 block lists walk exactly the pairs the mask keeps", "[flash3][
   }
 }
 
+// Mask rows 0 and 2 keep nothing: their 128-row tiles (D 128) list block 0 for no warpgroup, so the kernels write
+// O = 0 and lse = -inf there; the 192-row tile 0 of D 64 keeps its third warpgroup's rows (mask row 1) only.
+TEST_CASE("flash3 block lists give a tile whose blocks are all dropped one entry for no warpgroup",
+          "[flash3][block_sparse]") {
+  const std::int64_t n = 512;
+  BlockMask m = ref::make_block_mask(Sparsity{"dense", 1.0, 128, 128}, 1, n, n, 1);
+  for (std::int64_t row : {0, 2})
+    for (std::int64_t k = 0; k < m.blocks_k; ++k) m.bits[static_cast<std::size_t>(row * m.blocks_k + k)] = 0;
+  for (bool causal : {false, true}) {
+    const BlockList l128 =
+        flash3_block_lists(m, {.seqlen_q = n, .seqlen_kv = n, .head_dim = 128, .causal = causal}).fwd;
+    CHECK(tile_entries(l128, 0) == std::vector<int>{kKvEntryLast});
+    CHECK(tile_entries(l128, 2) == std::vector<int>{kKvEntryLast});
+    const BlockList l64 = flash3_block_lists(m, {.seqlen_q = n, .seqlen_kv = n, .head_dim = 64, .causal = causal}).fwd;
+    const std::vector<int> t0 = tile_entries(l64, 0);
+    REQUIRE_FALSE(t0.empty());
+    CHECK(t0.front() == (kKvEntryLast | 4));
+    for (int e : t0) CHECK((e & 7) == 4);
+  }
+}
+
 TEST_CASE("flash3 block lists of an all-kept mask are the dense loops", "[flash3][block_sparse]") {
   for (bool causal : {false, true}) {
     const std::int64_t nq = 1000, nk = 1500;
@@ -110,7 +136,8 @@ TEST_CASE("flash3 block lists of an all-kept mask are the dense loops", "[flash3
     for (std::int64_t t = 0; t < (nq + f.bm() - 1) / f.bm(); ++t) {
       const std::int64_t end = causal ? std::min(nk, std::min(nq, (t + 1) * f.bm()) + nk - nq) : nk;
       std::vector<int> dense;
-      for (std::int64_t n = 0; n < (end + f.bn - 1) / f.bn; ++n) dense.push_back(static_cast<int>(n << 3 | 7));
+      for (std::int64_t n = 0; n < (end + f.bn - 1) / f.bn; ++n)
+        dense.push_back(static_cast<int>(n << kKvEntryShift | (n == 0 ? kKvEntryLast : 0) | 7));
       CHECK(tile_entries(l.fwd, t) == dense);
     }
     const Bwd3Tile b = bwd3_tile(64);
