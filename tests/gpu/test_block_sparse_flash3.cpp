@@ -2,7 +2,8 @@
 // block mask element by element: local / random / butterfly masks, head dims 64 (192-row forward tiles over
 // 128-row mask blocks) and 128, causal both, fwd, bwd and fwdbwd; rows that see no key (causal with Nq > Nk);
 // an all-kept mask (the lists equal the dense loops). Every point also checks which kernels ran: flash3 where
-// flash3 supports the point on this GPU, flash elsewhere and with FA_BLOCK_SPARSE_FLASH3=0.
+// flash3 supports the point on this GPU, flash elsewhere and with FA_BLOCK_SPARSE_FLASH3=0. flash3's block-mask
+// instances exist for D 64/128, fp16/bf16, no dropout only: the other points run flash, the row's note says why.
 #include <catch2/catch.hpp>
 
 #include <cstdint>
@@ -51,6 +52,13 @@ void check_on(fa::AttentionKernel& k, const fa::Point& pt, bool want_flash3) {
 
 void check_point(fa::AttentionKernel& k, const fa::Point& pt) { check_on(k, pt, flash3_here()); }
 
+// A point flash3's block-mask instances do not cover runs flash's kernels, and (where flash3 runs at all) the
+// row's note gives flash3's reason.
+void check_flash_because(fa::AttentionKernel& k, const fa::Point& pt, const std::string& reason) {
+  if (flash3_here()) CHECK(k.point_note(pt.problem, pt.pass) == "block_sparse ran flash (" + reason + ")");
+  check_on(k, pt, false);
+}
+
 // FA_BLOCK_SPARSE_FLASH3 for one scope.
 class Flash3Switch {
  public:
@@ -79,11 +87,16 @@ void patterns_at(fa::AttentionKernel& k, Pass pass) {
 }
 
 // Causal with Nq > Nk: the first Nq - Nk rows see no key (O = 0, lse = -inf, dQ = 0); at D = 64 one 192-row tile
-// holds warpgroups with and without visible keys. Nq < Nk shifts the diagonal the other way.
+// holds warpgroups with and without visible keys. Nq < Nk shifts the diagonal the other way. Causal 256-row mask
+// blocks keeping one block per row (random's floor): the first 128 rows of a mask row may see none of its kept
+// blocks, a forward tile whose whole range the mask drops (its list holds one block for no warpgroup).
 void edge_rows(fa::AttentionKernel& k, Pass pass) {
   for (std::int64_t d : {64, 128}) {
     check_point(k, sparse_point(pass, "random", 0.5, Shape{1, 2, 1000, 300, d}, DType::bf16, true));
     check_point(k, sparse_point(pass, "local", 0.3, Shape{1, 2, 300, 1000, d}, DType::fp16, true));
+    auto tall = sparse_point(pass, "random", 0.1, Shape{1, 2, 1024, 1024, d}, DType::bf16, true);
+    tall.problem.sparsity.block_q = 256;
+    check_point(k, tall);
   }
 }
 
@@ -105,26 +118,36 @@ TEST_CASE("block_sparse flash3 bwd and fwdbwd: local, random, butterfly x D 64/1
     check_point(*k, sparse_point(Pass::fwdbwd, "random", 0.25, Shape{1, 2, 1000, 1000, 128}, DType::bf16, causal));
 }
 
-TEST_CASE("block_sparse flash3: an all-kept mask, dropout and D 96/256 through the mask", "[gpu][block_sparse]") {
+TEST_CASE("block_sparse flash3: an all-kept mask, and flash for dropout and D 96/256", "[gpu][block_sparse]") {
   FA_REQUIRE_GPU();
   auto k = fa::testing::require_kernel("block_sparse");
   for (Pass pass : {Pass::fwd, Pass::fwdbwd})
     for (bool causal : {false, true})
       check_point(*k, sparse_point(pass, "random", 1.0, Shape{1, 2, 1000, 1000, 128}, DType::bf16, causal));
-  auto drop = sparse_point(Pass::fwdbwd, "random", 0.25, Shape{1, 2, 1000, 1000, 96}, DType::fp16, true);
+  auto drop = sparse_point(Pass::fwdbwd, "random", 0.25, Shape{1, 2, 1000, 1000, 128}, DType::fp16, true);
   drop.problem.dropout = 0.17;
-  check_point(*k, drop);
-  check_point(*k, sparse_point(Pass::fwd, "butterfly", 0.25, Shape{1, 2, 1000, 1000, 256}, DType::bf16, true));
+  check_flash_because(*k, drop, "flash3 block mask: no dropout");
+  const std::string head_dims = "flash3 block mask: head dims 64 and 128 only";
+  check_flash_because(*k, sparse_point(Pass::fwdbwd, "random", 0.25, Shape{1, 2, 1000, 1000, 96}, DType::fp16, true),
+                      head_dims);
+  check_flash_because(*k, sparse_point(Pass::fwd, "butterfly", 0.25, Shape{1, 2, 1000, 1000, 256}, DType::bf16, true),
+                      head_dims);
 }
 
 TEST_CASE("block_sparse: flash where flash3 does not take the point", "[gpu][block_sparse]") {
   FA_REQUIRE_GPU();
   auto k = fa::testing::require_kernel("block_sparse");
-  // Mask blocks of 256 x 64 (flash's tile divides them, flash3's backward key block does not).
-  auto rect = sparse_point(Pass::fwdbwd, "local", 0.3, Shape{1, 2, 1000, 1000, 64}, DType::fp16, false);
+  // Mask blocks of 256 x 64: flash3 takes 128 x 128 multiples only, flash's forward tile (128 x 64) divides them,
+  // its backward's at D 64 (64 x 128) does not: the forward runs flash, a pass with the backward is refused.
+  auto rect = sparse_point(Pass::fwd, "local", 0.3, Shape{1, 2, 1000, 1000, 64}, DType::fp16, false);
   rect.problem.sparsity.block_q = 256;
   rect.problem.sparsity.block_k = 64;
-  check_on(*k, rect, false);
+  check_flash_because(*k, rect, "flash3 block mask: blocks must be multiples of 128 x 128 (got 256x64)");
+  for (Pass pass : {Pass::bwd, Pass::fwdbwd}) {
+    const fa::Support s = k->supports(rect.problem, pass);
+    CHECK_FALSE(s.ok);
+    CHECK_THAT(s.reason, Catch::Contains("mask blocks must be multiples of 64 (queries) x 128 (keys)"));
+  }
   // D = 256 has no flash3 backward; D = 32 no flash3 at all.
   check_on(*k, sparse_point(Pass::bwd, "random", 0.25, Shape{1, 2, 600, 600, 256}, DType::bf16, false), false);
   check_on(*k, sparse_point(Pass::fwd, "random", 0.25, Shape{1, 2, 600, 600, 32}, DType::bf16, true), false);
@@ -150,5 +173,8 @@ TEST_CASE("block_sparse flash3: sanitizer points", "[.block_sparse_flash3_saniti
     check_point(*k, sparse_point(pass, "random", 0.5, Shape{1, 2, 300, 300, 64}, DType::bf16, false));
     check_point(*k, sparse_point(pass, "local", 0.5, Shape{1, 1, 400, 200, 64}, DType::fp16, true));
     check_point(*k, sparse_point(pass, "butterfly", 0.5, Shape{1, 1, 384, 384, 128}, DType::bf16, true));
+    auto tall = sparse_point(pass, "random", 0.1, Shape{1, 1, 512, 512, 128}, DType::bf16, true);
+    tall.problem.sparsity.block_q = 256;  // tiles the mask drops whole (edge_rows)
+    check_point(*k, tall);
   }
 }
