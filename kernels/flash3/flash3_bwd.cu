@@ -111,6 +111,26 @@ Bwd3Plan plan_bwd(const Flash3BwdParams& p, void* workspace) {
   return plan;
 }
 
+namespace {
+
+// The main kernel's instance for the head dim, and the block mask's when the parameters hold its lists.
+void launch_main(const Flash3BwdParams& p, const Bwd3Plan& plan, void* stream) {
+  if (p.mask_q_blocks != nullptr) {
+    if (const char* why = block_mask_unsupported_reason(p); why[0] != '\0') throw std::invalid_argument(why);
+    if (p.head_dim == 64) launch_bwd_block_mask<64>(p, plan, stream);
+    else launch_bwd_block_mask<128>(p, plan, stream);
+    return;
+  }
+  switch (p.head_dim) {
+    case 64: launch_bwd<64>(p, plan, stream); break;
+    case 96: launch_bwd<96>(p, plan, stream); break;
+    case 128: launch_bwd<128>(p, plan, stream); break;
+    default: throw std::invalid_argument("flash3 backward: unsupported head dim");
+  }
+}
+
+}  // namespace
+
 void run_bwd(const Flash3BwdParams& p, const Bwd3Plan& plan, void* stream) {
   const flash::FlashBwdParams fp = flash_view(p);
   flash::bwd::Workspace ws;
@@ -120,12 +140,7 @@ void run_bwd(const Flash3BwdParams& p, const Bwd3Plan& plan, void* stream) {
   main.dpsum = ws.delta;
   main.nq_pad = ws.nq_pad;
   flash::bwd::launch_preprocess(fp, ws, stream);
-  switch (p.head_dim) {
-    case 64: launch_bwd<64>(main, plan, stream); break;
-    case 96: launch_bwd<96>(main, plan, stream); break;
-    case 128: launch_bwd<128>(main, plan, stream); break;
-    default: throw std::invalid_argument("flash3 backward: unsupported head dim");
-  }
+  launch_main(main, plan, stream);
   flash::bwd::launch_postprocess(fp, ws, stream);
 }
 

@@ -41,5 +41,8 @@ void run_bwd(const Flash3BwdParams& p, const Bwd3Plan& plan, void* stream);
 // Per head dim: the main kernel's launch (defined in flash3_bwd_d<D>.cu).
 template <int D>
 void launch_bwd(const Flash3BwdParams& p, const Bwd3Plan& plan, void* stream);
+// Head dims 64 and 128: the block-mask instances (flash3_bwd_d<D>_mask.cu).
+template <int D>
+void launch_bwd_block_mask(const Flash3BwdParams& p, const Bwd3Plan& plan, void* stream);
 
 }  // namespace fa::flash3

@@ -87,14 +87,17 @@ struct Smem {
 };
 
 // This CTA's key block and (batch, K/V head), and the query blocks that see any of its keys: the same ones
-// for every query head of the group (causal masking depends on positions only).
+// for every query head of the group (causal masking depends on positions only). In the block-mask instances
+// (kBlockMask, for block_sparse: one query head per K/V head) [m_begin, m_end) is instead the key block's range in
+// the host-built list of the query blocks its mask column keeps (flash3_block_lists.hpp), so masked pairs are no
+// steps at all; the dense instances read no list.
 struct Work {
   int n0;          // first key
   int hk, b;       // K/V head, batch
   int m_begin, m_end;
 };
 
-template <class Tr, bool kCausal>
+template <class Tr, bool kCausal, bool kBlockMask>
 __device__ __forceinline__ Work work_of(unsigned block, const Flash3BwdParams& p) {
   const unsigned num_n = static_cast<unsigned>((p.seqlen_kv + Tr::BN - 1) / Tr::BN);
   const unsigned kv_heads = static_cast<unsigned>(kv_heads_of(p));
@@ -103,6 +106,12 @@ __device__ __forceinline__ Work work_of(unsigned block, const Flash3BwdParams& p
   const unsigned bhk = block / num_n;
   w.hk = static_cast<int>(bhk % kv_heads);
   w.b = static_cast<int>(bhk / kv_heads);
+  if constexpr (kBlockMask) {
+    const int* off = p.mask_q_offsets + static_cast<long long>(p.mask_heads == 1 ? 0 : w.hk) * num_n + block % num_n;
+    w.m_begin = __ldg(off);
+    w.m_end = __ldg(off + 1);
+    return w;
+  }
   w.m_end = (p.seqlen_q + Tr::BM - 1) / Tr::BM;
   w.m_begin = 0;
   if constexpr (kCausal) {
@@ -123,7 +132,9 @@ struct Step {
   int h, m;
 };
 
+template <bool kBlockMask>
 __device__ __forceinline__ Step step_at(const Work& w, int i, const Flash3BwdParams& p) {
+  if constexpr (kBlockMask) return {w.hk, __ldg(p.mask_q_blocks + w.m_begin + i)};
   const int per_head = w.m_end - w.m_begin;
   return {w.hk * p.kv_group + i / per_head, w.m_begin + i % per_head};
 }
@@ -232,12 +243,12 @@ __device__ __forceinline__ void score_grads(float (&dp)[Tr::BM / 2], const float
 
 // Dropout (flash3_bwd_dropout.hpp): the warpgroup draws the 256 Philox calls of step `step`'s tile (its query
 // head and block), 2 per thread, as 16-bit keep masks into shared memory ...
-template <class Tr, bool kCausal>
+template <class Tr, bool kCausal, bool kBlockMask>
 __device__ __forceinline__ void draw_keep_masks(std::uint32_t masks, const Flash3BwdParams& p, int cw, int step) {
   // The block's coordinates are re-derived here from special registers read through volatile asm: the
   // compiler cannot keep them live across the main loop, where every register is taken at D = 128.
-  const Work w = work_of<Tr, kCausal>(fa::ctaid_x_volatile(), p);
-  const Step st = step_at(w, step, p);
+  const Work w = work_of<Tr, kCausal, kBlockMask>(fa::ctaid_x_volatile(), p);
+  const Step st = step_at<kBlockMask>(w, step, p);
   const int tid = static_cast<int>(fa::tid_x_volatile() % 128);
 #pragma unroll
   for (int c = 0; c < 2; ++c) {
@@ -349,13 +360,13 @@ __device__ __forceinline__ void dq_step_of(const Smem<Tr>& sm, const RingPos<Tr:
 // The dQ writer (one thread of the producer warpgroup): per step, each consumer warpgroup's staged slice into
 // the fp32 accumulator of the step's query head and block by TMA reduce-adds, its buffer handed back as soon
 // as the copy engine has read it. Waits for every reduce to complete before the CTA may exit.
-template <class Tr>
+template <class Tr, bool kBlockMask>
 __device__ void write_dq(const Smem<Tr>& sm, const CUtensorMap* tm_dq, const Flash3BwdParams& p, const Work& w) {
   static_assert(Tr::kConsumerWGs == 2, "the hand-back below names both warpgroups' groups");
   std::uint32_t parity = 0;
   const int steps = steps_of(w, p);
   for (int i = 0; i < steps; ++i, parity ^= 1u) {
-    const Step st = step_at(w, i, p);
+    const Step st = step_at<kBlockMask>(w, i, p);
 #pragma unroll
     for (int cw = 0; cw < Tr::kConsumerWGs; ++cw) {
       const int col0 = cw == 0 ? 0 : Tr::kDqCols0, cols = cw == 0 ? Tr::kDqCols0 : Tr::kDqCols1;
@@ -376,7 +387,7 @@ __device__ void write_dq(const Smem<Tr>& sm, const CUtensorMap* tm_dq, const Fla
 // ---------------------------------------------------------------------------------------------
 // Producer: one thread. K and V once, then Q + lse2 and dO + dPsum of each step as stages free up.
 // ---------------------------------------------------------------------------------------------
-template <class Tr>
+template <class Tr, bool kBlockMask>
 __device__ void produce(const Smem<Tr>& sm, const Bwd3Maps& maps, const Flash3BwdParams& p, const Work& w) {
   const CUtensorMap *tm_q = &maps.q, *tm_k = &maps.k, *tm_v = &maps.v, *tm_do = &maps.dout, *tm_kdq = &maps.k_dq;
   // K first (with the first Q block it is all the first S GEMM needs), V after the first Q block.
@@ -392,7 +403,7 @@ __device__ void produce(const Smem<Tr>& sm, const Bwd3Maps& maps, const Flash3Bw
   RingPos<Tr::kStages> pos;
   const int steps = steps_of(w, p);
   for (int i = 0; i < steps; ++i) {
-    const auto [h, m] = step_at(w, i, p);
+    const auto [h, m] = step_at<kBlockMask>(w, i, p);
     const long long row0 = (static_cast<long long>(w.b) * p.heads + h) * p.nq_pad;  // of lse2 and dPsum
     const int s = pos.stage;
     ptx::mbar_wait(sm.empty_q(s), pos.phase ^ 1u);
@@ -446,7 +457,8 @@ __device__ __forceinline__ void store_dk_dv(const Smem<Tr>& sm, const Bwd3Maps& 
 
 }  // namespace bwd3
 
-template <class Tr, class T, bool kCausal, bool kDropout>
+// kBlockMask: the steps are the block mask's list (Flash3Params::mask_q_*); false: the dense range, no list read.
+template <class Tr, class T, bool kCausal, bool kDropout, bool kBlockMask>
 __global__ void __launch_bounds__(Tr::kThreads, 1)
     flash3_bwd_kernel(const __grid_constant__ Bwd3Maps maps, const Flash3BwdParams p) {
 #if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
@@ -454,7 +466,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   constexpr int BM = Tr::BM, D = Tr::D;
   extern __shared__ unsigned char smem_raw[];
   const Smem<Tr> sm{(ptx::smem_u32(smem_raw) + 1023u) & ~1023u};
-  const Work w = work_of<Tr, kCausal>(blockIdx.x, p);
+  const Work w = work_of<Tr, kCausal, kBlockMask>(blockIdx.x, p);
 
   if (threadIdx.x == 0) {
     ptx::prefetch_tmap(&maps.q);
@@ -490,8 +502,8 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   const int wg = threadIdx.x / 128;
   if (wg == 0) {
     ptx::regs_dealloc<Tr::kProducerRegs>();
-    if (threadIdx.x == 0 && w.m_begin < w.m_end) produce<Tr>(sm, maps, p, w);
-    if (threadIdx.x == 32) write_dq<Tr>(sm, &maps.dq_accum, p, w);
+    if (threadIdx.x == 0 && w.m_begin < w.m_end) produce<Tr, kBlockMask>(sm, maps, p, w);
+    if (threadIdx.x == 32) write_dq<Tr, kBlockMask>(sm, &maps.dq_accum, p, w);
     return;
   }
   ptx::regs_alloc<Tr::kConsumerRegs>();
@@ -514,7 +526,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   // Dropout: the keep masks of a step are drawn during the previous step (see after_dv_dk), those of the first
   // step here, into the buffer of the step's parity.
   if (kDropout && any_step) {
-    draw_keep_masks<Tr, kCausal>(sm.mask(cw, 0), p, cw, 0);
+    draw_keep_masks<Tr, kCausal, kBlockMask>(sm.mask(cw, 0), p, cw, 0);
     ptx::named_bar_sync(kBarDqStage + cw, 128);
   }
   // The two warpgroups run half a step apart, so that one's softmax and dS (MUFU and ALU work) run under the
@@ -531,7 +543,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   // Step i is query block m of query head h (step_at); everything below but the causal mask's q0 and the
   // dropout draws (which re-derive h and m) needs the step index only.
   for (int i = 0; i < steps; ++i) {
-    const int s = pos.stage, q0 = step_at(w, i, p).m * BM;
+    const int s = pos.stage, q0 = step_at<kBlockMask>(w, i, p).m * BM;
     const bool masked = w.n0 + Tr::BN > p.seqlen_kv || (kCausal && w.n0 + Tr::BN - 1 > q0 + p.seqlen_kv - p.seqlen_q);
     float st[BM / 2], dpt[BM / 2];
     std::uint32_t pa[BM / 16][4], dsa[BM / 16][4];
@@ -605,7 +617,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       ptx::mbar_arrive(sm.empty_q(s));
       ptx::mbar_arrive(sm.empty_do(s));
       if constexpr (kDropout) {
-        if (i + 1 < steps) draw_keep_masks<Tr, kCausal>(sm.mask(cw, i + 1), p, cw, i + 1);
+        if (i + 1 < steps) draw_keep_masks<Tr, kCausal, kBlockMask>(sm.mask(cw, i + 1), p, cw, i + 1);
       }
     };
     // dQ of the previous step: its dS^T of the other warpgroup, half a step behind, is long written.

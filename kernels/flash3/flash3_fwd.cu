@@ -59,6 +59,14 @@ const char* fwd_unsupported_reason(const Flash3Params& p) {
   return "";
 }
 
+const char* block_mask_unsupported_reason(const Flash3Params& p) {
+  if (p.head_dim != 64 && p.head_dim != 128) return "flash3 block mask: head dims 64 and 128 only";
+  if (p.dtype != DType::fp16 && p.dtype != DType::bf16) return "flash3 block mask: fp16/bf16 only";
+  if (p.dropout_threshold8 > 0) return "flash3 block mask: no dropout";
+  if (p.kv_group != 1) return "flash3 block mask: no grouped K/V heads";
+  return "";
+}
+
 Fwd3Plan plan_fwd(const Flash3Params& p) {
   if (const char* why = fwd_unsupported_reason(p); why[0] != '\0') throw std::invalid_argument(why);
   const Fwd3Geometry g = geometry(p.head_dim, p.dtype);
@@ -86,6 +94,12 @@ void run_fwd(const Flash3Params& p, const Fwd3Plan& plan, void* stream) {
   if (p.causal) {
     if (p.tile_counter == nullptr) throw std::invalid_argument("flash3: causal launch without its tile counter");
     FA_CUDA_CHECK(cudaMemsetAsync(p.tile_counter, 0, sizeof(int), static_cast<cudaStream_t>(stream)));
+  }
+  if (p.mask_kv_blocks != nullptr) {
+    if (const char* why = block_mask_unsupported_reason(p); why[0] != '\0') throw std::invalid_argument(why);
+    if (p.head_dim == 64) launch_fwd_block_mask<64>(p, plan, stream);
+    else launch_fwd_block_mask<128>(p, plan, stream);
+    return;
   }
   switch (p.head_dim) {
     case 64: launch_fwd<64, true>(p, plan, stream); break;

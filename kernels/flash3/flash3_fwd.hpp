@@ -18,6 +18,11 @@ struct Fwd3Plan {
 // Empty string when the forward handles the parameters (shapes, dtype, strides, alignment); else why not.
 const char* fwd_unsupported_reason(const Flash3Params& p);
 
+// Empty string when the block-mask instances (flash3_fwd_d<D>_mask.cu, flash3_bwd_d<D>_mask.cu) cover the
+// parameters; else why not. They are built for what block_sparse runs most only: head dims 64 and 128,
+// fp16/bf16, no dropout, one query head per K/V head (compile time; block_sparse runs flash's kernels elsewhere).
+const char* block_mask_unsupported_reason(const Flash3Params& p);
+
 // Builds the plan for `p` on the current device. Throws std::invalid_argument when unsupported.
 Fwd3Plan plan_fwd(const Flash3Params& p);
 
@@ -36,5 +41,8 @@ template <int D, bool kHasFp8>
 Fwd3Geometry fwd_geometry(bool fp8);
 template <int D, bool kHasFp8>
 void launch_fwd(const Flash3Params& p, const Fwd3Plan& plan, void* stream);
+// Head dims 64 and 128: the block-mask instances (flash3_fwd_d<D>_mask.cu).
+template <int D>
+void launch_fwd_block_mask(const Flash3Params& p, const Fwd3Plan& plan, void* stream);
 
 }  // namespace fa::flash3

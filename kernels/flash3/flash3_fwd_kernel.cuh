@@ -15,8 +15,10 @@
 // Ping-pong (D <= 128): the two consumer warpgroups take turns issuing their GEMMs (named barriers), so one
 // warpgroup's softmax runs under the other's GEMMs.
 // Key blocks are visited from the last to the first, so the blocks that need masks (the ragged end, the
-// causal diagonal) come first and the rest run mask-free. O is normalised, staged in the warpgroup's own
-// (now dead) half of the Q tile and written by a TMA store, which also clips the rows past the end.
+// causal diagonal) come first and the rest run mask-free. The block-mask instances (kBlockMask, for block_sparse)
+// walk instead, producer and consumers alike, the host-built list of the tile's kept key blocks (kv_entry):
+// dropped ones are never loaded nor multiplied; the dense instances read no list. O is normalised, staged in the
+// warpgroup's own (now dead) half of the Q tile and written by a TMA store, which also clips the rows past the end.
 //
 // fp8 (T = __nv_fp8_e4m3; flash3_fwd_traits.cuh): the same kernel with e4m3 k32 wgmmas. The producer
 // warpgroup's warps 1..3 transpose each V tile into V^T (flash3_v_transpose.cuh); P is rounded to e4m3 in
@@ -77,6 +79,36 @@ __device__ __forceinline__ int kv_blocks(int m, const Flash3Params& p) {
   return end <= 0 ? 0 : (end + Tr::BN - 1) / Tr::BN;
 }
 
+// The key blocks a query tile visits, walked from the last entry to the first. Dense (kBlockMask false): blocks
+// 0 .. count - 1, and no list is read. With a block mask: the kept ones within the causal range, listed by the host
+// (flash3_block_lists.hpp) per (mask head, query tile), entries as Flash3Params::mask_kv_blocks: bit w says
+// whether consumer warpgroup w's 64 rows keep the block (a 192-row tile at D = 64 spans two 128-row mask rows).
+// The consumers read an entry only where they use it, and its list's start again each time (two L1 hits): their
+// main loop has no register to spare for holding either. The producer holds one index and stops at the entry
+// marked last (kKvEntryLast): at D = 64 it has 32 registers. A tile whose blocks the mask drops for every
+// warpgroup lists one such block (all of its S masked: O = 0, lse = -inf).
+__device__ __forceinline__ long long kv_list_row(const Tile& tile, int num_m, const Flash3Params& p) {
+  return static_cast<long long>(p.mask_heads == 1 ? 0 : tile.h) * num_m + tile.m;
+}
+
+template <class Tr, bool kCausal, bool kBlockMask>
+__device__ __forceinline__ int kv_count(const Tile& tile, int num_m, const Flash3Params& p) {
+  if constexpr (kBlockMask) {
+    const int* off = p.mask_kv_offsets + kv_list_row(tile, num_m, p);
+    return __ldg(off + 1) - __ldg(off);
+  } else {
+    return kv_blocks<Tr, kCausal>(tile.m, p);
+  }
+}
+
+// Entry i of a tile's list, and the index of its last entry (where the walk starts).
+__device__ __forceinline__ int kv_entry(int i, const Tile& tile, int num_m, const Flash3Params& p) {
+  return __ldg(p.mask_kv_blocks + __ldg(p.mask_kv_offsets + kv_list_row(tile, num_m, p)) + i);
+}
+
+__device__ __forceinline__ int kv_last_entry(const Tile& tile, int num_m, const Flash3Params& p) {
+  return __ldg(p.mask_kv_offsets + kv_list_row(tile, num_m, p) + 1) - 1;
+}
 
 // ---------------------------------------------------------------------------------------------
 // The two GEMMs of one key block, as wgmma batches (the caller fences, commits and waits).
@@ -111,13 +143,20 @@ __device__ __forceinline__ void p_to_a(const float (&s)[Tr::BN / 2], std::uint32
 // Softmax pieces on one thread's accumulator fragment. Element j of a m64nN fp32 fragment is row
 // r0 + 8 * ((j / 2) % 2), column 8 * (j / 4) + 2 * t + (j % 2), with r0 = 16 * warp + lane / 4, t = lane % 4.
 // ---------------------------------------------------------------------------------------------
-template <int N, bool kCausal>
-__device__ __forceinline__ void mask_block(float (&s)[N / 2], int col0, int row0, int t, int nk, int diag) {
+// kBlockMask: `drop` says the block mask drops the whole block for these rows (a separate test in the dense
+// instances would change their code).
+template <int N, bool kCausal, bool kBlockMask = false>
+__device__ __forceinline__ void mask_block(float (&s)[N / 2], int col0, int row0, int t, int nk, int diag,
+                                           bool drop = false) {
 #pragma unroll
   for (int j = 0; j < N / 2; ++j) {
     const int col = col0 + 8 * (j / 4) + 2 * t + (j % 2);
     const int row = row0 + 8 * ((j / 2) % 2);
-    if (col >= nk || (kCausal && col > row + diag)) s[j] = kNegInf;
+    if constexpr (kBlockMask) {
+      if (drop || col >= nk || (kCausal && col > row + diag)) s[j] = kNegInf;
+    } else {
+      if (col >= nk || (kCausal && col > row + diag)) s[j] = kNegInf;
+    }
   }
 }
 
@@ -260,7 +299,7 @@ struct TileFeed {
 // Producer: one thread. Q of each tile once the consumers released the previous one, then K and V of each
 // key block (last to first) as stages free up, from the K/V head of the tile's query head.
 // ---------------------------------------------------------------------------------------------
-template <class Tr, bool kCausal>
+template <class Tr, bool kCausal, bool kBlockMask>
 __device__ void produce(const Smem<Tr>& sm, const CUtensorMap* tm_q, const CUtensorMap* tm_k, const CUtensorMap* tm_v,
                         const Flash3Params& p) {
   const int num_m = (p.seqlen_q + Tr::BM - 1) / Tr::BM;
@@ -271,6 +310,8 @@ __device__ void produce(const Smem<Tr>& sm, const CUtensorMap* tm_q, const CUten
     const long long next = feed.publish_and_claim(t);
     if (t >= feed.tiles) break;
     const Tile tile = decode_tile<kCausal>(t, num_m, p.heads);
+    // A block mask's list is empty exactly when this count is 0 (flash3_block_lists.cpp): the list's own count
+    // costs the producer at D 64 a spill.
     const int n_blocks = kv_blocks<Tr, kCausal>(tile.m, p);
     t = next;
     if (n_blocks == 0) continue;
@@ -281,7 +322,7 @@ __device__ void produce(const Smem<Tr>& sm, const CUtensorMap* tm_q, const CUten
     for (int r = 0; r < Tr::kRegions; ++r)
       ptx::tma_load_4d(sm.q() + r * Tr::kQRegionBytes, tm_q, sm.full_q(), r * Tr::kSwz, tile.m * Tr::BM, tile.h, tile.b);
     const int hk = tile.h / p.kv_group;  // the K/V head this query head reads (grouped-query attention)
-    for (int n = n_blocks - 1; n >= 0; --n) {
+    auto load_kv = [&](int n) {
       ptx::mbar_wait(sm.empty_k(kv.stage), kv.phase ^ 1u);
       ptx::mbar_arrive_expect_tx(sm.full_k(kv.stage), Tr::kKVBytes);
 #pragma unroll
@@ -295,6 +336,15 @@ __device__ void produce(const Smem<Tr>& sm, const CUtensorMap* tm_q, const CUten
         ptx::tma_load_4d(sm.v_tma(kv.stage) + r * Tr::kKVRegionBytes, tm_v, sm.full_v_tma(kv.stage), r * Tr::kSwz,
                          n * Tr::BN, hk, tile.b);
       kv.advance();
+    };
+    if constexpr (kBlockMask) {
+      for (int j = kv_last_entry(tile, num_m, p);; --j) {
+        const int e = __ldg(p.mask_kv_blocks + j);
+        load_kv(e >> kKvEntryShift);
+        if (e & kKvEntryLast) break;
+      }
+    } else {
+      for (int n = n_blocks - 1; n >= 0; --n) load_kv(n);
     }
   }
 }
@@ -409,7 +459,8 @@ __device__ __forceinline__ void epilogue(const Smem<Tr>& sm, const CUtensorMap* 
 
 }  // namespace fwd3
 
-template <class Tr, class T, bool kCausal, bool kDropout>
+// kBlockMask: walk the block mask's lists (Flash3Params::mask_kv_*); false: the dense loops, which read no list.
+template <class Tr, class T, bool kCausal, bool kDropout, bool kBlockMask>
 __global__ void __launch_bounds__(Tr::kThreads, 1)
     flash3_fwd_kernel(const __grid_constant__ CUtensorMap tm_q, const __grid_constant__ CUtensorMap tm_k,
                       const __grid_constant__ CUtensorMap tm_v, const __grid_constant__ CUtensorMap tm_o,
@@ -448,7 +499,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   const int wg = threadIdx.x / 128;
   if (wg == 0) {
     ptx::regs_dealloc<Tr::kProducerRegs>();
-    if (threadIdx.x == 0) produce<Tr, kCausal>(sm, &tm_q, &tm_k, &tm_v, p);
+    if (threadIdx.x == 0) produce<Tr, kCausal, kBlockMask>(sm, &tm_q, &tm_k, &tm_v, p);
     if constexpr (Tr::kFp8) {
       if (threadIdx.x >= 32) transpose_v<Tr, kCausal>(sm, p, threadIdx.x - 32);
     }
@@ -473,9 +524,10 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     if constexpr (Tr::kPingPong) ptx::named_bar_arrive(kBarSched + (cw + 1) % kWGs, 256);
   };
   if (Tr::kPingPong && cw == kWGs - 1) ptx::named_bar_arrive(kBarSched, 256);  // warpgroup 0 issues first
-  // Q is done with once the tile's last S GEMM has completed (with its own O buffer; else after the store).
-  auto release_q_after_last_s = [&](int n) {
-    if (Tr::kSeparateO && n == 0 && leader) ptx::mbar_arrive(sm.empty_q());
+  // Q is done with once the tile's last S GEMM (walk entry 0) has completed (with its own O buffer; else after
+  // the store).
+  auto release_q_after_last_s = [&](int i) {
+    if (Tr::kSeparateO && i == 0 && leader) ptx::mbar_arrive(sm.empty_q());
   };
 
   TileFeed<Tr, kCausal> feed{sm, static_cast<long long>(num_m) * p.heads * p.batch, p.tile_counter, {}};
@@ -483,7 +535,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   std::uint32_t q_phase = 0;
   for (long long ti = feed.first(); ti < feed.tiles; ti = feed.next(ti)) {
     const Tile tile = decode_tile<kCausal>(ti, num_m, p.heads);
-    const int n_blocks = kv_blocks<Tr, kCausal>(tile.m, p);
+    const int n_blocks = kv_count<Tr, kCausal, kBlockMask>(tile, num_m, p);
     const int row0 = tile.m * BM + lrow0;  // this thread's rows: row0, row0 + 8
     if (n_blocks == 0) {
       store_empty_tile<Tr, T>(p, tile, row0, t);
@@ -491,6 +543,19 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     }
     auto needs_mask = [&](int n) {
       return (n + 1) * BN > p.seqlen_kv || (kCausal && (n + 1) * BN - 1 > tile.m * BM + diag);
+    };
+    // Masks S of walk entry i and returns its key block: the ragged end and the causal diagonal, and with a block
+    // mask all of S when the mask drops the block for this warpgroup's rows.
+    auto mask_s = [&](float (&sv)[BN / 2], int i) {
+      if constexpr (kBlockMask) {
+        const int e = kv_entry(i, tile, num_m, p), n = e >> kKvEntryShift;
+        const bool drop = ((e >> cw) & 1) == 0;
+        if (drop || needs_mask(n)) mask_block<BN, kCausal, true>(sv, n * BN, row0, t, p.seqlen_kv, diag, drop);
+        return n;
+      } else {
+        if (needs_mask(i)) mask_block<BN, kCausal>(sv, i * BN, row0, t, p.seqlen_kv, diag);
+        return i;
+      }
     };
 
     float o[D / 2];
@@ -505,7 +570,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
 
     // Prologue: S of the last block, its softmax.
     {
-      const int n = n_blocks - 1;
+      const int i = n_blocks - 1;
       ptx::mbar_wait(sm.full_k(kpos.stage), kpos.phase);
       sched_sync();
       ptx::wgmma_fence();
@@ -516,15 +581,15 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       ptx::fence_regs(s);
       if (leader) ptx::mbar_arrive(sm.empty_k(kpos.stage));
       kpos.advance();
-      release_q_after_last_s(n);
-      if (needs_mask(n)) mask_block<BN, kCausal>(s, n * BN, row0, t, p.seqlen_kv, diag);
+      release_q_after_last_s(i);
+      const int n = mask_s(s, i);
       online_softmax<BN>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset);
       p_to_a<Tr, T>(s, pr);
       if constexpr (kDropout) apply_dropout<BN>(pr, p, tile.b, tile.h, row0, n * BN, t);
     }
 
     // Steady state: S(n) and P V(n + 1) in flight together.
-    for (int n = n_blocks - 2; n >= 0; --n) {
+    for (int i = n_blocks - 2; i >= 0; --i) {
       ptx::mbar_wait(sm.full_k(kpos.stage), kpos.phase);
       sched_sync();
       pin_o_and_p<Tr>(o, pr);
@@ -540,8 +605,8 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       ptx::fence_regs(s);
       if (leader) ptx::mbar_arrive(sm.empty_k(kpos.stage));
       kpos.advance();
-      release_q_after_last_s(n);
-      if (needs_mask(n)) mask_block<BN, kCausal>(s, n * BN, row0, t, p.seqlen_kv, diag);
+      release_q_after_last_s(i);
+      const int n = mask_s(s, i);
       online_softmax<BN>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset);
       ptx::wgmma_wait<0>();
       pin_o_and_p<Tr>(o, pr);  // P stays live until its GEMM is done

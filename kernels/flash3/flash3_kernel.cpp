@@ -8,13 +8,16 @@
 #include <climits>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "core/cuda_check.hpp"
 #include "core/philox.hpp"
 #include "kernels/cuda_arch.hpp"
 #include "kernels/family.hpp"
 #include "kernels/flash3/flash3_bwd.hpp"
+#include "kernels/flash3/flash3_block_lists.hpp"
 #include "kernels/flash3/flash3_fwd.hpp"
+#include "kernels/flash3/flash3_mask_upload.hpp"
 
 namespace fa {
 
@@ -58,10 +61,12 @@ Support device_support() {
 }
 
 // Backward-only timing (Pass::bwd) reads O and lse of a forward that runs once here, outside the timed region.
+// mask_lists: the block mask's lists the parameters point into (empty when dense).
 class Flash3Run final : public PreparedRun {
  public:
-  Flash3Run(const Flash3BwdParams& params, Pass pass, const ExecContext& ctx)
-      : params_(params), pass_(pass), fwd_plan_(plan_fwd(params)), stream_(ctx.stream) {
+  Flash3Run(const Flash3BwdParams& params, Pass pass, const ExecContext& ctx, Buffer mask_lists)
+      : params_(params), pass_(pass), fwd_plan_(plan_fwd(params)), stream_(ctx.stream),
+        mask_lists_(std::move(mask_lists)) {
     if (const std::size_t bytes = fwd_workspace_bytes(params_); bytes > 0) {
       fwd_workspace_ = Buffer(*ctx.scratch, bytes, "flash3: tile counter");
       params_.tile_counter = static_cast<int*>(fwd_workspace_.get());
@@ -85,17 +90,19 @@ class Flash3Run final : public PreparedRun {
   Fwd3Plan fwd_plan_;
   Bwd3Plan bwd_plan_;
   void* stream_;
-  Buffer fwd_workspace_, bwd_workspace_;
+  Buffer fwd_workspace_, bwd_workspace_, mask_lists_;
 };
 
+// block_mask: the kernels driven by the point's block mask (the block_sparse family's sm_90 path); else dense only.
 class Flash3Kernel final : public AttentionKernel {
  public:
+  explicit Flash3Kernel(bool block_mask) : block_mask_(block_mask) {}
   std::string_view name() const override { return "flash3"; }
   std::string_view summary() const override { return flash3_family().summary; }
   Backend backend() const override { return Backend::cuda; }
 
   Support supports(const Problem& p, Pass pass) const override {
-    if (!p.sparsity.is_dense()) return Support::no("flash3: dense attention only (block masks run on block_sparse)");
+    if (const Support s = mask_support(p); !s.ok) return s;
     if (!p.kv_heads_divide()) return Support::no("flash3 needs K/V heads that divide the query heads");
     if (!fits_int(p.batch) || !fits_int(p.heads) || !fits_int(p.seqlen_q) || !fits_int(p.seqlen_kv)) {
       return Support::no("flash3 needs batch, heads and sequence lengths in [1, 2^31)");
@@ -107,22 +114,42 @@ class Flash3Kernel final : public AttentionKernel {
 
   std::size_t workspace_bytes(const Problem& p, Pass pass) const override {
     const Flash3BwdParams f = params_for(p, nullptr);
-    return fwd_workspace_bytes(f) + (pass == Pass::fwd ? 0 : bwd_workspace_bytes(f));
+    return fwd_workspace_bytes(f) + (pass == Pass::fwd ? 0 : bwd_workspace_bytes(f)) +
+           (block_mask_ ? block_lists_bytes_bound(p, pass) : 0);
   }
 
   std::unique_ptr<PreparedRun> prepare(const Problem& p, Pass pass, const Operands& ops,
                                        const ExecContext& ctx) override {
-    const Flash3BwdParams f = params_for(p, &ops);
+    Flash3BwdParams f = params_for(p, &ops);
     // The operands' real pointers and strides are checked here (supports() saw only the layout).
     if (const char* why = unsupported_reason(f, pass); why[0] != '\0') throw std::invalid_argument(why);
-    return std::make_unique<Flash3Run>(f, pass, ctx);
+    if (const Support s = mask_support(p); !s.ok) throw std::invalid_argument(s.reason);
+    Buffer lists = block_mask_ ? upload_block_lists(p, pass, ops, ctx, f) : Buffer{};
+    return std::make_unique<Flash3Run>(f, pass, ctx, std::move(lists));
   }
+
+ private:
+  // The lists (flash3_block_lists.hpp) index masks per query head and take 128 x 128 multiples.
+  Support mask_support(const Problem& p) const {
+    if (p.sparsity.is_dense()) return Support::yes();
+    if (!block_mask_) return Support::no("flash3: dense attention only (block masks run on block_sparse)");
+    if (const char* why = block_mask_unsupported_reason(params_for(p, nullptr)); why[0] != '\0')
+      return Support::no(why);
+    const std::string why = flash3_mask_blocks_unsupported(p.sparsity.block_q, p.sparsity.block_k);
+    return why.empty() ? Support::yes() : Support::no(why);
+  }
+
+  bool block_mask_;
 };
 
 }  // namespace
 }  // namespace flash3
 
-std::unique_ptr<AttentionKernel> make_flash3_kernel() { return std::make_unique<flash3::Flash3Kernel>(); }
+std::unique_ptr<AttentionKernel> make_flash3_kernel() { return std::make_unique<flash3::Flash3Kernel>(false); }
+
+std::unique_ptr<AttentionKernel> make_flash3_block_mask_kernel() {
+  return std::make_unique<flash3::Flash3Kernel>(true);
+}
 
 FamilyBuild flash3_build() {
   return {.factory = &make_flash3_kernel,

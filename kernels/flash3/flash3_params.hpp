@@ -39,7 +39,21 @@ struct Flash3Params {
   // Causal tiles differ in length and are claimed dynamically from this counter, which must be zero at
   // the launch (run_fwd zeroes it on the stream); unused otherwise.
   int* tile_counter = nullptr;
+
+  // Block mask (the block_sparse family), as the lists of kept tile pairs flash3_block_lists.hpp builds from it
+  // on the host; null: dense. Lists are per (mask head, query tile) for the forward and per (mask head, key
+  // block) for the backward, each ascending, found through offsets ([mask_heads * tiles + 1] ints).
+  const int* mask_kv_offsets = nullptr;
+  const int* mask_kv_blocks = nullptr;  // entries: kKvEntryShift below
+  const int* mask_q_offsets = nullptr;
+  const int* mask_q_blocks = nullptr;   // backward query blocks (Bwd3Tile::bm rows)
+  int mask_heads = 1;                   // 1: one mask for every head
 };
+
+// A forward list entry: key block << kKvEntryShift | kKvEntryLast on a tile's first entry (the walk, last block to
+// first, ends there) | bit w when consumer warpgroup w's rows keep the block.
+constexpr int kKvEntryShift = 4;
+constexpr int kKvEntryLast = 8;
 
 // The K/V heads (K, V, dK, dV): heads / kv_group.
 FA_HD int kv_heads_of(const Flash3Params& p) { return p.heads / p.kv_group; }

@@ -1,0 +1,7 @@
+// flash3 backward main-kernel block-mask instances for head dim 64 (fp16 and bf16, causal both, no dropout;
+// block_sparse), apart from the dense ones so the two compile in parallel.
+#include "kernels/flash3/flash3_bwd_launch.cuh"
+
+namespace fa::flash3 {
+template void launch_bwd_block_mask<64>(const Flash3BwdParams&, const Bwd3Plan&, void*);
+}  // namespace fa::flash3
