@@ -572,6 +572,8 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     ptx::wgmma_wait<1>();
     ptx::fence_regs(st);
     probabilities<Tr, kCausal>(st, lse2s, scale_log2, masked, key0, q0, t, p);
+    QueryValues<BM> dpsums;  // dPsum (it lands with dO): at D 64 read before the dV GEMM is issued, like lse2
+    if constexpr (kEarlyLse2) dpsums.load(sm.dpsum(s), t);
     if (kStagger && cw == 0 && first) ptx::named_bar_arrive(kBarStagger, 256);
     // dV += (P^T Z / (1 - p)) dO goes to the tensor cores while dS is computed.
     if constexpr (kDropout) {
@@ -586,8 +588,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     ptx::wgmma_commit();
     ptx::wgmma_wait<1>();  // dP^T
     ptx::fence_regs(dpt);
-    QueryValues<BM> dpsums;
-    dpsums.load(sm.dpsum(s), t);
+    if constexpr (!kEarlyLse2) dpsums.load(sm.dpsum(s), t);
     score_grads<Tr, kDropout>(dpt, st, dpsums, keep, keep_scale);
     acc_to_a<BM, T>(dpt, dsa);
     // dS^T into its buffer once both warpgroups' dQ GEMMs of kDsBufs steps ago have read it; published to both
