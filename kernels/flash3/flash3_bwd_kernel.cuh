@@ -572,7 +572,9 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     ptx::wgmma_wait<1>();
     ptx::fence_regs(st);
     probabilities<Tr, kCausal>(st, lse2s, scale_log2, masked, key0, q0, t, p);
-    QueryValues<BM> dpsums;  // dPsum (it lands with dO): at D 64 read before the dV GEMM is issued, like lse2
+    // dPsum (it lands with dO): at D 64 read before the dV GEMM is issued, like lse2 (A/B on an H200, session 13
+    // call 6: -1 to -1.6 % backward time at N 512-1024, even at N 8192).
+    QueryValues<BM> dpsums;
     if constexpr (kEarlyLse2) dpsums.load(sm.dpsum(s), t);
     if (kStagger && cw == 0 && first) ptx::named_bar_arrive(kBarStagger, 256);
     // dV += (P^T Z / (1 - p)) dO goes to the tensor cores while dS is computed.
