@@ -74,6 +74,9 @@ std::size_t bwd_workspace_bytes(const Flash3Params& p) {
 Bwd3Plan plan_bwd(const Flash3BwdParams& p, void* workspace) {
   if (const char* why = bwd_unsupported_reason(p); why[0] != '\0') throw std::invalid_argument(why);
   if (const char* why = gradient_unsupported_reason(p); why[0] != '\0') throw std::invalid_argument(why);
+  if (p.mask_q_blocks != nullptr) {  // checked once here, not at every launch
+    if (const char* why = block_mask_unsupported_reason(p); why[0] != '\0') throw std::invalid_argument(why);
+  }
   if (workspace == nullptr) throw std::invalid_argument("flash3 backward: no workspace");
   const Bwd3Tile tile = bwd3_tile(p.head_dim);
   const int swz = swizzle_cols(p.head_dim);
@@ -115,8 +118,7 @@ namespace {
 
 // The main kernel's instance for the head dim, and the block mask's when the parameters hold its lists.
 void launch_main(const Flash3BwdParams& p, const Bwd3Plan& plan, void* stream) {
-  if (p.mask_q_blocks != nullptr) {
-    if (const char* why = block_mask_unsupported_reason(p); why[0] != '\0') throw std::invalid_argument(why);
+  if (p.mask_q_blocks != nullptr) {  // plan_bwd has checked block_mask_unsupported_reason
     if (p.head_dim == 64) launch_bwd_block_mask<64>(p, plan, stream);
     else launch_bwd_block_mask<128>(p, plan, stream);
     return;

@@ -69,6 +69,9 @@ const char* block_mask_unsupported_reason(const Flash3Params& p) {
 
 Fwd3Plan plan_fwd(const Flash3Params& p) {
   if (const char* why = fwd_unsupported_reason(p); why[0] != '\0') throw std::invalid_argument(why);
+  if (p.mask_kv_blocks != nullptr) {  // checked once here, not at every launch
+    if (const char* why = block_mask_unsupported_reason(p); why[0] != '\0') throw std::invalid_argument(why);
+  }
   const Fwd3Geometry g = geometry(p.head_dim, p.dtype);
   const int eb = g.elem_bytes, swz_bytes = g.swizzle_cols * eb;
   Fwd3Plan plan;
@@ -95,8 +98,7 @@ void run_fwd(const Flash3Params& p, const Fwd3Plan& plan, void* stream) {
     if (p.tile_counter == nullptr) throw std::invalid_argument("flash3: causal launch without its tile counter");
     FA_CUDA_CHECK(cudaMemsetAsync(p.tile_counter, 0, sizeof(int), static_cast<cudaStream_t>(stream)));
   }
-  if (p.mask_kv_blocks != nullptr) {
-    if (const char* why = block_mask_unsupported_reason(p); why[0] != '\0') throw std::invalid_argument(why);
+  if (p.mask_kv_blocks != nullptr) {  // plan_fwd has checked block_mask_unsupported_reason
     if (p.head_dim == 64) launch_fwd_block_mask<64>(p, plan, stream);
     else launch_fwd_block_mask<128>(p, plan, stream);
     return;
