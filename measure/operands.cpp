@@ -46,7 +46,12 @@ void copy_in(Backend backend, void* dst, const void* src, std::size_t bytes) {
     std::memcpy(dst, src, bytes);
   } else {
 #if FA_HAS_CUDA
+    // From pageable memory cudaMemcpy may return before its DMA has landed (the CUDA runtime's "API
+    // synchronization behavior"), and the kernels run on non-blocking streams, which do not wait for the
+    // legacy stream: wait for the copy itself, or a kernel may read a tail of stale bytes. (Seen once: a flash
+    // GQA backward verified against partly stale inputs while another process loaded the GPU.)
     FA_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice));
+    FA_CUDA_CHECK(cudaStreamSynchronize(cudaStreamLegacy));
 #endif
   }
 }
