@@ -4,7 +4,7 @@
 // the fp32 dQ accumulator zeroed) and postprocess (dQ = scale * accumulator in the element type).
 //
 // One CTA per (key block of BN = 128, K/V head, batch), keys fastest (causal: the key blocks that see the most
-// query blocks run first). It walks the steps (query head of the K/V head's group, query block of BM = 64
+// query blocks run first, in rounds over the heads: work_of). It walks the steps (query head of the K/V head's group, query block of BM = 64
 // rows), heads outer, so dK and dV of the whole group add up in registers: no atomics, stored once (with as
 // many K/V heads as query heads the group is one head and the steps are its query blocks). Per CTA:
 //   producer warpgroup  one thread: K and V once (TMA), then per step Q + lse2 and dO + dPsum of its query
@@ -102,12 +102,22 @@ __device__ __forceinline__ Work work_of(unsigned block, const Flash3BwdParams& p
   const unsigned num_n = static_cast<unsigned>((p.seqlen_kv + Tr::BN - 1) / Tr::BN);
   const unsigned kv_heads = static_cast<unsigned>(kv_heads_of(p));
   Work w;
-  w.n0 = static_cast<int>(block % num_n) * Tr::BN;
-  const unsigned bhk = block / num_n;
+  unsigned kb = block % num_n, bhk = block / num_n;
+  if constexpr (kCausal && !kBlockMask) {
+    // The longest key blocks (the first) go first, in rounds of kCausalRoundTiles blocks of every (batch, K/V
+    // head) (flash3_tiles.hpp says why).
+    constexpr unsigned kRound = kCausalRoundTiles;
+    const unsigned per_round = kRound * kv_heads * static_cast<unsigned>(p.batch);
+    const unsigned round = block / per_round, r = block - round * per_round;
+    const unsigned first = round * kRound, width = min(kRound, num_n - first);
+    bhk = r / width;
+    kb = first + (r - bhk * width);
+  }
+  w.n0 = static_cast<int>(kb) * Tr::BN;
   w.hk = static_cast<int>(bhk % kv_heads);
   w.b = static_cast<int>(bhk / kv_heads);
   if constexpr (kBlockMask) {
-    const int* off = p.mask_q_offsets + static_cast<long long>(p.mask_heads == 1 ? 0 : w.hk) * num_n + block % num_n;
+    const int* off = p.mask_q_offsets + static_cast<long long>(p.mask_heads == 1 ? 0 : w.hk) * num_n + kb;
     w.m_begin = __ldg(off);
     w.m_end = __ldg(off + 1);
     return w;

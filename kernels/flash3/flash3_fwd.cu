@@ -2,6 +2,7 @@
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <stdexcept>
 
@@ -89,6 +90,8 @@ Fwd3Plan plan_fwd(const Flash3Params& p) {
                            64, o_cols * 2);
   const long long tiles =
       static_cast<long long>((p.seqlen_q + g.block_m - 1) / g.block_m) * p.heads * static_cast<long long>(p.batch);
+  // The causal order's index arithmetic is 32-bit (decode_tile: the producer has no registers for 64-bit division).
+  if (tiles > INT_MAX) throw std::invalid_argument("flash3: more than 2^31 - 1 query tiles x heads x batch");
   plan.grid = static_cast<int>(std::min<long long>(tiles, sm_count()));
   return plan;
 }

@@ -62,13 +62,20 @@ struct Tile {
 };
 
 // Tiles are numbered query-tile fastest, then head, then batch, so the CTAs running at one time share
-// the K/V of few heads in L2. Under causal masking the last query tiles of a head are the longest:
-// they go first.
+// the K/V of few heads in L2. Under causal masking the last query tiles of a head are the longest: they go
+// first, in rounds of kCausalRoundTiles tiles of every head (flash3_tiles.hpp says why).
 template <bool kCausal>
-__device__ __forceinline__ Tile decode_tile(long long t, int num_m, int heads) {
+__device__ __forceinline__ Tile decode_tile(long long t, int num_m, const Flash3Params& p) {
+  if constexpr (kCausal) {  // t < 2^31 (plan_fwd)
+    const unsigned ti = static_cast<unsigned>(t), bh_all = static_cast<unsigned>(p.heads) * p.batch;
+    const unsigned per_round = kCausalRoundTiles * bh_all, round = ti / per_round, r = ti - round * per_round;
+    const unsigned first = round * kCausalRoundTiles, width = min(kCausalRoundTiles, num_m - static_cast<int>(first));
+    const unsigned bh = r / width, mi = first + (r - bh * width);
+    return {num_m - 1 - static_cast<int>(mi), static_cast<int>(bh % p.heads), static_cast<int>(bh / p.heads)};
+  }
   const int mi = static_cast<int>(t % num_m);
   const long long bh = t / num_m;
-  return {kCausal ? num_m - 1 - mi : mi, static_cast<int>(bh % heads), static_cast<int>(bh / heads)};
+  return {mi, static_cast<int>(bh % p.heads), static_cast<int>(bh / p.heads)};
 }
 
 // Number of key blocks a query tile sees (blocks 0 .. n-1); 0 when every row is fully masked.
@@ -309,7 +316,7 @@ __device__ void produce(const Smem<Tr>& sm, const CUtensorMap* tm_q, const CUten
   for (long long t = blockIdx.x;;) {
     const long long next = feed.publish_and_claim(t);
     if (t >= feed.tiles) break;
-    const Tile tile = decode_tile<kCausal>(t, num_m, p.heads);
+    const Tile tile = decode_tile<kCausal>(t, num_m, p);
     // A block mask's list is empty exactly when this count is 0 (flash3_block_lists.cpp): the list's own count
     // costs the producer at D 64 a spill.
     const int n_blocks = kv_blocks<Tr, kCausal>(tile.m, p);
@@ -358,7 +365,7 @@ __device__ void transpose_v(const Smem<Tr>& sm, const Flash3Params& p, int tid) 
   TileFeed<Tr, kCausal> feed{sm, static_cast<long long>(num_m) * p.heads * p.batch, p.tile_counter, {}};
   RingPos<Tr::kStages> kv;
   for (long long ti = feed.first(); ti < feed.tiles; ti = feed.next(ti)) {
-    const int n_blocks = kv_blocks<Tr, kCausal>(decode_tile<kCausal>(ti, num_m, p.heads).m, p);
+    const int n_blocks = kv_blocks<Tr, kCausal>(decode_tile<kCausal>(ti, num_m, p).m, p);
     for (int n = 0; n < n_blocks; ++n) {
       ptx::mbar_wait(sm.full_v_tma(kv.stage), kv.phase);
       ptx::mbar_wait(sm.empty_v(kv.stage), kv.phase ^ 1u);
@@ -534,7 +541,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   RingPos<Tr::kStages> kpos, vpos;
   std::uint32_t q_phase = 0;
   for (long long ti = feed.first(); ti < feed.tiles; ti = feed.next(ti)) {
-    const Tile tile = decode_tile<kCausal>(ti, num_m, p.heads);
+    const Tile tile = decode_tile<kCausal>(ti, num_m, p);
     const int n_blocks = kv_count<Tr, kCausal, kBlockMask>(tile, num_m, p);
     const int row0 = tile.m * BM + lrow0;  // this thread's rows: row0, row0 + 8
     if (n_blocks == 0) {

@@ -31,6 +31,15 @@ constexpr Fwd3Tile fwd3_fp8_tile(int d) {
   }
 }
 
+// Causal order of work, forward and backward: a head's tiles differ in length (the forward's last query tiles
+// and the backward's first key blocks see the most blocks), so the longest go first; but longest-first over
+// every head at once runs the CTAs of many heads side by side, and their K/V (forward) or Q/dO and dQ
+// (backward) no longer share L2. So the order takes rounds: the kCausalRoundTiles longest tiles of every
+// head, heads in turn, then the next kCausalRoundTiles of every head, and so on. On an H200 (bf16, 16k tokens,
+// docs/perf/2026-11-30-session14.md), against one round per head: N 8192 forward D 128 causal -5.6 % time,
+// fwd+bwd -3.6 %; longest-first over all heads (rounds of 1) +13 to +25 % at N 512-1024.
+inline constexpr int kCausalRoundTiles = 8;
+
 // Elements per swizzled shared-memory row of a 16-bit [rows x d] tile: 64 (128-byte swizzle) where d is a
 // multiple of 64, else 32 (64-byte swizzle): the TMA boxes and the kernels' layouts agree on it.
 constexpr int swizzle_cols(int d) { return d % 64 == 0 ? 64 : 32; }
