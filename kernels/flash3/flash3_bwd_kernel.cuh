@@ -103,7 +103,7 @@ __device__ __forceinline__ Work work_of(unsigned block, const Flash3BwdParams& p
   const unsigned kv_heads = static_cast<unsigned>(kv_heads_of(p));
   Work w;
   unsigned kb = block % num_n, bhk = block / num_n;
-  if constexpr (kCausal && !kBlockMask) {
+  if constexpr (kCausal) {
     // The longest key blocks (the first) go first, in rounds of kCausalRoundTiles blocks of every (batch, K/V
     // head) (flash3_tiles.hpp says why).
     constexpr unsigned kRound = kCausalRoundTiles;
