@@ -104,14 +104,11 @@ __device__ __forceinline__ Work work_of(unsigned block, const Flash3BwdParams& p
   Work w;
   unsigned kb = block % num_n, bhk = block / num_n;
   if constexpr (kCausal) {
-    // The longest key blocks (the first) go first, in rounds of kCausalRoundTiles blocks of every (batch, K/V
+    // The longest key blocks (the first) go first, in rounds of causal_round_tiles blocks of every (batch, K/V
     // head) (flash3_tiles.hpp says why).
-    constexpr unsigned kRound = kCausalRoundTiles;
-    const unsigned per_round = kRound * kv_heads * static_cast<unsigned>(p.batch);
-    const unsigned round = block / per_round, r = block - round * per_round;
-    const unsigned first = round * kRound, width = min(kRound, num_n - first);
-    bhk = r / width;
-    kb = first + (r - bhk * width);
+    const CausalSlot s = causal_slot(block, num_n, kv_heads * static_cast<unsigned>(p.batch));
+    bhk = s.head;
+    kb = s.rank;
   }
   w.n0 = static_cast<int>(kb) * Tr::BN;
   w.hk = static_cast<int>(bhk % kv_heads);

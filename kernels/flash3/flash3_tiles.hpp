@@ -2,6 +2,8 @@
 // Tile shapes of the flash3 forward and backward per head dim: the one copy. The CUDA traits (flash3_fwd_traits.cuh,
 // which says why these shapes) are built from it and the family's IO model (flash3_family.cpp) reads it.
 // Plain C++: the face includes it in builds without CUDA.
+#include "core/hostdevice.hpp"
+
 namespace fa::flash3 {
 
 struct Fwd3Tile {
@@ -34,11 +36,28 @@ constexpr Fwd3Tile fwd3_fp8_tile(int d) {
 // Causal order of work, forward and backward: a head's tiles differ in length (the forward's last query tiles
 // and the backward's first key blocks see the most blocks), so the longest go first; but longest-first over
 // every head at once runs the CTAs of many heads side by side, and their K/V (forward) or Q/dO and dQ
-// (backward) no longer share L2. So the order takes rounds: the kCausalRoundTiles longest tiles of every
-// head, heads in turn, then the next kCausalRoundTiles of every head, and so on. On an H200 (bf16, 16k tokens,
-// docs/perf/2026-11-30-session14.md), against one round per head: N 8192 forward D 128 causal -5.6 % time,
-// fwd+bwd -3.6 %; longest-first over all heads (rounds of 1) +13 to +25 % at N 512-1024.
-inline constexpr int kCausalRoundTiles = 8;
+// (backward) no longer share L2. So the order takes rounds: the `causal_round_tiles` longest tiles of every
+// head, heads in turn, then the next ones of every head, and so on: rounds of 8 tiles, or 8 rounds once a
+// head has more than 64 tiles, which keeps the heads running side by side (and their bytes in L2) about as
+// many at any length. On an H200 (bf16, 16k tokens, docs/perf/2026-11-30-session14.md), against one round per
+// head: N 8192 forward D 128 causal -5.6 % time, fwd+bwd -3.6 %; longest-first over all heads (rounds of 1)
+// +13 to +25 % at N 512-1024; at N 16384 rounds of 16 -4.4 % forward D 128 against rounds of 8.
+FA_HD constexpr int causal_round_tiles(int tiles_per_head) {
+  return tiles_per_head > 64 ? (tiles_per_head + 7) / 8 : 8;
+}
+
+// Work item `item` (< tiles_per_head * heads, below 2^32) of that order: its head (over batch x heads) and its
+// rank inside the head, 0 = the longest tile.
+struct CausalSlot {
+  unsigned head, rank;
+};
+FA_HD constexpr CausalSlot causal_slot(unsigned item, unsigned tiles_per_head, unsigned heads) {
+  const unsigned chunk = static_cast<unsigned>(causal_round_tiles(static_cast<int>(tiles_per_head)));
+  const unsigned per_round = chunk * heads, round = item / per_round, r = item - round * per_round;
+  const unsigned first = round * chunk, left = tiles_per_head - first, width = chunk < left ? chunk : left;
+  const unsigned head = r / width;
+  return {head, first + (r - head * width)};
+}
 
 // Elements per swizzled shared-memory row of a 16-bit [rows x d] tile: 64 (128-byte swizzle) where d is a
 // multiple of 64, else 32 (64-byte swizzle): the TMA boxes and the kernels' layouts agree on it.
