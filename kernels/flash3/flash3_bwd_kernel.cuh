@@ -104,9 +104,10 @@ __device__ __forceinline__ Work work_of(unsigned block, const Flash3BwdParams& p
   Work w;
   unsigned kb = block % num_n, bhk = block / num_n;
   if constexpr (kCausal) {
-    // The longest key blocks (the first) go first, in rounds of causal_round_tiles blocks of every (batch, K/V
+    // The longest key blocks (the first) go first, in rounds of bwd_causal_round_tiles blocks of every (batch, K/V
     // head) (flash3_tiles.hpp says why).
-    const CausalSlot s = causal_slot(block, num_n, kv_heads * static_cast<unsigned>(p.batch));
+    const CausalSlot s = causal_slot(block, num_n, kv_heads * static_cast<unsigned>(p.batch),
+                                     bwd_causal_round_tiles(static_cast<int>(num_n)));
     bhk = s.head;
     kb = s.rank;
   }

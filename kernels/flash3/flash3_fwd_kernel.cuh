@@ -63,11 +63,12 @@ struct Tile {
 
 // Tiles are numbered query-tile fastest, then head, then batch, so the CTAs running at one time share
 // the K/V of few heads in L2. Under causal masking the last query tiles of a head are the longest: they go
-// first, in rounds of causal_round_tiles tiles of every head (flash3_tiles.hpp says why).
+// first, in rounds of fwd_causal_round_tiles tiles of every head (flash3_tiles.hpp says why).
 template <bool kCausal>
 __device__ __forceinline__ Tile decode_tile(long long t, int num_m, const Flash3Params& p) {
   if constexpr (kCausal) {  // t < 2^31 (plan_fwd)
-    const CausalSlot s = causal_slot(static_cast<unsigned>(t), num_m, static_cast<unsigned>(p.heads) * p.batch);
+    const CausalSlot s = causal_slot(static_cast<unsigned>(t), num_m, static_cast<unsigned>(p.heads) * p.batch,
+                                     fwd_causal_round_tiles(num_m));
     return {num_m - 1 - static_cast<int>(s.rank), static_cast<int>(s.head % p.heads), static_cast<int>(s.head / p.heads)};
   }
   const int mi = static_cast<int>(t % num_m);

@@ -34,25 +34,28 @@ constexpr Fwd3Tile fwd3_fp8_tile(int d) {
 }
 
 // Causal order of work, forward and backward: a head's tiles differ in length (the forward's last query tiles
-// and the backward's first key blocks see the most blocks), so the longest go first; but longest-first over
-// every head at once runs the CTAs of many heads side by side, and their K/V (forward) or Q/dO and dQ
-// (backward) no longer share L2. So the order takes rounds: the `causal_round_tiles` longest tiles of every
-// head, heads in turn, then the next ones of every head, and so on: rounds of 8 tiles, or 8 rounds once a
-// head has more than 64 tiles, which keeps the heads running side by side (and their bytes in L2) about as
-// many at any length. On an H200 (bf16, 16k tokens, docs/perf/2026-11-30-session14.md), against one round per
-// head: N 8192 forward D 128 causal -5.6 % time, fwd+bwd -3.6 %; longest-first over all heads (rounds of 1)
-// +13 to +25 % at N 512-1024; at N 16384 rounds of 16 -4.4 % forward D 128 against rounds of 8.
-FA_HD constexpr int causal_round_tiles(int tiles_per_head) {
+// and the backward's first key blocks see the most blocks), so the longest go first. One head after another,
+// the long tiles of the last heads start last and the SMs that finish early idle; longest-first over every
+// head at once runs the CTAs of many heads side by side, and their K/V (forward) or Q/dO and dQ (backward)
+// no longer share L2. So the order takes rounds: the `chunk` longest tiles of every head, heads in turn, then
+// the next ones of every head, and so on. Measured on an H200 (bf16, docs/perf/2026-11-30-session14.md),
+// against one round per head (chunk = all of a head's tiles):
+//  - forward: rounds of 8 tiles, or 8 rounds past 64 tiles per head (keeping about as many heads side by
+//    side at any length): N 8192 D 128 -5.6 % time, D 64 -6 %; N 16384 -1.5 to -3 %, N 32768 D 64 -5.6 %,
+//    D 128 even. Rounds of 1 (longest first over all heads) cost +13 % at N 512-1024.
+//  - backward: rounds of 8 key blocks up to 64 blocks per head: fwd+bwd N 8192 D 128 -3.6 %; beyond, one
+//    round per head: rounds there cost fwd+bwd D 128 +10 % at N 16384 and +8 % at N 32768.
+FA_HD constexpr int fwd_causal_round_tiles(int tiles_per_head) {
   return tiles_per_head > 64 ? (tiles_per_head + 7) / 8 : 8;
 }
+FA_HD constexpr int bwd_causal_round_tiles(int blocks_per_head) { return blocks_per_head > 64 ? blocks_per_head : 8; }
 
-// Work item `item` (< tiles_per_head * heads, below 2^32) of that order: its head (over batch x heads) and its
-// rank inside the head, 0 = the longest tile.
+// Work item `item` (< tiles_per_head * heads, below 2^32) of that order with rounds of `chunk` tiles: its head
+// (over batch x heads) and its rank inside the head, 0 = the longest tile.
 struct CausalSlot {
   unsigned head, rank;
 };
-FA_HD constexpr CausalSlot causal_slot(unsigned item, unsigned tiles_per_head, unsigned heads) {
-  const unsigned chunk = static_cast<unsigned>(causal_round_tiles(static_cast<int>(tiles_per_head)));
+FA_HD constexpr CausalSlot causal_slot(unsigned item, unsigned tiles_per_head, unsigned heads, unsigned chunk) {
   const unsigned per_round = chunk * heads, round = item / per_round, r = item - round * per_round;
   const unsigned first = round * chunk, left = tiles_per_head - first, width = chunk < left ? chunk : left;
   const unsigned head = r / width;
