@@ -41,8 +41,8 @@ constexpr Fwd3Tile fwd3_fp8_tile(int d) {
 // the next ones of every head, and so on. Measured on an H200 (bf16, docs/perf/2026-11-30-session14.md),
 // against one round per head (chunk = all of a head's tiles):
 //  - forward: rounds of 8 tiles, or 8 rounds past 64 tiles per head (keeping about as many heads side by
-//    side at any length): N 8192 D 128 -5.6 % time, D 64 -6 %; N 16384 -1.5 to -3 %, N 32768 D 64 -5.6 %,
-//    D 128 even. Rounds of 1 (longest first over all heads) cost +13 % at N 512-1024.
+//    side at any length): N 8192 -5.6 % time (D 64 and 128); N 16384 -1.5 to -3 %, N 32768 D 64 -5.6 %,
+//    D 128 even. Rounds of 1 (longest first over all heads) cost +13 % at N 512-1024 (D 128).
 //  - backward: rounds of 8 key blocks up to 64 blocks per head: fwd+bwd N 8192 D 128 -3.6 %; beyond, one
 //    round per head: rounds there cost fwd+bwd D 128 +10 % at N 16384 and +8 % at N 32768.
 FA_HD constexpr int fwd_causal_round_tiles(int tiles_per_head) {
