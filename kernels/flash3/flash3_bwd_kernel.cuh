@@ -4,9 +4,10 @@
 // the fp32 dQ accumulator zeroed) and postprocess (dQ = scale * accumulator in the element type).
 //
 // One CTA per (key block of BN = 128, K/V head, batch), keys fastest (causal: the key blocks that see the most
-// query blocks run first, in rounds over the heads: work_of). It walks the steps (query head of the K/V head's group, query block of BM = 64
-// rows), heads outer, so dK and dV of the whole group add up in registers: no atomics, stored once (with as
-// many K/V heads as query heads the group is one head and the steps are its query blocks). Per CTA:
+// query blocks run first, in rounds over the heads: work_of). It walks the steps (query head of the K/V head's
+// group, query block of BM = 64 rows), heads outer, so dK and dV of the whole group add up in registers: no
+// atomics, stored once (with as many K/V heads as query heads the group is one head and the steps are its query
+// blocks). Per CTA:
 //   producer warpgroup  one thread: K and V once (TMA), then per step Q + lse2 and dO + dPsum of its query
 //                       head and block into a ring of stages, each with a "full" and an "empty" mbarrier;
 //   2 consumer warpgroups, 64 keys each; per query block, everything transposed (keys are the M dimension):
@@ -102,7 +103,7 @@ __device__ __forceinline__ Work work_of(unsigned block, const Flash3BwdParams& p
   const unsigned num_n = static_cast<unsigned>((p.seqlen_kv + Tr::BN - 1) / Tr::BN);
   const unsigned kv_heads = static_cast<unsigned>(kv_heads_of(p));
   Work w;
-  unsigned kb = block % num_n, bhk = block / num_n;
+  unsigned kb, bhk;
   if constexpr (kCausal) {
     // The longest key blocks (the first) go first, in rounds of bwd_causal_round_tiles blocks of every (batch, K/V
     // head) (flash3_tiles.hpp says why).
@@ -110,6 +111,9 @@ __device__ __forceinline__ Work work_of(unsigned block, const Flash3BwdParams& p
                                      bwd_causal_round_tiles(static_cast<int>(num_n)));
     bhk = s.head;
     kb = s.rank;
+  } else {
+    kb = block % num_n;
+    bhk = block / num_n;
   }
   w.n0 = static_cast<int>(kb) * Tr::BN;
   w.hk = static_cast<int>(bhk % kv_heads);

@@ -69,7 +69,8 @@ __device__ __forceinline__ Tile decode_tile(long long t, int num_m, const Flash3
   if constexpr (kCausal) {  // t < 2^31 (plan_fwd)
     const CausalSlot s = causal_slot(static_cast<unsigned>(t), num_m, static_cast<unsigned>(p.heads) * p.batch,
                                      fwd_causal_round_tiles(num_m));
-    return {num_m - 1 - static_cast<int>(s.rank), static_cast<int>(s.head % p.heads), static_cast<int>(s.head / p.heads)};
+    const int bh = static_cast<int>(s.head);
+    return {num_m - 1 - static_cast<int>(s.rank), bh % p.heads, bh / p.heads};
   }
   const int mi = static_cast<int>(t % num_m);
   const long long bh = t / num_m;

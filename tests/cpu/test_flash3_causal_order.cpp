@@ -54,7 +54,7 @@ void check_order(unsigned tiles, unsigned heads, unsigned chunk) {
 TEST_CASE("flash3 causal order: every (head, rank) once, rounds of ranks in order", "[flash3][causal_order]") {
   for (unsigned tiles : {1u, 3u, 8u, 9u, 17u, 64u, 100u, 128u})
     for (unsigned heads : {1u, 2u, 5u, 32u})
-      for (int chunk : {fwd_causal_round_tiles(static_cast<int>(tiles)), bwd_causal_round_tiles(static_cast<int>(tiles)),
-                        1, static_cast<int>(tiles)})
+      for (int chunk : {fwd_causal_round_tiles(static_cast<int>(tiles)),
+                        bwd_causal_round_tiles(static_cast<int>(tiles)), 1, static_cast<int>(tiles)})
         check_order(tiles, heads, static_cast<unsigned>(chunk));
 }
