@@ -170,9 +170,12 @@ __device__ __forceinline__ void mask_block(float (&s)[N / 2], int col0, int row0
 // the factor by which O (accumulated against the old maxima) must be rescaled. A row with nothing visible
 // yet keeps max = -inf and is exponentiated against 0, so exp2(-inf) = 0 and no inf - inf appears.
 // p_offset: P comes out scaled by 2^p_offset (fp8, flash3_fwd_traits.cuh kPOffset), the row sums with it.
+// max_slack (FlashAttention-4's conditional rescaling): the running max moves only when the block's max exceeds
+// it by more than max_slack in log2 units, so P may reach 2^max_slack, and corr is then exactly 1 in most blocks,
+// where the caller skips rescaling O. Exact either way: O, the row sums and lse all refer to the same max.
 template <int N>
 __device__ __forceinline__ void online_softmax(float (&s)[N / 2], float (&row_max)[2], float (&row_sum)[2],
-                                               float (&corr)[2], float scale_log2, float p_offset) {
+                                               float (&corr)[2], float scale_log2, float p_offset, float max_slack) {
   float mx[2] = {row_max[0], row_max[1]};
 #pragma unroll
   for (int j = 0; j < N / 2; ++j) mx[(j / 2) % 2] = fmaxf(mx[(j / 2) % 2], s[j]);
@@ -180,6 +183,8 @@ __device__ __forceinline__ void online_softmax(float (&s)[N / 2], float (&row_ma
 #pragma unroll
   for (int r = 0; r < 2; ++r) {
     mx[r] = ptx::quad_max(mx[r]);
+    // Not (mx - old) * scale <= slack: with old = -inf that is +inf and moves the max; with both -inf, NaN keeps it.
+    if (!((mx[r] - row_max[r]) * scale_log2 > max_slack)) mx[r] = row_max[r];
     const float m_use = mx[r] == kNegInf ? 0.f : mx[r];
     corr[r] = ptx::exp2_approx((row_max[r] - m_use) * scale_log2);
     row_max[r] = mx[r];
@@ -196,23 +201,33 @@ __device__ __forceinline__ void online_softmax(float (&s)[N / 2], float (&row_ma
   for (int r = 0; r < 2; ++r) row_sum[r] = row_sum[r] * corr[r] + sum[r];
 }
 
-// Dropout with the shared keep-mask (core/philox.hpp), on P once it is packed into A-operand registers:
-// one Philox call gives this thread's 16 elements of a 32-column group (rows row0 and row0 + 8, column
-// pairs 2t, 2t + 1 of each 8-column block), i.e. the two k16 fragments 2G and 2G + 1; a SWAR compare per
-// word and one PRMT + AND per packed pair apply it (core/dropout_pairs.cuh). Applied after the row sums:
-// lse and the normaliser stay those of the undropped softmax, and 1 / (1 - p) is folded into the final scale.
+// Dropout with the shared keep-mask (core/philox.hpp), in two steps. dropout_flags draws this thread's keep flags
+// for key block col0: one Philox call per 32-column group gives its 16 elements (rows row0 and row0 + 8, column
+// pairs 2t, 2t + 1 of each 8-column block), i.e. the two k16 fragments 2G and 2G + 1, compared byte-wise (SWAR)
+// against the threshold. It needs nothing of S, so the kernel draws before the softmax, where the integer work
+// fills the issue slots that the exponentials (MUFU, a quarter of the issue rate) leave free.
+// apply_dropout then zeroes the dropped elements of P once it is packed into A-operand registers (one PRMT + AND
+// per pair, core/dropout_pairs.cuh): after the row sums, so lse and the normaliser stay those of the undropped
+// softmax, and 1 / (1 - p) is folded into the final scale.
 template <int N>
-__device__ __forceinline__ void apply_dropout(std::uint32_t (&pr)[N / 16][4], const Flash3Params& p, int b, int h,
-                                              int row0, int col0, int t) {
+__device__ __forceinline__ void dropout_flags(Philox4 (&keep)[N / 32], const Flash3Params& p, int b, int h, int row0,
+                                              int col0, int t) {
   const std::uint32_t counter_row = dropout_counter_row(static_cast<std::uint32_t>(row0));
 #pragma unroll
   for (int g = 0; g < N / 32; ++g) {
     const std::uint32_t counter_col = static_cast<std::uint32_t>(((col0 >> 5) + g) * 4 + t);
-    const Philox4 flags = dropout_keep_flags(
+    keep[g] = dropout_keep_flags(
         dropout_random(p.seed, static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(h), counter_row, counter_col),
         p.dropout_threshold8);
-    drop_packed_fragment(pr[2 * g], flags, 0);
-    drop_packed_fragment(pr[2 * g + 1], flags, 1);
+  }
+}
+
+template <int N>
+__device__ __forceinline__ void apply_dropout(std::uint32_t (&pr)[N / 16][4], const Philox4 (&keep)[N / 32]) {
+#pragma unroll
+  for (int g = 0; g < N / 32; ++g) {
+    drop_packed_fragment(pr[2 * g], keep[g], 0);
+    drop_packed_fragment(pr[2 * g + 1], keep[g], 1);
   }
 }
 
@@ -521,6 +536,8 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   const int diag = p.seqlen_kv - p.seqlen_q;
   const float scale_log2 = p.scale * p.q_descale * p.k_descale * ptx::kLog2e;  // descales: 1 unless fp8
   const std::uint32_t q_base = sm.q() + cw * 64 * Tr::kSwzBytes;
+  constexpr bool kLazyRescale = Tr::kLazyRescale && !kDropout;  // with dropout the vote costs more than it saves
+  constexpr float kMaxSlack = kDropout ? 0.f : Tr::kMaxSlack;
   const int lrow0 = cw * 64 + warp * 16 + lane / 4;  // this thread's first row inside the tile
   // Ping-pong: warpgroup cw issues its GEMMs after cw - 1 (cyclically) has issued its own.
   auto sched_sync = [&] {
@@ -570,6 +587,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     float row_max[2] = {kNegInf, kNegInf}, row_sum[2] = {0.f, 0.f}, corr[2];
     float s[BN / 2];
     std::uint32_t pr[Tr::kPFrags][4];
+    Philox4 keep[kDropout ? BN / 32 : 1];  // this block's dropout flags (dropout_flags)
 
     ptx::mbar_wait(sm.full_q(), q_phase);
     q_phase ^= 1u;
@@ -589,9 +607,11 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       kpos.advance();
       release_q_after_last_s(i);
       const int n = mask_s(s, i);
-      online_softmax<BN>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset);
+      if constexpr (kDropout && Tr::kDrawEarly) dropout_flags<BN>(keep, p, tile.b, tile.h, row0, n * BN, t);
+      online_softmax<BN>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset, kMaxSlack);
       p_to_a<Tr, T>(s, pr);
-      if constexpr (kDropout) apply_dropout<BN>(pr, p, tile.b, tile.h, row0, n * BN, t);
+      if constexpr (kDropout && !Tr::kDrawEarly) dropout_flags<BN>(keep, p, tile.b, tile.h, row0, n * BN, t);
+      if constexpr (kDropout) apply_dropout<BN>(pr, keep);
     }
 
     // Steady state: S(n) and P V(n + 1) in flight together.
@@ -613,15 +633,19 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       kpos.advance();
       release_q_after_last_s(i);
       const int n = mask_s(s, i);
-      online_softmax<BN>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset);
+      if constexpr (kDropout && Tr::kDrawEarly) dropout_flags<BN>(keep, p, tile.b, tile.h, row0, n * BN, t);
+      online_softmax<BN>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset, kMaxSlack);
       ptx::wgmma_wait<0>();
       pin_o_and_p<Tr>(o, pr);  // P stays live until its GEMM is done
       if (leader) ptx::mbar_arrive(sm.empty_v(vpos.stage));
       vpos.advance();
+      if (!kLazyRescale || __any_sync(0xFFFFFFFFu, corr[0] != 1.f || corr[1] != 1.f)) {  // a row max moved
 #pragma unroll
-      for (int j = 0; j < D / 2; ++j) o[j] *= corr[(j / 2) % 2];
+        for (int j = 0; j < D / 2; ++j) o[j] *= corr[(j / 2) % 2];
+      }
       p_to_a<Tr, T>(s, pr);
-      if constexpr (kDropout) apply_dropout<BN>(pr, p, tile.b, tile.h, row0, n * BN, t);
+      if constexpr (kDropout && !Tr::kDrawEarly) dropout_flags<BN>(keep, p, tile.b, tile.h, row0, n * BN, t);
+      if constexpr (kDropout) apply_dropout<BN>(pr, keep);
     }
 
     // Last GEMM: P V of the first block.

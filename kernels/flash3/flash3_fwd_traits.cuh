@@ -63,6 +63,17 @@ struct Fwd3Traits {
   // P is scaled by 2^kPOffset before its e4m3 rounding (exp2(s - max + 8): the largest is 256, the small
   // ones stay out of e4m3's subnormals); the row sums carry the same factor, lse takes it out.
   static constexpr float kPOffset = kFp8 ? 8.f : 0.f;
+  // Conditional rescaling of O (online_softmax): a warp multiplies O by the correction only when one of its row
+  // maxima moved, and 16-bit P lets the running max lag the true one by up to 2^8 (fp8's P already uses its
+  // headroom, kPOffset, so there the max moves whenever it grows). The vote and branch cost about what the
+  // skipped multiplies save at D = 128; measured on an H200, bf16/fp8 N 8192 forward (docs/perf/2026-12-01-
+  // session15.md): D = 256 -4.8 to -6 % time, fp8 D = 64 -3 to -5 %, fp8 D = 256 -2 to -3 %, 16-bit D = 64 even,
+  // D = 128 +1 to +4 % (bf16 and fp8), with dropout +6 %. So: on for D = 256 and fp8 D = 64, off elsewhere.
+  static constexpr bool kLazyRescale = D == 256 || (kFp8 && D == 64);
+  static constexpr float kMaxSlack = kLazyRescale && !kFp8 ? 8.f : 0.f;
+  // Dropout's keep flags drawn before the softmax (dropout_flags) rather than after the pack: with three consumer
+  // warpgroups (16-bit D = 64) causal -6 % time, non-causal even; with two (D >= 96) +1 to +2 %.
+  static constexpr bool kDrawEarly = kConsumerWGs == 3;
   static constexpr int kTransposers = kFp8 ? 96 : 0;  // producer warps 1..3
 
   // Shared memory, from a 1024-byte aligned base: Q | K stages | V stages (fp8: V^T) | fp8: raw V stages |
