@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <string>
 
@@ -63,31 +64,56 @@ void spin_host(double ms) {
   }
 }
 
-// "spin, then the point" for a GPU point: the spin's cycles are what is left of `extra_ms` after the
-// extra launch's own cost, at the SM clock the point runs at. Describes itself in `how`.
-std::function<void()> gpu_spin(Sampler& sampler, void* stream, const std::function<void()>& plain, double plain_ms,
-                               double extra_ms, std::string& how) {
 #if FA_HAS_CUDA
-  double mhz = sampler.last_clock_mhz();
-  if (!(mhz > 0)) mhz = measure_sm_clock_mhz(stream);
-  const std::function<void()> empty_spin = [plain, stream] {
-    spin_gpu_cycles(0, stream);
-    plain();
-  };
-  const double launch_ms = std::max(0.0, median_sample_ms(sampler, empty_spin) - plain_ms);
-  const auto cycles = static_cast<long long>(std::max(0.0, extra_ms - launch_ms) * mhz * 1e3);  // MHz x ms = 1e3 cycles
-  how = fmt::format("a {}-cycle spin kernel at {:.0f} MHz; its launch alone adds {:.2f}%", cycles, mhz,
-                    100 * launch_ms / plain_ms);
+// "spin, then the point" for a GPU point.
+std::function<void()> with_gpu_spin(const std::function<void()>& plain, void* stream, long long cycles) {
   return [plain, stream, cycles] {
     spin_gpu_cycles(cycles, stream);
     plain();
   };
-#else
-  (void)sampler, (void)stream, (void)plain_ms, (void)extra_ms;
-  how = "no CUDA in this build: not injected";
-  return plain;
-#endif
 }
+
+// The spin's first length: what is left of `extra_ms` after the extra launch's own cost, at the SM clock the
+// point runs at. Sets launch_ms and describes itself in `how`.
+long long first_spin_cycles(Sampler& sampler, void* stream, const std::function<void()>& plain, double plain_ms,
+                            double extra_ms, double& launch_ms, std::string& how) {
+  double mhz = sampler.last_clock_mhz();
+  if (!(mhz > 0)) mhz = measure_sm_clock_mhz(stream);
+  launch_ms = std::max(0.0, median_sample_ms(sampler, with_gpu_spin(plain, stream, 0)) - plain_ms);
+  const auto cycles = static_cast<long long>(std::max(0.0, extra_ms - launch_ms) * mhz * 1e3);  // MHz x ms = 1e3 cycles
+  how = fmt::format("a {}-cycle spin kernel at {:.0f} MHz; its launch alone adds {:.2f}%", cycles, mhz,
+                    100 * launch_ms / plain_ms);
+  return cycles;
+}
+
+// Corrections of the spin's length after measuring what it adds, and how close that must come (a fraction of
+// the plain point). Needed because cycles at the point's clock are not exactly time added: on an H200 a spin of
+// 10 % of a 0.87 ms point added 7.9 % (the spin draws little power, and a GPU at its power limit can then run
+// the point beside it at a higher clock than alone).
+constexpr int kSpinCorrections = 3;
+constexpr double kSpinTolerance = 0.0025;
+
+// Calibrates a GPU spin so that "spin, then the point" takes (1 + fraction) times the plain point, measured:
+// returns it and its measured median in slowed_ms.
+std::function<void()> calibrated_gpu_spin(Sampler& sampler, void* stream, const std::function<void()>& plain,
+                                          double plain_ms, double extra_ms, double& slowed_ms, std::string& how) {
+  double launch_ms = 0;
+  long long cycles = first_spin_cycles(sampler, stream, plain, plain_ms, extra_ms, launch_ms, how);
+  std::function<void()> slowed = with_gpu_spin(plain, stream, cycles);
+  slowed_ms = median_sample_ms(sampler, slowed);
+  int corrections = 0;
+  for (; corrections < kSpinCorrections && std::abs(slowed_ms - plain_ms - extra_ms) > kSpinTolerance * plain_ms;
+       ++corrections) {
+    const double spin_ms = slowed_ms - plain_ms - launch_ms;  // what the spin's cycles add now
+    if (!(spin_ms > 0) || cycles == 0) break;
+    cycles = std::llround(static_cast<double>(cycles) * std::clamp((extra_ms - launch_ms) / spin_ms, 0.5, 2.0));
+    slowed = with_gpu_spin(plain, stream, cycles);
+    slowed_ms = median_sample_ms(sampler, slowed);
+  }
+  if (corrections > 0) how += fmt::format(" (then {} cycles after {} measured correction(s))", cycles, corrections);
+  return slowed;
+}
+#endif
 
 }  // namespace
 
@@ -153,16 +179,25 @@ std::string inject_slowdown(const Point& pt, Sampler& sampler, void* stream, boo
   const double extra_ms = *fraction * plain_ms;
   std::string how;
   std::function<void()> slowed;
+  double slowed_ms = 0;
+#if FA_HAS_CUDA
+  if (cuda) slowed = calibrated_gpu_spin(sampler, stream, plain, plain_ms, extra_ms, slowed_ms, how);
+#else
   if (cuda) {
-    slowed = gpu_spin(sampler, stream, plain, plain_ms, extra_ms, how);
-  } else {
+    (void)stream;
+    how = "no CUDA in this build: not injected";
+    slowed = plain;
+    slowed_ms = median_sample_ms(sampler, slowed);
+  }
+#endif
+  if (!cuda) {
     how = "a host busy-wait";
     slowed = [plain, extra_ms] {
       spin_host(extra_ms);
       plain();
     };
+    slowed_ms = median_sample_ms(sampler, slowed);
   }
-  const double slowed_ms = median_sample_ms(sampler, slowed);
   timed = slowed;
   return fmt::format("TEST-ONLY fault injection ({}): +{:.1f}% asked, +{:.1f}% measured at calibration ({} before "
                      "each timed invocation)",
