@@ -135,6 +135,26 @@ __device__ __forceinline__ void gemm_pv(float (&o)[Tr::D / 2], const std::uint32
   }
 }
 
+// rs[64 x 8] += P ones (kTensorRowSum): every column of rs is P's row sums. The ones tile is one K-major,
+// unswizzled k step (8 rows of 32 bytes: core matrices 16 bytes apart along K, LBO = 128, SBO = 256), read
+// again for every k step.
+template <class Tr, class T>
+__device__ __forceinline__ void gemm_row_sums(float (&rs)[4], const std::uint32_t (&pr)[Tr::kPFrags][4],
+                                              std::uint32_t ones) {
+  const std::uint64_t desc = ptx::smem_desc(ones, 128, 256, 0u);
+#pragma unroll
+  for (int kk = 0; kk < Tr::kPFrags; ++kk) wgmma::wgmma_rs<8, T, 0>(rs, pr[kk], desc, 1);
+}
+
+// The ones tile, written once per CTA before the roles split (then a proxy fence: wgmma reads it through the
+// async proxy): 1.0 in T, as 32-bit words.
+template <class T>
+constexpr std::uint32_t ones_word() {
+  if constexpr (std::is_same_v<T, __nv_fp8_e4m3>) return 0x38383838u;
+  else if constexpr (std::is_same_v<T, __nv_bfloat16>) return 0x3F803F80u;
+  else return 0x3C003C00u;
+}
+
 // P of one block into A-operand registers: 16-bit pairs, or e4m3 in the permuted key order.
 template <class Tr, class T>
 __device__ __forceinline__ void p_to_a(const float (&s)[Tr::BN / 2], std::uint32_t (&pr)[Tr::kPFrags][4]) {
@@ -173,7 +193,8 @@ __device__ __forceinline__ void mask_block(float (&s)[N / 2], int col0, int row0
 // max_slack (FlashAttention-4's conditional rescaling): the running max moves only when the block's max exceeds
 // it by more than max_slack in log2 units, so P may reach 2^max_slack, and corr is then exactly 1 in most blocks,
 // where the caller skips rescaling O. Exact either way: O, the row sums and lse all refer to the same max.
-template <int N>
+// kSums false: the row sums come from the tensor core (gemm_row_sums); row_sum is left alone.
+template <int N, bool kSums = true>
 __device__ __forceinline__ void online_softmax(float (&s)[N / 2], float (&row_max)[2], float (&row_sum)[2],
                                                float (&corr)[2], float scale_log2, float p_offset, float max_slack) {
   float mx[2] = {row_max[0], row_max[1]};
@@ -194,11 +215,13 @@ __device__ __forceinline__ void online_softmax(float (&s)[N / 2], float (&row_ma
 #pragma unroll
   for (int j = 0; j < N / 2; ++j) {
     s[j] = ptx::exp2_approx(fmaf(s[j], scale_log2, neg[(j / 2) % 2]));
-    sum[(j / 2) % 2] += s[j];
+    if constexpr (kSums) sum[(j / 2) % 2] += s[j];
   }
   // Each thread keeps its partial row sum; the quad's partials are added once at the end.
+  if constexpr (kSums) {
 #pragma unroll
-  for (int r = 0; r < 2; ++r) row_sum[r] = row_sum[r] * corr[r] + sum[r];
+    for (int r = 0; r < 2; ++r) row_sum[r] = row_sum[r] * corr[r] + sum[r];
+  }
 }
 
 // Dropout with the shared keep-mask (core/philox.hpp), in two steps. dropout_flags draws this thread's keep flags
@@ -249,6 +272,7 @@ struct Smem {
   __device__ std::uint32_t k(int s) const { return base + Tr::kOffK + s * Tr::kKVBytes; }
   __device__ std::uint32_t v(int s) const { return base + Tr::kOffV + s * Tr::kKVBytes; }
   __device__ std::uint32_t o() const { return Tr::kSeparateO ? base + Tr::kOffO : q(); }
+  __device__ std::uint32_t ones() const { return base + Tr::kOffOnes; }
   __device__ std::uint32_t tile_slot(int i) const { return base + Tr::kOffMisc + 8 * i; }
   __device__ std::uint32_t bar(int i) const { return base + Tr::kOffMisc + 16 + 8 * i; }
   __device__ std::uint32_t tile_full(int i) const { return bar(i); }
@@ -431,7 +455,8 @@ __device__ __forceinline__ void store_o_direct(const Flash3Params& p, const Tile
   }
 }
 
-template <class Tr, class T, bool kDropout>
+// kWholeSums: row_sum holds whole rows' sums (kTensorRowSum), not this thread's share of its quad.
+template <class Tr, class T, bool kDropout, bool kWholeSums>
 __device__ __forceinline__ void epilogue(const Smem<Tr>& sm, const CUtensorMap* tm_o, const Flash3Params& p,
                                          const Tile& tile, float (&o)[Tr::D / 2], const float (&row_max)[2],
                                          const float (&row_sum)[2], int cw, int row0, int lrow0, int t, bool leader) {
@@ -443,7 +468,7 @@ __device__ __forceinline__ void epilogue(const Smem<Tr>& sm, const CUtensorMap* 
   float* lse = p.lse + (static_cast<long long>(tile.b) * p.heads + tile.h) * p.seqlen_q;
 #pragma unroll
   for (int r = 0; r < 2; ++r) {
-    const float l = ptx::quad_sum(row_sum[r]);
+    const float l = kWholeSums ? row_sum[r] : ptx::quad_sum(row_sum[r]);
     inv[r] = l > 0.f ? out_scale / l : 0.f;
     const int row = row0 + 8 * r;
     if (t == 0 && row < p.seqlen_q)
@@ -515,6 +540,12 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     }
     ptx::fence_mbar_init();
   }
+  if constexpr (Tr::kTensorRowSum && !kDropout) {
+    if (threadIdx.x >= 128 && threadIdx.x < 128 + Tr::kOnesBytes / 4) {
+      st_shared_u32(sm.ones() + 4 * (threadIdx.x - 128), ones_word<T>());
+      ptx::fence_proxy_async_smem();
+    }
+  }
   __syncthreads();
 
   const int wg = threadIdx.x / 128;
@@ -538,6 +569,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   const std::uint32_t q_base = sm.q() + cw * 64 * Tr::kSwzBytes;
   constexpr bool kLazyRescale = Tr::kLazyRescale && !kDropout;  // with dropout the vote costs more than it saves
   constexpr float kMaxSlack = kDropout ? 0.f : Tr::kMaxSlack;
+  constexpr bool kRowSumGemm = Tr::kTensorRowSum && !kDropout;
   const int lrow0 = cw * 64 + warp * 16 + lane / 4;  // this thread's first row inside the tile
   // Ping-pong: warpgroup cw issues its GEMMs after cw - 1 (cyclically) has issued its own.
   auto sched_sync = [&] {
@@ -584,6 +616,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     float o[D / 2];
 #pragma unroll
     for (int j = 0; j < D / 2; ++j) o[j] = 0.f;
+    float rs[4] = {0.f, 0.f, 0.f, 0.f};  // kRowSumGemm: P's row sums (columns 2t, 2t + 1 of rows row0, row0 + 8)
     float row_max[2] = {kNegInf, kNegInf}, row_sum[2] = {0.f, 0.f}, corr[2];
     float s[BN / 2];
     std::uint32_t pr[Tr::kPFrags][4];
@@ -608,7 +641,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       release_q_after_last_s(i);
       const int n = mask_s(s, i);
       if constexpr (kDropout && Tr::kDrawEarly) dropout_flags<BN>(keep, p, tile.b, tile.h, row0, n * BN, t);
-      online_softmax<BN>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset, kMaxSlack);
+      online_softmax<BN, !kRowSumGemm>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset, kMaxSlack);
       p_to_a<Tr, T>(s, pr);
       if constexpr (kDropout && !Tr::kDrawEarly) dropout_flags<BN>(keep, p, tile.b, tile.h, row0, n * BN, t);
       if constexpr (kDropout) apply_dropout<BN>(pr, keep);
@@ -619,12 +652,14 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       ptx::mbar_wait(sm.full_k(kpos.stage), kpos.phase);
       sched_sync();
       pin_o_and_p<Tr>(o, pr);
+      if constexpr (kRowSumGemm) ptx::fence_regs(rs);
       ptx::wgmma_fence();
       gemm_qk<Tr, T>(s, q_base, sm.k(kpos.stage));
       ptx::wgmma_commit();
       ptx::mbar_wait(sm.full_v(vpos.stage), vpos.phase);
       ptx::wgmma_fence();  // the wait loop above is a new basic block: wgmma needs its own fence there
       gemm_pv<Tr, T>(o, pr, sm.v(vpos.stage));
+      if constexpr (kRowSumGemm) gemm_row_sums<Tr, T>(rs, pr, sm.ones());
       ptx::wgmma_commit();
       sched_pass();
       ptx::wgmma_wait<1>();
@@ -634,14 +669,19 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       release_q_after_last_s(i);
       const int n = mask_s(s, i);
       if constexpr (kDropout && Tr::kDrawEarly) dropout_flags<BN>(keep, p, tile.b, tile.h, row0, n * BN, t);
-      online_softmax<BN>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset, kMaxSlack);
+      online_softmax<BN, !kRowSumGemm>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset, kMaxSlack);
       ptx::wgmma_wait<0>();
       pin_o_and_p<Tr>(o, pr);  // P stays live until its GEMM is done
+      if constexpr (kRowSumGemm) ptx::fence_regs(rs);
       if (leader) ptx::mbar_arrive(sm.empty_v(vpos.stage));
       vpos.advance();
       if (!kLazyRescale || __any_sync(0xFFFFFFFFu, corr[0] != 1.f || corr[1] != 1.f)) {  // a row max moved
 #pragma unroll
         for (int j = 0; j < D / 2; ++j) o[j] *= corr[(j / 2) % 2];
+        if constexpr (kRowSumGemm) {
+#pragma unroll
+          for (int j = 0; j < 4; ++j) rs[j] *= corr[(j / 2) % 2];
+        }
       }
       p_to_a<Tr, T>(s, pr);
       if constexpr (kDropout && !Tr::kDrawEarly) dropout_flags<BN>(keep, p, tile.b, tile.h, row0, n * BN, t);
@@ -652,16 +692,23 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     ptx::mbar_wait(sm.full_v(vpos.stage), vpos.phase);
     sched_sync();
     pin_o_and_p<Tr>(o, pr);
+    if constexpr (kRowSumGemm) ptx::fence_regs(rs);
     ptx::wgmma_fence();
     gemm_pv<Tr, T>(o, pr, sm.v(vpos.stage));
+    if constexpr (kRowSumGemm) gemm_row_sums<Tr, T>(rs, pr, sm.ones());
     ptx::wgmma_commit();
     sched_pass();
     ptx::wgmma_wait<0>();
     pin_o_and_p<Tr>(o, pr);
+    if constexpr (kRowSumGemm) ptx::fence_regs(rs);
     if (leader) ptx::mbar_arrive(sm.empty_v(vpos.stage));
     vpos.advance();
 
-    epilogue<Tr, T, kDropout>(sm, &tm_o, p, tile, o, row_max, row_sum, cw, row0, lrow0, t, leader);
+    if constexpr (kRowSumGemm) {
+      row_sum[0] = rs[0];
+      row_sum[1] = rs[2];
+    }
+    epilogue<Tr, T, kDropout, kRowSumGemm>(sm, &tm_o, p, tile, o, row_max, row_sum, cw, row0, lrow0, t, leader);
   }
   if (leader) ptx::tma_store_wait_all();
 #endif

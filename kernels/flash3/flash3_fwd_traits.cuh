@@ -75,6 +75,14 @@ struct Fwd3Traits {
   // warpgroups (16-bit D = 64) causal -6 % time, non-causal even; with two (D >= 96) +1 to +2 %.
   static constexpr bool kDrawEarly = kConsumerWGs == 3;
   static constexpr int kTransposers = kFp8 ? 96 : 0;  // producer warps 1..3
+  // P's row sums on the tensor core: each P V GEMM also multiplies P by a [BN x 8] tile of ones (an n8 wgmma per
+  // k step), so the sums come out in 4 accumulator registers, whole rows, instead of an FADD per element and a
+  // quad reduction. They are then the sums of P as rounded for the GEMM, the same P that weights V. Not with
+  // dropout: there the normaliser is the sum of the undropped P, and the GEMM sees the dropped one. Measured on
+  // an H200 against the FADDs (N 8192 forward, docs/perf/2026-12-01-session15.md call 7): 16-bit D = 256 -1.5 to
+  // -1.9 % time; D = 64 and 128 +1 to +3 % (the extra wgmmas cost more than the adds they replace); fp8 D = 256
+  // +10 % (it spills). So 16-bit D = 256 only.
+  static constexpr bool kTensorRowSum = D == 256 && ElemBytes_ == 2;
 
   // Shared memory, from a 1024-byte aligned base: Q | K stages | V stages (fp8: V^T) | fp8: raw V stages |
   // O | tile slots + mbarriers. O gets its own buffer where it fits: then Q is released as soon as a tile's
@@ -89,9 +97,13 @@ struct Fwd3Traits {
   // 2 tile slots; tile (2 full, 2 empty), Q (full, empty), K and V (full, empty per stage) barriers, and for
   // fp8 the raw V stages' (Smem in flash3_fwd_kernel.cuh: bar(0 .. 6 + 4 kStages), fp8 + 2 kStages).
   static constexpr int kMisc = 2 * 8 + (kFp8 ? 6 + 6 * kStages : 6 + 4 * kStages) * 8;
-  static constexpr bool kSeparateO = kFp8 || kOffO + kQBytes + kMisc + 1024 <= 227 * 1024;
+  static constexpr bool kSeparateO = kFp8 || kOffO + kQBytes + kMisc + 128 + 256 + 1024 <= 227 * 1024;
   static constexpr int kOffMisc = kSeparateO ? kOffO + kOBytes : kOffO;
-  static constexpr int kSmemBytes = kOffMisc + kMisc + 1024;  // + slack to align the base
+  // The ones tile of kTensorRowSum: 8 rows x 32 bytes (k16 of 16-bit or k32 of e4m3), K-major, unswizzled; every
+  // k step reads the same one.
+  static constexpr int kOffOnes = (kOffMisc + kMisc + 127) / 128 * 128;
+  static constexpr int kOnesBytes = 256;
+  static constexpr int kSmemBytes = kOffOnes + kOnesBytes + 1024;  // + slack to align the base
 
   static_assert(D % kSwz == 0 && D % 16 == 0 && D <= 256, "head dim: whole swizzled regions, k16 steps");
   static_assert(!kFp8 || (BN % 128 == 0 && D % 64 == 0), "fp8: V^T regions of 128 keys, whole 64-byte Q/K rows");

@@ -216,6 +216,35 @@ __device__ __forceinline__ void wgmma_ss_m64n256k32_e4m3(float (&d)[128], std::u
 }
 
 template <int TransB>
+__device__ __forceinline__ void wgmma_rs_m64n8k16_f16(float (&d)[4], const std::uint32_t (&a)[4], std::uint64_t desc_b, int scale_d) {
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %9, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n8k16.f32.f16.f16 "
+      "{%0, %1, %2, %3}, {%4, %5, %6, %7}, %8, p, 1, 1, %10;\n}\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc_b), "r"(scale_d), "n"(TransB));
+}
+
+template <int TransB>
+__device__ __forceinline__ void wgmma_rs_m64n8k16_bf16(float (&d)[4], const std::uint32_t (&a)[4], std::uint64_t desc_b, int scale_d) {
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %9, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n8k16.f32.bf16.bf16 "
+      "{%0, %1, %2, %3}, {%4, %5, %6, %7}, %8, p, 1, 1, %10;\n}\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc_b), "r"(scale_d), "n"(TransB));
+}
+
+__device__ __forceinline__ void wgmma_rs_m64n8k32_e4m3(float (&d)[4], const std::uint32_t (&a)[4], std::uint64_t desc_b, int scale_d) {
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %9, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n8k32.f32.e4m3.e4m3 "
+      "{%0, %1, %2, %3}, {%4, %5, %6, %7}, %8, p, 1, 1;\n}\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc_b), "r"(scale_d));
+}
+
+template <int TransB>
 __device__ __forceinline__ void wgmma_rs_m64n64k16_f16(float (&d)[32], const std::uint32_t (&a)[4], std::uint64_t desc_b, int scale_d) {
   asm volatile(
       "{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\n"
@@ -426,7 +455,11 @@ __device__ __forceinline__ void wgmma_ss(float (&d)[N / 2], std::uint64_t desc_a
 
 template <int N, class T, int TransB = 1>
 __device__ __forceinline__ void wgmma_rs(float (&d)[N / 2], const std::uint32_t (&a)[4], std::uint64_t desc_b, int scale_d) {
-  if constexpr (N == 64) {
+  if constexpr (N == 8) {
+    if constexpr (std::is_same_v<T, __nv_fp8_e4m3>) wgmma_rs_m64n8k32_e4m3(d, a, desc_b, scale_d);
+    else if constexpr (std::is_same_v<T, __nv_bfloat16>) wgmma_rs_m64n8k16_bf16<TransB>(d, a, desc_b, scale_d);
+    else wgmma_rs_m64n8k16_f16<TransB>(d, a, desc_b, scale_d);
+  } else if constexpr (N == 64) {
     if constexpr (std::is_same_v<T, __nv_fp8_e4m3>) wgmma_rs_m64n64k32_e4m3(d, a, desc_b, scale_d);
     else if constexpr (std::is_same_v<T, __nv_bfloat16>) wgmma_rs_m64n64k16_bf16<TransB>(d, a, desc_b, scale_d);
     else wgmma_rs_m64n64k16_f16<TransB>(d, a, desc_b, scale_d);
