@@ -13,7 +13,9 @@
 // Intra-warpgroup overlap: the S GEMM of block j and the P V GEMM of block j-1 are issued together; the
 // softmax of block j runs while P V(j-1) is still on the tensor cores, and O is rescaled only after it is done.
 // Ping-pong (D <= 128): the two consumer warpgroups take turns issuing their GEMMs (named barriers), so one
-// warpgroup's softmax runs under the other's GEMMs.
+// warpgroup's softmax runs under the other's GEMMs. Per head dim and dtype the traits switch on conditional
+// rescaling of O, row sums on the tensor core and where dropout's flags are drawn, each where it measured faster
+// (flash3_fwd_traits.cuh; docs/perf/flash3-fwd-notes.md).
 // Key blocks are visited from the last to the first, so the blocks that need masks (the ragged end, the
 // causal diagonal) come first and the rest run mask-free. The block-mask instances (kBlockMask, for block_sparse)
 // walk instead, producer and consumers alike, the host-built list of the tile's kept key blocks (kv_entry):
