@@ -111,6 +111,9 @@ std::function<void()> calibrated_gpu_spin(Sampler& sampler, void* stream, const 
     slowed_ms = median_sample_ms(sampler, slowed);
   }
   if (corrections > 0) how += fmt::format(" (then {} cycles after {} measured correction(s))", cycles, corrections);
+  if (std::abs(slowed_ms - plain_ms - extra_ms) > kSpinTolerance * plain_ms) {
+    how += fmt::format(" (still not within {:.2f}% of the point's time)", 100 * kSpinTolerance);
+  }
   return slowed;
 }
 #endif

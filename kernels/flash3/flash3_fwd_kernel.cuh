@@ -137,9 +137,9 @@ __device__ __forceinline__ void gemm_pv(float (&o)[Tr::D / 2], const std::uint32
   }
 }
 
-// rs[64 x 8] += P ones (kTensorRowSum): every column of rs is P's row sums. The ones tile is one K-major,
-// unswizzled k step (8 rows of 32 bytes: core matrices 16 bytes apart along K, LBO = 128, SBO = 256), read
-// again for every k step.
+// rs[64 x 8] += P ones (kTensorRowSum): every column of rs is P's row sums. B is K-major and unswizzled: an n8
+// k step reads two 8 x 16-byte core matrices, the second LBO = 128 bytes further along K (SBO, the step between
+// 8-column groups, is not used at N = 8). Those 256 bytes are the ones tile, all ones, read again for every k step.
 template <class Tr, class T>
 __device__ __forceinline__ void gemm_row_sums(float (&rs)[4], const std::uint32_t (&pr)[Tr::kPFrags][4],
                                               std::uint32_t ones) {

@@ -64,8 +64,8 @@ struct Fwd3Traits {
   // ones stay out of e4m3's subnormals); the row sums carry the same factor, lse takes it out.
   static constexpr float kPOffset = kFp8 ? 8.f : 0.f;
   // Conditional rescaling of O (online_softmax): a warp multiplies O by the correction only when one of its row
-  // maxima moved, and 16-bit P lets the running max lag the true one by up to 2^8 (fp8's P already uses its
-  // headroom, kPOffset, so there the max moves whenever it grows). The vote and branch cost about what the
+  // maxima moved, and 16-bit P lets the running max lag the true one by up to 8 in log2 units, so P <= 2^8
+  // (fp8's P already uses its headroom, kPOffset, so there the max moves whenever it grows). The vote and branch cost about what the
   // skipped multiplies save at D = 128; measured on an H200, bf16/fp8 N 8192 forward (docs/perf/flash3-fwd-notes.md):
   // D = 256 -4.8 to -6 % time, fp8 D = 64 -3 to -5 %, fp8 D = 256 -2 to -3 %, 16-bit D = 64 even,
   // D = 128 +1 to +4 % (bf16 and fp8), with dropout +6 %. So: on for D = 256 and fp8 D = 64, off elsewhere.
@@ -99,8 +99,8 @@ struct Fwd3Traits {
   static constexpr int kMisc = 2 * 8 + (kFp8 ? 6 + 6 * kStages : 6 + 4 * kStages) * 8;
   static constexpr bool kSeparateO = kFp8 || kOffO + kQBytes + kMisc + 128 + 256 + 1024 <= 227 * 1024;
   static constexpr int kOffMisc = kSeparateO ? kOffO + kOBytes : kOffO;
-  // The ones tile of kTensorRowSum: 8 rows x 32 bytes (k16 of 16-bit or k32 of e4m3), K-major, unswizzled; every
-  // k step reads the same one.
+  // The ones tile of kTensorRowSum: the 256 bytes one n8 k step of B reads (two 8 x 16-byte core matrices,
+  // gemm_row_sums); every k step reads the same tile. Reserved in every configuration (kSeparateO counts it).
   static constexpr int kOffOnes = (kOffMisc + kMisc + 127) / 128 * 128;
   static constexpr int kOnesBytes = 256;
   static constexpr int kSmemBytes = kOffOnes + kOnesBytes + 1024;  // + slack to align the base
