@@ -542,7 +542,8 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     }
     ptx::fence_mbar_init();
   }
-  if constexpr (Tr::kTensorRowSum && !kDropout) {
+  constexpr bool kRowSumGemm = Tr::kTensorRowSum && !kDropout;  // the normaliser with dropout is the undropped sum
+  if constexpr (kRowSumGemm) {
     if (threadIdx.x >= 128 && threadIdx.x < 128 + Tr::kOnesBytes / 4) {
       st_shared_u32(sm.ones() + 4 * (threadIdx.x - 128), ones_word<T>());
       ptx::fence_proxy_async_smem();
@@ -571,7 +572,6 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   const std::uint32_t q_base = sm.q() + cw * 64 * Tr::kSwzBytes;
   constexpr bool kLazyRescale = Tr::kLazyRescale && !kDropout;  // with dropout the vote costs more than it saves
   constexpr float kMaxSlack = kDropout ? 0.f : Tr::kMaxSlack;
-  constexpr bool kRowSumGemm = Tr::kTensorRowSum && !kDropout;
   const int lrow0 = cw * 64 + warp * 16 + lane / 4;  // this thread's first row inside the tile
   // Ping-pong: warpgroup cw issues its GEMMs after cw - 1 (cyclically) has issued its own.
   auto sched_sync = [&] {
@@ -623,6 +623,17 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     float s[BN / 2];
     std::uint32_t pr[Tr::kPFrags][4];
     Philox4 keep[kDropout ? BN / 32 : 1];  // this block's dropout flags (dropout_flags)
+    // The accumulators and P pinned around a wgmma fence (pin_o_and_p), the row sums with them.
+    auto pin = [&] {
+      pin_o_and_p<Tr>(o, pr);
+      if constexpr (kRowSumGemm) ptx::fence_regs(rs);
+    };
+    // Dropout's flags for key block n, drawn before the softmax (kDrawEarly) or after P is packed.
+    auto draw_flags = [&](bool early, int n) {
+      if constexpr (kDropout) {
+        if (early == Tr::kDrawEarly) dropout_flags<BN>(keep, p, tile.b, tile.h, row0, n * BN, t);
+      }
+    };
 
     ptx::mbar_wait(sm.full_q(), q_phase);
     q_phase ^= 1u;
@@ -642,10 +653,10 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       kpos.advance();
       release_q_after_last_s(i);
       const int n = mask_s(s, i);
-      if constexpr (kDropout && Tr::kDrawEarly) dropout_flags<BN>(keep, p, tile.b, tile.h, row0, n * BN, t);
+      draw_flags(true, n);
       online_softmax<BN, !kRowSumGemm>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset, kMaxSlack);
       p_to_a<Tr, T>(s, pr);
-      if constexpr (kDropout && !Tr::kDrawEarly) dropout_flags<BN>(keep, p, tile.b, tile.h, row0, n * BN, t);
+      draw_flags(false, n);
       if constexpr (kDropout) apply_dropout<BN>(pr, keep);
     }
 
@@ -653,8 +664,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     for (int i = n_blocks - 2; i >= 0; --i) {
       ptx::mbar_wait(sm.full_k(kpos.stage), kpos.phase);
       sched_sync();
-      pin_o_and_p<Tr>(o, pr);
-      if constexpr (kRowSumGemm) ptx::fence_regs(rs);
+      pin();
       ptx::wgmma_fence();
       gemm_qk<Tr, T>(s, q_base, sm.k(kpos.stage));
       ptx::wgmma_commit();
@@ -670,11 +680,10 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       kpos.advance();
       release_q_after_last_s(i);
       const int n = mask_s(s, i);
-      if constexpr (kDropout && Tr::kDrawEarly) dropout_flags<BN>(keep, p, tile.b, tile.h, row0, n * BN, t);
+      draw_flags(true, n);
       online_softmax<BN, !kRowSumGemm>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset, kMaxSlack);
       ptx::wgmma_wait<0>();
-      pin_o_and_p<Tr>(o, pr);  // P stays live until its GEMM is done
-      if constexpr (kRowSumGemm) ptx::fence_regs(rs);
+      pin();  // P stays live until its GEMM is done
       if (leader) ptx::mbar_arrive(sm.empty_v(vpos.stage));
       vpos.advance();
       if (!kLazyRescale || __any_sync(0xFFFFFFFFu, corr[0] != 1.f || corr[1] != 1.f)) {  // a row max moved
@@ -686,23 +695,21 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
         }
       }
       p_to_a<Tr, T>(s, pr);
-      if constexpr (kDropout && !Tr::kDrawEarly) dropout_flags<BN>(keep, p, tile.b, tile.h, row0, n * BN, t);
+      draw_flags(false, n);
       if constexpr (kDropout) apply_dropout<BN>(pr, keep);
     }
 
     // Last GEMM: P V of the first block.
     ptx::mbar_wait(sm.full_v(vpos.stage), vpos.phase);
     sched_sync();
-    pin_o_and_p<Tr>(o, pr);
-    if constexpr (kRowSumGemm) ptx::fence_regs(rs);
+    pin();
     ptx::wgmma_fence();
     gemm_pv<Tr, T>(o, pr, sm.v(vpos.stage));
     if constexpr (kRowSumGemm) gemm_row_sums<Tr, T>(rs, pr, sm.ones());
     ptx::wgmma_commit();
     sched_pass();
     ptx::wgmma_wait<0>();
-    pin_o_and_p<Tr>(o, pr);
-    if constexpr (kRowSumGemm) ptx::fence_regs(rs);
+    pin();
     if (leader) ptx::mbar_arrive(sm.empty_v(vpos.stage));
     vpos.advance();
 
