@@ -29,21 +29,28 @@ FA_HD std::uint32_t mulhilo32(std::uint32_t a, std::uint32_t b, std::uint32_t* h
 #endif
 }
 
-// kRounds rounds with the standard multipliers and Weyl key increments.
+// The standard multipliers and Weyl key increments.
+inline constexpr std::uint32_t kPhiloxM0 = 0xD2511F53u, kPhiloxM1 = 0xCD9E8D57u;
+inline constexpr std::uint32_t kPhiloxW0 = 0x9E3779B9u, kPhiloxW1 = 0xBB67AE85u;
+
+// One round with key (k0, k1).
+FA_HD Philox4 philox_round(const Philox4& ctr, std::uint32_t k0, std::uint32_t k1) {
+  std::uint32_t hi0, hi1;
+  const std::uint32_t lo0 = mulhilo32(kPhiloxM0, ctr.x, &hi0);
+  const std::uint32_t lo1 = mulhilo32(kPhiloxM1, ctr.z, &hi1);
+  return Philox4{hi1 ^ ctr.y ^ k0, lo1, hi0 ^ ctr.w ^ k1, lo0};
+}
+
+// kRounds rounds, the key stepping by (kPhiloxW0, kPhiloxW1) between them.
 template <int kRounds>
 FA_HD Philox4 philox4x32(Philox4 ctr, std::uint32_t k0, std::uint32_t k1) {
-  constexpr std::uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u;
-  constexpr std::uint32_t kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;
 #if defined(__CUDA_ARCH__)
 #pragma unroll
 #endif
   for (int round = 0; round < kRounds; ++round) {
-    std::uint32_t hi0, hi1;
-    const std::uint32_t lo0 = mulhilo32(kM0, ctr.x, &hi0);
-    const std::uint32_t lo1 = mulhilo32(kM1, ctr.z, &hi1);
-    ctr = Philox4{hi1 ^ ctr.y ^ k0, lo1, hi0 ^ ctr.w ^ k1, lo0};
-    k0 += kW0;
-    k1 += kW1;
+    ctr = philox_round(ctr, k0, k1);
+    k0 += kPhiloxW0;
+    k1 += kPhiloxW1;
   }
   return ctr;
 }
@@ -73,7 +80,7 @@ FA_HD std::uint32_t philox_threshold32(double prob) {
 // ---------------------------------------------------------------------------------------------
 // Dropout keep-mask. Element (b, h, row, col) of the [Nq x Nk] attention matrix of batch b, head h
 // draws one byte of
-//   R = Philox4x32-7(counter = {(col >> 5) * 4 + ((col >> 1) & 3), (row >> 4) * 8 + (row & 7), h, b},
+//   R = Philox4x32-7(counter = {(row >> 4) * 8 + (row & 7), (col >> 5) * 4 + ((col >> 1) & 3), h, b},
 //                     key = {(uint32) seed, (uint32)(seed >> 32)})
 // namely byte ((row >> 3) & 1) * 8 + ((col >> 3) & 3) * 2 + (col & 1), and is kept iff that byte is
 // >= t8 = dropout_threshold8(p). So one call serves 16 elements: rows r and r + 8 of a 16-row block
@@ -82,6 +89,9 @@ FA_HD std::uint32_t philox_threshold32(double prob) {
 // mma.sync m16n8k16 and wgmma m64nNk16 (t = lane % 4): word x = row r, columns 32G + 2t + {0, 1} and
 // 32G + 8 + 2t + {0, 1}; y = row r, columns 32G + 16 + 2t + {0, 1} and 32G + 24 + 2t + {0, 1};
 // z and w the same for row r + 8. Kept elements are scaled by 1 / (1 - dropout_p_used(p)).
+// The column sits in counter word y, the words fixed along a row in x, z and w: Philox's first rounds multiply
+// x and z only, so a kernel walking the columns of a row computes most of the first three rounds once
+// (DropoutRow): 10 multiplies and 12 XOR steps per call instead of 14 and 14.
 // ---------------------------------------------------------------------------------------------
 
 // t8 = min(255, round(p * 256)) for p in [0, 1) (negative or NaN p gives 0): P(byte < t8) = t8 / 256.
@@ -108,9 +118,48 @@ FA_HD unsigned dropout_byte(std::uint32_t row, std::uint32_t col) {
 // block * 8 + (row % 8).
 FA_HD Philox4 dropout_random(std::uint64_t seed, std::uint32_t b, std::uint32_t h, std::uint32_t counter_row,
                              std::uint32_t counter_col) {
-  return philox4x32<kDropoutPhiloxRounds>(Philox4{counter_col, counter_row, h, b}, static_cast<std::uint32_t>(seed),
+  return philox4x32<kDropoutPhiloxRounds>(Philox4{counter_row, counter_col, h, b}, static_cast<std::uint32_t>(seed),
                                            static_cast<std::uint32_t>(seed >> 32));
 }
+
+// dropout_random of one counter row (seed, b, h, counter_row) at any counter column, with what does not depend on
+// the column computed once. Round 1 multiplies x = row and z = h only: its y = col term is one XOR (x1 = a ^ col).
+// Round 2 multiplies x1 (varies) and z1 (fixed): x2 and y2 are fixed, z2 = hi(M0 x1) ^ g. Round 3 multiplies x2
+// (fixed) and z2: x3 = hi(M1 z2) ^ i, z3 = lo(M0 x1) ^ j, w3 = l. Rounds 4 to 7 are whole.
+struct DropoutRow {
+  std::uint32_t a, g, i, j, l, k0, k1;
+
+  FA_HD DropoutRow(std::uint64_t seed, std::uint32_t b, std::uint32_t h, std::uint32_t counter_row)
+      : k0(static_cast<std::uint32_t>(seed)), k1(static_cast<std::uint32_t>(seed >> 32)) {
+    static_assert(kDropoutPhiloxRounds >= 3, "the first three rounds are split");
+    std::uint32_t hi_row, hi_h, hi_z1, hi_x2;
+    const std::uint32_t lo_row = mulhilo32(kPhiloxM0, counter_row, &hi_row);
+    const std::uint32_t lo_h = mulhilo32(kPhiloxM1, h, &hi_h);
+    a = hi_h ^ k0;                                                           // round 1: x1 = a ^ col
+    const std::uint32_t z1 = hi_row ^ b ^ k1;                                //          y1 = lo_h, w1 = lo_row
+    const std::uint32_t y2 = mulhilo32(kPhiloxM1, z1, &hi_z1);               // round 2
+    const std::uint32_t x2 = hi_z1 ^ lo_h ^ (k0 + kPhiloxW0);
+    g = lo_row ^ (k1 + kPhiloxW1);                                           //          z2 = hi(M0 x1) ^ g
+    l = mulhilo32(kPhiloxM0, x2, &hi_x2);                                    // round 3: w3 = l
+    i = y2 ^ (k0 + 2 * kPhiloxW0);                                           //          x3 = hi(M1 z2) ^ i
+    j = hi_x2 ^ (k1 + 2 * kPhiloxW1);                                        //          z3 = lo(M0 x1) ^ j
+  }
+
+  FA_HD Philox4 random(std::uint32_t counter_col) const {
+    std::uint32_t hi_x1, hi_z2;
+    const std::uint32_t lo_x1 = mulhilo32(kPhiloxM0, a ^ counter_col, &hi_x1);
+    const std::uint32_t z2 = hi_x1 ^ g;
+    const std::uint32_t lo_z2 = mulhilo32(kPhiloxM1, z2, &hi_z2);
+    Philox4 ctr{hi_z2 ^ i, lo_z2, lo_x1 ^ j, l};
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+    for (int round = 3; round < kDropoutPhiloxRounds; ++round)
+      ctr = philox_round(ctr, k0 + static_cast<std::uint32_t>(round) * kPhiloxW0,
+                         k1 + static_cast<std::uint32_t>(round) * kPhiloxW1);
+    return ctr;
+  }
+};
 
 // Byte-wise keep test of the four bytes of one word without unpacking them (SWAR): bit 8k + 7 of
 // the result is 1 iff byte k of x is >= t8; the other bits are meaningless. t8x4 = t8 * 0x01010101.

@@ -234,17 +234,14 @@ __device__ __forceinline__ void online_softmax(float (&s)[N / 2], float (&row_ma
 // apply_dropout then zeroes the dropped elements of P once it is packed into A-operand registers (one PRMT + AND
 // per pair, core/dropout_pairs.cuh): after the row sums, so lse and the normaliser stay those of the undropped
 // softmax, and 1 / (1 - p) is folded into the final scale.
+// `row`: the calls of this thread's counter row (rows row0 and row0 + 8), whose first rounds are computed once per
+// tile (DropoutRow).
 template <int N>
-__device__ __forceinline__ void dropout_flags(Philox4 (&keep)[N / 32], const Flash3Params& p, int b, int h, int row0,
+__device__ __forceinline__ void dropout_flags(Philox4 (&keep)[N / 32], const DropoutRow& row, std::uint32_t t8,
                                               int col0, int t) {
-  const std::uint32_t counter_row = dropout_counter_row(static_cast<std::uint32_t>(row0));
 #pragma unroll
-  for (int g = 0; g < N / 32; ++g) {
-    const std::uint32_t counter_col = static_cast<std::uint32_t>(((col0 >> 5) + g) * 4 + t);
-    keep[g] = dropout_keep_flags(
-        dropout_random(p.seed, static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(h), counter_row, counter_col),
-        p.dropout_threshold8);
-  }
+  for (int g = 0; g < N / 32; ++g)
+    keep[g] = dropout_keep_flags(row.random(static_cast<std::uint32_t>(((col0 >> 5) + g) * 4 + t)), t8);
 }
 
 template <int N>
@@ -623,6 +620,9 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     float s[BN / 2];
     std::uint32_t pr[Tr::kPFrags][4];
     Philox4 keep[kDropout ? BN / 32 : 1];  // this block's dropout flags (dropout_flags)
+    // The dropout calls of this thread's rows (unused, and removed, without dropout).
+    const DropoutRow drow(p.seed, static_cast<std::uint32_t>(tile.b), static_cast<std::uint32_t>(tile.h),
+                          dropout_counter_row(static_cast<std::uint32_t>(row0)));
     // The accumulators and P pinned around a wgmma fence (pin_o_and_p), the row sums with them.
     auto pin = [&] {
       pin_o_and_p<Tr>(o, pr);
@@ -631,7 +631,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     // Dropout's flags for key block n, drawn before the softmax (kDrawEarly) or after P is packed.
     auto draw_flags = [&](bool early, int n) {
       if constexpr (kDropout) {
-        if (early == Tr::kDrawEarly) dropout_flags<BN>(keep, p, tile.b, tile.h, row0, n * BN, t);
+        if (early == Tr::kDrawEarly) dropout_flags<BN>(keep, drow, p.dropout_threshold8, n * BN, t);
       }
     };
 

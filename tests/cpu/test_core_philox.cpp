@@ -31,7 +31,7 @@ std::uint32_t next_word(std::uint64_t& s) {
 // The definition written out literally, independently of the helpers in core/philox.hpp.
 bool keep_by_definition(std::uint64_t seed, std::uint32_t t8, std::uint32_t b, std::uint32_t h, std::uint32_t row,
                         std::uint32_t col) {
-  const Philox4 ctr{(col >> 5) * 4 + ((col >> 1) & 3), (row >> 4) * 8 + (row & 7), h, b};
+  const Philox4 ctr{(row >> 4) * 8 + (row & 7), (col >> 5) * 4 + ((col >> 1) & 3), h, b};
   const Philox4 r = fa::philox4x32<7>(ctr, static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32));
   const unsigned byte = ((row >> 3) & 1) * 8 + ((col >> 3) & 3) * 2 + (col & 1);
   const std::uint32_t words[4] = {r.x, r.y, r.z, r.w};
@@ -86,6 +86,21 @@ TEST_CASE("dropout keep-mask: dropout_keep follows the written definition", "[co
     for (std::uint32_t col : {131071u, 4000037u}) {
       CHECK(fa::dropout_keep(seed, 77, 65535, 70000, row, col) == keep_by_definition(seed, 77, 65535, 70000, row, col));
     }
+  }
+}
+
+TEST_CASE("dropout keep-mask: DropoutRow (first rounds computed once per row) gives dropout_random", "[core]") {
+  std::uint64_t s = 0x5eed;
+  for (int n = 0; n < 2000; ++n) {
+    const std::uint64_t seed = static_cast<std::uint64_t>(next_word(s)) << 32 | next_word(s);
+    const std::uint32_t b = next_word(s) % 70000, h = next_word(s), row = next_word(s), col = next_word(s);
+    const Philox4 want = fa::dropout_random(seed, b, h, row, col);
+    const Philox4 got = fa::DropoutRow(seed, b, h, row).random(col);
+    INFO("seed " << seed << " b " << b << " h " << h << " row " << row << " col " << col);
+    REQUIRE(got.x == want.x);
+    REQUIRE(got.y == want.y);
+    REQUIRE(got.z == want.z);
+    REQUIRE(got.w == want.w);
   }
 }
 

@@ -64,11 +64,28 @@ TEST_CASE("flash3 fwd: large logits (inputs x8)", "[gpu][flash3]") {
   const fa::testing::Flash3Points pts = fwd_points(*k);
   Shape s;
   s.nq = 300, s.nk = 300;
-  for (std::int64_t d : {64, 128})
+  // D 256 lets the running max lag by up to 8 in log2 units (kLazyRescale): large logits move it often.
+  for (std::int64_t d : {64, 128, 256})
     for (bool causal : {false, true}) {
       s.d = d;
       pts.check(pts.point(DType::bf16, s, causal, 0.0), 8.0);
       pts.check(pts.point(DType::fp16, s, causal, 0.0), 8.0);
+    }
+}
+
+// More query tiles than SMs, so each CTA walks several tiles (the causal ones in the dynamic order): the dropout
+// flags that producer warps draw a block ahead (kFlagsByProducer) must stay in step with the consumers across tiles.
+TEST_CASE("flash3 fwd: dropout over several tiles per CTA", "[gpu][flash3][dropout]") {
+  FA_REQUIRE_GPU();
+  auto k = fa::testing::require_flash3(Pass::fwd);
+  const fa::testing::Flash3Points pts = fwd_points(*k);
+  Shape s;
+  s.b = 2, s.h = 48, s.nq = 520, s.nk = 530;
+  for (std::int64_t d : {64, 128})
+    for (bool causal : {false, true}) {
+      s.d = d;
+      pts.check(pts.point(DType::fp16, s, causal, 0.17));
+      pts.check(pts.point(DType::bf16, s, causal, 0.3));
     }
 }
 
