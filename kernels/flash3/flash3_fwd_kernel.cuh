@@ -14,7 +14,7 @@
 // softmax of block j runs while P V(j-1) is still on the tensor cores, and O is rescaled only after it is done.
 // Ping-pong (D <= 128): the two consumer warpgroups take turns issuing their GEMMs (named barriers), so one
 // warpgroup's softmax runs under the other's GEMMs. Per head dim and dtype the traits switch on conditional
-// rescaling of O, row sums on the tensor core and where dropout's flags are drawn, each where it measured faster
+// rescaling of O and row sums on the tensor core, each where it measured faster
 // (flash3_fwd_traits.cuh; docs/perf/flash3-fwd-notes.md).
 // Key blocks are visited from the last to the first, so the blocks that need masks (the ragged end, the
 // causal diagonal) come first and the rest run mask-free. The block-mask instances (kBlockMask, for block_sparse)
@@ -230,12 +230,13 @@ __device__ __forceinline__ void online_softmax(float (&s)[N / 2], float (&row_ma
 // for key block col0: one Philox call per 32-column group gives its 16 elements (rows row0 and row0 + 8, column
 // pairs 2t, 2t + 1 of each 8-column block), i.e. the two k16 fragments 2G and 2G + 1, compared byte-wise (SWAR)
 // against the threshold. It needs nothing of S, so the kernel draws before the softmax, where the integer work
-// fills the issue slots that the exponentials (MUFU, a quarter of the issue rate) leave free.
+// fills the issue slots that the exponentials (MUFU, a quarter of the issue rate) leave free. `row` holds the
+// calls' column-independent part, computed once per tile (DropoutRow). Against plain calls drawn after the pack
+// (session 15's kernel) this measured on an H200 (docs/perf/2026-12-01-session16.md): D 64 -4 to -6 %, D 128 -2 to
+// -4 %, D 256 even non-causal and -6 % causal; each of the two alone was slower somewhere (D 128 +1.5 to +7 %).
 // apply_dropout then zeroes the dropped elements of P once it is packed into A-operand registers (one PRMT + AND
 // per pair, core/dropout_pairs.cuh): after the row sums, so lse and the normaliser stay those of the undropped
 // softmax, and 1 / (1 - p) is folded into the final scale.
-// `row`: the calls of this thread's counter row (rows row0 and row0 + 8), whose first rounds are computed once per
-// tile (DropoutRow).
 template <int N>
 __device__ __forceinline__ void dropout_flags(Philox4 (&keep)[N / 32], const DropoutRow& row, std::uint32_t t8,
                                               int col0, int t) {
@@ -628,11 +629,9 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       pin_o_and_p<Tr>(o, pr);
       if constexpr (kRowSumGemm) ptx::fence_regs(rs);
     };
-    // Dropout's flags for key block n, drawn before the softmax (kDrawEarly) or after P is packed.
-    auto draw_flags = [&](bool early, int n) {
-      if constexpr (kDropout) {
-        if (early == Tr::kDrawEarly) dropout_flags<BN>(keep, drow, p.dropout_threshold8, n * BN, t);
-      }
+    // Dropout's flags for key block n, drawn before the softmax.
+    auto draw_flags = [&](int n) {
+      if constexpr (kDropout) dropout_flags<BN>(keep, drow, p.dropout_threshold8, n * BN, t);
     };
 
     ptx::mbar_wait(sm.full_q(), q_phase);
@@ -653,10 +652,9 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       kpos.advance();
       release_q_after_last_s(i);
       const int n = mask_s(s, i);
-      draw_flags(true, n);
+      draw_flags(n);
       online_softmax<BN, !kRowSumGemm>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset, kMaxSlack);
       p_to_a<Tr, T>(s, pr);
-      draw_flags(false, n);
       if constexpr (kDropout) apply_dropout<BN>(pr, keep);
     }
 
@@ -680,7 +678,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       kpos.advance();
       release_q_after_last_s(i);
       const int n = mask_s(s, i);
-      draw_flags(true, n);
+      draw_flags(n);
       online_softmax<BN, !kRowSumGemm>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset, kMaxSlack);
       ptx::wgmma_wait<0>();
       pin();  // P stays live until its GEMM is done
@@ -695,7 +693,6 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
         }
       }
       p_to_a<Tr, T>(s, pr);
-      draw_flags(false, n);
       if constexpr (kDropout) apply_dropout<BN>(pr, keep);
     }
 

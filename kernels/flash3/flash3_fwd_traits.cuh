@@ -71,9 +71,6 @@ struct Fwd3Traits {
   // D = 128 +1 to +4 % (bf16 and fp8), with dropout +6 %. So: on for D = 256 and fp8 D = 64, off elsewhere.
   static constexpr bool kLazyRescale = D == 256 || (kFp8 && D == 64);
   static constexpr float kMaxSlack = kLazyRescale && !kFp8 ? 8.f : 0.f;
-  // Dropout's keep flags drawn before the softmax (dropout_flags) rather than after the pack: with three consumer
-  // warpgroups (16-bit D = 64) causal -6 % time, non-causal even; with two (D >= 96) +1 to +2 %.
-  static constexpr bool kDrawEarly = kConsumerWGs == 3;
   static constexpr int kTransposers = kFp8 ? 96 : 0;  // producer warps 1..3
   // P's row sums on the tensor core: each P V GEMM also multiplies P by a [BN x 8] tile of ones (an n8 wgmma per
   // k step), so the sums come out in 4 accumulator registers, whole rows, instead of an FADD per element and a
