@@ -231,9 +231,10 @@ __device__ __forceinline__ void online_softmax(float (&s)[N / 2], float (&row_ma
 // pairs 2t, 2t + 1 of each 8-column block), i.e. the two k16 fragments 2G and 2G + 1, compared byte-wise (SWAR)
 // against the threshold. It needs nothing of S, so the kernel draws before the softmax, where the integer work
 // fills the issue slots that the exponentials (MUFU, a quarter of the issue rate) leave free. `row` holds the
-// calls' column-independent part, computed once per tile (DropoutRow). Against plain calls drawn after the pack
-// (session 15's kernel) this measured on an H200 (docs/perf/2026-12-01-session16.md): D 64 -4 to -6 %, D 128 -2 to
-// -4 %, D 256 even non-causal and -6 % causal; each of the two alone was slower somewhere (D 128 +1.5 to +7 %).
+// calls' column-independent part, computed once per tile (DropoutRow). Against session 15's kernel (whole calls in
+// the old counter order, drawn before the softmax at D 64 only, after the pack elsewhere) this measured on an H200
+// (docs/perf/2026-12-01-session16.md): D 64 -4 to -6 %, D 128 -2 to -4 %, D 256 even non-causal and -6 % causal;
+// each of the two alone was slower somewhere (D 128 +1.5 to +7.5 %).
 // apply_dropout then zeroes the dropped elements of P once it is packed into A-operand registers (one PRMT + AND
 // per pair, core/dropout_pairs.cuh): after the row sums, so lse and the normaliser stay those of the undropped
 // softmax, and 1 / (1 - p) is folded into the final scale.

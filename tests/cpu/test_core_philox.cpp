@@ -106,7 +106,7 @@ TEST_CASE("dropout keep-mask: DropoutRow (first rounds computed once per row) gi
 
 TEST_CASE("dropout keep-mask: one call serves a thread's 16 mma accumulator elements", "[core]") {
   // Thread (g, t) of an m16 x n32 accumulator block holds rows r = 16R + g, r + 8 and columns
-  // 32G + 8q + 2t + e (q = 0..3, e = 0, 1). All 16 use the call {4G + t, 8R + g, h, b}, each its
+  // 32G + 8q + 2t + e (q = 0..3, e = 0, 1). All 16 use the call {8R + g, 4G + t, h, b}, each its
   // own byte hf * 8 + q * 2 + e: word x = row r, q 0-1; y = row r, q 2-3; z, w = row r + 8.
   for (std::uint32_t R : {0u, 3u}) {
     for (std::uint32_t G : {0u, 5u}) {

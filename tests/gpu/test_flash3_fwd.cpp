@@ -73,8 +73,8 @@ TEST_CASE("flash3 fwd: large logits (inputs x8)", "[gpu][flash3]") {
     }
 }
 
-// More query tiles than SMs, so each CTA walks several tiles (the causal ones in the dynamic order): the dropout
-// flags that producer warps draw a block ahead (kFlagsByProducer) must stay in step with the consumers across tiles.
+// More query tiles than SMs, so each CTA walks several tiles (the causal ones in the dynamic order) with dropout:
+// each tile's dropout calls (DropoutRow) come from that tile's batch, head and rows.
 TEST_CASE("flash3 fwd: dropout over several tiles per CTA", "[gpu][flash3][dropout]") {
   FA_REQUIRE_GPU();
   auto k = fa::testing::require_flash3(Pass::fwd);

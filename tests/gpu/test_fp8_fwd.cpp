@@ -2,8 +2,8 @@
 // the float64 reference on the dequantized inputs (measure/verify: fresh random inputs quantized per tensor,
 // NaN-poisoned outputs, relative L2 error of O and lse within the fp8 tolerance of docs/tolerances.md, no
 // unwritten element). Head dims 64/128/256, causal both ways, lengths 17/255/1000 in pairs both ways (ragged
-// tiles, Nq > Nk with fully masked rows under the bottom-right causal mask), bnhd, and one point with large
-// logits. A point a family refuses fails the test with the family's reason.
+// tiles, Nq > Nk with fully masked rows under the bottom-right causal mask), bnhd, and large logits (D 128, and
+// D 64 causal both). A point a family refuses fails the test with the family's reason.
 #include <catch2/catch.hpp>
 
 #include <cstdint>
