@@ -271,7 +271,7 @@ struct Smem {
   std::uint32_t base;
   __device__ std::uint32_t q() const { return base + Tr::kOffQ; }
   __device__ std::uint32_t k(int s) const { return base + Tr::kOffK + s * Tr::kKVBytes; }
-  __device__ std::uint32_t v(int s) const { return base + Tr::kOffV + s * Tr::kKVBytes; }
+  __device__ std::uint32_t v(int s) const { return base + Tr::kOffV + s * Tr::kVStageBytes; }
   __device__ std::uint32_t o() const { return Tr::kSeparateO ? base + Tr::kOffO : q(); }
   __device__ std::uint32_t ones() const { return base + Tr::kOffOnes; }
   __device__ std::uint32_t tile_slot(int i) const { return base + Tr::kOffMisc + 8 * i; }

@@ -18,10 +18,11 @@
 //
 // fp8 (ElemBytes 1, e4m3 Q, K, V): wgmma reads both operands of an 8-bit product K-major, so the producer
 // warpgroup's three other warps transpose each V tile (TMA-loaded like K into a "raw" stage) into a V^T
-// stage [D rows x BN keys] that the P V GEMM reads; the consumers see V^T where 16-bit kernels see V. O is
-// bf16 and goes from registers straight to global memory (no staging buffer: at D = 256 the raw V stages
-// take its room). The tile shapes are the 16-bit ones but D = 256 keeps BN = 128 (the operands are half
-// as large), as FlashAttention-3's fp8 tiles do.
+// stage [D rows x BN keys] that the P V GEMM reads (in regions of 128 keys; at BN = 192 the second is half
+// used); the consumers see V^T where 16-bit kernels see V. O is bf16 and goes from registers straight to global
+// memory (no staging buffer: at D = 256 the raw V stages take its room). The tile shapes are the 16-bit ones
+// except that D = 256 keeps BN = 128 (the operands are half as large) and D = 128 takes BN = 192, as
+// FlashAttention-3's fp8 tiles take more keys per block (flash3_tiles.hpp says what each measured).
 #include <cstdint>
 
 #include "kernels/flash3/flash3_tiles.hpp"
@@ -87,8 +88,10 @@ struct Fwd3Traits {
   // staged in Q's place. fp8 stages no O (released early like a separate O).
   static constexpr int kOffQ = 0;
   static constexpr int kOffK = kOffQ + kQBytes;
+  // A V stage: V, or (fp8) V^T in whole regions of 128 keys (the last one partly used when BN % 128 != 0).
+  static constexpr int kVStageBytes = kFp8 ? kVtRegionBytes * ((BN + 127) / 128) : kKVBytes;
   static constexpr int kOffV = kOffK + kStages * kKVBytes;
-  static constexpr int kOffVraw = kOffV + kStages * kKVBytes;
+  static constexpr int kOffVraw = kOffV + kStages * kVStageBytes;
   static constexpr int kOffO = kOffVraw + (kFp8 ? kStages * kKVBytes : 0);
   static constexpr int kOBytes = kFp8 ? 0 : kQBytes;
   // 2 tile slots; tile (2 full, 2 empty), Q (full, empty), K and V (full, empty per stage) barriers, and for
@@ -103,7 +106,8 @@ struct Fwd3Traits {
   static constexpr int kSmemBytes = kOffOnes + kOnesBytes + 1024;  // + slack to align the base
 
   static_assert(D % kSwz == 0 && D % 16 == 0 && D <= 256, "head dim: whole swizzled regions, k16 steps");
-  static_assert(!kFp8 || (BN % 128 == 0 && D % 64 == 0), "fp8: V^T regions of 128 keys, whole 64-byte Q/K rows");
+  static_assert(!kFp8 || (BN % 64 == 0 && D % 64 == 0),
+                "fp8: V^T regions of 128 keys (the last one may be half used), whole 64-byte Q/K rows");
   static_assert(BN % 32 == 0 && BN <= 256, "BN: whole 32-column dropout groups, one wgmma N");
   static_assert(kConsumerWGs == 2 || kConsumerWGs == 3, "two or three consumer warpgroups");
   static_assert(kQRegionBytes % 1024 == 0 && kKVRegionBytes % 1024 == 0, "regions stay 1024-byte aligned");

@@ -48,7 +48,8 @@ struct VtPlan {
   // consumer warpgroups) a second unit spills the caller's loop state (ptxas -v), with 40 it fits.
   FA_HD static constexpr int units_in_flight(int producer_regs) { return producer_regs >= 40 ? 2 : 1; }
   static_assert(kSwzBytes == 128 || kSwzBytes == 64, "raw V rows: 128-byte or 64-byte swizzle");
-  static_assert(D % 16 == 0 && BN % 128 == 0, "whole 16-byte chunks, whole 128-key V^T regions");
+  static_assert(D % 16 == 0 && BN % 64 == 0,
+                "whole 16-byte chunks, V^T regions of 128 keys (the last one may be half used)");
 
   // Unit u: keys 32 g .. 32 g + 31, head-dim bytes 16 j .. 16 j + 15 (j fastest). Unsigned: the divisions by
   // powers of two are then shifts and masks.

@@ -120,7 +120,7 @@ void check_tile(int warps, int unroll) {
   std::vector<int> raw(static_cast<std::size_t>(D / swz * kv_region), -1);
   for (int key = 0; key < BN; ++key)
     for (int d = 0; d < D; ++d) raw.at(raw_offset(key, d, swz, kv_region)) = key * D + d;
-  std::vector<int> vt(static_cast<std::size_t>(BN / 128 * vt_region), -1), writes(vt.size(), 0);
+  std::vector<int> vt(static_cast<std::size_t>((BN + 127) / 128 * vt_region), -1), writes(vt.size(), 0);
   std::vector<int> unit_visits(Plan::kUnits, 0);
   for (int warp = 0; warp < warps; ++warp)
     for (int u0 = warp; u0 < Plan::kUnits; u0 += unroll * warps)
@@ -162,5 +162,6 @@ TEST_CASE("flash3 fp8 V^T: the lane plan transposes every byte once, conflict-fr
       check_tile<128, 128>(warps, unroll);
       check_tile<256, 128>(warps, unroll);
       check_tile<128, 256>(warps, unroll);  // two V^T regions
+      check_tile<128, 192>(warps, unroll);  // the second region half used (fp8 D 128)
     }
 }

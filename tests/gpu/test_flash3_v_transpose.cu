@@ -49,7 +49,7 @@ __global__ void transpose_probe(const std::uint8_t* v, std::uint8_t* vt_out, std
 template <int D>
 void check_transpose(std::uint8_t poison) {
   using Tr = f3::Fwd3Fp8TraitsFor<D>;
-  constexpr int kBytes = Tr::BN * D, kSmem = 2 * Tr::kKVBytes + 1024;
+  constexpr int kBytes = Tr::BN * D, kSmem = Tr::kKVBytes + Tr::kVStageBytes + 1024;
   INFO("D " << D << ", BN " << Tr::BN << ", poison " << int{poison});
   std::vector<std::uint8_t> v(kBytes), vt(kBytes);
   std::mt19937 gen(1234u + D);
