@@ -3,47 +3,19 @@
 # seed point (B 32 H 8 N 2048 D 64 fp16) and at N 8192, 16k tokens, hidden 2048, D 64/128/256, bf16, causal both,
 # forward, three interleaved rounds; cuDNN once. (2) GPU tests [flash3],[dropout],[fp8]; verify of flash3 with
 # dropout over the lengths of issue 11; memcheck, racecheck and synccheck of dropout points at D 64/128/256.
-set -uo pipefail
-cd .carry && for f in *.xz exp/*.xz; do xz -d -k -f $f; done && chmod +x fa-bench fa_bench_gpu_tests exp/fa-bench-* && cd ..
-B=.carry/fa-bench; T=.carry/fa_bench_gpu_tests
-S=$OUT/summary.txt; : > $S
-note() { echo "$*" | tee -a $S; }
-pack() { (cd $OUT && tar -czf $1.tgz --exclude='*.tgz' --exclude=summary.txt $(ls | grep -v -e '\.tgz$' -e '^summary.txt$') && find . -mindepth 1 -maxdepth 1 ! -name '*.tgz' ! -name summary.txt -exec rm -rf {} +); }
-nvidia-smi --query-gpu=name,uuid,clocks.sm,power.limit --format=csv,noheader | tee -a $S
-F="--max-time 0.15 --no-counters"
+source "$(dirname "$0")/../common/device.sh"
 SEED="--batch 32 --heads 8 --seqlen 2048 --head-dim 64 --dtype fp16 --dropout 0,0.2 --pass fwd"
 BIG="--tokens 16384 --hidden 2048 --seqlen 8192 --head-dim 64,128,256 --dtype bf16 --causal both --dropout 0,0.2 --pass fwd"
 timeout 60 $B run --kernel cudnn $SEED $F --out $OUT/seed-cudnn-1 > /dev/null 2>&1
 timeout 60 $B run --kernel cudnn $BIG $F --out $OUT/big-cudnn-1 > /dev/null 2>&1
 for round in 1 2 3; do
   for v in old main; do
-    Y=$B; [[ $v != main ]] && Y=.carry/exp/fa-bench-$v
+    Y=$(bin_of $v)
     timeout 30 $Y run --kernel flash3 $SEED $F --out $OUT/seed-$v-$round > /dev/null 2>&1
     timeout 60 $Y run --kernel flash3 $BIG $F --out $OUT/big-$v-$round > /dev/null 2>&1
   done
 done
-python3 - $OUT <<'PY' | tee -a $S
-import csv, sys, glob, collections, statistics
-t = collections.defaultdict(list)
-for f in sorted(glob.glob(sys.argv[1] + '/*-*-*/results.csv')):
-    what, v, _ = f.split('/')[-2].split('-')
-    for r in csv.DictReader(open(f)):
-        k = (what, int(r['seqlen_q']), int(r['head_dim']), r['dtype'], r['causal'][0], float(r['dropout']))
-        t[(k, v)].append(float(r['median_ms']) if r['status'] == 'ok' else float('nan'))
-vs = ('old', 'main')
-print("point (what N D dtype causal p) | ms per round: old | main | median main/old | cudnn/old cudnn/main")
-for k in sorted({k for k, _ in t}):
-    if (k, 'old') not in t: continue
-    m = {v: statistics.median(t[(k, v)]) for v in vs}
-    c = statistics.median(t[(k, 'cudnn')]) if (k, 'cudnn') in t else float('nan')
-    print("%s %d D%d %s %s p%.1f | %s | %s | %.3f | %.3f %.3f" % (k + (
-        ' '.join('%.4f' % x for x in t[(k, 'old')]), ' '.join('%.4f' % x for x in t[(k, 'main')]),
-        m['main'] / m['old'], c / m['old'], c / m['main'])))
-print("dropout cost (p0.2 / p0 - 1), per binary, median of rounds:")
-for k in sorted({k for k, _ in t if k[5] > 0}):
-    k0 = k[:5] + (0.0,)
-    print("  %s %d D%d %s %s: %s" % (k[:5] + (' '.join('%s %+.1f%%' % (v, 100 * (statistics.median(t[(k, v)]) / statistics.median(t[(k0, v)]) - 1)) for v in vs + ('cudnn',) if (k, v) in t and (k0, v) in t),)))
-PY
+python3 "$COMMON/variants.py" $OUT old,main | tee -a $S
 pack bench
 (timeout 420 $T "[flash3],[dropout],[fp8]" > $OUT/tests.log 2>&1; echo "tests rc=$? $(grep -E 'test cases' $OUT/tests.log | tail -1)" > $OUT/rt.txt) &
 (
