@@ -66,8 +66,9 @@ struct Fwd3Traits {
   static constexpr float kPOffset = kFp8 ? 8.f : 0.f;
   // Conditional rescaling of O (online_softmax): a warp multiplies O by the correction only when one of its row
   // maxima moved, and 16-bit P lets the running max lag the true one by up to 8 in log2 units, so P <= 2^8
-  // (fp8's P already uses its headroom, kPOffset, so there the max moves whenever it grows). The vote and branch cost about what the
-  // skipped multiplies save at D = 128; measured on an H200, bf16/fp8 N 8192 forward (docs/perf/flash3-fwd-notes.md):
+  // (fp8's P already uses its headroom, kPOffset, so there the max moves whenever it grows). The vote and branch
+  // cost about what the skipped multiplies save at D = 128; measured on an H200, bf16/fp8 N 8192 forward
+  // (docs/perf/flash3-fwd-notes.md):
   // D = 256 -4.8 to -6 % time, fp8 D = 64 -3 to -5 %, fp8 D = 256 -2 to -3 %, 16-bit D = 64 even,
   // D = 128 +1 to +4 % (bf16 and fp8), with dropout +6 %. So: on for D = 256 and fp8 D = 64, off elsewhere.
   static constexpr bool kLazyRescale = D == 256 || (kFp8 && D == 64);

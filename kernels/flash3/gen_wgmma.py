@@ -10,7 +10,8 @@ SHAPES:  python3 gen_wgmma.py > wgmma_ops.cuh
 """
 
 # (N, A from registers?) pairs the kernels instantiate (ss n32: the backward's dQ = dS K, half of D = 64 per
-# consumer warpgroup; rs n8: the forward's row sums, P times a tile of ones). A from shared memory: "ss"; from registers: "rs".
+# consumer warpgroup; rs n8: the forward's row sums, P times a tile of ones). A from shared memory: "ss"; from
+# registers: "rs".
 SHAPES = [(n, "ss") for n in (32, 64, 96, 128, 176, 192, 256)] + [(n, "rs") for n in (8, 64, 96, 128, 176, 192, 256)]
 TYPES = {"f16": "__half", "bf16": "__nv_bfloat16", "e4m3": "__nv_fp8_e4m3"}
 
