@@ -196,13 +196,16 @@ __device__ __forceinline__ void mask_block(float (&s)[N / 2], int col0, int row0
 // it by more than max_slack in log2 units, so P may reach 2^max_slack, and corr is then exactly 1 in most blocks,
 // where the caller skips rescaling O. Exact either way: O, the row sums and lse all refer to the same max.
 // kSums false: the row sums come from the tensor core (gemm_row_sums); row_sum is left alone.
+// Returns whether one of the two row maxima moved, i.e. whether O needs the corrections at all (a row still at
+// -inf has nothing in O to correct).
 template <int N, bool kSums = true>
-__device__ __forceinline__ void online_softmax(float (&s)[N / 2], float (&row_max)[2], float (&row_sum)[2],
+__device__ __forceinline__ bool online_softmax(float (&s)[N / 2], float (&row_max)[2], float (&row_sum)[2],
                                                float (&corr)[2], float scale_log2, float p_offset, float max_slack) {
   float mx[2] = {row_max[0], row_max[1]};
 #pragma unroll
   for (int j = 0; j < N / 2; ++j) mx[(j / 2) % 2] = fmaxf(mx[(j / 2) % 2], s[j]);
   float neg[2];
+  bool moved = false;
 #pragma unroll
   for (int r = 0; r < 2; ++r) {
     mx[r] = ptx::quad_max(mx[r]);
@@ -210,6 +213,7 @@ __device__ __forceinline__ void online_softmax(float (&s)[N / 2], float (&row_ma
     if (!((mx[r] - row_max[r]) * scale_log2 > max_slack)) mx[r] = row_max[r];
     const float m_use = mx[r] == kNegInf ? 0.f : mx[r];
     corr[r] = ptx::exp2_approx((row_max[r] - m_use) * scale_log2);
+    moved = moved || mx[r] != row_max[r];
     row_max[r] = mx[r];
     neg[r] = p_offset - m_use * scale_log2;
   }
@@ -224,6 +228,7 @@ __device__ __forceinline__ void online_softmax(float (&s)[N / 2], float (&row_ma
 #pragma unroll
     for (int r = 0; r < 2; ++r) row_sum[r] = row_sum[r] * corr[r] + sum[r];
   }
+  return moved;
 }
 
 // Dropout with the shared keep-mask (core/philox.hpp), in two steps. dropout_flags draws this thread's keep flags
@@ -572,14 +577,17 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   constexpr bool kLazyRescale = Tr::kLazyRescale && !kDropout;  // with dropout the vote costs more than it saves
   constexpr float kMaxSlack = kDropout ? 0.f : Tr::kMaxSlack;
   const int lrow0 = cw * 64 + warp * 16 + lane / 4;  // this thread's first row inside the tile
-  // Ping-pong: warpgroup cw issues its GEMMs after cw - 1 (cyclically) has issued its own.
+  // Ping-pong: warpgroup cw issues its GEMMs after cw - 1 (cyclically) has issued its own. Not at fp8 D = 128 causal:
+  // without it, on an H200 (docs/perf/2026-12-01-session17.md, two runs), -1.9 % and -2.1 % time there, while the
+  // non-causal instance loses +2.8 %.
+  constexpr bool kPingPong = Tr::kPingPong && !(Tr::kFp8 && Tr::D == 128 && kCausal);
   auto sched_sync = [&] {
-    if constexpr (Tr::kPingPong) ptx::named_bar_sync(kBarSched + cw, 256);
+    if constexpr (kPingPong) ptx::named_bar_sync(kBarSched + cw, 256);
   };
   auto sched_pass = [&] {
-    if constexpr (Tr::kPingPong) ptx::named_bar_arrive(kBarSched + (cw + 1) % kWGs, 256);
+    if constexpr (kPingPong) ptx::named_bar_arrive(kBarSched + (cw + 1) % kWGs, 256);
   };
-  if (Tr::kPingPong && cw == kWGs - 1) ptx::named_bar_arrive(kBarSched, 256);  // warpgroup 0 issues first
+  if (kPingPong && cw == kWGs - 1) ptx::named_bar_arrive(kBarSched, 256);  // warpgroup 0 issues first
   // Q is done with once the tile's last S GEMM (walk entry 0) has completed (with its own O buffer; else after
   // the store).
   auto release_q_after_last_s = [&](int i) {
@@ -680,12 +688,16 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       release_q_after_last_s(i);
       const int n = mask_s(s, i);
       draw_flags(n);
-      online_softmax<BN, !kRowSumGemm>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset, kMaxSlack);
+      const bool moved =
+          online_softmax<BN, !kRowSumGemm>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset, kMaxSlack);
       ptx::wgmma_wait<0>();
       pin();  // P stays live until its GEMM is done
       if (leader) ptx::mbar_arrive(sm.empty_v(vpos.stage));
       vpos.advance();
-      if (!kLazyRescale || __any_sync(0xFFFFFFFFu, corr[0] != 1.f || corr[1] != 1.f)) {  // a row max moved
+      // A row max of the warp moved; or a correction is not 1 (ex2.approx(0) is exactly 1), which says the same
+      // except for rows still at -inf, whose O is zero either way.
+      const bool rescale = Tr::kVoteOnMoved ? moved : (corr[0] != 1.f || corr[1] != 1.f);
+      if (!kLazyRescale || __any_sync(0xFFFFFFFFu, rescale)) {
 #pragma unroll
         for (int j = 0; j < D / 2; ++j) o[j] *= corr[(j / 2) % 2];
         if constexpr (kRowSumGemm) {

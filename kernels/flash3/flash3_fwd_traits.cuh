@@ -42,8 +42,12 @@ struct Fwd3Traits {
   // and can only move them between warpgroups: a consumer's increase waits until the producer's decrease
   // frees enough, so the two must fit the launch allocation exactly or the kernel hangs at the start.
   static constexpr int kLaunchRegs = (65536 / kThreads) / 8 * 8;
-  static constexpr int kProducerRegs = kConsumerWGs == 2 ? 40 : 32;
-  static constexpr int kConsumerRegs = kConsumerWGs == 2 ? 232 : 160;
+  // fp8 D = 256 takes 24 / 240: at 232 ptxas serialises its wgmmas (C7512: O, S and P in flight need more); at 240
+  // it does not, and its spills (140 bytes, 3 stores and 3 loads per block in the main loop) cost less. Measured
+  // with its ping-pong off, on an H200 (docs/perf/2026-12-01-session17.md): -0.2 % / -1.1 % time against 232.
+  static constexpr bool kWideConsumers = ElemBytes_ == 1 && D_ == 256;
+  static constexpr int kProducerRegs = kWideConsumers ? 24 : kConsumerWGs == 2 ? 40 : 32;
+  static constexpr int kConsumerRegs = kWideConsumers ? 240 : kConsumerWGs == 2 ? 232 : 160;
   static_assert(128 * kProducerRegs + 128 * kConsumerWGs * kConsumerRegs <= kThreads * kLaunchRegs,
                 "setmaxnreg budgets exceed the registers the CTA is launched with");
 
@@ -73,6 +77,10 @@ struct Fwd3Traits {
   // D = 128 +1 to +4 % (bf16 and fp8), with dropout +6 %. So: on for D = 256 and fp8 D = 64, off elsewhere.
   static constexpr bool kLazyRescale = D == 256 || (kFp8 && D == 64);
   static constexpr float kMaxSlack = kLazyRescale && !kFp8 ? 8.f : 0.f;
+  // The vote's operand: online_softmax's `moved`, or the corrections compared with 1. The same vote, but ptxas then
+  // places the P V GEMM's wait differently: on an H200 (docs/perf/2026-12-01-session17.md) `moved` ran fp8 D = 256
+  // -1.5 % / -1.0 % time (non-causal / causal) and fp8 D = 64 +5.0 % / +4.3 %, 16-bit D = 256 even.
+  static constexpr bool kVoteOnMoved = kFp8 && D == 256;
   static constexpr int kTransposers = kFp8 ? 96 : 0;  // producer warps 1..3
   // P's row sums on the tensor core: each P V GEMM also multiplies P by a [BN x 8] tile of ones (an n8 wgmma per
   // k step), so the sums come out in 4 accumulator registers, whole rows, instead of an FADD per element and a
@@ -98,12 +106,13 @@ struct Fwd3Traits {
   // 2 tile slots; tile (2 full, 2 empty), Q (full, empty), K and V (full, empty per stage) barriers, and for
   // fp8 the raw V stages' (Smem in flash3_fwd_kernel.cuh: bar(0 .. 6 + 4 kStages), fp8 + 2 kStages).
   static constexpr int kMisc = 2 * 8 + (kFp8 ? 6 + 6 * kStages : 6 + 4 * kStages) * 8;
-  static constexpr bool kSeparateO = kFp8 || kOffO + kQBytes + kMisc + 128 + 256 + 1024 <= 227 * 1024;
-  static constexpr int kOffMisc = kSeparateO ? kOffO + kOBytes : kOffO;
   // The ones tile of kTensorRowSum: the 256 bytes one n8 k step of B reads (two 8 x 16-byte core matrices,
-  // gemm_row_sums); every k step reads the same tile. Reserved in every configuration (kSeparateO counts it).
-  static constexpr int kOffOnes = (kOffMisc + kMisc + 127) / 128 * 128;
-  static constexpr int kOnesBytes = 256;
+  // gemm_row_sums); every k step reads the same tile. Reserved (128-byte aligned) only where it is used.
+  static constexpr int kOnesBytes = kTensorRowSum ? 256 : 0;
+  static constexpr int kOnesRoom = kTensorRowSum ? 127 + kOnesBytes : 0;  // worst-case padding + the tile
+  static constexpr bool kSeparateO = kFp8 || kOffO + kQBytes + kMisc + kOnesRoom + 1024 <= 227 * 1024;
+  static constexpr int kOffMisc = kSeparateO ? kOffO + kOBytes : kOffO;
+  static constexpr int kOffOnes = kTensorRowSum ? (kOffMisc + kMisc + 127) / 128 * 128 : kOffMisc + kMisc;
   static constexpr int kSmemBytes = kOffOnes + kOnesBytes + 1024;  // + slack to align the base
 
   static_assert(D % kSwz == 0 && D % 16 == 0 && D <= 256, "head dim: whole swizzled regions, k16 steps");
@@ -120,9 +129,11 @@ struct Fwd3Traits {
 template <int D>
 struct Fwd3TraitsFor : Fwd3Traits<D, fwd3_tile(D).bn, 2, fwd3_tile(D).consumer_wgs, (D <= 128)> {};
 
-// fp8 (e4m3) per head dim (fwd3_fp8_tile). Ping-pong at D >= 128 as FlashAttention-3's fp8 forward: with
-// the GEMMs twice as fast the softmax is a larger share there too.
+// fp8 (e4m3) per head dim (fwd3_fp8_tile). Ping-pong at D = 128, where with the GEMMs twice as fast the softmax is
+// as large a share as at 16-bit D = 64. At D = 256 it is half that, and the named barriers cost more than the
+// overlap gains: without ping-pong, on an H200 (docs/perf/2026-12-01-session17.md), fp8 D = 256 -1.2 % / -1.3 %
+// time (non-causal / causal), but D = 128 +2.8 % / -1.9 % (so the kernel drops it at fp8 D = 128 causal only).
 template <int D>
-struct Fwd3Fp8TraitsFor : Fwd3Traits<D, fwd3_fp8_tile(D).bn, 2, fwd3_fp8_tile(D).consumer_wgs, (D >= 128), 1> {};
+struct Fwd3Fp8TraitsFor : Fwd3Traits<D, fwd3_fp8_tile(D).bn, 2, fwd3_fp8_tile(D).consumer_wgs, (D == 128), 1> {};
 
 }  // namespace fa::flash3
