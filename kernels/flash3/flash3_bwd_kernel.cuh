@@ -160,7 +160,8 @@ __device__ __forceinline__ Step step_at(const Work& w, int i, const Flash3BwdPar
 template <class Tr, class T>
 __device__ __forceinline__ void gemm_keys_queries(float (&acc)[Tr::BM / 2], std::uint32_t a_base,
                                                   std::uint32_t b_base) {
-  gemm_ss_kmajor<Tr::BM, T, Tr::D, Tr::kSwz>(acc, a_base, Tr::kKVRegionBytes, b_base, Tr::kQRegionBytes);
+  gemm_ss_kmajor<Tr::BM, T, Tr::D, Tr::kSwz, DescSteps::kAdvance>(acc, a_base, Tr::kKVRegionBytes, b_base,
+                                                                  Tr::kQRegionBytes);
 }
 
 // dV += P^T dO or dK += dS^T Q: A from registers (k = the block's 64 queries), B = the [BM x D] tile of dO
@@ -168,7 +169,7 @@ __device__ __forceinline__ void gemm_keys_queries(float (&acc)[Tr::BM / 2], std:
 template <class Tr, class T>
 __device__ __forceinline__ void gemm_keys_dims(float (&acc)[Tr::D / 2], const std::uint32_t (&a)[Tr::BM / 16][4],
                                                std::uint32_t b_base) {
-  gemm_rs_mnmajor<Tr::D, T, Tr::BM, Tr::kSwz>(acc, a, b_base, Tr::kQRegionBytes);
+  gemm_rs_mnmajor<Tr::D, T, Tr::BM, Tr::kSwz, DescSteps::kAdvance>(acc, a, b_base, Tr::kQRegionBytes);
 }
 
 // dQ[:, col0 : col0 + N] = dS K[:, col0 : col0 + N] over the CTA's 128 keys: A = dS^T (stored [keys x
@@ -178,12 +179,12 @@ template <class Tr, class T, int N>
 __device__ __forceinline__ void gemm_dq(float (&acc)[N / 2], std::uint32_t ds_base, std::uint32_t k_base, int col0) {
   constexpr int kRowBytes = Tr::kDqSwz * 2;
   const std::uint32_t kb = k_base + (col0 / Tr::kDqSwz) * Tr::kDqKRegionBytes;
+  const std::uint64_t da0 = ptx::smem_desc(ds_base, Tr::kDsBytes, 8 * (Tr::BM * 2), Tr::kDsSwzMode);
+  const std::uint64_t db0 = ptx::smem_desc(kb, Tr::kDqKRegionBytes, 8 * kRowBytes, Tr::kDqSwzMode);
 #pragma unroll
   for (int kk = 0; kk < Tr::BN / 16; ++kk) {
-    const std::uint64_t da = ptx::smem_desc(ds_base + kk * 16 * (Tr::BM * 2), Tr::kDsBytes, 8 * (Tr::BM * 2),
-                                            Tr::kDsSwzMode);
-    const std::uint64_t db =
-        ptx::smem_desc(kb + kk * 16 * kRowBytes, Tr::kDqKRegionBytes, 8 * kRowBytes, Tr::kDqSwzMode);
+    const std::uint64_t da = ptx::smem_desc_advance(da0, kk * 16 * (Tr::BM * 2));
+    const std::uint64_t db = ptx::smem_desc_advance(db0, kk * 16 * kRowBytes);
     wgmma::wgmma_ss<N, T, 1, 1>(acc, da, db, kk > 0 ? 1 : 0);
   }
 }
@@ -521,7 +522,10 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   ptx::regs_alloc<Tr::kConsumerRegs>();
 
   // ---- consumer warpgroup cw: keys [n0 + 64 cw, n0 + 64 cw + 64) ----
-  const int cw = wg - 1;
+  // Broadcast from lane 0: ptxas then knows cw is warp-uniform and keeps the operand addresses and the wgmma
+  // descriptors derived from it in uniform registers (DescSteps, flash3_gemm.cuh); computed per thread, every
+  // descriptor took vector arithmetic and two R2UR moves.
+  const int cw = __shfl_sync(0xFFFFFFFFu, wg - 1, 0);
   const int tid = threadIdx.x % 128, warp = tid / 32, lane = tid % 32, t = lane % 4;
   const bool leader = tid == 0;
   const int lrow0 = 64 * cw + 16 * warp + lane / 4;  // this thread's first key inside the block

@@ -123,7 +123,8 @@ __device__ __forceinline__ int kv_last_entry(const Tile& tile, int num_m, const 
 // ---------------------------------------------------------------------------------------------
 template <class Tr, class T>
 __device__ __forceinline__ void gemm_qk(float (&s)[Tr::BN / 2], std::uint32_t q_base, std::uint32_t k_base) {
-  gemm_ss_kmajor<Tr::BN, T, Tr::D, Tr::kSwz>(s, q_base, Tr::kQRegionBytes, k_base, Tr::kKVRegionBytes);
+  gemm_ss_kmajor<Tr::BN, T, Tr::D, Tr::kSwz, DescSteps::kRebuild>(s, q_base, Tr::kQRegionBytes, k_base,
+                                                                  Tr::kKVRegionBytes);
 }
 
 // V is [BN keys x D] row-major: MN-major for this GEMM (N = D). fp8: v_base is the V^T stage, K-major.
@@ -133,7 +134,7 @@ __device__ __forceinline__ void gemm_pv(float (&o)[Tr::D / 2], const std::uint32
   if constexpr (Tr::kFp8) {
     gemm_rs_kmajor_e4m3<Tr::D, Tr::BN>(o, pr, v_base, Tr::kVtRegionBytes);
   } else {
-    gemm_rs_mnmajor<Tr::D, T, Tr::BN, Tr::kSwz>(o, pr, v_base, Tr::kKVRegionBytes);
+    gemm_rs_mnmajor<Tr::D, T, Tr::BN, Tr::kSwz, DescSteps::kRebuild>(o, pr, v_base, Tr::kKVRegionBytes);
   }
 }
 

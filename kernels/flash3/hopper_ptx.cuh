@@ -173,6 +173,15 @@ __device__ __forceinline__ std::uint64_t smem_desc(std::uint32_t addr, std::uint
          (static_cast<std::uint64_t>(sbo >> 4) << 32) | (static_cast<std::uint64_t>(swizzle_mode) << 62);
 }
 
+// The descriptor of the tile `off_bytes` (a multiple of 16) past the one `desc` describes. The start address field
+// (bits 0-13) holds addr >> 4 and shared addresses stay below 2^18, so the move adds off_bytes >> 4 to the low word
+// without a carry out of the field; the high word is unchanged. One integer add per wgmma instead of recomputing
+// the whole descriptor (mask, shift, merge) from the moved address.
+__device__ __forceinline__ std::uint64_t smem_desc_advance(std::uint64_t desc, std::uint32_t off_bytes) {
+  const std::uint32_t lo = static_cast<std::uint32_t>(desc) + (off_bytes >> 4);
+  return (desc & 0xFFFFFFFF00000000ull) | lo;
+}
+
 using fa::exp2_approx;
 using fa::kLog2e;
 using fa::quad_max;
