@@ -8,15 +8,8 @@ source "$(dirname "$0")/../common/device.sh"
 SEED="--batch 32 --heads 8 --seqlen 2048 --head-dim 64 --dtype fp16 --dropout 0,0.2 --pass fwd"
 BIG="--tokens 16384 --hidden 2048 --seqlen 8192 --head-dim 64,128,256 --dtype bf16,fp8 --causal both --pass fwd"
 V="base,m4,m4s4,m8"
-timeout 40 $B run --kernel cudnn $SEED $F --out $OUT/seed-cudnn-1 > /dev/null 2>&1
-timeout 60 $B run --kernel cudnn $BIG $F --out $OUT/big-cudnn-1 > /dev/null 2>&1
-for round in 1 2 3; do
-  for v in ${V//,/ }; do
-    Y=$(bin_of $v)
-    timeout 30 $Y run --kernel flash3 $SEED $F --out $OUT/seed-$v-$round > /dev/null 2>&1
-    timeout 40 $Y run --kernel flash3 $BIG $F --out $OUT/big-$v-$round > /dev/null 2>&1
-  done
-done
+cudnn_once seed:40:SEED big:60:BIG
+flash3_rounds 3 $V seed:30:SEED big:40:BIG
 python3 "$COMMON/variants.py" $OUT $V | tee -a $S
 pack bench
 for v in m4 m4s4; do

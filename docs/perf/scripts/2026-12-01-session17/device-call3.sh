@@ -7,12 +7,8 @@
 source "$(dirname "$0")/../common/device.sh"
 P="--tokens 16384 --hidden 2048 --seqlen 8192 --head-dim 128,256 --dtype fp8 --causal both --pass fwd"
 V="base,npp256,npp128,npp256r"
-timeout 60 $B run --kernel cudnn $P $F --out $OUT/fp8-cudnn-1 > /dev/null 2>&1
-for round in 1 2 3; do
-  for v in ${V//,/ }; do
-    timeout 40 $(bin_of $v) run --kernel flash3 $P $F --out $OUT/fp8-$v-$round > /dev/null 2>&1
-  done
-done
+cudnn_once fp8:60:P
+flash3_rounds 3 $V fp8:40:P
 python3 "$COMMON/variants.py" $OUT $V | tee -a $S
 note "== issue 11 bars (base)"
 Y=$(bin_of base)

@@ -9,30 +9,14 @@ source "$(dirname "$0")/../common/device.sh"
 V="base,main"
 P8="--tokens 16384 --hidden 2048 --seqlen 8192 --head-dim 64,128,256 --dtype fp8 --causal both --pass fwd"
 P16="--tokens 16384 --hidden 2048 --seqlen 8192 --head-dim 256 --dtype bf16 --causal both --pass fwd"
-timeout 60 $B run --kernel cudnn $P8 $F --out $OUT/fp8-cudnn-1 > /dev/null 2>&1
-timeout 60 $B run --kernel cudnn $P16 $F --out $OUT/bf16-cudnn-1 > /dev/null 2>&1
-for round in 1 2 3; do
-  for v in ${V//,/ }; do
-    timeout 40 $(bin_of $v) run --kernel flash3 $P8 $F --out $OUT/fp8-$v-$round > /dev/null 2>&1
-    timeout 40 $(bin_of $v) run --kernel flash3 $P16 $F --out $OUT/bf16-$v-$round > /dev/null 2>&1
-  done
-done
+cudnn_once fp8:60:P8 bf16:60:P16
+flash3_rounds 3 $V fp8:40:P8 bf16:40:P16
 python3 "$COMMON/variants.py" $OUT $V | tee -a $S
 pack bench
-prof() {  # name, fa-bench profile args
-  local n=$1; shift
-  timeout 150 ncu --clock-control none --profile-from-start off --set full --import-source yes -k "regex:flash3_bwd_kernel" -c 1 -o $OUT/$n $B profile "$@" > $OUT/$n.log 2>&1
-  note "ncu $n rc=$?"
-  ncu -i $OUT/$n.ncu-rep --page details > $OUT/$n-details.txt 2>&1
-  ncu -i $OUT/$n.ncu-rep --page source --print-source sass --csv > $OUT/$n-sass.csv 2>&1
-  rm -f $OUT/$n.ncu-rep
-  grep -E "Duration|Issue Slots Busy|Executed Instructions  |highest-utilized" $OUT/$n-details.txt | head -6 | tee -a $S
-  xz -6 $OUT/$n-sass.csv $OUT/$n-details.txt
-}
-prof bwd128 --kernel flash3 --pass bwd --batch 2 --heads 16 --seqlen 8192 --head-dim 128 --dtype bf16
-prof bwd64 --kernel flash3 --pass bwd --batch 16 --heads 32 --seqlen 1024 --head-dim 64 --dtype bf16
+prof bwd128 flash3_bwd_kernel --kernel flash3 --pass bwd --batch 2 --heads 16 --seqlen 8192 --head-dim 128 --dtype bf16
+prof bwd64 flash3_bwd_kernel --kernel flash3 --pass bwd --batch 16 --heads 32 --seqlen 1024 --head-dim 64 --dtype bf16
 pack ncu
-(timeout 400 $T "[flash3],[fp8],[dropout]" > $OUT/tests.log 2>&1; echo "tests rc=$? $(grep -E 'test cases' $OUT/tests.log | tail -1)" > $OUT/rt.txt) &
+tests_bg 400 "[flash3],[fp8],[dropout]"
 (
   timeout 150 $B verify --kernel flash3 --batch 2 --heads 3 --seqlen 1,17,255,1000,4097 --seqlen-kv 255,1000 --head-dim 64,96,128,256 --dtype fp16,bf16 --causal both --dropout 0,0.17 --pass fwd > $OUT/verify.log 2>&1
   echo "verify flash3 16-bit rc=$? $(tail -1 $OUT/verify.log)"
@@ -45,7 +29,4 @@ pack ncu
     done
   done
 ) > $OUT/side.txt 2>&1 &
-wait
-cat $OUT/rt.txt $OUT/side.txt | tee -a $S
-grep -h -B3 -A12 FAILED $OUT/tests.log | head -40 | tee -a $S
-pack tests
+checks_end

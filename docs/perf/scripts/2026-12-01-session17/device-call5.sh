@@ -7,17 +7,11 @@ source "$(dirname "$0")/../common/device.sh"
 V="base,main,mv"
 P8="--tokens 16384 --hidden 2048 --seqlen 8192 --head-dim 64,128,256 --dtype fp8 --causal both --pass fwd"
 P16="--tokens 16384 --hidden 2048 --seqlen 8192 --head-dim 128,256 --dtype bf16 --causal both --pass fwd"
-timeout 60 $B run --kernel cudnn $P8 $F --out $OUT/fp8-cudnn-1 > /dev/null 2>&1
-timeout 60 $B run --kernel cudnn $P16 $F --out $OUT/bf16-cudnn-1 > /dev/null 2>&1
-for round in 1 2 3; do
-  for v in ${V//,/ }; do
-    timeout 40 $(bin_of $v) run --kernel flash3 $P8 $F --out $OUT/fp8-$v-$round > /dev/null 2>&1
-    timeout 40 $(bin_of $v) run --kernel flash3 $P16 $F --out $OUT/bf16-$v-$round > /dev/null 2>&1
-  done
-done
+cudnn_once fp8:60:P8 bf16:60:P16
+flash3_rounds 3 $V fp8:40:P8 bf16:40:P16
 python3 "$COMMON/variants.py" $OUT $V | tee -a $S
 pack bench
-(timeout 400 $T "[flash3],[fp8],[dropout]" > $OUT/tests.log 2>&1; echo "tests rc=$? $(grep -E 'test cases' $OUT/tests.log | tail -1)" > $OUT/rt.txt) &
+tests_bg 400 "[flash3],[fp8],[dropout]"
 (
   timeout 60 $B verify --kernel flash3 --batch 2 --heads 3 --seqlen 1,17,255,1000,4097 --seqlen-kv 255,1000 --head-dim 64,128,256 --dtype fp8 --causal both --pass fwd > $OUT/verify8.log 2>&1
   echo "verify flash3 fp8 rc=$? $(tail -1 $OUT/verify8.log)"
@@ -28,7 +22,4 @@ pack bench
     echo "$tool fp8 D256 rc=$? $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' $OUT/san-$tool.log | sort | uniq -c | tr '\n' ' ')"
   done
 ) > $OUT/side.txt 2>&1 &
-wait
-cat $OUT/rt.txt $OUT/side.txt | tee -a $S
-grep -h -B3 -A12 FAILED $OUT/tests.log | head -40 | tee -a $S
-pack tests
+checks_end

@@ -7,12 +7,8 @@
 source "$(dirname "$0")/../common/device.sh"
 V="base,main,c128"
 P="--tokens 16384 --hidden 2048 --seqlen 8192 --head-dim 64,128,256 --dtype fp8,bf16 --causal both --pass fwd"
-timeout 60 $B run --kernel cudnn $P $F --out $OUT/big-cudnn-1 > /dev/null 2>&1
-for round in 1 2 3; do
-  for v in ${V//,/ }; do
-    timeout 60 $(bin_of $v) run --kernel flash3 $P $F --out $OUT/big-$v-$round > /dev/null 2>&1
-  done
-done
+cudnn_once big:60:P
+flash3_rounds 3 $V big:60:P
 python3 "$COMMON/variants.py" $OUT $V | tee -a $S
 note "== issue 11 bars (main)"
 BARS="--tokens 16384 --hidden 2048 --head-dim 64,128 --dtype bf16 --causal both --pass fwd,fwdbwd"

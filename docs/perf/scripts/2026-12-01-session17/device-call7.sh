@@ -3,7 +3,7 @@
 # instance by instance): GPU tests [flash3],[fp8],[dropout]; verify flash3 fp8 and 16-bit over issue 11's and 12's
 # lengths; memcheck, racecheck and synccheck of fp8 D 128 and 256 points, causal both.
 source "$(dirname "$0")/../common/device.sh"
-(timeout 400 $T "[flash3],[fp8],[dropout]" > $OUT/tests.log 2>&1; echo "tests rc=$? $(grep -E 'test cases' $OUT/tests.log | tail -1)" > $OUT/rt.txt) &
+tests_bg 400 "[flash3],[fp8],[dropout]"
 (
   timeout 60 $B verify --kernel flash3 --batch 2 --heads 3 --seqlen 1,17,255,1000,4097 --seqlen-kv 255,1000 --head-dim 64,128,256 --dtype fp8 --causal both --pass fwd > $OUT/verify8.log 2>&1
   echo "verify flash3 fp8 rc=$? $(tail -1 $OUT/verify8.log)"
@@ -14,7 +14,4 @@ source "$(dirname "$0")/../common/device.sh"
     echo "$tool fp8 D128/256 rc=$? $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' $OUT/san-$tool.log | sort | uniq -c | tr '\n' ' ') $(tail -1 $OUT/san-$tool.log)"
   done
 ) > $OUT/side.txt 2>&1 &
-wait
-cat $OUT/rt.txt $OUT/side.txt | tee -a $S
-grep -h -B3 -A12 FAILED $OUT/tests.log | head -40 | tee -a $S
-pack tests
+checks_end

@@ -11,21 +11,12 @@ V="main,g"
 FWD="--tokens 16384 --hidden 2048 --seqlen 8192 --head-dim 64,128,256 --dtype bf16 --causal both --pass fwd"
 FP8="--tokens 16384 --hidden 2048 --seqlen 8192 --head-dim 128,256 --dtype fp8 --causal both --pass fwd"
 FB="--tokens 16384 --hidden 2048 --seqlen 1024,8192 --head-dim 64,128 --dtype bf16 --causal both --pass fwdbwd"
-timeout 60 $B run --kernel cudnn $FWD $F --out $OUT/fwd-cudnn-1 > /dev/null 2>&1
-timeout 60 $B run --kernel cudnn $FP8 $F --out $OUT/fp8-cudnn-1 > /dev/null 2>&1
-timeout 90 $B run --kernel cudnn $FB $F --out $OUT/fb-cudnn-1 > /dev/null 2>&1
-for round in 1 2; do
-  for v in ${V//,/ }; do
-    Y=$(bin_of $v)
-    timeout 40 $Y run --kernel flash3 $FWD $F --out $OUT/fwd-$v-$round > /dev/null 2>&1
-    timeout 40 $Y run --kernel flash3 $FP8 $F --out $OUT/fp8-$v-$round > /dev/null 2>&1
-    timeout 90 $Y run --kernel flash3 $FB $F --out $OUT/fb-$v-$round > /dev/null 2>&1
-  done
-done
+cudnn_once fwd:60:FWD fp8:60:FP8 fb:90:FB
+flash3_rounds 2 $V fwd:40:FWD fp8:40:FP8 fb:90:FB
 python3 "$COMMON/variants.py" $OUT $V | tee -a $S
 pack bench
 G=$(bin_of g)
-(timeout 300 .carry/exp/fa_bench_gpu_tests-g "[flash3],[dropout],[fp8]" > $OUT/tests.log 2>&1; echo "tests g rc=$? $(grep -E 'test cases' $OUT/tests.log | tail -1)" > $OUT/rt.txt) &
+tests_bg 300 "[flash3],[dropout],[fp8]" .carry/exp/fa_bench_gpu_tests-g
 (
   timeout 120 $G verify --kernel flash3 --batch 2 --heads 3 --seqlen 1,17,255,1000,4097 --seqlen-kv 17,1000 --head-dim 64,96,128 --dtype bf16,fp16 --causal both --dropout 0,0.17 --pass bwd > $OUT/verify-bwd.log 2>&1
   echo "verify g bwd rc=$? $(tail -1 $OUT/verify-bwd.log)"
@@ -34,7 +25,4 @@ G=$(bin_of g)
     echo "$tool g bwd D64/128 rc=$? $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' $OUT/san-$tool.log | sort | uniq -c | tr '\n' ' ') $(tail -1 $OUT/san-$tool.log)"
   done
 ) > $OUT/side.txt 2>&1 &
-wait
-cat $OUT/rt.txt $OUT/side.txt | tee -a $S
-grep -h -B3 -A12 FAILED $OUT/tests.log | head -40 | tee -a $S
-pack tests
+checks_end
