@@ -578,10 +578,8 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   constexpr bool kLazyRescale = Tr::kLazyRescale && !kDropout;  // with dropout the vote costs more than it saves
   constexpr float kMaxSlack = kDropout ? 0.f : Tr::kMaxSlack;
   const int lrow0 = cw * 64 + warp * 16 + lane / 4;  // this thread's first row inside the tile
-  // Ping-pong: warpgroup cw issues its GEMMs after cw - 1 (cyclically) has issued its own. Not at fp8 D = 128 causal:
-  // without it, on an H200 (docs/perf/2026-12-01-session17.md, two runs), -1.9 % and -2.1 % time there, while the
-  // non-causal instance loses +2.8 %.
-  constexpr bool kPingPong = Tr::kPingPong && !(Tr::kFp8 && Tr::D == 128 && kCausal);
+  // Ping-pong: warpgroup cw issues its GEMMs after cw - 1 (cyclically) has issued its own.
+  constexpr bool kPingPong = Tr::ping_pong(kCausal);
   auto sched_sync = [&] {
     if constexpr (kPingPong) ptx::named_bar_sync(kBarSched + cw, 256);
   };

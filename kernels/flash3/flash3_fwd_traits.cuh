@@ -37,6 +37,9 @@ struct Fwd3Traits {
   static constexpr int BN = BN_;
   static constexpr int kStages = Stages_;
   static constexpr bool kPingPong = PingPong_;
+  // Whether the causal or non-causal instance takes turns. fp8 D = 128 drops it when causal: on an H200
+  // (docs/perf/2026-12-01-session17.md, two runs) -1.9 % and -2.1 % time there, while non-causal it costs +2.8 %.
+  static constexpr bool ping_pong(bool causal) { return kPingPong && !(ElemBytes_ == 1 && D_ == 128 && causal); }
   static constexpr int kThreads = 128 * (kConsumerWGs + 1);
   // setmaxnreg budgets. The CTA gets (65536 / threads, rounded down to 8) registers per thread at launch
   // and can only move them between warpgroups: a consumer's increase waits until the producer's decrease
@@ -132,7 +135,7 @@ struct Fwd3TraitsFor : Fwd3Traits<D, fwd3_tile(D).bn, 2, fwd3_tile(D).consumer_w
 // fp8 (e4m3) per head dim (fwd3_fp8_tile). Ping-pong at D = 128, where with the GEMMs twice as fast the softmax is
 // as large a share as at 16-bit D = 64. At D = 256 it is half that, and the named barriers cost more than the
 // overlap gains: without ping-pong, on an H200 (docs/perf/2026-12-01-session17.md), fp8 D = 256 -1.2 % / -1.3 %
-// time (non-causal / causal), but D = 128 +2.8 % / -1.9 % (so the kernel drops it at fp8 D = 128 causal only).
+// time (non-causal / causal), but D = 128 +2.8 % / -1.9 % (so ping_pong drops it at fp8 D = 128 causal only).
 template <int D>
 struct Fwd3Fp8TraitsFor : Fwd3Traits<D, fwd3_fp8_tile(D).bn, 2, fwd3_fp8_tile(D).consumer_wgs, (D == 128), 1> {};
 
