@@ -8,8 +8,7 @@
 source "$(dirname "$0")/../common/device.sh"
 SEED="--batch 32 --heads 8 --seqlen 2048 --head-dim 64 --dtype fp16 --dropout 0,0.2 --pass fwd"
 BIG="--tokens 16384 --hidden 2048 --seqlen 8192 --head-dim 64,128,256 --dtype bf16 --causal both --dropout 0,0.2 --pass fwd"
-timeout 60 $B run --kernel cudnn $SEED $F --out $OUT/seed-cudnn-1 > /dev/null 2>&1
-timeout 60 $B run --kernel cudnn $BIG $F --out $OUT/big-cudnn-1 > /dev/null 2>&1
+cudnn_once seed:60:SEED big:60:BIG
 for round in 1 2 3; do
   for v in old main all; do
     Y=$(bin_of $v)

@@ -6,18 +6,11 @@
 source "$(dirname "$0")/../common/device.sh"
 SEED="--batch 32 --heads 8 --seqlen 2048 --head-dim 64 --dtype fp16 --dropout 0,0.2 --pass fwd"
 BIG="--tokens 16384 --hidden 2048 --seqlen 8192 --head-dim 64,128,256 --dtype bf16 --causal both --dropout 0,0.2 --pass fwd"
-timeout 60 $B run --kernel cudnn $SEED $F --out $OUT/seed-cudnn-1 > /dev/null 2>&1
-timeout 60 $B run --kernel cudnn $BIG $F --out $OUT/big-cudnn-1 > /dev/null 2>&1
-for round in 1 2 3; do
-  for v in old main; do
-    Y=$(bin_of $v)
-    timeout 30 $Y run --kernel flash3 $SEED $F --out $OUT/seed-$v-$round > /dev/null 2>&1
-    timeout 60 $Y run --kernel flash3 $BIG $F --out $OUT/big-$v-$round > /dev/null 2>&1
-  done
-done
+cudnn_once seed:60:SEED big:60:BIG
+flash3_rounds 3 old,main seed:30:SEED big:60:BIG
 python3 "$COMMON/variants.py" $OUT old,main | tee -a $S
 pack bench
-(timeout 420 $T "[flash3],[dropout],[fp8]" > $OUT/tests.log 2>&1; echo "tests rc=$? $(grep -E 'test cases' $OUT/tests.log | tail -1)" > $OUT/rt.txt) &
+tests_bg 420 "[flash3],[dropout],[fp8]"
 (
   V="--batch 2 --heads 3 --seqlen 1,17,255,1000,4097 --seqlen-kv 255,1000 --head-dim 64,96,128,256 --dtype fp16,bf16 --causal both --dropout 0.17 --pass fwd"
   timeout 150 $B verify --kernel flash3 $V > $OUT/verify.log 2>&1; echo "verify flash3 dropout rc=$? $(tail -1 $OUT/verify.log)"
@@ -26,7 +19,4 @@ pack bench
     echo "$tool D64/128/256 dropout rc=$? $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' $OUT/san-$tool.log | sort | uniq -c | tr '\n' ' ') $(tail -1 $OUT/san-$tool.log)"
   done
 ) > $OUT/side.txt 2>&1 &
-wait
-cat $OUT/rt.txt $OUT/side.txt | tee -a $S
-grep -h -B3 -A12 FAILED $OUT/tests.log | head -40 | tee -a $S
-pack tests
+checks_end

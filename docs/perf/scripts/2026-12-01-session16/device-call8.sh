@@ -8,16 +8,11 @@
 source "$(dirname "$0")/../common/device.sh"
 DCHANGED=${1:-256}
 P="--tokens 16384 --hidden 2048 --seqlen 8192 --head-dim 64,128,256 --dtype fp8 --causal both --pass fwd"
-timeout 60 $B run --kernel cudnn $P $F --out $OUT/fp8-cudnn-1 > /dev/null 2>&1
-for round in 1 2 3; do
-  for v in base main; do
-    Y=$(bin_of $v)
-    timeout 40 $Y run --kernel flash3 $P $F --out $OUT/fp8-$v-$round > /dev/null 2>&1
-  done
-done
+cudnn_once fp8:60:P
+flash3_rounds 3 base,main fp8:40:P
 python3 "$COMMON/variants.py" $OUT base,main | tee -a $S
 pack bench
-(timeout 300 $T "[fp8],[flash3]" > $OUT/tests.log 2>&1; echo "tests rc=$? $(grep -E 'test cases' $OUT/tests.log | tail -1)" > $OUT/rt.txt) &
+tests_bg 300 "[fp8],[flash3]"
 (
   timeout 120 $B verify --kernel flash3 --batch 2 --heads 3 --seqlen 1,17,255,1000,4097 --seqlen-kv 255,1000 --head-dim 64,128,256 --dtype fp8 --causal both --pass fwd > $OUT/verify.log 2>&1
   echo "verify flash3 fp8 rc=$? $(tail -1 $OUT/verify.log)"
@@ -26,7 +21,4 @@ pack bench
     echo "$tool fp8 D$DCHANGED rc=$? $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' $OUT/san-$tool.log | sort | uniq -c | tr '\n' ' ') $(tail -1 $OUT/san-$tool.log)"
   done
 ) > $OUT/side.txt 2>&1 &
-wait
-cat $OUT/rt.txt $OUT/side.txt | tee -a $S
-grep -h -B3 -A12 FAILED $OUT/tests.log | head -40 | tee -a $S
-pack tests
+checks_end
