@@ -32,30 +32,33 @@ __device__ __forceinline__ int lane_id() {
   return lane;
 }
 
-// Thread `tid` of `threads` (whole warps) transposes its warp's units (32 keys x 16 head-dim bytes each,
-// VtPlan) of the raw stage at `raw` into the V^T stage at `vt`; both 1024-byte aligned. A warp loads
-// up to two units before it stores any, so loads are in flight together (Plan::units_in_flight).
+// Thread `tid` of `threads` (whole warps) transposes its warp's pieces (VtPlan::piece_chunks units of 32 keys x 16
+// head-dim bytes of one key group) of the raw stage at `raw` into the V^T stage at `vt`; both 1024-byte aligned.
+// Within a piece a warp loads up to two units before it stores any, so loads are in flight together
+// (Plan::units_in_flight), and the addresses are a base per piece plus a constant per unit.
 template <class Tr>
 __device__ __forceinline__ void transpose_v_tile(std::uint32_t raw, std::uint32_t vt, int tid, int threads) {
   using Plan = VtPlan<Tr::D, Tr::BN, Tr::kSwzBytes, Tr::kKVRegionBytes, Tr::kVtRegionBytes>;
   constexpr int kUnroll = Plan::units_in_flight(Tr::kProducerRegs);
+  constexpr int kPiece = Plan::piece_chunks(Tr::kTransposers / 32);
+  constexpr unsigned kPiecesPerGroup = Plan::kDChunks / kPiece, kPieces = Plan::kUnits / kPiece;
+  static_assert(kPiece % kUnroll == 0, "whole passes per piece");
   const int lane = lane_id();  // == tid % 32
   const unsigned warp = tid / 32, warps = threads / 32;
   const std::uint32_t ld_lane = Plan::ld_lane_address(raw, lane), st_lane = Plan::st_lane_address(vt, lane);
   const std::uint32_t sel_a = Plan::sel_first(lane), sel_b = Plan::sel_second(lane);
 #pragma unroll 1
-  for (unsigned u0 = warp; u0 < Plan::kUnits; u0 += kUnroll * warps) {
-    std::uint32_t w[kUnroll][4];
+  for (unsigned pc = warp; pc < kPieces; pc += warps) {  // warp-uniform: ldmatrix / stmatrix need the whole warp
+    const unsigned g = pc / kPiecesPerGroup, j0 = pc % kPiecesPerGroup * kPiece;
+    const std::uint32_t ld = Plan::piece_ld_base(ld_lane, g, j0), st = Plan::piece_st_base(st_lane, g, j0);
 #pragma unroll
-    for (unsigned i = 0; i < kUnroll; ++i) {
-      const unsigned u = u0 + i * warps;  // warp-uniform: ldmatrix / stmatrix need the whole warp
-      if (u < Plan::kUnits) fa::flash::ptx::ldmatrix_x4_trans(w[i], Plan::ld_address(ld_lane, u));
-    }
+    for (int jj = 0; jj < kPiece; jj += kUnroll) {
+      std::uint32_t w[kUnroll][4];
 #pragma unroll
-    for (unsigned i = 0; i < kUnroll; ++i) {
-      const unsigned u = u0 + i * warps;
-      if (u < Plan::kUnits)
-        stmatrix_x4(Plan::st_address(st_lane, u), __byte_perm(w[i][0], w[i][1], sel_a),
+      for (int i = 0; i < kUnroll; ++i) fa::flash::ptx::ldmatrix_x4_trans(w[i], Plan::piece_ld(ld, jj + i));
+#pragma unroll
+      for (int i = 0; i < kUnroll; ++i)
+        stmatrix_x4(Plan::piece_st(st, jj + i), __byte_perm(w[i][0], w[i][1], sel_a),
                     __byte_perm(w[i][0], w[i][1], sel_b), __byte_perm(w[i][2], w[i][3], sel_a),
                     __byte_perm(w[i][2], w[i][3], sel_b));
     }

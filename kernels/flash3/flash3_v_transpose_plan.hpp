@@ -88,6 +88,32 @@ struct VtPlan {
     return (lane_address + g / 4 * kVtRegionBytes + 16 * 128 * chunk(u)) ^ (32 * (g % 4));
   }
 
+  // Pieces: the device loop hands each warp pieces of kPieceChunks consecutive chunks of one group (warp w takes
+  // pieces w, w + warps, ...) and walks a piece's chunks unrolled. The adds of ld_address and st_address are
+  // multiples of 1024 and their XORs touch bits 4..6 only, so the two commute: a piece's addresses are one base
+  // each, computed once per piece, then per chunk jj an XOR of 16 jj (loads; 16 j0 and 16 jj share no bits) and an
+  // immediate offset of 2048 jj (stores). One LOP3 per unit instead of the ~12 integer operations of the general form.
+  // A piece stays inside one raw region (kPieceChunks divides kSwzBytes / 16).
+  // The piece size: the one whose busiest warp (of `warps`) issues least, counting ~6 operations per piece and ~7
+  // per unit (load, store, four byte permutes, the XOR); larger pieces on ties.
+  FA_HD static constexpr int piece_chunks(int warps) {
+    int best = 1, best_cost = 1 << 30;
+    for (int c = kSwzBytes / 16; c >= 1; c /= 2) {
+      if (kDChunks % c != 0) continue;
+      const int pieces = kUnits / c, per_warp = (pieces + warps - 1) / warps, cost = per_warp * (6 + 7 * c);
+      if (cost < best_cost) best = c, best_cost = cost;
+    }
+    return best;
+  }
+  FA_HD static constexpr std::uint32_t piece_ld_base(std::uint32_t lane_address, unsigned g, unsigned j0) {
+    return ((lane_address + 32 * g * kSwzBytes) ^ (16 * j0 % kSwzBytes)) + 16 * j0 / kSwzBytes * kKVRegionBytes;
+  }
+  FA_HD static constexpr std::uint32_t piece_ld(std::uint32_t base, unsigned jj) { return base ^ (16 * jj); }
+  FA_HD static constexpr std::uint32_t piece_st_base(std::uint32_t lane_address, unsigned g, unsigned j0) {
+    return ((lane_address ^ (32 * (g % 4))) + g / 4 * kVtRegionBytes) + 16 * 128 * j0;
+  }
+  FA_HD static constexpr std::uint32_t piece_st(std::uint32_t base, unsigned jj) { return base + 16 * 128 * jj; }
+
   // Byte-permute selectors (__byte_perm(x, y, s): byte i of the result is byte s_i of {y:x}) of lane `lane`:
   // sel_first gives the word of stmatrix matrices 0 and 2 (head-dim byte 2c + (c >= 4)), sel_second that of
   // matrices 1 and 3. 0x6420 takes bytes 0, 2 of each word (head-dim byte 2c), 0x7531 bytes 1, 3 (2c + 1).

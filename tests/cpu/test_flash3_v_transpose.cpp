@@ -92,12 +92,19 @@ void stmatrix_x4(std::vector<int>& smem, std::vector<int>& writes, const Addrs& 
     }
 }
 
+// Unit u of the tile, its lanes' addresses as the device computes them: a piece's base plus the unit's constant
+// (VtPlan::piece_ld / piece_st), checked against the general form (ld_address / st_address).
 template <class Plan>
-void run_unit(const std::vector<int>& raw, std::vector<int>& vt, std::vector<int>& writes, unsigned u) {
+void run_unit(const std::vector<int>& raw, std::vector<int>& vt, std::vector<int>& writes, unsigned g, unsigned j0,
+              unsigned jj) {
+  const unsigned u = g * Plan::kDChunks + j0 + jj;
   Addrs ld{}, st{};
   for (int l = 0; l < 32; ++l) {
-    ld[l] = Plan::ld_address(Plan::ld_lane_address(0, l), u);  // stage bases 0: 1024-byte aligned
-    st[l] = Plan::st_address(Plan::st_lane_address(0, l), u);
+    const std::uint32_t ll = Plan::ld_lane_address(0, l), sl = Plan::st_lane_address(0, l);  // bases 0: aligned
+    ld[l] = Plan::piece_ld(Plan::piece_ld_base(ll, g, j0), jj);
+    st[l] = Plan::piece_st(Plan::piece_st_base(sl, g, j0), jj);
+    CHECK(ld[l] == Plan::ld_address(ll, u));
+    CHECK(st[l] == Plan::st_address(sl, u));
   }
   check_conflict_free(ld);
   check_conflict_free(st);
@@ -110,8 +117,8 @@ void run_unit(const std::vector<int>& raw, std::vector<int>& vt, std::vector<int
   }
 }
 
-// The whole tile as the device loop walks it (transpose_v_tile: warp w takes units w, w + warps, ..., `unroll`
-// per pass), then every V^T byte against its raw origin.
+// The whole tile as the device loop walks it (transpose_v_tile: warp w takes pieces w, w + warps, ... of
+// piece_chunks units; `unroll` units in flight must divide a piece), then every V^T byte against its raw origin.
 template <int D, int BN>
 void check_tile(int warps, int unroll) {
   constexpr int swz = D % 128 == 0 ? 128 : 64, kv_region = BN * swz, vt_region = D * 128;
@@ -122,13 +129,15 @@ void check_tile(int warps, int unroll) {
     for (int d = 0; d < D; ++d) raw.at(raw_offset(key, d, swz, kv_region)) = key * D + d;
   std::vector<int> vt(static_cast<std::size_t>((BN + 127) / 128 * vt_region), -1), writes(vt.size(), 0);
   std::vector<int> unit_visits(Plan::kUnits, 0);
+  const int piece = Plan::piece_chunks(warps), per_group = Plan::kDChunks / piece;
+  REQUIRE(piece % unroll == 0);
+  REQUIRE(Plan::kDChunks % piece == 0);
   for (int warp = 0; warp < warps; ++warp)
-    for (int u0 = warp; u0 < Plan::kUnits; u0 += unroll * warps)
-      for (int i = 0; i < unroll; ++i) {
-        const int u = u0 + i * warps;
-        if (u >= Plan::kUnits) continue;
-        ++unit_visits.at(u);
-        run_unit<Plan>(raw, vt, writes, u);
+    for (int pc = warp; pc < Plan::kUnits / piece; pc += warps)
+      for (int jj = 0; jj < piece; ++jj) {
+        const unsigned g = pc / per_group, j0 = pc % per_group * piece;
+        ++unit_visits.at(g * Plan::kDChunks + j0 + jj);
+        run_unit<Plan>(raw, vt, writes, g, j0, jj);
       }
   for (int v : unit_visits) CHECK(v == 1);
   const auto slot_key = slot_keys_from_fragments();
@@ -156,6 +165,11 @@ TEST_CASE("flash3 fp8 V^T: the lane plan transposes every byte once, conflict-fr
   using Plan = fa::flash3::VtPlan<64, 128, 64, 64 * 128, 64 * 128>;
   CHECK(Plan::units_in_flight(32) == 1);  // the producer's registers with three consumer warpgroups
   CHECK(Plan::units_in_flight(40) == 2);  // with two
+  // Piece sizes for the three transposer warps: D 64 two chunks (8 pieces: 3, 3, 2 per warp, where whole groups
+  // would give one warp 2 of 4), D 128 at BN 192 a whole group (6 pieces, 2 per warp), D 256 half a group.
+  CHECK(Plan::piece_chunks(3) == 2);
+  CHECK((fa::flash3::VtPlan<128, 192, 128, 192 * 128, 128 * 128>::piece_chunks(3) == 8));
+  CHECK((fa::flash3::VtPlan<256, 128, 128, 128 * 128, 256 * 128>::piece_chunks(3) == 8));
   for (int warps : {3, 1, 2, 4})  // 3: the producer warpgroup's transposers
     for (int unroll : {1, 2}) {
       check_tile<64, 128>(warps, unroll);
