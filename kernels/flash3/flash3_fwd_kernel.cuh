@@ -10,9 +10,12 @@
 //     online softmax    fp32, exp2, in the accumulator registers (a row lives in one quad of one warp);
 //     O += P V          wgmma with P from registers (the fp32 S accumulators re-packed to 16 bits are the
 //                       A-operand layout) and V from shared memory (MN-major).
-// Intra-warpgroup overlap: the S GEMM of block j and the P V GEMM of block j-1 are issued together; the
-// softmax of block j runs while P V(j-1) is still on the tensor cores, and O is rescaled only after it is done.
-// Ping-pong (D <= 128): the two consumer warpgroups take turns issuing their GEMMs (named barriers), so one
+// Intra-warpgroup overlap: the S GEMM of block j and the P V GEMM of block j-1 are issued together, so that the
+// softmax of block j could run while P V(j-1) is still on the tensor cores. In the SASS (nvcc 13.0) ptxas places the
+// P V wait right after the S wait, before the exponentials, in every instance: only the row maxima overlap P V.
+// fp8 D = 128 therefore drops the overlap (Fwd3Traits::kSerialGemms): each block's S GEMM, softmax and P V GEMM in
+// turn, 256 keys per block, and non-causal the two warpgroups take turns at their exponentials (ExpTurns).
+// Ping-pong (16-bit D <= 128): the two consumer warpgroups take turns issuing their GEMMs (named barriers), so one
 // warpgroup's softmax runs under the other's GEMMs. Per head dim and dtype the traits switch on conditional
 // rescaling of O and row sums on the tensor core, each where it measured faster
 // (flash3_fwd_traits.cuh; docs/perf/flash3-fwd-notes.md).
@@ -189,6 +192,63 @@ __device__ __forceinline__ void mask_block(float (&s)[N / 2], int col0, int row0
   }
 }
 
+// Element e (0 .. N / 4 - 1) of row r (0: row0, 1: row0 + 8) in a thread's fragment.
+template <int N>
+__device__ __forceinline__ constexpr int row_elem(int r, int e) {
+  return 4 * (e / 2) + 2 * r + e % 2;
+}
+
+// Maximum of row r's N / 4 elements and `init`, over kChains independent chains joined by a tree.
+template <int N, int kChains>
+__device__ __forceinline__ float row_max_of(const float (&s)[N / 2], int r, float init) {
+  static_assert((N / 4) % kChains == 0, "whole chains");
+  float part[kChains];
+#pragma unroll
+  for (int c = 0; c < kChains; ++c) part[c] = s[row_elem<N>(r, c)];
+#pragma unroll
+  for (int e = kChains; e < N / 4; ++e) part[e % kChains] = fmaxf(part[e % kChains], s[row_elem<N>(r, e)]);
+#pragma unroll
+  for (int w = kChains / 2; w >= 1; w /= 2) {
+#pragma unroll
+    for (int c = 0; c < w; ++c) part[c] = fmaxf(part[c], part[c + w]);
+  }
+  return fmaxf(part[0], init);
+}
+
+// A shared-memory word, read where the compiler may not move the load (ExpTurns: after a barrier).
+__device__ __forceinline__ std::uint32_t ld_shared_u32(std::uint32_t addr) {
+  std::uint32_t v;
+  asm volatile("ld.shared.u32 %0, [%1];\n" : "=r"(v) : "r"(addr) : "memory");
+  return v;
+}
+
+// The consumer warpgroups' turns at the exponentials (kOn: Fwd3Traits::exp_turns): warpgroup cw waits for its turn
+// (named barrier kBarSched + cw), computes its exponentials and hands the turn on, so that one warpgroup's
+// exponentials have the sub-partitions' MUFU units to themselves while the other's GEMMs run. ptxas moves barriers
+// freely across register-only code, so each end is tied to the exponentials by a data dependency: the sync is
+// followed by a shared-memory load of 0.0f that every exponential's argument adds, and the arrive is predicated on
+// the row sums, which are never negative (it always happens) but exist only after the last exponential. (The SASS
+// still has the sync moved up to before the row maxima: the turn covers the maxima and the exponentials.)
+template <bool kOn_>
+struct ExpTurns {
+  static constexpr bool kOn = kOn_;
+  std::uint32_t zero_addr = 0;
+  int own = 0, next = 0;
+  __device__ float before() const {
+    if constexpr (kOn) {
+      ptx::named_bar_sync(own, 256);
+      return __uint_as_float(ld_shared_u32(zero_addr));
+    } else {
+      return 0.f;
+    }
+  }
+  __device__ void after(float sums) const {
+    if constexpr (kOn) {
+      if (!(sums < 0.f)) ptx::named_bar_arrive(next, 256);
+    }
+  }
+};
+
 // Online softmax update of block j: new row maxima, exp2 of the scaled logits in place, row sums; returns
 // the factor by which O (accumulated against the old maxima) must be rescaled. A row with nothing visible
 // yet keeps max = -inf and is exponentiated against 0, so exp2(-inf) = 0 and no inf - inf appears.
@@ -199,12 +259,20 @@ __device__ __forceinline__ void mask_block(float (&s)[N / 2], int col0, int row0
 // kSums false: the row sums come from the tensor core (gemm_row_sums); row_sum is left alone.
 // Returns whether one of the two row maxima moved, i.e. whether O needs the corrections at all (a row still at
 // -inf has nothing in O to correct).
-template <int N, bool kSums = true>
+// kChains > 1: the row maxima and sums as kChains independent chains each, joined by a tree (row_max_of).
+// turns: ExpTurns<true> brackets the exponentials with the warpgroups' turns.
+template <int N, bool kSums = true, int kChains = 1, class Turns = ExpTurns<false>>
 __device__ __forceinline__ bool online_softmax(float (&s)[N / 2], float (&row_max)[2], float (&row_sum)[2],
-                                               float (&corr)[2], float scale_log2, float p_offset, float max_slack) {
+                                               float (&corr)[2], float scale_log2, float p_offset, float max_slack,
+                                               const Turns& turns = Turns{}) {
   float mx[2] = {row_max[0], row_max[1]};
+  if constexpr (kChains == 1) {
 #pragma unroll
-  for (int j = 0; j < N / 2; ++j) mx[(j / 2) % 2] = fmaxf(mx[(j / 2) % 2], s[j]);
+    for (int j = 0; j < N / 2; ++j) mx[(j / 2) % 2] = fmaxf(mx[(j / 2) % 2], s[j]);
+  } else {
+#pragma unroll
+    for (int r = 0; r < 2; ++r) mx[r] = row_max_of<N, kChains>(s, r, row_max[r]);
+  }
   float neg[2];
   bool moved = false;
 #pragma unroll
@@ -218,17 +286,30 @@ __device__ __forceinline__ bool online_softmax(float (&s)[N / 2], float (&row_ma
     row_max[r] = mx[r];
     neg[r] = p_offset - m_use * scale_log2;
   }
-  float sum[2] = {0.f, 0.f};
+  float sum[2][kChains] = {};
+  if constexpr (Turns::kOn) {
+    const float z = turns.before();  // 0.0f, read once this warpgroup's turn has come
+    neg[0] += z;
+    neg[1] += z;
+  }
 #pragma unroll
   for (int j = 0; j < N / 2; ++j) {
     s[j] = ptx::exp2_approx(fmaf(s[j], scale_log2, neg[(j / 2) % 2]));
-    if constexpr (kSums) sum[(j / 2) % 2] += s[j];
+    if constexpr (kSums) sum[(j / 2) % 2][(j / 4) % kChains] += s[j];
   }
   // Each thread keeps its partial row sum; the quad's partials are added once at the end.
   if constexpr (kSums) {
 #pragma unroll
-    for (int r = 0; r < 2; ++r) row_sum[r] = row_sum[r] * corr[r] + sum[r];
+    for (int r = 0; r < 2; ++r) {
+#pragma unroll
+      for (int w = kChains / 2; w >= 1; w /= 2) {
+#pragma unroll
+        for (int c = 0; c < w; ++c) sum[r][c] += sum[r][c + w];
+      }
+      row_sum[r] = row_sum[r] * corr[r] + sum[r][0];
+    }
   }
+  turns.after(row_sum[0] + row_sum[1]);
   return moved;
 }
 
@@ -280,6 +361,7 @@ struct Smem {
   __device__ std::uint32_t v(int s) const { return base + Tr::kOffV + s * Tr::kVStageBytes; }
   __device__ std::uint32_t o() const { return Tr::kSeparateO ? base + Tr::kOffO : q(); }
   __device__ std::uint32_t ones() const { return base + Tr::kOffOnes; }
+  __device__ std::uint32_t zero() const { return base + Tr::kOffZero; }
   __device__ std::uint32_t tile_slot(int i) const { return base + Tr::kOffMisc + 8 * i; }
   __device__ std::uint32_t bar(int i) const { return base + Tr::kOffMisc + 16 + 8 * i; }
   __device__ std::uint32_t tile_full(int i) const { return bar(i); }
@@ -547,6 +629,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     }
     ptx::fence_mbar_init();
   }
+  if (Tr::kSerialGemms && threadIdx.x == 0) st_shared_u32(sm.zero(), 0u);  // ExpTurns' 0.0f
   constexpr bool kRowSumGemm = Tr::kTensorRowSum && !kDropout;  // the normaliser with dropout is the undropped sum
   if constexpr (kRowSumGemm) {
     if (threadIdx.x >= 128 && threadIdx.x < 128 + Tr::kOnesBytes / 4) {
@@ -568,7 +651,10 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   ptx::regs_alloc<Tr::kConsumerRegs>();
 
   // ---- consumer warpgroup cw: query rows [64 cw, 64 cw + 64) of each tile ----
-  const int cw = wg - 1;
+  // Broadcast from lane 0: ptxas then knows the index is warp-uniform and keeps the descriptor and barrier-id
+  // arithmetic that depends on it on the uniform datapath (as the backward does; on an H200 fp8 D = 128 -2.7 %, D = 256
+  // -0.6 to -1.3 %, bf16 D 128 causal -2 to -3.5 %, the rest even; docs/perf/2026-12-02-session18.md).
+  const int cw = __shfl_sync(0xFFFFFFFFu, wg - 1, 0);
   const int tid = threadIdx.x % 128, warp = tid / 32, lane = tid % 32, t = lane % 4;
   const bool leader = tid == 0;
   const int num_m = (p.seqlen_q + BM - 1) / BM;
@@ -579,14 +665,18 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   constexpr float kMaxSlack = kDropout ? 0.f : Tr::kMaxSlack;
   const int lrow0 = cw * 64 + warp * 16 + lane / 4;  // this thread's first row inside the tile
   // Ping-pong: warpgroup cw issues its GEMMs after cw - 1 (cyclically) has issued its own.
-  constexpr bool kPingPong = Tr::ping_pong(kCausal);
+  constexpr bool kPingPong = Tr::kPingPong;
+  constexpr int kChains = Tr::softmax_chains(kCausal);
   auto sched_sync = [&] {
     if constexpr (kPingPong) ptx::named_bar_sync(kBarSched + cw, 256);
   };
   auto sched_pass = [&] {
     if constexpr (kPingPong) ptx::named_bar_arrive(kBarSched + (cw + 1) % kWGs, 256);
   };
-  if (kPingPong && cw == kWGs - 1) ptx::named_bar_arrive(kBarSched, 256);  // warpgroup 0 issues first
+  // The exponentials' turns (ExpTurns) use the same barriers; the two are never on together.
+  constexpr bool kExpTurns = Tr::exp_turns(kCausal);
+  static_assert(!(kPingPong && kExpTurns), "ping-pong and the exponentials' turns share their barriers");
+  if ((kPingPong || kExpTurns) && cw == kWGs - 1) ptx::named_bar_arrive(kBarSched, 256);  // warpgroup 0 goes first
   // Q is done with once the tile's last S GEMM (walk entry 0) has completed (with its own O buffer; else after
   // the store).
   auto release_q_after_last_s = [&](int i) {
@@ -637,6 +727,20 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       pin_o_and_p<Tr>(o, pr);
       if constexpr (kRowSumGemm) ptx::fence_regs(rs);
     };
+    // O (and the tensor-core row sums) by the softmax's corrections, unless conditional rescaling skips it: no row
+    // max of the warp moved, or no correction differs from 1 (ex2.approx(0) is exactly 1), which says the same
+    // except for rows still at -inf, whose O is zero either way.
+    auto rescale_o = [&](bool moved, const float (&c)[2]) {
+      const bool rescale = Tr::kVoteOnMoved ? moved : (c[0] != 1.f || c[1] != 1.f);
+      if (!kLazyRescale || __any_sync(0xFFFFFFFFu, rescale)) {
+#pragma unroll
+        for (int j = 0; j < D / 2; ++j) o[j] *= c[(j / 2) % 2];
+        if constexpr (kRowSumGemm) {
+#pragma unroll
+          for (int j = 0; j < 4; ++j) rs[j] *= c[(j / 2) % 2];
+        }
+      }
+    };
     // Dropout's flags for key block n, drawn before the softmax.
     auto draw_flags = [&](int n) {
       if constexpr (kDropout) dropout_flags<BN>(keep, drow, p.dropout_threshold8, n * BN, t);
@@ -645,82 +749,108 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     ptx::mbar_wait(sm.full_q(), q_phase);
     q_phase ^= 1u;
 
-    // Prologue: S of the last block, its softmax.
-    {
-      const int i = n_blocks - 1;
-      ptx::mbar_wait(sm.full_k(kpos.stage), kpos.phase);
-      sched_sync();
-      ptx::wgmma_fence();
-      gemm_qk<Tr, T>(s, q_base, sm.k(kpos.stage));
-      ptx::wgmma_commit();
-      sched_pass();
-      ptx::wgmma_wait<0>();
-      ptx::fence_regs(s);
-      if (leader) ptx::mbar_arrive(sm.empty_k(kpos.stage));
-      kpos.advance();
-      release_q_after_last_s(i);
-      const int n = mask_s(s, i);
-      draw_flags(n);
-      online_softmax<BN, !kRowSumGemm>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset, kMaxSlack);
-      p_to_a<Tr, T>(s, pr);
-      if constexpr (kDropout) apply_dropout<BN>(pr, keep);
-    }
+    const ExpTurns<kExpTurns> turns{sm.zero(), kBarSched + cw, kBarSched + (cw + 1) % kWGs};
+    if constexpr (Tr::kSerialGemms) {
+      // Each block's S GEMM, softmax and P V GEMM in turn (Fwd3Traits::kSerialGemms says why).
+      for (int i = n_blocks - 1; i >= 0; --i) {
+        ptx::mbar_wait(sm.full_k(kpos.stage), kpos.phase);
+        sched_sync();
+        ptx::wgmma_fence();
+        gemm_qk<Tr, T>(s, q_base, sm.k(kpos.stage));
+        ptx::wgmma_commit();
+        sched_pass();
+        ptx::wgmma_wait<0>();
+        ptx::fence_regs(s);
+        if (leader) ptx::mbar_arrive(sm.empty_k(kpos.stage));
+        kpos.advance();
+        release_q_after_last_s(i);
+        const int n = mask_s(s, i);
+        draw_flags(n);
+        const bool moved =
+            online_softmax<BN, !kRowSumGemm, kChains>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset, kMaxSlack,
+                                                      turns);
+        rescale_o(moved, corr);
+        p_to_a<Tr, T>(s, pr);
+        if constexpr (kDropout) apply_dropout<BN>(pr, keep);
+        ptx::mbar_wait(sm.full_v(vpos.stage), vpos.phase);
+        pin();
+        ptx::wgmma_fence();
+        gemm_pv<Tr, T>(o, pr, sm.v(vpos.stage));
+        if constexpr (kRowSumGemm) gemm_row_sums<Tr, T>(rs, pr, sm.ones());
+        ptx::wgmma_commit();
+        ptx::wgmma_wait<0>();
+        pin();
+        if (leader) ptx::mbar_arrive(sm.empty_v(vpos.stage));
+        vpos.advance();
+      }
+    } else {
+      // Prologue: S of the last block, its softmax.
+      {
+        const int i = n_blocks - 1;
+        ptx::mbar_wait(sm.full_k(kpos.stage), kpos.phase);
+        sched_sync();
+        ptx::wgmma_fence();
+        gemm_qk<Tr, T>(s, q_base, sm.k(kpos.stage));
+        ptx::wgmma_commit();
+        sched_pass();
+        ptx::wgmma_wait<0>();
+        ptx::fence_regs(s);
+        if (leader) ptx::mbar_arrive(sm.empty_k(kpos.stage));
+        kpos.advance();
+        release_q_after_last_s(i);
+        const int n = mask_s(s, i);
+        draw_flags(n);
+        online_softmax<BN, !kRowSumGemm, kChains>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset, kMaxSlack);
+        p_to_a<Tr, T>(s, pr);
+        if constexpr (kDropout) apply_dropout<BN>(pr, keep);
+      }
 
-    // Steady state: S(n) and P V(n + 1) in flight together.
-    for (int i = n_blocks - 2; i >= 0; --i) {
-      ptx::mbar_wait(sm.full_k(kpos.stage), kpos.phase);
+      // Steady state: S(n) and P V(n + 1) in flight together.
+      for (int i = n_blocks - 2; i >= 0; --i) {
+        ptx::mbar_wait(sm.full_k(kpos.stage), kpos.phase);
+        sched_sync();
+        pin();
+        ptx::wgmma_fence();
+        gemm_qk<Tr, T>(s, q_base, sm.k(kpos.stage));
+        ptx::wgmma_commit();
+        ptx::mbar_wait(sm.full_v(vpos.stage), vpos.phase);
+        ptx::wgmma_fence();  // the wait loop above is a new basic block: wgmma needs its own fence there
+        gemm_pv<Tr, T>(o, pr, sm.v(vpos.stage));
+        if constexpr (kRowSumGemm) gemm_row_sums<Tr, T>(rs, pr, sm.ones());
+        ptx::wgmma_commit();
+        sched_pass();
+        ptx::wgmma_wait<1>();
+        ptx::fence_regs(s);
+        if (leader) ptx::mbar_arrive(sm.empty_k(kpos.stage));
+        kpos.advance();
+        release_q_after_last_s(i);
+        const int n = mask_s(s, i);
+        draw_flags(n);
+        const bool moved =
+            online_softmax<BN, !kRowSumGemm, kChains>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset, kMaxSlack);
+        ptx::wgmma_wait<0>();
+        pin();  // P stays live until its GEMM is done
+        if (leader) ptx::mbar_arrive(sm.empty_v(vpos.stage));
+        vpos.advance();
+        rescale_o(moved, corr);
+        p_to_a<Tr, T>(s, pr);
+        if constexpr (kDropout) apply_dropout<BN>(pr, keep);
+      }
+
+      // Last GEMM: P V of the first block.
+      ptx::mbar_wait(sm.full_v(vpos.stage), vpos.phase);
       sched_sync();
       pin();
       ptx::wgmma_fence();
-      gemm_qk<Tr, T>(s, q_base, sm.k(kpos.stage));
-      ptx::wgmma_commit();
-      ptx::mbar_wait(sm.full_v(vpos.stage), vpos.phase);
-      ptx::wgmma_fence();  // the wait loop above is a new basic block: wgmma needs its own fence there
       gemm_pv<Tr, T>(o, pr, sm.v(vpos.stage));
       if constexpr (kRowSumGemm) gemm_row_sums<Tr, T>(rs, pr, sm.ones());
       ptx::wgmma_commit();
       sched_pass();
-      ptx::wgmma_wait<1>();
-      ptx::fence_regs(s);
-      if (leader) ptx::mbar_arrive(sm.empty_k(kpos.stage));
-      kpos.advance();
-      release_q_after_last_s(i);
-      const int n = mask_s(s, i);
-      draw_flags(n);
-      const bool moved =
-          online_softmax<BN, !kRowSumGemm>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset, kMaxSlack);
       ptx::wgmma_wait<0>();
-      pin();  // P stays live until its GEMM is done
+      pin();
       if (leader) ptx::mbar_arrive(sm.empty_v(vpos.stage));
       vpos.advance();
-      // A row max of the warp moved; or a correction is not 1 (ex2.approx(0) is exactly 1), which says the same
-      // except for rows still at -inf, whose O is zero either way.
-      const bool rescale = Tr::kVoteOnMoved ? moved : (corr[0] != 1.f || corr[1] != 1.f);
-      if (!kLazyRescale || __any_sync(0xFFFFFFFFu, rescale)) {
-#pragma unroll
-        for (int j = 0; j < D / 2; ++j) o[j] *= corr[(j / 2) % 2];
-        if constexpr (kRowSumGemm) {
-#pragma unroll
-          for (int j = 0; j < 4; ++j) rs[j] *= corr[(j / 2) % 2];
-        }
-      }
-      p_to_a<Tr, T>(s, pr);
-      if constexpr (kDropout) apply_dropout<BN>(pr, keep);
     }
-
-    // Last GEMM: P V of the first block.
-    ptx::mbar_wait(sm.full_v(vpos.stage), vpos.phase);
-    sched_sync();
-    pin();
-    ptx::wgmma_fence();
-    gemm_pv<Tr, T>(o, pr, sm.v(vpos.stage));
-    if constexpr (kRowSumGemm) gemm_row_sums<Tr, T>(rs, pr, sm.ones());
-    ptx::wgmma_commit();
-    sched_pass();
-    ptx::wgmma_wait<0>();
-    pin();
-    if (leader) ptx::mbar_arrive(sm.empty_v(vpos.stage));
-    vpos.advance();
 
     if constexpr (kRowSumGemm) {
       row_sum[0] = rs[0];

@@ -18,11 +18,11 @@
 //
 // fp8 (ElemBytes 1, e4m3 Q, K, V): wgmma reads both operands of an 8-bit product K-major, so the producer
 // warpgroup's three other warps transpose each V tile (TMA-loaded like K into a "raw" stage) into a V^T
-// stage [D rows x BN keys] that the P V GEMM reads (in regions of 128 keys; at BN = 192 the second is half
-// used); the consumers see V^T where 16-bit kernels see V. O is bf16 and goes from registers straight to global
-// memory (no staging buffer: at D = 256 the raw V stages take its room). The tile shapes are the 16-bit ones
-// except that D = 256 keeps BN = 128 (the operands are half as large) and D = 128 takes BN = 192, as
-// FlashAttention-3's fp8 tiles take more keys per block (flash3_tiles.hpp says what each measured).
+// stage [D rows x BN keys] that the P V GEMM reads (in regions of 128 keys); the consumers see V^T where 16-bit
+// kernels see V. O is bf16 and goes from registers straight to global memory (no staging buffer: at D = 256 the
+// raw V stages take its room). The tile shapes are the 16-bit ones except that D = 256 keeps BN = 128 (the operands
+// are half as large) and D = 128 takes BN = 256, its GEMMs waited for in turn (kSerialGemms; flash3_tiles.hpp says
+// what each measured).
 #include <cstdint>
 
 #include "kernels/flash3/flash3_tiles.hpp"
@@ -37,9 +37,23 @@ struct Fwd3Traits {
   static constexpr int BN = BN_;
   static constexpr int kStages = Stages_;
   static constexpr bool kPingPong = PingPong_;
-  // Whether the causal or non-causal instance takes turns. fp8 D = 128 drops it when causal: on an H200
-  // (docs/perf/2026-12-01-session17.md, two runs) -1.9 % and -2.1 % time there, while non-causal it costs +2.8 %.
-  static constexpr bool ping_pong(bool causal) { return kPingPong && !(ElemBytes_ == 1 && D_ == 128 && causal); }
+  // fp8 D = 128: each block's S GEMM, softmax and P V GEMM in turn, no intra-warpgroup overlap and no ping-pong, 256
+  // keys per block (flash3_tiles.hpp), and where non-causal the two warpgroups take turns at their exponentials
+  // (ExpTurns in flash3_fwd_kernel.cuh), as cuDNN's fp8 kernel orders them (its SASS, session 18). Why: at fp8
+  // D = 128 the exponentials take as long as the GEMMs (one MUFU.EX2 per element, 16 per cycle per SM), so
+  // the limit is how fast one warp runs its softmax; when both warpgroups' softmaxes overlap they share MUFU and each
+  // takes about three times its 1024 cycles of exponentials. The overlapped design gains nothing to offset that: ptxas
+  // places the P V GEMM's wait before the exponentials (in every forward instance), and without P beside the next S
+  // the registers hold 256 keys. Measured on an H200 (docs/perf/2026-12-02-session18.md), N 8192 forward against the
+  // overlapped kernel with 192 keys: serial with 256 keys -3.2 % time (ping-pong kept: +0.6 %), with the turns
+  // -9.1 % non-causal; causal the turns cost +3.8 %, so causal runs serial without them (even).
+  static constexpr bool kSerialGemms = ElemBytes_ == 1 && D_ == 128;
+  static constexpr bool exp_turns(bool causal) { return kSerialGemms && !causal; }
+  // The softmax's row maxima and sums as this many independent chains per row (online_softmax): fp8 D = 128
+  // non-causal only. Measured on an H200: -2.2 / -2.5 % time there before the turns (docs/perf/2026-12-01-session17.md,
+  // calls 1-2; +1.8 % causal, +3.4 % bf16 D = 256), and with the turns, where the maximum is on their critical path,
+  // -9 % (docs/perf/2026-12-02-session18.md).
+  static constexpr int softmax_chains(bool causal) { return exp_turns(causal) ? 4 : 1; }
   static constexpr int kThreads = 128 * (kConsumerWGs + 1);
   // setmaxnreg budgets. The CTA gets (65536 / threads, rounded down to 8) registers per thread at launch
   // and can only move them between warpgroups: a consumer's increase waits until the producer's decrease
@@ -116,7 +130,9 @@ struct Fwd3Traits {
   static constexpr bool kSeparateO = kFp8 || kOffO + kQBytes + kMisc + kOnesRoom + 1024 <= 227 * 1024;
   static constexpr int kOffMisc = kSeparateO ? kOffO + kOBytes : kOffO;
   static constexpr int kOffOnes = kTensorRowSum ? (kOffMisc + kMisc + 127) / 128 * 128 : kOffMisc + kMisc;
-  static constexpr int kSmemBytes = kOffOnes + kOnesBytes + 1024;  // + slack to align the base
+  static constexpr int kOffZero = kOffOnes + kOnesBytes;
+  static constexpr int kZeroBytes = kSerialGemms ? 16 : 0;  // ExpTurns' 0.0f word
+  static constexpr int kSmemBytes = kOffZero + kZeroBytes + 1024;  // + slack to align the base
 
   static_assert(D % kSwz == 0 && D % 16 == 0 && D <= 256, "head dim: whole swizzled regions, k16 steps");
   static_assert(!kFp8 || (BN % 64 == 0 && D % 64 == 0),
@@ -132,11 +148,10 @@ struct Fwd3Traits {
 template <int D>
 struct Fwd3TraitsFor : Fwd3Traits<D, fwd3_tile(D).bn, 2, fwd3_tile(D).consumer_wgs, (D <= 128)> {};
 
-// fp8 (e4m3) per head dim (fwd3_fp8_tile). Ping-pong at D = 128, where with the GEMMs twice as fast the softmax is
-// as large a share as at 16-bit D = 64. At D = 256 it is half that, and the named barriers cost more than the
-// overlap gains: without ping-pong, on an H200 (docs/perf/2026-12-01-session17.md), fp8 D = 256 -1.2 % / -1.3 %
-// time (non-causal / causal), but D = 128 +2.8 % / -1.9 % (so ping_pong drops it at fp8 D = 128 causal only).
+// fp8 (e4m3) per head dim (fwd3_fp8_tile), without ping-pong: at D = 256, where the softmax is half as large a share
+// as at D = 128, the named barriers cost more than the overlap gains (on an H200, docs/perf/2026-12-01-session17.md,
+// -1.2 % / -1.3 % time without, non-causal / causal); D = 128 waits for its GEMMs in turn instead (kSerialGemms).
 template <int D>
-struct Fwd3Fp8TraitsFor : Fwd3Traits<D, fwd3_fp8_tile(D).bn, 2, fwd3_fp8_tile(D).consumer_wgs, (D == 128), 1> {};
+struct Fwd3Fp8TraitsFor : Fwd3Traits<D, fwd3_fp8_tile(D).bn, 2, fwd3_fp8_tile(D).consumer_wgs, false, 1> {};
 
 }  // namespace fa::flash3
