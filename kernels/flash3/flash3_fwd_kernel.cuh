@@ -653,7 +653,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   // ---- consumer warpgroup cw: query rows [64 cw, 64 cw + 64) of each tile ----
   // Broadcast from lane 0: ptxas then knows the index is warp-uniform and keeps the descriptor and barrier-id
   // arithmetic that depends on it on the uniform datapath (as the backward does; on an H200 fp8 D = 128 -2.7 %, D = 256
-  // -0.6 to -1.3 %, bf16 D 128 causal -2 to -3.5 %, the rest even; docs/perf/2026-12-02-session18.md).
+  // -0.6 to -1.3 %, bf16 D 128 causal -2 to -3.5 %, the rest even; docs/perf/2026-12-01-session18.md).
   const int cw = __shfl_sync(0xFFFFFFFFu, wg - 1, 0);
   const int tid = threadIdx.x % 128, warp = tid / 32, lane = tid % 32, t = lane % 4;
   const bool leader = tid == 0;

@@ -44,7 +44,7 @@ struct Fwd3Traits {
   // the limit is how fast one warp runs its softmax; when both warpgroups' softmaxes overlap they share MUFU and each
   // takes about three times its 1024 cycles of exponentials. The overlapped design gains nothing to offset that: ptxas
   // places the P V GEMM's wait before the exponentials (in every forward instance), and without P beside the next S
-  // the registers hold 256 keys. Measured on an H200 (docs/perf/2026-12-02-session18.md), N 8192 forward against the
+  // the registers hold 256 keys. Measured on an H200 (docs/perf/2026-12-01-session18.md), N 8192 forward against the
   // overlapped kernel with 192 keys: serial with 256 keys -3.2 % time (ping-pong kept: +0.6 %), with the turns
   // -9.1 % non-causal; causal the turns cost +3.8 %, so causal runs serial without them (even).
   static constexpr bool kSerialGemms = ElemBytes_ == 1 && D_ == 128;
@@ -52,7 +52,7 @@ struct Fwd3Traits {
   // The softmax's row maxima and sums as this many independent chains per row (online_softmax): fp8 D = 128
   // non-causal only. Measured on an H200: -2.2 / -2.5 % time there before the turns (docs/perf/2026-12-01-session17.md,
   // calls 1-2; +1.8 % causal, +3.4 % bf16 D = 256), and with the turns, where the maximum is on their critical path,
-  // -9 % (docs/perf/2026-12-02-session18.md).
+  // -9 % (docs/perf/2026-12-01-session18.md).
   static constexpr int softmax_chains(bool causal) { return exp_turns(causal) ? 4 : 1; }
   static constexpr int kThreads = 128 * (kConsumerWGs + 1);
   // setmaxnreg budgets. The CTA gets (65536 / threads, rounded down to 8) registers per thread at launch
