@@ -746,6 +746,22 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       if constexpr (kDropout) dropout_flags<BN>(keep, drow, p.dropout_threshold8, n * BN, t);
     };
 
+    // S of walk entry i with no other GEMM in flight, waited for, K released, masked, and its dropout flags drawn.
+    auto s_alone = [&](int i) {
+      ptx::mbar_wait(sm.full_k(kpos.stage), kpos.phase);
+      sched_sync();
+      ptx::wgmma_fence();
+      gemm_qk<Tr, T>(s, q_base, sm.k(kpos.stage));
+      ptx::wgmma_commit();
+      sched_pass();
+      ptx::wgmma_wait<0>();
+      ptx::fence_regs(s);
+      if (leader) ptx::mbar_arrive(sm.empty_k(kpos.stage));
+      kpos.advance();
+      release_q_after_last_s(i);
+      draw_flags(mask_s(s, i));
+    };
+
     ptx::mbar_wait(sm.full_q(), q_phase);
     q_phase ^= 1u;
 
@@ -753,19 +769,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     if constexpr (Tr::kSerialGemms) {
       // Each block's S GEMM, softmax and P V GEMM in turn (Fwd3Traits::kSerialGemms says why).
       for (int i = n_blocks - 1; i >= 0; --i) {
-        ptx::mbar_wait(sm.full_k(kpos.stage), kpos.phase);
-        sched_sync();
-        ptx::wgmma_fence();
-        gemm_qk<Tr, T>(s, q_base, sm.k(kpos.stage));
-        ptx::wgmma_commit();
-        sched_pass();
-        ptx::wgmma_wait<0>();
-        ptx::fence_regs(s);
-        if (leader) ptx::mbar_arrive(sm.empty_k(kpos.stage));
-        kpos.advance();
-        release_q_after_last_s(i);
-        const int n = mask_s(s, i);
-        draw_flags(n);
+        s_alone(i);
         const bool moved =
             online_softmax<BN, !kRowSumGemm, kChains>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset, kMaxSlack,
                                                       turns);
@@ -787,19 +791,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       // Prologue: S of the last block, its softmax.
       {
         const int i = n_blocks - 1;
-        ptx::mbar_wait(sm.full_k(kpos.stage), kpos.phase);
-        sched_sync();
-        ptx::wgmma_fence();
-        gemm_qk<Tr, T>(s, q_base, sm.k(kpos.stage));
-        ptx::wgmma_commit();
-        sched_pass();
-        ptx::wgmma_wait<0>();
-        ptx::fence_regs(s);
-        if (leader) ptx::mbar_arrive(sm.empty_k(kpos.stage));
-        kpos.advance();
-        release_q_after_last_s(i);
-        const int n = mask_s(s, i);
-        draw_flags(n);
+        s_alone(i);
         online_softmax<BN, !kRowSumGemm, kChains>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset, kMaxSlack);
         p_to_a<Tr, T>(s, pr);
         if constexpr (kDropout) apply_dropout<BN>(pr, keep);
