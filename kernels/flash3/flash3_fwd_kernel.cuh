@@ -651,10 +651,8 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   ptx::regs_alloc<Tr::kConsumerRegs>();
 
   // ---- consumer warpgroup cw: query rows [64 cw, 64 cw + 64) of each tile ----
-  // Broadcast from lane 0: ptxas then knows the index is warp-uniform and keeps the descriptor and barrier-id
-  // arithmetic that depends on it on the uniform datapath (as the backward does; on an H200 fp8 D = 128 -2.7 %, D = 256
-  // -0.6 to -1.3 %, bf16 D 128 causal -2 to -3.5 %, the rest even; docs/perf/2026-12-01-session18.md).
-  const int cw = __shfl_sync(0xFFFFFFFFu, wg - 1, 0);
+  // Broadcast from lane 0 where that measured faster (Fwd3Traits::kUniformIndex), as the backward does.
+  const int cw = Tr::kUniformIndex ? __shfl_sync(0xFFFFFFFFu, wg - 1, 0) : wg - 1;
   const int tid = threadIdx.x % 128, warp = tid / 32, lane = tid % 32, t = lane % 4;
   const bool leader = tid == 0;
   const int num_m = (p.seqlen_q + BM - 1) / BM;

@@ -54,6 +54,11 @@ struct Fwd3Traits {
   // calls 1-2; +1.8 % causal, +3.4 % bf16 D = 256), and with the turns, where the maximum is on their critical path,
   // -9 % (docs/perf/2026-12-01-session18.md).
   static constexpr int softmax_chains(bool causal) { return exp_turns(causal) ? 4 : 1; }
+  // The consumer warpgroup index broadcast from lane 0 (the kernel's `cw`): ptxas then knows it is warp-uniform and
+  // keeps the arithmetic that depends on it on the uniform datapath. Measured on an H200 (docs/perf/2026-12-01-session18.md):
+  // fp8 D = 128 -2.7 %, fp8 D = 256 -0.6 to -1.3 %, bf16 D = 128 causal -2 to -3.5 %, the rest within 2 %, but 16-bit
+  // D = 256 non-causal +6 % (ptxas then schedules its main loop differently). So everywhere but 16-bit D = 256.
+  static constexpr bool kUniformIndex = !(ElemBytes_ == 2 && D_ == 256);
   static constexpr int kThreads = 128 * (kConsumerWGs + 1);
   // setmaxnreg budgets. The CTA gets (65536 / threads, rounded down to 8) registers per thread at launch
   // and can only move them between warpgroups: a consumer's increase waits until the producer's decrease
