@@ -674,6 +674,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   // The exponentials' turns (ExpTurns) use the same barriers; the two are never on together.
   constexpr bool kExpTurns = Tr::exp_turns(kCausal);
   static_assert(!(kPingPong && kExpTurns), "ping-pong and the exponentials' turns share their barriers");
+  static_assert(!kExpTurns || kWGs == 2, "the turns' barriers count two warpgroups (256 threads)");
   if ((kPingPong || kExpTurns) && cw == kWGs - 1) ptx::named_bar_arrive(kBarSched, 256);  // warpgroup 0 goes first
   // Q is done with once the tile's last S GEMM (walk entry 0) has completed (with its own O buffer; else after
   // the store).

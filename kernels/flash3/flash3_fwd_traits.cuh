@@ -45,8 +45,8 @@ struct Fwd3Traits {
   // takes about three times its 1024 cycles of exponentials. The overlapped design gains nothing to offset that: ptxas
   // places the P V GEMM's wait before the exponentials (in every forward instance), and without P beside the next S
   // the registers hold 256 keys. Measured on an H200 (docs/perf/2026-12-01-session18.md), N 8192 forward against the
-  // overlapped kernel with 192 keys: serial with 256 keys -3.2 % time (ping-pong kept: +0.6 %), with the turns
-  // -9.1 % non-causal; causal the turns cost +3.8 %, so causal runs serial without them (even).
+  // overlapped kernel with 192 keys: serial with 256 keys and no ping-pong -3.2 % time (with ping-pong +4.6 %), with
+  // the turns -9.1 % non-causal; causal the turns cost +3.7 %, so causal runs serial without them (even).
   static constexpr bool kSerialGemms = ElemBytes_ == 1 && D_ == 128;
   static constexpr bool exp_turns(bool causal) { return kSerialGemms && !causal; }
   // The softmax's row maxima and sums as this many independent chains per row (online_softmax): fp8 D = 128

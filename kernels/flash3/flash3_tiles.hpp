@@ -26,8 +26,8 @@ constexpr Fwd3Tile fwd3_tile(int d) {
 // fp8 (e4m3 Q, K, V): D = 256, whose operands are half as large, keeps 128 keys per block (64 measured +11 % time).
 // D = 128 takes 256, as cuDNN's fp8 kernel does: it waits for each block's GEMMs in turn (Fwd3Traits::kSerialGemms),
 // so P need not live beside the next S and S, P and O fit. Measured on an H200 (docs/perf/2026-12-01-session18.md):
-// -3.1 % time non-causal against 192 keys in the same serial kernel (and 192 against 128 in the overlapped one:
-// -0.7 % / -4.5 %, docs/perf/2026-12-01-session16.md).
+// against 192 keys in the same serial kernel -7.0 % / -6.1 % time (non-causal / causal, call 5), -6.5 % with the
+// turns (call 6). (In the overlapped kernel 192 had measured -0.7 % / -4.5 % against 128, session 16.)
 constexpr Fwd3Tile fwd3_fp8_tile(int d) {
   switch (d) {
     case 64: return {3, 128};
