@@ -215,13 +215,6 @@ __device__ __forceinline__ float row_max_of(const float (&s)[N / 2], int r, floa
   return fmaxf(part[0], init);
 }
 
-// A shared-memory word, read where the compiler may not move the load (ExpTurns: after a barrier).
-__device__ __forceinline__ std::uint32_t ld_shared_u32(std::uint32_t addr) {
-  std::uint32_t v;
-  asm volatile("ld.shared.u32 %0, [%1];\n" : "=r"(v) : "r"(addr) : "memory");
-  return v;
-}
-
 // The consumer warpgroups' turns at the exponentials (kOn: Fwd3Traits::exp_turns): warpgroup cw waits for its turn
 // (named barrier kBarSched + cw), computes its exponentials and hands the turn on, so that one warpgroup's
 // exponentials have the sub-partitions' MUFU units to themselves while the other's GEMMs run. ptxas moves barriers
@@ -675,6 +668,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   constexpr bool kExpTurns = Tr::exp_turns(kCausal);
   static_assert(!(kPingPong && kExpTurns), "ping-pong and the exponentials' turns share their barriers");
   static_assert(!kExpTurns || kWGs == 2, "the turns' barriers count two warpgroups (256 threads)");
+  static_assert(!(Tr::kSerialGemms && kPingPong), "the serial path takes the ping-pong turn for each GEMM alone");
   if ((kPingPong || kExpTurns) && cw == kWGs - 1) ptx::named_bar_arrive(kBarSched, 256);  // warpgroup 0 goes first
   // Q is done with once the tile's last S GEMM (walk entry 0) has completed (with its own O buffer; else after
   // the store).
@@ -761,6 +755,22 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       draw_flags(mask_s(s, i));
     };
 
+    // P V of the current V stage with no other GEMM in flight, waited for, and V released.
+    auto pv_alone = [&] {
+      ptx::mbar_wait(sm.full_v(vpos.stage), vpos.phase);
+      sched_sync();
+      pin();
+      ptx::wgmma_fence();
+      gemm_pv<Tr, T>(o, pr, sm.v(vpos.stage));
+      if constexpr (kRowSumGemm) gemm_row_sums<Tr, T>(rs, pr, sm.ones());
+      ptx::wgmma_commit();
+      sched_pass();
+      ptx::wgmma_wait<0>();
+      pin();
+      if (leader) ptx::mbar_arrive(sm.empty_v(vpos.stage));
+      vpos.advance();
+    };
+
     ptx::mbar_wait(sm.full_q(), q_phase);
     q_phase ^= 1u;
 
@@ -775,16 +785,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
         rescale_o(moved, corr);
         p_to_a<Tr, T>(s, pr);
         if constexpr (kDropout) apply_dropout<BN>(pr, keep);
-        ptx::mbar_wait(sm.full_v(vpos.stage), vpos.phase);
-        pin();
-        ptx::wgmma_fence();
-        gemm_pv<Tr, T>(o, pr, sm.v(vpos.stage));
-        if constexpr (kRowSumGemm) gemm_row_sums<Tr, T>(rs, pr, sm.ones());
-        ptx::wgmma_commit();
-        ptx::wgmma_wait<0>();
-        pin();
-        if (leader) ptx::mbar_arrive(sm.empty_v(vpos.stage));
-        vpos.advance();
+        pv_alone();
       }
     } else {
       // Prologue: S of the last block, its softmax.
@@ -828,19 +829,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
         if constexpr (kDropout) apply_dropout<BN>(pr, keep);
       }
 
-      // Last GEMM: P V of the first block.
-      ptx::mbar_wait(sm.full_v(vpos.stage), vpos.phase);
-      sched_sync();
-      pin();
-      ptx::wgmma_fence();
-      gemm_pv<Tr, T>(o, pr, sm.v(vpos.stage));
-      if constexpr (kRowSumGemm) gemm_row_sums<Tr, T>(rs, pr, sm.ones());
-      ptx::wgmma_commit();
-      sched_pass();
-      ptx::wgmma_wait<0>();
-      pin();
-      if (leader) ptx::mbar_arrive(sm.empty_v(vpos.stage));
-      vpos.advance();
+      pv_alone();  // the last GEMM: P V of the first block
     }
 
     if constexpr (kRowSumGemm) {

@@ -52,7 +52,7 @@ struct Fwd3Traits {
   // The softmax's row maxima and sums as this many independent chains per row (online_softmax): fp8 D = 128
   // non-causal only. Measured on an H200: -2.2 / -2.5 % time there before the turns (docs/perf/2026-12-01-session17.md,
   // calls 1-2; +1.8 % causal, +3.4 % bf16 D = 256), and with the turns, where the maximum is on their critical path,
-  // -9 % (docs/perf/2026-12-01-session18.md).
+  // -10 % (docs/perf/2026-12-01-session18.md, call 6).
   static constexpr int softmax_chains(bool causal) { return exp_turns(causal) ? 4 : 1; }
   // The consumer warpgroup index broadcast from lane 0 (the kernel's `cw`): ptxas then knows it is warp-uniform and
   // keeps the arithmetic that depends on it on the uniform datapath. Measured on an H200 (docs/perf/2026-12-01-session18.md):
