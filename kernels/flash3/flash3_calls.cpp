@@ -57,8 +57,9 @@ Flash3Params with_tile_counter(const flash::FlashParams& f, void* workspace) {
   require_supported(f, false);
   Flash3Params p = params_from_flash(f);
   if (fwd_workspace_bytes(p) > 0) {
-    if (workspace == nullptr) throw std::invalid_argument("flash3: a causal forward needs its tile-counter workspace");
-    p.tile_counter = static_cast<int*>(workspace);
+    if (workspace == nullptr)
+      throw std::invalid_argument("flash3: this forward needs its workspace (fwd_workspace_bytes_for)");
+    bind_fwd_workspace(p, workspace);
   }
   return p;
 }

@@ -23,7 +23,8 @@ Flash3BwdParams params_from_flash(const flash::FlashBwdParams& f);
 // including what flash's parameters can say and flash3 has no field for (block masks, variable lengths).
 const char* unsupported_reason_for(const flash::FlashParams& f, bool backward);
 
-// Scratch of flash3's calls on these parameters: the forward's (causal tile counter) and the backward's.
+// Scratch of flash3's calls on these parameters: the forward's (fp8 D 128: V^T; causal: the tile counter) and the
+// backward's.
 std::size_t fwd_workspace_bytes_for(const flash::FlashParams& f);
 std::size_t bwd_workspace_bytes_for(const flash::FlashParams& f);
 

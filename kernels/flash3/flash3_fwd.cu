@@ -54,6 +54,8 @@ const char* fwd_unsupported_reason(const Flash3Params& p) {
       !tma_strides_ok(p.o_stride_b, p.o_stride_h, p.o_stride_n))
     return fp8 ? "flash3: fp8 strides must be multiples of 16 elements (TMA needs 16-byte strides)"
                : "flash3: strides must be multiples of 8 elements (TMA needs 16-byte strides)";
+  if (fwd_vt_global(p) && vt_transpose_blocks(p) > INT_MAX)
+    return "flash3 fp8: more than 2^31 - 1 blocks of 128 keys x K/V heads x batch to transpose";
   const void* tensors[] = {p.q, p.k, p.v, p.o};
   for (const void* t : tensors)
     if (t != nullptr && reinterpret_cast<std::uintptr_t>(t) % 16 != 0) return "flash3: Q, K, V, O must be 16-byte aligned";
@@ -81,8 +83,16 @@ Fwd3Plan plan_fwd(const Flash3Params& p) {
                            g.swizzle_cols, g.block_m, swz_bytes);
   plan.k = make_tensor_map(shape_of(p, p.k, hkv, p.seqlen_kv, p.k_stride_b, p.k_stride_h, p.k_stride_n, eb),
                            g.swizzle_cols, g.block_n, swz_bytes);
-  plan.v = make_tensor_map(shape_of(p, p.v, hkv, p.seqlen_kv, p.v_stride_b, p.v_stride_h, p.v_stride_n, eb),
-                           g.swizzle_cols, g.block_n, swz_bytes);
+  if (fwd_vt_global(p)) {  // V^T [batch, hkv, D rows, vt_keys] bytes: boxes of D rows x 128 keys (a V^T region)
+    if (p.vt == nullptr) throw std::invalid_argument("flash3 fp8: the forward's V^T workspace is not bound");
+    const std::int64_t keys = vt_keys(p.seqlen_kv);
+    const TensorMapShape vt{p.vt, p.batch, hkv, p.head_dim, static_cast<int>(keys), hkv * p.head_dim * keys,
+                            p.head_dim * keys, keys, 1};
+    plan.v = make_tensor_map(vt, 128, p.head_dim, 128);
+  } else {
+    plan.v = make_tensor_map(shape_of(p, p.v, hkv, p.seqlen_kv, p.v_stride_b, p.v_stride_h, p.v_stride_n, eb),
+                             g.swizzle_cols, g.block_n, swz_bytes);
+  }
   // O is stored per consumer warpgroup: 64 rows at a time. The fp8 kernel stores its bf16 O from registers and
   // only prefetches this map, which is still a valid one (64 bf16 columns, 128-byte swizzle; D % 64 == 0).
   const int o_cols = eb == 2 ? g.swizzle_cols : 64;
@@ -101,6 +111,7 @@ void run_fwd(const Flash3Params& p, const Fwd3Plan& plan, void* stream) {
     if (p.tile_counter == nullptr) throw std::invalid_argument("flash3: causal launch without its tile counter");
     FA_CUDA_CHECK(cudaMemsetAsync(p.tile_counter, 0, sizeof(int), static_cast<cudaStream_t>(stream)));
   }
+  if (fwd_vt_global(p)) launch_vt_transpose(p, stream);
   if (p.mask_kv_blocks != nullptr) {  // plan_fwd has checked block_mask_unsupported_reason
     if (p.head_dim == 64) launch_fwd_block_mask<64>(p, plan, stream);
     else launch_fwd_block_mask<128>(p, plan, stream);

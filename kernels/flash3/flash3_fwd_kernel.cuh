@@ -14,7 +14,7 @@
 // softmax of block j could run while P V(j-1) is still on the tensor cores. In the SASS (nvcc 13.0) ptxas places the
 // P V wait right after the S wait, before the exponentials, in every instance: only the row maxima overlap P V.
 // fp8 D = 128 therefore drops the overlap (Fwd3Traits::kSerialGemms): each block's S GEMM, softmax and P V GEMM in
-// turn, 256 keys per block, and non-causal the two warpgroups take turns at their exponentials (ExpTurns).
+// turn, 256 keys per block, and the two warpgroups take turns at their exponentials (ExpTurns).
 // Ping-pong (16-bit D <= 128): the two consumer warpgroups take turns issuing their GEMMs (named barriers), so one
 // warpgroup's softmax runs under the other's GEMMs. Per head dim and dtype the traits switch on conditional
 // rescaling of O and row sums on the tensor core, each where it measured faster
@@ -25,8 +25,10 @@
 // dropped ones are never loaded nor multiplied; the dense instances read no list. O is normalised, staged in the
 // warpgroup's own (now dead) half of the Q tile and written by a TMA store, which also clips the rows past the end.
 //
-// fp8 (T = __nv_fp8_e4m3; flash3_fwd_traits.cuh): the same kernel with e4m3 k32 wgmmas. The producer
-// warpgroup's warps 1..3 transpose each V tile into V^T (flash3_v_transpose.cuh); P is rounded to e4m3 in
+// fp8 (T = __nv_fp8_e4m3; flash3_fwd_traits.cuh): the same kernel with e4m3 k32 wgmmas. The P V GEMM reads V^T:
+// at D = 128 loaded by TMA from a V^T written by the kernel ahead (flash3_vt_transpose.cu; this one is launched
+// programmatically dependent on it and its producer waits for it before the first V^T load), elsewhere transposed
+// from each V tile by the producer warpgroup's warps 1..3 (flash3_v_transpose.cuh). P is rounded to e4m3 in
 // registers (acc_to_a_fp8) scaled by 2^8; the descales of Q and K fold into the softmax scale and V's into
 // the final normalisation; O is bf16, stored from registers.
 #include <cuda.h>
@@ -215,7 +217,7 @@ __device__ __forceinline__ float row_max_of(const float (&s)[N / 2], int r, floa
   return fmaxf(part[0], init);
 }
 
-// The consumer warpgroups' turns at the exponentials (kOn: Fwd3Traits::exp_turns): warpgroup cw waits for its turn
+// The consumer warpgroups' turns at the exponentials (kOn: Fwd3Traits::kExpTurns): warpgroup cw waits for its turn
 // (named barrier kBarSched + cw), computes its exponentials and hands the turn on, so that one warpgroup's
 // exponentials have the sub-partitions' MUFU units to themselves while the other's GEMMs run. ptxas moves barriers
 // freely across register-only code, so each end is tied to the exponentials by a data dependency: the sync is
@@ -365,10 +367,12 @@ struct Smem {
   __device__ std::uint32_t empty_k(int s) const { return bar(6 + Tr::kStages + s); }
   __device__ std::uint32_t full_v(int s) const { return bar(6 + 2 * Tr::kStages + s); }
   __device__ std::uint32_t empty_v(int s) const { return bar(6 + 3 * Tr::kStages + s); }
-  // Where TMA puts V: the consumers' V stage, or (fp8) the raw stage the transposers read.
-  __device__ std::uint32_t v_tma(int s) const { return Tr::kFp8 ? base + Tr::kOffVraw + s * Tr::kKVBytes : v(s); }
-  __device__ std::uint32_t full_v_tma(int s) const { return Tr::kFp8 ? bar(6 + 4 * Tr::kStages + s) : full_v(s); }
-  __device__ std::uint32_t empty_v_tma(int s) const { return Tr::kFp8 ? bar(6 + 5 * Tr::kStages + s) : empty_v(s); }
+  // Where TMA puts V: the consumers' V stage (V, or fp8 V^T from global memory), or the raw stage the transposers
+  // read.
+  static constexpr bool kRaw = Tr::kTransposers > 0;
+  __device__ std::uint32_t v_tma(int s) const { return kRaw ? base + Tr::kOffVraw + s * Tr::kKVBytes : v(s); }
+  __device__ std::uint32_t full_v_tma(int s) const { return kRaw ? bar(6 + 4 * Tr::kStages + s) : full_v(s); }
+  __device__ std::uint32_t empty_v_tma(int s) const { return kRaw ? bar(6 + 5 * Tr::kStages + s) : empty_v(s); }
 };
 
 __device__ __forceinline__ void st_shared_u64(std::uint32_t addr, long long v) {
@@ -433,6 +437,7 @@ __device__ void produce(const Smem<Tr>& sm, const CUtensorMap* tm_q, const CUten
   TileFeed<Tr, kCausal> feed{sm, static_cast<long long>(num_m) * p.heads * p.batch, p.tile_counter, {}};
   RingPos<Tr::kStages> kv;
   std::uint32_t q_phase = 0;
+  bool vt_ready = !Tr::kVtGlobal;  // V^T is written by the kernel ahead (launched programmatically dependent)
   for (long long t = blockIdx.x;;) {
     const long long next = feed.publish_and_claim(t);
     if (t >= feed.tiles) break;
@@ -457,11 +462,24 @@ __device__ void produce(const Smem<Tr>& sm, const CUtensorMap* tm_q, const CUten
         ptx::tma_load_4d(sm.k(kv.stage) + r * Tr::kKVRegionBytes, tm_k, sm.full_k(kv.stage), r * Tr::kSwz, n * Tr::BN,
                          hk, tile.b);
       ptx::mbar_wait(sm.empty_v_tma(kv.stage), kv.phase ^ 1u);
+      if constexpr (Tr::kVtGlobal) {
+        if (!vt_ready) {
+          ptx::grid_dependency_wait();
+          vt_ready = true;
+        }
+      }
       ptx::mbar_arrive_expect_tx(sm.full_v_tma(kv.stage), Tr::kKVBytes);
+      if constexpr (Tr::kVtGlobal) {  // V^T regions of 128 keys: boxes of D rows x 128 keys
 #pragma unroll
-      for (int r = 0; r < Tr::kRegions; ++r)
-        ptx::tma_load_4d(sm.v_tma(kv.stage) + r * Tr::kKVRegionBytes, tm_v, sm.full_v_tma(kv.stage), r * Tr::kSwz,
-                         n * Tr::BN, hk, tile.b);
+        for (int r = 0; r < Tr::BN / 128; ++r)
+          ptx::tma_load_4d(sm.v(kv.stage) + r * Tr::kVtRegionBytes, tm_v, sm.full_v(kv.stage), n * Tr::BN + 128 * r,
+                           0, hk, tile.b);
+      } else {
+#pragma unroll
+        for (int r = 0; r < Tr::kRegions; ++r)
+          ptx::tma_load_4d(sm.v_tma(kv.stage) + r * Tr::kKVRegionBytes, tm_v, sm.full_v_tma(kv.stage), r * Tr::kSwz,
+                           n * Tr::BN, hk, tile.b);
+      }
       kv.advance();
     };
     if constexpr (kBlockMask) {
@@ -476,8 +494,8 @@ __device__ void produce(const Smem<Tr>& sm, const CUtensorMap* tm_q, const CUten
   }
 }
 
-// fp8: producer warps 1..3 (`tid` 0..95) turn each raw V stage into the V^T stage the consumers read, in
-// the producer's order (the tiles of the feed, their key blocks last to first); a raw stage is handed back to
+// fp8 with transposers (kTransposers): producer warps 1..3 (`tid` 0..95) turn each raw V stage into the V^T stage
+// the consumers read, in the producer's order (the tiles of the feed, their key blocks last to first); a raw stage is handed back to
 // TMA and the V^T stage to the consumers once all transposers have written (and fenced) their part.
 template <class Tr, bool kCausal>
 __device__ void transpose_v(const Smem<Tr>& sm, const Flash3Params& p, int tid) {
@@ -615,7 +633,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
       ptx::mbar_init(sm.empty_k(s), kWGs);
       ptx::mbar_init(sm.full_v(s), 1);
       ptx::mbar_init(sm.empty_v(s), kWGs);
-      if constexpr (Tr::kFp8) {
+      if constexpr (Tr::kTransposers > 0) {
         ptx::mbar_init(sm.full_v_tma(s), 1);
         ptx::mbar_init(sm.empty_v_tma(s), 1);
       }
@@ -636,7 +654,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   if (wg == 0) {
     ptx::regs_dealloc<Tr::kProducerRegs>();
     if (threadIdx.x == 0) produce<Tr, kCausal, kBlockMask>(sm, &tm_q, &tm_k, &tm_v, p);
-    if constexpr (Tr::kFp8) {
+    if constexpr (Tr::kTransposers > 0) {
       if (threadIdx.x >= 32) transpose_v<Tr, kCausal>(sm, p, threadIdx.x - 32);
     }
     return;
@@ -657,7 +675,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   const int lrow0 = cw * 64 + warp * 16 + lane / 4;  // this thread's first row inside the tile
   // Ping-pong: warpgroup cw issues its GEMMs after cw - 1 (cyclically) has issued its own.
   constexpr bool kPingPong = Tr::kPingPong;
-  constexpr int kChains = Tr::softmax_chains(kCausal);
+  constexpr int kChains = Tr::kSoftmaxChains;
   auto sched_sync = [&] {
     if constexpr (kPingPong) ptx::named_bar_sync(kBarSched + cw, 256);
   };
@@ -665,7 +683,7 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     if constexpr (kPingPong) ptx::named_bar_arrive(kBarSched + (cw + 1) % kWGs, 256);
   };
   // The exponentials' turns (ExpTurns) use the same barriers; the two are never on together.
-  constexpr bool kExpTurns = Tr::exp_turns(kCausal);
+  constexpr bool kExpTurns = Tr::kExpTurns;
   static_assert(!(kPingPong && kExpTurns), "ping-pong and the exponentials' turns share their barriers");
   static_assert(!kExpTurns || kWGs == 2, "the turns' barriers count two warpgroups (256 threads)");
   static_assert(!(Tr::kSerialGemms && kPingPong), "the serial path takes the ping-pong turn for each GEMM alone");

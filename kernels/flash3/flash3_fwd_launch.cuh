@@ -16,7 +16,23 @@ template <class Tr, class T, bool kCausal, bool kDropout, bool kBlockMask>
 void launch_fwd_instance(const Flash3Params& p, const Fwd3Plan& plan, cudaStream_t stream) {
   auto* kernel = flash3_fwd_kernel<Tr, T, kCausal, kDropout, kBlockMask>;
   opt_in_dynamic_smem<flash3_fwd_kernel<Tr, T, kCausal, kDropout, kBlockMask>>(Tr::kSmemBytes);
-  kernel<<<plan.grid, Tr::kThreads, Tr::kSmemBytes, stream>>>(plan.q, plan.k, plan.v, plan.o, p);
+  if constexpr (Tr::kVtGlobal) {
+    // Programmatically dependent on the V^T transpose ahead of it: its prologue, Q and K loads and first S GEMMs run
+    // while the transpose finishes; the producer waits for it before its first V^T load (grid_dependency_wait).
+    cudaLaunchConfig_t cfg{};
+    cfg.gridDim = dim3(static_cast<unsigned>(plan.grid));
+    cfg.blockDim = dim3(Tr::kThreads);
+    cfg.dynamicSmemBytes = Tr::kSmemBytes;
+    cfg.stream = stream;
+    cudaLaunchAttribute attr{};
+    attr.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    attr.val.programmaticStreamSerializationAllowed = 1;
+    cfg.attrs = &attr;
+    cfg.numAttrs = 1;
+    FA_CUDA_CHECK(cudaLaunchKernelEx(&cfg, kernel, plan.q, plan.k, plan.v, plan.o, p));
+  } else {
+    kernel<<<plan.grid, Tr::kThreads, Tr::kSmemBytes, stream>>>(plan.q, plan.k, plan.v, plan.o, p);
+  }
   FA_CUDA_CHECK_LAUNCH();
 }
 

@@ -16,15 +16,16 @@
 // turns: on an H200 this ran 1.01x cuDNN at N = 8192 against 0.87x with two (docs/perf/2026-11-30-flash3.md). Ping-pong (one warpgroup's softmax under the other's GEMMs) pays
 // where the softmax is a large share of the time, i.e. D <= 128.
 //
-// fp8 (ElemBytes 1, e4m3 Q, K, V): wgmma reads both operands of an 8-bit product K-major, so the producer
-// warpgroup's three other warps transpose each V tile (TMA-loaded like K into a "raw" stage) into a V^T
-// stage [D rows x BN keys] that the P V GEMM reads (in regions of 128 keys); the consumers see V^T where 16-bit
-// kernels see V. O is bf16 and goes from registers straight to global memory (no staging buffer: at D = 256 the
-// raw V stages take its room). The tile shapes are the 16-bit ones except that D = 256 keeps BN = 128 (the operands
-// are half as large) and D = 128 takes BN = 256, its GEMMs waited for in turn (kSerialGemms; flash3_tiles.hpp says
-// what each measured).
+// fp8 (ElemBytes 1, e4m3 Q, K, V): wgmma reads both operands of an 8-bit product K-major, so the P V GEMM reads a
+// V^T stage [D rows x BN keys] (in regions of 128 keys); the consumers see V^T where 16-bit kernels see V. At D = 128
+// TMA loads it from a V^T a kernel ahead wrote (kVtGlobal); elsewhere the producer warpgroup's three other warps
+// transpose each V tile (TMA-loaded like K into a "raw" stage). O is bf16 and goes from registers straight to
+// global memory (no staging buffer: at D = 256 the raw V stages take its room). The tile shapes are the 16-bit ones
+// except that D = 256 keeps BN = 128 (the operands are half as large) and D = 128 takes BN = 256, its GEMMs waited
+// for in turn (kSerialGemms; flash3_tiles.hpp says what each measured).
 #include <cstdint>
 
+#include "kernels/flash3/flash3_params.hpp"
 #include "kernels/flash3/flash3_tiles.hpp"
 
 namespace fa::flash3 {
@@ -38,22 +39,25 @@ struct Fwd3Traits {
   static constexpr int kStages = Stages_;
   static constexpr bool kPingPong = PingPong_;
   // fp8 D = 128: each block's S GEMM, softmax and P V GEMM in turn, no intra-warpgroup overlap and no ping-pong, 256
-  // keys per block (flash3_tiles.hpp), and where non-causal the two warpgroups take turns at their exponentials
-  // (ExpTurns in flash3_fwd_kernel.cuh), as cuDNN's fp8 kernel orders them (its SASS, session 18). Why: at fp8
-  // D = 128 the exponentials take as long as the GEMMs (one MUFU.EX2 per element, 16 per cycle per SM), so
-  // the limit is how fast one warp runs its softmax; when both warpgroups' softmaxes overlap they share MUFU and each
-  // takes about three times its 1024 cycles of exponentials. The overlapped design gains nothing to offset that: ptxas
-  // places the P V GEMM's wait before the exponentials (in every forward instance), and without P beside the next S
-  // the registers hold 256 keys. Measured on an H200 (docs/perf/2026-12-01-session18.md), N 8192 forward against the
-  // overlapped kernel with 192 keys: serial with 256 keys and no ping-pong -3.2 % time (with ping-pong +4.6 %), with
-  // the turns -9.1 % non-causal; causal the turns cost +3.7 %, so causal runs serial without them (even).
+  // keys per block (flash3_tiles.hpp), and the two warpgroups take turns at their exponentials (ExpTurns in
+  // flash3_fwd_kernel.cuh), as cuDNN's fp8 kernel orders them (its SASS, session 18). Why: at fp8 D = 128 the
+  // exponentials take as long as the GEMMs (one MUFU.EX2 per element, 16 per cycle per SM), so the limit is how fast
+  // one warp runs its softmax; when both warpgroups' softmaxes overlap they share MUFU and each takes about three times
+  // its 1024 cycles of exponentials. The overlapped design gains nothing to offset that: ptxas places the P V GEMM's
+  // wait before the exponentials (in every forward instance), and without P beside the next S the registers hold 256
+  // keys. Measured on an H200, N 8192 forward: against the overlapped kernel with 192 keys, serial with 256 keys and no
+  // ping-pong -3.2 % time (with ping-pong +4.6 %), with the turns -9.1 % non-causal
+  // (docs/perf/2026-12-01-session18.md); causal the turns measured +3.7 % on session 18's kernel and -7.1 % on the submitted one (the consumer index
+  // broadcast came between; docs/perf/2026-12-01-session19.md, call 5), so both take them. Not kept
+  // (session 19): the next block's S GEMM in flight during the softmax (two S buffers, FlashAttention-3's order):
+  // +16.5 % / +6.5 % time with 128 keys (non-causal / causal), +46 % / +37 % with 64.
   static constexpr bool kSerialGemms = ElemBytes_ == 1 && D_ == 128;
-  static constexpr bool exp_turns(bool causal) { return kSerialGemms && !causal; }
-  // The softmax's row maxima and sums as this many independent chains per row (online_softmax): fp8 D = 128
-  // non-causal only. Measured on an H200: -2.2 / -2.5 % time there before the turns (docs/perf/2026-12-01-session17.md,
-  // calls 1-2; +1.8 % causal, +3.4 % bf16 D = 256), and with the turns, where the maximum is on their critical path,
-  // -10 % (docs/perf/2026-12-01-session18.md, call 6).
-  static constexpr int softmax_chains(bool causal) { return exp_turns(causal) ? 4 : 1; }
+  static constexpr bool kExpTurns = kSerialGemms;
+  // The softmax's row maxima and sums as this many independent chains per row (online_softmax): with the turns, where
+  // the maximum is on their critical path, -10 % time non-causal (on an H200, docs/perf/2026-12-01-session18.md,
+  // call 6). Without the turns they measured -2.2 / -2.5 % at fp8 D = 128 non-causal, +1.8 % causal, +3.4 % bf16
+  // D = 256 (docs/perf/2026-12-01-session17.md, calls 1-2).
+  static constexpr int kSoftmaxChains = kExpTurns ? 4 : 1;
   // The consumer warpgroup index broadcast from lane 0 (the kernel's `cw`): ptxas then knows it is warp-uniform and
   // keeps the arithmetic that depends on it on the uniform datapath. Measured on an H200 (docs/perf/2026-12-01-session18.md):
   // fp8 D = 128 -2.7 %, fp8 D = 256 -0.6 to -1.3 %, bf16 D = 128 causal -2 to -3.5 %, the rest within 2 %, but 16-bit
@@ -103,7 +107,10 @@ struct Fwd3Traits {
   // places the P V GEMM's wait differently: on an H200 (docs/perf/2026-12-01-session17.md) `moved` ran fp8 D = 256
   // -1.5 % / -1.0 % time (non-causal / causal) and fp8 D = 64 +5.0 % / +4.3 %, 16-bit D = 256 even.
   static constexpr bool kVoteOnMoved = kFp8 && D == 256;
-  static constexpr int kTransposers = kFp8 ? 96 : 0;  // producer warps 1..3
+  // fp8: V^T from global memory (fp8_vt_global: transposed before the kernel), or transposed here by producer
+  // warps 1..3 from raw V stages.
+  static constexpr bool kVtGlobal = kFp8 && fp8_vt_global(D_);
+  static constexpr int kTransposers = kFp8 && !kVtGlobal ? 96 : 0;
   // P's row sums on the tensor core: each P V GEMM also multiplies P by a [BN x 8] tile of ones (an n8 wgmma per
   // k step), so the sums come out in 4 accumulator registers, whole rows, instead of an FADD per element and a
   // quad reduction. They are then the sums of P as rounded for the GEMM, the same P that weights V. Not with
@@ -123,11 +130,11 @@ struct Fwd3Traits {
   static constexpr int kVStageBytes = kFp8 ? kVtRegionBytes * ((BN + 127) / 128) : kKVBytes;
   static constexpr int kOffV = kOffK + kStages * kKVBytes;
   static constexpr int kOffVraw = kOffV + kStages * kVStageBytes;
-  static constexpr int kOffO = kOffVraw + (kFp8 ? kStages * kKVBytes : 0);
+  static constexpr int kOffO = kOffVraw + (kTransposers > 0 ? kStages * kKVBytes : 0);
   static constexpr int kOBytes = kFp8 ? 0 : kQBytes;
-  // 2 tile slots; tile (2 full, 2 empty), Q (full, empty), K and V (full, empty per stage) barriers, and for
-  // fp8 the raw V stages' (Smem in flash3_fwd_kernel.cuh: bar(0 .. 6 + 4 kStages), fp8 + 2 kStages).
-  static constexpr int kMisc = 2 * 8 + (kFp8 ? 6 + 6 * kStages : 6 + 4 * kStages) * 8;
+  // 2 tile slots; tile (2 full, 2 empty), Q (full, empty), K and V (full, empty per stage) barriers, and with
+  // transposers the raw V stages' (Smem in flash3_fwd_kernel.cuh: bar(0 .. 6 + 4 kStages), those + 2 kStages).
+  static constexpr int kMisc = 2 * 8 + (kTransposers > 0 ? 6 + 6 * kStages : 6 + 4 * kStages) * 8;
   // The ones tile of kTensorRowSum: the 256 bytes one n8 k step of B reads (two 8 x 16-byte core matrices,
   // gemm_row_sums); every k step reads the same tile. Reserved (128-byte aligned) only where it is used.
   static constexpr int kOnesBytes = kTensorRowSum ? 256 : 0;
@@ -146,6 +153,7 @@ struct Fwd3Traits {
   static_assert(kConsumerWGs == 2 || kConsumerWGs == 3, "two or three consumer warpgroups");
   static_assert(kQRegionBytes % 1024 == 0 && kKVRegionBytes % 1024 == 0, "regions stay 1024-byte aligned");
   static_assert(kSmemBytes <= 227 * 1024, "shared memory per block on sm_90");
+  static_assert(!kVtGlobal || BN % 128 == 0, "V^T from global memory: whole regions of 128 keys per stage");
 };
 
 // Per head dim, from the tile table (flash3_tiles.hpp). Ping-pong where the softmax is a large share of

@@ -65,12 +65,12 @@ Support device_support() {
 class Flash3Run final : public PreparedRun {
  public:
   Flash3Run(const Flash3BwdParams& params, Pass pass, const ExecContext& ctx, Buffer mask_lists)
-      : params_(params), pass_(pass), fwd_plan_(plan_fwd(params)), stream_(ctx.stream),
-        mask_lists_(std::move(mask_lists)) {
+      : params_(params), pass_(pass), stream_(ctx.stream), mask_lists_(std::move(mask_lists)) {
     if (const std::size_t bytes = fwd_workspace_bytes(params_); bytes > 0) {
-      fwd_workspace_ = Buffer(*ctx.scratch, bytes, "flash3: tile counter");
-      params_.tile_counter = static_cast<int*>(fwd_workspace_.get());
+      fwd_workspace_ = Buffer(*ctx.scratch, bytes, "flash3: forward workspace (fp8 V^T, tile counter)");
+      bind_fwd_workspace(params_, fwd_workspace_.get());
     }
+    fwd_plan_ = plan_fwd(params_);  // after the workspace: the fp8 V^T map points into it
     if (pass_ == Pass::fwd) return;
     bwd_workspace_ = Buffer(*ctx.scratch, bwd_workspace_bytes(params_), "flash3: backward workspace");
     bwd_plan_ = plan_bwd(params_, bwd_workspace_.get());

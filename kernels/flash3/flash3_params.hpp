@@ -40,6 +40,11 @@ struct Flash3Params {
   // the launch (run_fwd zeroes it on the stream); unused otherwise.
   int* tile_counter = nullptr;
 
+  // fp8 head dims whose V^T the forward reads from global memory (fwd_vt_global): V transposed before the kernel,
+  // [batch, K/V heads, head_dim, vt_keys(seqlen_kv)] bytes, keys permuted within each 32 (fp8_key_of_slot); run_fwd
+  // writes it on the stream. Unused otherwise.
+  void* vt = nullptr;
+
   // Block mask (the block_sparse family), as the lists of kept tile pairs flash3_block_lists.hpp builds from it
   // on the host; null: dense. Lists are per (mask head, query tile) for the forward and per (mask head, key
   // block) for the backward, each ascending, found through offsets ([mask_heads * tiles + 1] ints).
@@ -57,6 +62,16 @@ constexpr int kKvEntryLast = 8;
 
 // The K/V heads (K, V, dK, dV): heads / kv_group.
 FA_HD int kv_heads_of(const Flash3Params& p) { return p.heads / p.kv_group; }
+
+// Keys per V^T row: whole groups of 32 (the permutation's unit).
+FA_HD constexpr long long vt_keys(int seqlen_kv) { return (static_cast<long long>(seqlen_kv) + 31) / 32 * 32; }
+
+// The fp8 head dims whose forward reads V^T from global memory, written by a kernel ahead of it
+// (flash3_vt_transpose.cu), instead of having producer warps transpose each V tile in shared memory. At D = 128 the
+// in-kernel transpose cost the forward 8.4 % / 5 % time (non-causal / causal; with the copy skipped, on an H200,
+// docs/perf/2026-12-01-session19.md call 6); the kernel ahead costs 19 us at N 8192 (16k tokens, hidden 2048), and
+// the whole measured -5.1 % / -1.1 % (call 9). At D = 64 and 256 it measured even and +3 to +6 % (call 8).
+FA_HD constexpr bool fp8_vt_global(int head_dim) { return head_dim == 128; }
 
 // The backward's operands besides the forward's (whose o and lse it reads). Its workspace (flash3_bwd.hpp)
 // holds the fp32 dQ accumulator, lse in the log2 domain and dPsum = rowsum(dO * O), rows padded per (b, h).

@@ -1,6 +1,6 @@
 // The fp8 V -> V^T transpose of the flash3 forward (transpose_v_tile, kernels/flash3/flash3_v_transpose.cuh)
-// alone on the GPU, as the forward runs it (the producer warpgroup's 96 transposers, the fp8 traits of each
-// head dim): random e4m3 bytes are placed in a raw stage with the swizzle TMA uses (swizzled_offset_bytes),
+// alone on the GPU, as the forward runs it (the producer warpgroup's 96 transposers, the fp8 traits of the head
+// dims that transpose in the kernel: 64 and 256): random e4m3 bytes are placed in a raw stage with the swizzle TMA uses (swizzled_offset_bytes),
 // transposed, and V^T is read back through the layout the P V wgmma reads; every byte must be V's byte of
 // the key its slot holds (fp8_key_of_slot). Run twice over V^T poisoned with 0x00 and 0xff, so a byte left
 // unwritten fails one of the two. The end-to-end check is test_fp8_fwd.cpp; this one says where a fault is.
@@ -49,6 +49,7 @@ __global__ void transpose_probe(const std::uint8_t* v, std::uint8_t* vt_out, std
 template <int D>
 void check_transpose(std::uint8_t poison) {
   using Tr = f3::Fwd3Fp8TraitsFor<D>;
+  static_assert(Tr::kTransposers > 0, "a head dim whose forward transposes V in the kernel");
   constexpr int kBytes = Tr::BN * D, kSmem = Tr::kKVBytes + Tr::kVStageBytes + 1024;
   INFO("D " << D << ", BN " << Tr::BN << ", poison " << int{poison});
   std::vector<std::uint8_t> v(kBytes), vt(kBytes);
@@ -80,8 +81,7 @@ TEST_CASE("flash3 fp8 V^T transpose on the GPU: every byte from its key's V byte
   FA_REQUIRE_GPU();
   fa::testing::require_flash3(fa::Pass::fwd);  // sm_90: fails with the family's reason elsewhere
   for (int poison : {0x00, 0xff}) {
-    check_transpose<64>(static_cast<std::uint8_t>(poison));
-    check_transpose<128>(static_cast<std::uint8_t>(poison));
-    check_transpose<256>(static_cast<std::uint8_t>(poison));
+    check_transpose<64>(static_cast<std::uint8_t>(poison));  // D = 128 reads V^T from global memory
+    check_transpose<256>(static_cast<std::uint8_t>(poison));  // (test_flash3_vt_transpose.cu)
   }
 }
