@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Device call 4 (session 19): the fp8 D 128 turn's contents. late1: O's rescale after the turn (the corrections add a
+# 0.0f loaded after the arrive); late5: that and the turn's sync after the row maxima and their shuffles (its id
+# depends on them); late5ct: late5 with the turns on causal too. Against orig; verify of each; three interleaved
+# rounds, N 8192, causal both; cuDNN once.
+source "$(dirname "$0")/../common/device.sh"
+V=late1,late5,late5ct
+for v in ${V//,/ }; do
+  timeout 120 $(bin_of $v) verify --kernel flash3 --batch 2 --heads 3 --seqlen 1,17,255,1000,4097 --seqlen-kv 255,1000 \
+    --head-dim 128 --dtype fp8 --causal both --pass fwd > $OUT/verify-$v.log 2>&1
+  note "verify $v rc=$? $(tail -1 $OUT/verify-$v.log)"
+done
+D128="--tokens 16384 --hidden 2048 --seqlen 8192 --head-dim 128 --dtype fp8 --causal both --pass fwd"
+cudnn_once d128:30:D128
+flash3_rounds 3 orig,$V d128:20:D128
+python3 "$COMMON/variants.py" $OUT orig,$V d128 | tee -a $S
+pack bench
