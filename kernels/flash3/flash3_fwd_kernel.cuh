@@ -495,8 +495,8 @@ __device__ void produce(const Smem<Tr>& sm, const CUtensorMap* tm_q, const CUten
 }
 
 // fp8 with transposers (kTransposers): producer warps 1..3 (`tid` 0..95) turn each raw V stage into the V^T stage
-// the consumers read, in the producer's order (the tiles of the feed, their key blocks last to first); a raw stage is handed back to
-// TMA and the V^T stage to the consumers once all transposers have written (and fenced) their part.
+// the consumers read, in the producer's order (the tiles of the feed, their key blocks last to first); a raw stage
+// is handed back to TMA and the V^T stage to the consumers once all transposers have written (and fenced) their part.
 template <class Tr, bool kCausal>
 __device__ void transpose_v(const Smem<Tr>& sm, const Flash3Params& p, int tid) {
   const int num_m = (p.seqlen_q + Tr::BM - 1) / Tr::BM;

@@ -47,10 +47,10 @@ struct Fwd3Traits {
   // wait before the exponentials (in every forward instance), and without P beside the next S the registers hold 256
   // keys. Measured on an H200, N 8192 forward: against the overlapped kernel with 192 keys, serial with 256 keys and no
   // ping-pong -3.2 % time (with ping-pong +4.6 %), with the turns -9.1 % non-causal
-  // (docs/perf/2026-12-01-session18.md); causal the turns measured +3.7 % on session 18's kernel and -7.1 % on the submitted one (the consumer index
-  // broadcast came between; docs/perf/2026-12-01-session19.md, call 5), so both take them. Not kept
-  // (session 19): the next block's S GEMM in flight during the softmax (two S buffers, FlashAttention-3's order):
-  // +16.5 % / +6.5 % time with 128 keys (non-causal / causal), +46 % / +37 % with 64.
+  // (docs/perf/2026-12-01-session18.md). Causal the turns measured +3.7 % on session 18's kernel and -7.1 % on
+  // session 19's (the consumer index broadcast came between; docs/perf/2026-12-01-session19.md, call 5), so both take
+  // them. Not kept (session 19): the next block's S GEMM in flight during the softmax (two S buffers,
+  // FlashAttention-3's order): +16.5 % / +6.5 % time with 128 keys (non-causal / causal), +46 % / +37 % with 64.
   static constexpr bool kSerialGemms = ElemBytes_ == 1 && D_ == 128;
   static constexpr bool kExpTurns = kSerialGemms;
   // The softmax's row maxima and sums as this many independent chains per row (online_softmax): with the turns, where

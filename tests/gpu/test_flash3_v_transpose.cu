@@ -1,9 +1,9 @@
 // The fp8 V -> V^T transpose of the flash3 forward (transpose_v_tile, kernels/flash3/flash3_v_transpose.cuh)
 // alone on the GPU, as the forward runs it (the producer warpgroup's 96 transposers, the fp8 traits of the head
-// dims that transpose in the kernel: 64 and 256): random e4m3 bytes are placed in a raw stage with the swizzle TMA uses (swizzled_offset_bytes),
-// transposed, and V^T is read back through the layout the P V wgmma reads; every byte must be V's byte of
-// the key its slot holds (fp8_key_of_slot). Run twice over V^T poisoned with 0x00 and 0xff, so a byte left
-// unwritten fails one of the two. The end-to-end check is test_fp8_fwd.cpp; this one says where a fault is.
+// dims that transpose in the kernel: 64 and 256): random e4m3 bytes are placed in a raw stage with the swizzle TMA
+// uses (swizzled_offset_bytes), transposed, and V^T is read back through the layout the P V wgmma reads; every byte
+// must be V's byte of the key its slot holds (fp8_key_of_slot). Run twice over V^T poisoned with 0x00 and 0xff, so
+// a byte left unwritten fails one of the two. The end-to-end check is test_fp8_fwd.cpp; this one says where a fault is.
 #include <catch2/catch.hpp>
 
 #include <cuda_runtime_api.h>
