@@ -14,7 +14,8 @@
 // softmax of block j could run while P V(j-1) is still on the tensor cores. In the SASS (nvcc 13.0) ptxas places the
 // P V wait right after the S wait, before the exponentials, in every instance: only the row maxima overlap P V.
 // fp8 D = 128 therefore drops the overlap (Fwd3Traits::kSerialGemms): each block's S GEMM, softmax and P V GEMM in
-// turn, 256 keys per block, and the two warpgroups take turns at their exponentials (ExpTurns).
+// turn, 256 keys per block, each P V GEMM and the next block's S GEMM back to back on the tensor core, and the two
+// warpgroups take turns at their exponentials (ExpTurns).
 // Ping-pong (16-bit D <= 128): the two consumer warpgroups take turns issuing their GEMMs (named barriers), so one
 // warpgroup's softmax runs under the other's GEMMs. Per head dim and dtype the traits switch on conditional
 // rescaling of O and row sums on the tensor core, each where it measured faster
@@ -130,6 +131,16 @@ template <class Tr, class T>
 __device__ __forceinline__ void gemm_qk(float (&s)[Tr::BN / 2], std::uint32_t q_base, std::uint32_t k_base) {
   gemm_ss_kmajor<Tr::BN, T, Tr::D, Tr::kSwz, DescSteps::kRebuild>(s, q_base, Tr::kQRegionBytes, k_base,
                                                                   Tr::kKVRegionBytes);
+}
+
+// S of keys 128 h .. 128 h + 127 of the block into s[64 h .. 64 h + 63] (the accumulator's columns 0..127 are its
+// first 64 elements per thread): K's rows 128 h .. are 128 h swizzled rows further on.
+template <class Tr, class T, int h>
+__device__ __forceinline__ void gemm_qk_half(float (&s)[Tr::BN / 2], std::uint32_t q_base, std::uint32_t k_base) {
+  static_assert(Tr::BN == 256 && Tr::kRegions == 1, "halves of a 256-key block, one K region");
+  float (&half)[64] = *reinterpret_cast<float(*)[64]>(s + 64 * h);
+  gemm_ss_kmajor<128, T, Tr::D, Tr::kSwz, DescSteps::kRebuild>(half, q_base, Tr::kQRegionBytes,
+                                                               k_base + 128 * h * Tr::kSwzBytes, Tr::kKVRegionBytes);
 }
 
 // V is [BN keys x D] row-major: MN-major for this GEMM (N = D). fp8: v_base is the V^T stage, K-major.
@@ -794,17 +805,60 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
 
     const ExpTurns<kExpTurns> turns{sm.zero(), kBarSched + cw, kBarSched + (cw + 1) % kWGs};
     if constexpr (Tr::kSerialGemms) {
-      // Each block's S GEMM, softmax and P V GEMM in turn (Fwd3Traits::kSerialGemms says why).
-      for (int i = n_blocks - 1; i >= 0; --i) {
-        s_alone(i);
+      // Each block's softmax between its S GEMM and its P V GEMM (Fwd3Traits::kSerialGemms says why). The P V GEMM and
+      // the first half (128 keys) of the next block's S GEMM go to the tensor core together, the second half once
+      // P V is done and P's registers are free (S, P and O in flight together do not fit), so that the tensor core
+      // runs them back to back. Every S GEMM is issued in halves: with m64n256 and m64n128 accumulators on the same
+      // registers ptxas serialises every wgmma of the kernel (C7511).
+      auto softmax_and_pack = [&] {
         const bool moved =
             online_softmax<BN, !kRowSumGemm, kChains>(s, row_max, row_sum, corr, scale_log2, Tr::kPOffset, kMaxSlack,
                                                       turns);
         rescale_o(moved, corr);
         p_to_a<Tr, T>(s, pr);
-        if constexpr (kDropout) apply_dropout<BN>(pr, keep);
-        pv_alone();
+      };
+      // S of the last block, in the same two halves as the loop's. (Its tail is the loop's written out again: as one
+      // lambda with the entry as parameter, ptxas schedules the kernel differently.)
+      {
+        ptx::mbar_wait(sm.full_k(kpos.stage), kpos.phase);
+        ptx::wgmma_fence();
+        gemm_qk_half<Tr, T, 0>(s, q_base, sm.k(kpos.stage));
+        gemm_qk_half<Tr, T, 1>(s, q_base, sm.k(kpos.stage));
+        ptx::wgmma_commit();
+        ptx::wgmma_wait<0>();
+        ptx::fence_regs(s);
+        if (leader) ptx::mbar_arrive(sm.empty_k(kpos.stage));
+        kpos.advance();
+        release_q_after_last_s(n_blocks - 1);
+        mask_s(s, n_blocks - 1);
       }
+      for (int i = n_blocks - 1; i >= 1; --i) {
+        softmax_and_pack();
+        ptx::mbar_wait(sm.full_v(vpos.stage), vpos.phase);
+        pin();
+        ptx::wgmma_fence();
+        gemm_pv<Tr, T>(o, pr, sm.v(vpos.stage));
+        ptx::wgmma_commit();
+        ptx::mbar_wait(sm.full_k(kpos.stage), kpos.phase);
+        ptx::wgmma_fence();
+        gemm_qk_half<Tr, T, 0>(s, q_base, sm.k(kpos.stage));
+        ptx::wgmma_commit();
+        ptx::wgmma_wait<1>();  // P V done: P's registers and the V stage are free
+        pin();
+        if (leader) ptx::mbar_arrive(sm.empty_v(vpos.stage));
+        vpos.advance();
+        ptx::wgmma_fence();
+        gemm_qk_half<Tr, T, 1>(s, q_base, sm.k(kpos.stage));
+        ptx::wgmma_commit();
+        ptx::wgmma_wait<0>();
+        ptx::fence_regs(s);
+        if (leader) ptx::mbar_arrive(sm.empty_k(kpos.stage));
+        kpos.advance();
+        release_q_after_last_s(i - 1);
+        mask_s(s, i - 1);
+      }
+      softmax_and_pack();
+      pv_alone();  // the last GEMM: P V of the first block
     } else {
       // Prologue: S of the last block, its softmax.
       {

@@ -49,8 +49,10 @@ struct Fwd3Traits {
   // ping-pong -3.2 % time (with ping-pong +4.6 %), with the turns -9.1 % non-causal
   // (docs/perf/2026-12-01-session18.md). Causal the turns measured +3.7 % on session 18's kernel and -7.1 % on
   // session 19's (the consumer index broadcast came between; docs/perf/2026-12-01-session19.md, call 5), so both take
-  // them. Not kept (session 19): the next block's S GEMM in flight during the softmax (two S buffers,
-  // FlashAttention-3's order): +16.5 % / +6.5 % time with 128 keys (non-causal / causal), +46 % / +37 % with 64.
+  // them. Each P V GEMM and the first half of the next block's S GEMM are issued together (the kernel's serial
+  // loop): -0.8 % / -0.7 % time (call 14). Not kept (session 19): the next block's S GEMM in flight during the softmax
+  // (two S buffers, FlashAttention-3's order): +16.5 % / +6.5 % time with 128 keys (non-causal / causal), +46 % /
+  // +37 % with 64.
   static constexpr bool kSerialGemms = ElemBytes_ == 1 && D_ == 128;
   static constexpr bool kExpTurns = kSerialGemms;
   // The softmax's row maxima and sums as this many independent chains per row (online_softmax): with the turns, where
