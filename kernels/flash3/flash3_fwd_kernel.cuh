@@ -15,7 +15,8 @@
 // P V wait right after the S wait, before the exponentials, in every instance: only the row maxima overlap P V.
 // fp8 D = 128 therefore drops the overlap (Fwd3Traits::kSerialGemms): each block's S GEMM, softmax and P V GEMM in
 // turn, 256 keys per block, each P V GEMM and the next block's S GEMM back to back on the tensor core, and the two
-// warpgroups take turns at their exponentials (ExpTurns).
+// warpgroups take turns at their exponentials (ExpTurns); non-causal, half of each block's P V GEMM and half of the
+// next S GEMM run under the second half of its exponentials (kMidTurn).
 // Ping-pong (16-bit D <= 128): the two consumer warpgroups take turns issuing their GEMMs (named barriers), so one
 // warpgroup's softmax runs under the other's GEMMs. Per head dim and dtype the traits switch on conditional
 // rescaling of O and row sums on the tensor core, each where it measured faster
@@ -135,12 +136,23 @@ __device__ __forceinline__ void gemm_qk(float (&s)[Tr::BN / 2], std::uint32_t q_
 
 // S of keys 128 h .. 128 h + 127 of the block into s[64 h .. 64 h + 63] (the accumulator's columns 0..127 are its
 // first 64 elements per thread): K's rows 128 h .. are 128 h swizzled rows further on.
-template <class Tr, class T, int h>
+// kFresh: s's old values in that half are dead to the compiler once the GEMM is issued (gemm_ss_kmajor).
+template <class Tr, class T, int h, bool kFresh = false>
 __device__ __forceinline__ void gemm_qk_half(float (&s)[Tr::BN / 2], std::uint32_t q_base, std::uint32_t k_base) {
   static_assert(Tr::BN == 256 && Tr::kRegions == 1, "halves of a 256-key block, one K region");
   float (&half)[64] = *reinterpret_cast<float(*)[64]>(s + 64 * h);
-  gemm_ss_kmajor<128, T, Tr::D, Tr::kSwz, DescSteps::kRebuild>(half, q_base, Tr::kQRegionBytes,
-                                                               k_base + 128 * h * Tr::kSwzBytes, Tr::kKVRegionBytes);
+  gemm_ss_kmajor<128, T, Tr::D, Tr::kSwz, DescSteps::kRebuild, kFresh>(
+      half, q_base, Tr::kQRegionBytes, k_base + 128 * h * Tr::kSwzBytes, Tr::kKVRegionBytes);
+}
+
+// fp8: P V of keys 128 h .. 128 h + 127 of the block (P's fragments 4 h .. 4 h + 3, V^T's region h).
+template <class Tr, int h>
+__device__ __forceinline__ void gemm_pv_half(float (&o)[Tr::D / 2], const std::uint32_t (&pr)[Tr::kPFrags][4],
+                                             std::uint32_t v_base) {
+  static_assert(Tr::kFp8 && Tr::BN == 256, "halves of a 256-key fp8 block");
+  using Half = const std::uint32_t(&)[4][4];
+  gemm_rs_kmajor_e4m3<Tr::D, 128>(o, reinterpret_cast<Half>(pr[4 * h][0]), v_base + h * Tr::kVtRegionBytes,
+                                  Tr::kVtRegionBytes);
 }
 
 // V is [BN keys x D] row-major: MN-major for this GEMM (N = D). fp8: v_base is the V^T stage, K-major.
@@ -152,6 +164,13 @@ __device__ __forceinline__ void gemm_pv(float (&o)[Tr::D / 2], const std::uint32
   } else {
     gemm_rs_mnmajor<Tr::D, T, Tr::BN, Tr::kSwz, DescSteps::kRebuild>(o, pr, v_base, Tr::kKVRegionBytes);
   }
+}
+
+// fp8: keys 128 h .. 128 h + 127 of P (s[64 h .. 64 h + 63]) into P's fragments 4 h .. 4 h + 3.
+template <int h>
+__device__ __forceinline__ void p_half_to_a_fp8(const float (&s)[128], std::uint32_t (&pr)[8][4]) {
+  acc_to_a_fp8<128>(*reinterpret_cast<const float(*)[64]>(s + 64 * h),
+                    *reinterpret_cast<std::uint32_t(*)[4][4]>(pr[4 * h]));
 }
 
 // rs[64 x 8] += P ones (kTensorRowSum): every column of rs is P's row sums. B is K-major and unswizzled: an n8
@@ -255,6 +274,61 @@ struct ExpTurns {
   }
 };
 
+// The pieces of online_softmax (below), which the fp8 D = 128 mid-turn loop also calls apart.
+// The new row maxima (max_slack as online_softmax says), the corrections, and the exponents' offsets: P = exp2(s *
+// scale_log2 + neg). Returns whether one of the two row maxima moved.
+template <int N, int kChains>
+__device__ __forceinline__ bool softmax_maxima(const float (&s)[N / 2], float (&row_max)[2], float (&corr)[2],
+                                               float (&neg)[2], float scale_log2, float p_offset, float max_slack) {
+  float mx[2] = {row_max[0], row_max[1]};
+  if constexpr (kChains == 1) {
+#pragma unroll
+    for (int j = 0; j < N / 2; ++j) mx[(j / 2) % 2] = fmaxf(mx[(j / 2) % 2], s[j]);
+  } else {
+#pragma unroll
+    for (int r = 0; r < 2; ++r) mx[r] = row_max_of<N, kChains>(s, r, row_max[r]);
+  }
+  bool moved = false;
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    mx[r] = ptx::quad_max(mx[r]);
+    // Not (mx - old) * scale <= slack: with old = -inf that is +inf and moves the max; with both -inf, NaN keeps it.
+    if (!((mx[r] - row_max[r]) * scale_log2 > max_slack)) mx[r] = row_max[r];
+    const float m_use = mx[r] == kNegInf ? 0.f : mx[r];
+    corr[r] = ptx::exp2_approx((row_max[r] - m_use) * scale_log2);
+    moved = moved || mx[r] != row_max[r];
+    row_max[r] = mx[r];
+    neg[r] = p_offset - m_use * scale_log2;
+  }
+  return moved;
+}
+
+// Elements J0 .. J1 - 1 of the fragment exponentiated in place, their row sums (kSums) added to `sum`'s chains.
+template <int N, int J0, int J1, bool kSums, int kChains>
+__device__ __forceinline__ void softmax_exps(float (&s)[N / 2], const float (&neg)[2], float scale_log2,
+                                             float (&sum)[2][kChains]) {
+#pragma unroll
+  for (int j = J0; j < J1; ++j) {
+    s[j] = ptx::exp2_approx(fmaf(s[j], scale_log2, neg[(j / 2) % 2]));
+    if constexpr (kSums) sum[(j / 2) % 2][(j / 4) % kChains] += s[j];
+  }
+}
+
+// Each thread keeps its partial row sums (the chains joined); the quad's partials are added once at the end.
+template <int kChains>
+__device__ __forceinline__ void softmax_fold_sums(float (&sum)[2][kChains], float (&row_sum)[2],
+                                                  const float (&corr)[2]) {
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+#pragma unroll
+    for (int w = kChains / 2; w >= 1; w /= 2) {
+#pragma unroll
+      for (int c = 0; c < w; ++c) sum[r][c] += sum[r][c + w];
+    }
+    row_sum[r] = row_sum[r] * corr[r] + sum[r][0];
+  }
+}
+
 // Online softmax update of block j: new row maxima, exp2 of the scaled logits in place, row sums; returns
 // the factor by which O (accumulated against the old maxima) must be rescaled. A row with nothing visible
 // yet keeps max = -inf and is exponentiated against 0, so exp2(-inf) = 0 and no inf - inf appears.
@@ -271,50 +345,16 @@ template <int N, bool kSums = true, int kChains = 1, class Turns = ExpTurns<fals
 __device__ __forceinline__ bool online_softmax(float (&s)[N / 2], float (&row_max)[2], float (&row_sum)[2],
                                                float (&corr)[2], float scale_log2, float p_offset, float max_slack,
                                                const Turns& turns = Turns{}) {
-  float mx[2] = {row_max[0], row_max[1]};
-  if constexpr (kChains == 1) {
-#pragma unroll
-    for (int j = 0; j < N / 2; ++j) mx[(j / 2) % 2] = fmaxf(mx[(j / 2) % 2], s[j]);
-  } else {
-#pragma unroll
-    for (int r = 0; r < 2; ++r) mx[r] = row_max_of<N, kChains>(s, r, row_max[r]);
-  }
   float neg[2];
-  bool moved = false;
-#pragma unroll
-  for (int r = 0; r < 2; ++r) {
-    mx[r] = ptx::quad_max(mx[r]);
-    // Not (mx - old) * scale <= slack: with old = -inf that is +inf and moves the max; with both -inf, NaN keeps it.
-    if (!((mx[r] - row_max[r]) * scale_log2 > max_slack)) mx[r] = row_max[r];
-    const float m_use = mx[r] == kNegInf ? 0.f : mx[r];
-    corr[r] = ptx::exp2_approx((row_max[r] - m_use) * scale_log2);
-    moved = moved || mx[r] != row_max[r];
-    row_max[r] = mx[r];
-    neg[r] = p_offset - m_use * scale_log2;
-  }
+  const bool moved = softmax_maxima<N, kChains>(s, row_max, corr, neg, scale_log2, p_offset, max_slack);
   float sum[2][kChains] = {};
   if constexpr (Turns::kOn) {
     const float z = turns.before();  // 0.0f, read once this warpgroup's turn has come
     neg[0] += z;
     neg[1] += z;
   }
-#pragma unroll
-  for (int j = 0; j < N / 2; ++j) {
-    s[j] = ptx::exp2_approx(fmaf(s[j], scale_log2, neg[(j / 2) % 2]));
-    if constexpr (kSums) sum[(j / 2) % 2][(j / 4) % kChains] += s[j];
-  }
-  // Each thread keeps its partial row sum; the quad's partials are added once at the end.
-  if constexpr (kSums) {
-#pragma unroll
-    for (int r = 0; r < 2; ++r) {
-#pragma unroll
-      for (int w = kChains / 2; w >= 1; w /= 2) {
-#pragma unroll
-        for (int c = 0; c < w; ++c) sum[r][c] += sum[r][c + w];
-      }
-      row_sum[r] = row_sum[r] * corr[r] + sum[r][0];
-    }
-  }
+  softmax_exps<N, 0, N / 2, kSums>(s, neg, scale_log2, sum);
+  if constexpr (kSums) softmax_fold_sums(sum, row_sum, corr);
   turns.after(row_sum[0] + row_sum[1]);
   return moved;
 }
@@ -661,16 +701,22 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   }
   __syncthreads();
 
+  // fp8 D = 128 non-causal: half of the GEMMs in the middle of each turn (Fwd3Traits::kMidTurn), on 24 / 240 registers.
+  constexpr bool kMidTurn = Tr::kMidTurn && !kCausal;
+  constexpr int kProducerRegs = kMidTurn ? 24 : Tr::kProducerRegs;
+  constexpr int kConsumerRegs = kMidTurn ? 240 : Tr::kConsumerRegs;
+  static_assert(128 * kProducerRegs + 128 * kWGs * kConsumerRegs <= Tr::kThreads * Tr::kLaunchRegs,
+                "setmaxnreg budgets exceed the registers the CTA is launched with");
   const int wg = threadIdx.x / 128;
   if (wg == 0) {
-    ptx::regs_dealloc<Tr::kProducerRegs>();
+    ptx::regs_dealloc<kProducerRegs>();
     if (threadIdx.x == 0) produce<Tr, kCausal, kBlockMask>(sm, &tm_q, &tm_k, &tm_v, p);
     if constexpr (Tr::kTransposers > 0) {
       if (threadIdx.x >= 32) transpose_v<Tr, kCausal>(sm, p, threadIdx.x - 32);
     }
     return;
   }
-  ptx::regs_alloc<Tr::kConsumerRegs>();
+  ptx::regs_alloc<kConsumerRegs>();
 
   // ---- consumer warpgroup cw: query rows [64 cw, 64 cw + 64) of each tile ----
   // Broadcast from lane 0 where that measured faster (Fwd3Traits::kUniformIndex), as the backward does.
@@ -804,7 +850,83 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     q_phase ^= 1u;
 
     const ExpTurns<kExpTurns> turns{sm.zero(), kBarSched + cw, kBarSched + (cw + 1) % kWGs};
-    if constexpr (Tr::kSerialGemms) {
+    // S of the tile's first block (walk entry n_blocks - 1) in two halves, waited for, K released, masked: the serial
+    // loops' prologue (generic, so that only the instances that call it compile it).
+    auto s_first_in_halves = [&](auto...) {
+      ptx::mbar_wait(sm.full_k(kpos.stage), kpos.phase);
+      ptx::wgmma_fence();
+      gemm_qk_half<Tr, T, 0>(s, q_base, sm.k(kpos.stage));
+      gemm_qk_half<Tr, T, 1>(s, q_base, sm.k(kpos.stage));
+      ptx::wgmma_commit();
+      ptx::wgmma_wait<0>();
+      ptx::fence_regs(s);
+      if (leader) ptx::mbar_arrive(sm.empty_k(kpos.stage));
+      kpos.advance();
+      release_q_after_last_s(n_blocks - 1);
+      mask_s(s, n_blocks - 1);
+    };
+    if constexpr (kMidTurn) {
+      // Each block: its maxima, then its turn at the exponentials in two halves of 128 keys. Once the first half of
+      // P is packed, P V's first half and the next block's first S half go to the tensor core and run under the
+      // second half's exponentials; after the turn P V's second half, and the next S's second half once P V is done
+      // (O, S and P in flight together do not fit). Fwd3Traits::kMidTurn says what it measured.
+      static_assert(kExpTurns && !kRowSumGemm && !kDropout && !kLazyRescale, "fp8 D = 128's serial loop");
+      auto block = [&](int i, auto has_next) {
+        constexpr bool kNext = decltype(has_next)::value;
+        ptx::mbar_wait(sm.full_v(vpos.stage), vpos.phase);
+        if constexpr (kNext) ptx::mbar_wait(sm.full_k(kpos.stage), kpos.phase);
+        float neg[2], sum[2][kChains] = {};
+        softmax_maxima<BN, kChains>(s, row_max, corr, neg, scale_log2, Tr::kPOffset, 0.f);
+        const float z = turns.before();
+        neg[0] += z;
+        neg[1] += z;
+#pragma unroll
+        for (int j = 0; j < D / 2; ++j) o[j] *= corr[(j / 2) % 2];
+        softmax_exps<BN, 0, BN / 4, true>(s, neg, scale_log2, sum);
+        p_half_to_a_fp8<0>(s, pr);
+        ptx::fence_regs(o);
+#pragma unroll
+        for (int kk = 0; kk < 4; ++kk) ptx::fence_regs(pr[kk]);
+        ptx::wgmma_fence();
+        gemm_pv_half<Tr, 0>(o, pr, sm.v(vpos.stage));
+        ptx::wgmma_commit();
+        if constexpr (kNext) {
+          gemm_qk_half<Tr, T, 0, true>(s, q_base, sm.k(kpos.stage));
+          ptx::wgmma_commit();
+        }
+        softmax_exps<BN, BN / 4, BN / 2, true>(s, neg, scale_log2, sum);
+        p_half_to_a_fp8<1>(s, pr);
+        softmax_fold_sums(sum, row_sum, corr);
+        turns.after(row_sum[0] + row_sum[1]);
+        // Not O here: P V's first half is accumulating into it (a register write ptxas would have to wait for).
+#pragma unroll
+        for (int kk = 4; kk < 8; ++kk) ptx::fence_regs(pr[kk]);
+        ptx::wgmma_fence();
+        gemm_pv_half<Tr, 1>(o, pr, sm.v(vpos.stage));
+        ptx::wgmma_commit();
+        if constexpr (kNext) {
+          ptx::wgmma_wait<1>();  // P V done
+          ptx::fence_regs(o);
+          ptx::wgmma_fence();
+          gemm_qk_half<Tr, T, 1, true>(s, q_base, sm.k(kpos.stage));
+          ptx::wgmma_commit();
+        }
+        ptx::wgmma_wait<0>();
+        pin();
+        ptx::fence_regs(s);
+        if (leader) ptx::mbar_arrive(sm.empty_v(vpos.stage));
+        vpos.advance();
+        if constexpr (kNext) {
+          if (leader) ptx::mbar_arrive(sm.empty_k(kpos.stage));
+          kpos.advance();
+          release_q_after_last_s(i - 1);
+          mask_s(s, i - 1);
+        }
+      };
+      s_first_in_halves();
+      for (int i = n_blocks - 1; i >= 1; --i) block(i, std::true_type{});
+      block(0, std::false_type{});
+    } else if constexpr (Tr::kSerialGemms) {
       // Each block's softmax between its S GEMM and its P V GEMM (Fwd3Traits::kSerialGemms says why). The P V GEMM and
       // the first half (128 keys) of the next block's S GEMM go to the tensor core together, the second half once
       // P V is done and P's registers are free (S, P and O in flight together do not fit), so that the tensor core
@@ -817,21 +939,9 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
         rescale_o(moved, corr);
         p_to_a<Tr, T>(s, pr);
       };
-      // S of the last block, in the same two halves as the loop's. (Its tail is the loop's written out again: as one
-      // lambda with the entry as parameter, ptxas schedules the kernel differently.)
-      {
-        ptx::mbar_wait(sm.full_k(kpos.stage), kpos.phase);
-        ptx::wgmma_fence();
-        gemm_qk_half<Tr, T, 0>(s, q_base, sm.k(kpos.stage));
-        gemm_qk_half<Tr, T, 1>(s, q_base, sm.k(kpos.stage));
-        ptx::wgmma_commit();
-        ptx::wgmma_wait<0>();
-        ptx::fence_regs(s);
-        if (leader) ptx::mbar_arrive(sm.empty_k(kpos.stage));
-        kpos.advance();
-        release_q_after_last_s(n_blocks - 1);
-        mask_s(s, n_blocks - 1);
-      }
+      // (s_first_in_halves's tail is the loop's written out again: as one lambda with the entry as parameter, ptxas
+      // schedules the kernel differently.)
+      s_first_in_halves();
       for (int i = n_blocks - 1; i >= 1; --i) {
         softmax_and_pack();
         ptx::mbar_wait(sm.full_v(vpos.stage), vpos.phase);

@@ -55,6 +55,13 @@ struct Fwd3Traits {
   // +37 % with 64.
   static constexpr bool kSerialGemms = ElemBytes_ == 1 && D_ == 128;
   static constexpr bool kExpTurns = kSerialGemms;
+  // fp8 D = 128 non-causal (the kernel's kMidTurn): each turn in two halves of 128 keys, P V's first half and the next
+  // block's first S half issued between them, so that they run under the second half's exponentials and only P V's
+  // second half and the next S's second half are left after the turn. It needs the S GEMM's "fresh" form (its old
+  // accumulators dead to the compiler) and 24 / 240 registers, or ptxas serialises every wgmma (C7512). On an H200,
+  // N 8192 forward: -1.7 % / -1.5 % time non-causal (docs/perf/2026-12-01-session20.md, calls 9 and 10). Causal it
+  // spills 116 bytes and measured +3.2 %: the causal instance keeps the loop below.
+  static constexpr bool kMidTurn = kSerialGemms;
   // The softmax's row maxima and sums as this many independent chains per row (online_softmax): with the turns, where
   // the maximum is on their critical path, -10 % time non-causal (on an H200, docs/perf/2026-12-01-session18.md,
   // call 6). Without the turns they measured -2.2 / -2.5 % at fp8 D = 128 non-causal, +1.8 % causal, +3.4 % bf16

@@ -37,7 +37,8 @@ constexpr std::uint32_t swizzle_mode() {
 // acc[64 x N] (=) A B^T with both operands K-major in shared memory: A = 64 rows at a_base, B = N rows at
 // b_base, k = kDepth contiguous elements per row (the head dim), regions `*_region_bytes` apart. kSwz counts
 // elements of T per swizzled row; a wgmma step is 32 bytes of k (k16 for 16-bit types, k32 for e4m3).
-template <int N, class T, int kDepth, int kSwz, DescSteps kSteps>
+// kFresh: the first step is the "fresh" form (wgmma_ss_fresh), so acc's old values are dead to the compiler.
+template <int N, class T, int kDepth, int kSwz, DescSteps kSteps, bool kFresh = false>
 __device__ __forceinline__ void gemm_ss_kmajor(float (&acc)[N / 2], std::uint32_t a_base, int a_region_bytes,
                                                std::uint32_t b_base, int b_region_bytes) {
   constexpr int kEB = static_cast<int>(sizeof(T)), kStep = 32 / kEB, kSwzBytes = kSwz * kEB;
@@ -49,7 +50,12 @@ __device__ __forceinline__ void gemm_ss_kmajor(float (&acc)[N / 2], std::uint32_
     const int region = kk * kStep / kSwz, within = (kk * kStep % kSwz) * kEB;
     const std::uint64_t da = step_desc<kSteps>(da0, a_base, region * a_region_bytes + within, 16, kSbo, kMode);
     const std::uint64_t db = step_desc<kSteps>(db0, b_base, region * b_region_bytes + within, 16, kSbo, kMode);
-    wgmma::wgmma_ss<N, T, 0, 0>(acc, da, db, kk > 0 ? 1 : 0);
+    if constexpr (kFresh) {
+      if (kk == 0) wgmma::wgmma_ss_fresh<N, T>(acc, da, db);
+      else wgmma::wgmma_ss<N, T, 0, 0>(acc, da, db, 1);
+    } else {
+      wgmma::wgmma_ss<N, T, 0, 0>(acc, da, db, kk > 0 ? 1 : 0);
+    }
   }
 }
 
