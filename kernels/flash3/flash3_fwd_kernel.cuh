@@ -701,22 +701,16 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
   }
   __syncthreads();
 
-  // fp8 D = 128 non-causal: half of the GEMMs in the middle of each turn (Fwd3Traits::kMidTurn), on 24 / 240 registers.
-  constexpr bool kMidTurn = Tr::kMidTurn && !kCausal;
-  constexpr int kProducerRegs = kMidTurn ? 24 : Tr::kProducerRegs;
-  constexpr int kConsumerRegs = kMidTurn ? 240 : Tr::kConsumerRegs;
-  static_assert(128 * kProducerRegs + 128 * kWGs * kConsumerRegs <= Tr::kThreads * Tr::kLaunchRegs,
-                "setmaxnreg budgets exceed the registers the CTA is launched with");
   const int wg = threadIdx.x / 128;
   if (wg == 0) {
-    ptx::regs_dealloc<kProducerRegs>();
+    ptx::regs_dealloc<Tr::kProducerRegs[kCausal]>();
     if (threadIdx.x == 0) produce<Tr, kCausal, kBlockMask>(sm, &tm_q, &tm_k, &tm_v, p);
     if constexpr (Tr::kTransposers > 0) {
       if (threadIdx.x >= 32) transpose_v<Tr, kCausal>(sm, p, threadIdx.x - 32);
     }
     return;
   }
-  ptx::regs_alloc<kConsumerRegs>();
+  ptx::regs_alloc<Tr::kConsumerRegs[kCausal]>();
 
   // ---- consumer warpgroup cw: query rows [64 cw, 64 cw + 64) of each tile ----
   // Broadcast from lane 0 where that measured faster (Fwd3Traits::kUniformIndex), as the backward does.
@@ -850,8 +844,12 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
     q_phase ^= 1u;
 
     const ExpTurns<kExpTurns> turns{sm.zero(), kBarSched + cw, kBarSched + (cw + 1) % kWGs};
+    // fp8 D = 128 non-causal: half of the GEMMs in the middle of each turn (Fwd3Traits::kMidTurn).
+    constexpr bool kMidTurn = Tr::kMidTurn && !kCausal;
     // S of the tile's first block (walk entry n_blocks - 1) in two halves, waited for, K released, masked: the serial
-    // loops' prologue (generic, so that only the instances that call it compile it).
+    // loops' prologue (generic, so that only the instances that call it compile it). Its tail (K released, Q after
+    // the last S, the mask) is written out again at the end of both loops' blocks: as one lambda, ptxas schedules
+    // the fp8 D = 128 kernels differently from the measured builds (session 19, and again in session 20).
     auto s_first_in_halves = [&](auto...) {
       ptx::mbar_wait(sm.full_k(kpos.stage), kpos.phase);
       ptx::wgmma_fence();
@@ -876,12 +874,11 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
         ptx::mbar_wait(sm.full_v(vpos.stage), vpos.phase);
         if constexpr (kNext) ptx::mbar_wait(sm.full_k(kpos.stage), kpos.phase);
         float neg[2], sum[2][kChains] = {};
-        softmax_maxima<BN, kChains>(s, row_max, corr, neg, scale_log2, Tr::kPOffset, 0.f);
+        const bool moved = softmax_maxima<BN, kChains>(s, row_max, corr, neg, scale_log2, Tr::kPOffset, 0.f);
         const float z = turns.before();
         neg[0] += z;
         neg[1] += z;
-#pragma unroll
-        for (int j = 0; j < D / 2; ++j) o[j] *= corr[(j / 2) % 2];
+        rescale_o(moved, corr);
         softmax_exps<BN, 0, BN / 4, true>(s, neg, scale_log2, sum);
         p_half_to_a_fp8<0>(s, pr);
         ptx::fence_regs(o);
@@ -939,8 +936,6 @@ __global__ void __launch_bounds__(Tr::kThreads, 1)
         rescale_o(moved, corr);
         p_to_a<Tr, T>(s, pr);
       };
-      // (s_first_in_halves's tail is the loop's written out again: as one lambda with the entry as parameter, ptxas
-      // schedules the kernel differently.)
       s_first_in_halves();
       for (int i = n_blocks - 1; i >= 1; --i) {
         softmax_and_pack();

@@ -30,6 +30,11 @@
 
 namespace fa::flash3 {
 
+// setmaxnreg budgets of the producer and of each consumer warpgroup: 24 / 240 where the consumers need them (wide),
+// else 40 / 232 with two consumer warpgroups and 32 / 160 with three.
+constexpr int fwd3_producer_regs(bool wide, int consumer_wgs) { return wide ? 24 : consumer_wgs == 2 ? 40 : 32; }
+constexpr int fwd3_consumer_regs(bool wide, int consumer_wgs) { return wide ? 240 : consumer_wgs == 2 ? 232 : 160; }
+
 template <int D_, int BN_, int Stages_, int ConsumerWGs_, bool PingPong_, int ElemBytes_ = 2>
 struct Fwd3Traits {
   static constexpr int D = D_;
@@ -60,7 +65,7 @@ struct Fwd3Traits {
   // second half and the next S's second half are left after the turn. It needs the S GEMM's "fresh" form (its old
   // accumulators dead to the compiler) and 24 / 240 registers, or ptxas serialises every wgmma (C7512). On an H200,
   // N 8192 forward: -1.7 % / -1.5 % time non-causal (docs/perf/2026-12-01-session20.md, calls 9 and 10). Causal it
-  // spills 116 bytes and measured +3.2 %: the causal instance keeps the loop below.
+  // spills 116 bytes and measured +3.2 %: the causal instance keeps the loop below. (Non-causal only: the kernel.)
   static constexpr bool kMidTurn = kSerialGemms;
   // The softmax's row maxima and sums as this many independent chains per row (online_softmax): with the turns, where
   // the maximum is on their critical path, -10 % time non-causal (on an H200, docs/perf/2026-12-01-session18.md,
@@ -80,10 +85,16 @@ struct Fwd3Traits {
   // fp8 D = 256 takes 24 / 240: at 232 ptxas serialises its wgmmas (C7512: O, S and P in flight need more); at 240
   // it does not, and its spills (140 bytes, 3 stores and 3 loads per block in the main loop) cost less. Measured
   // with its ping-pong off, on an H200 (docs/perf/2026-12-01-session17.md): -0.2 % / -1.1 % time against 232.
+  // So does the kMidTurn instance (fp8 D = 128 non-causal): at 232 ptxas serialises every wgmma.
   static constexpr bool kWideConsumers = ElemBytes_ == 1 && D_ == 256;
-  static constexpr int kProducerRegs = kWideConsumers ? 24 : kConsumerWGs == 2 ? 40 : 32;
-  static constexpr int kConsumerRegs = kWideConsumers ? 240 : kConsumerWGs == 2 ? 232 : 160;
-  static_assert(128 * kProducerRegs + 128 * kConsumerWGs * kConsumerRegs <= kThreads * kLaunchRegs,
+  // Budgets per instance, indexed by causal.
+  static constexpr bool kWide[2] = {kWideConsumers || kMidTurn, kWideConsumers};
+  static constexpr int kProducerRegs[2] = {fwd3_producer_regs(kWide[0], kConsumerWGs),
+                                           fwd3_producer_regs(kWide[1], kConsumerWGs)};
+  static constexpr int kConsumerRegs[2] = {fwd3_consumer_regs(kWide[0], kConsumerWGs),
+                                           fwd3_consumer_regs(kWide[1], kConsumerWGs)};
+  static_assert(128 * kProducerRegs[0] + 128 * kConsumerWGs * kConsumerRegs[0] <= kThreads * kLaunchRegs &&
+                    128 * kProducerRegs[1] + 128 * kConsumerWGs * kConsumerRegs[1] <= kThreads * kLaunchRegs,
                 "setmaxnreg budgets exceed the registers the CTA is launched with");
 
   static constexpr int kElemBytes = ElemBytes_;
@@ -120,6 +131,7 @@ struct Fwd3Traits {
   // warps 1..3 from raw V stages.
   static constexpr bool kVtGlobal = kFp8 && fp8_vt_global(D_);
   static constexpr int kTransposers = kFp8 && !kVtGlobal ? 96 : 0;
+  static_assert(kTransposers == 0 || kProducerRegs[0] == kProducerRegs[1], "the transposers' budget: one per head dim");
   // P's row sums on the tensor core: each P V GEMM also multiplies P by a [BN x 8] tile of ones (an n8 wgmma per
   // k step), so the sums come out in 4 accumulator registers, whole rows, instead of an FADD per element and a
   // quad reduction. They are then the sums of P as rounded for the GEMM, the same P that weights V. Not with

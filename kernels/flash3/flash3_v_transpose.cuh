@@ -39,7 +39,7 @@ __device__ __forceinline__ int lane_id() {
 template <class Tr>
 __device__ __forceinline__ void transpose_v_tile(std::uint32_t raw, std::uint32_t vt, int tid, int threads) {
   using Plan = VtPlan<Tr::D, Tr::BN, Tr::kSwzBytes, Tr::kKVRegionBytes, Tr::kVtRegionBytes>;
-  constexpr int kUnroll = Plan::units_in_flight(Tr::kProducerRegs);
+  constexpr int kUnroll = Plan::units_in_flight(Tr::kProducerRegs[0]);  // causal or not: the same (Fwd3Traits)
   constexpr int kPiece = Plan::piece_chunks(Tr::kTransposers / 32);
   constexpr unsigned kPiecesPerGroup = Plan::kDChunks / kPiece, kPieces = Plan::kUnits / kPiece;
   static_assert(kPiece % kUnroll == 0, "whole passes per piece");

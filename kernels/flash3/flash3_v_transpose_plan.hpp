@@ -21,8 +21,8 @@
 // bits are the lane's (32 g and 16 j leave them alone). Within the chunk bits the lane's offset and the unit's
 // are disjoint and nothing carries into them, so an address is ((base + lane offset) ^ lane xor + unit add)
 // ^ unit xor: one constant per lane, a warp-uniform add and XOR per unit (few registers: the producer warps
-// run on kProducerRegs after setmaxnreg). This needs the stage bases 1024-byte aligned (they are: Smem in
-// flash3_fwd_kernel.cuh).
+// run on Fwd3Traits::kProducerRegs after setmaxnreg). This needs the stage bases 1024-byte aligned (they are:
+// Smem in flash3_fwd_kernel.cuh).
 #include <cstdint>
 
 #include "core/hostdevice.hpp"
